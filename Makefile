@@ -1,0 +1,50 @@
+# The two commands: `make run` (set up everything and serve http://127.0.0.1:8000) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.12 2>/dev/null || echo python3)
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install system-packages run serve migrate data test lint bench lock clean
+
+install: system-packages $(VENV)/.installed
+
+system-packages:
+	@bash bin/install-system-packages
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 12) else "Python 3.12 is required (found %s)" % sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	touch $@
+
+migrate: install
+	$(MANAGE) migrate --no-input
+
+data: migrate
+	$(MANAGE) load_reference_data
+	$(MANAGE) seed_demo
+
+run: data
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+test: install
+	@bash bin/install-system-packages --with-browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+bench: install
+	$(BIN)/python -m bench
+
+lock:
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.12 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) var staticfiles

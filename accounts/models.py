@@ -1,0 +1,66 @@
+"""Portal users. Every user has one role; a unit officer is bound to exactly one commune."""
+
+import pghistory
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CITY_STAFF = "city_staff", _("Cán bộ Thành ủy")
+    UNIT_OFFICER = "unit_officer", _("Cán bộ đơn vị")
+    LEADERSHIP = "leadership", _("Lãnh đạo")
+    ADMINISTRATOR = "administrator", _("Quản trị viên")
+
+
+@pghistory.track(exclude=["password", "last_login"])
+class User(AbstractUser):
+    """A person who signs in: city staff, a ward/commune officer, a leader or an administrator."""
+
+    role = models.CharField(_("vai trò"), max_length=20, choices=Role.choices, default=Role.UNIT_OFFICER)
+    commune = models.ForeignKey(
+        "communes.Commune",
+        verbose_name=_("đơn vị"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="officers",
+        help_text=_("Bắt buộc với cán bộ đơn vị; để trống với các vai trò khác."),
+    )
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("người dùng")
+        verbose_name_plural = _("người dùng")
+        constraints = [
+            models.CheckConstraint(
+                name="officer_bound_to_exactly_one_commune",
+                condition=(
+                    Q(role=Role.UNIT_OFFICER, commune__isnull=False)
+                    | (~Q(role=Role.UNIT_OFFICER) & Q(commune__isnull=True))
+                ),
+                violation_error_message=_("Cán bộ đơn vị phải gắn với đúng một đơn vị; vai trò khác không gắn đơn vị."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    @property
+    def is_city_staff(self) -> bool:
+        return self.role in {Role.CITY_STAFF, Role.ADMINISTRATOR}
+
+    @property
+    def is_unit_officer(self) -> bool:
+        return self.role == Role.UNIT_OFFICER
+
+    @property
+    def is_leadership(self) -> bool:
+        return self.role == Role.LEADERSHIP
+
+    @property
+    def sees_everything(self) -> bool:
+        """City staff, administrators and leadership read every partnership."""
+        return self.role in {Role.CITY_STAFF, Role.ADMINISTRATOR, Role.LEADERSHIP}

@@ -1,0 +1,444 @@
+"""What each member unit promised, by field, and the progress it reports against that promise."""
+
+import datetime
+from decimal import Decimal
+
+import pghistory
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from partnerships.models import Partnership, upload_path
+
+
+@pghistory.track()
+class Field(models.Model):
+    """A field (lĩnh vực) of cooperation, from Resolution 02-NQ/TU and the signed programmes."""
+
+    code = models.SlugField(_("mã"), max_length=40, unique=True)
+    name = models.CharField(_("tên lĩnh vực"), max_length=200, unique=True)
+    name_en = models.CharField(_("tên tiếng Anh"), max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+
+    class Meta:
+        verbose_name = _("lĩnh vực")
+        verbose_name_plural = _("lĩnh vực")
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ReportingPeriodQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.all() if user.is_authenticated else self.none()
+
+    def containing(self, day: datetime.date):
+        return self.filter(starts_on__lte=day, ends_on__gte=day)
+
+    def quarters(self):
+        return self.filter(kind=ReportingPeriod.Kind.QUARTER)
+
+    def open(self):
+        return self.filter(closed_at__isnull=True)
+
+
+@pghistory.track()
+class ReportingPeriod(models.Model):
+    """A reporting quarter (or half-year, year) with its data cut-off.
+
+    It lives here, not in ``reports``, because progress updates are filed against it; reports only
+    read it. The default cut-off follows Nghị định 09/2019 (the 15th of the month before the quarter
+    to the 14th of its last month); calendar quarters are the alternative convention.
+    """
+
+    class Kind(models.TextChoices):
+        QUARTER = "quarter", _("Quý")
+        HALF_YEAR = "half_year", _("6 tháng")
+        YEAR = "year", _("Năm")
+
+    class Convention(models.TextChoices):
+        DECREE_09 = "decree_09", _("Theo Nghị định 09/2019 (15 – 14)")
+        CALENDAR = "calendar", _("Theo quý dương lịch")
+
+    kind = models.CharField(_("loại kỳ"), max_length=20, choices=Kind.choices, default=Kind.QUARTER)
+    convention = models.CharField(
+        _("cách tính"), max_length=20, choices=Convention.choices, default=Convention.DECREE_09
+    )
+    year = models.PositiveSmallIntegerField(_("năm"))
+    number = models.PositiveSmallIntegerField(_("số kỳ"), help_text=_("Quý 1–4, 6 tháng 1–2, năm 1."))
+    starts_on = models.DateField(_("số liệu từ ngày"))
+    ends_on = models.DateField(_("số liệu đến ngày"))
+    closed_at = models.DateTimeField(_("chốt số liệu lúc"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = ReportingPeriodQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("kỳ báo cáo")
+        verbose_name_plural = _("kỳ báo cáo")
+        ordering = ["-starts_on", "kind"]
+        constraints = [
+            models.UniqueConstraint("kind", "convention", "year", "number", name="reporting_period_unique"),
+            models.CheckConstraint(
+                name="reporting_period_ends_after_start",
+                condition=Q(ends_on__gt=F("starts_on")),
+                violation_error_message=_("Ngày kết thúc kỳ phải sau ngày bắt đầu."),
+            ),
+            models.CheckConstraint(
+                name="reporting_period_number_in_range",
+                condition=(
+                    Q(kind="quarter", number__gte=1, number__lte=4)
+                    | Q(kind="half_year", number__gte=1, number__lte=2)
+                    | Q(kind="year", number=1)
+                ),
+                violation_error_message=_("Số kỳ không hợp lệ với loại kỳ."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        roman = {1: "I", 2: "II", 3: "III", 4: "IV"}
+        if self.kind == self.Kind.QUARTER:
+            return f"Quý {roman[self.number]} năm {self.year}"
+        if self.kind == self.Kind.HALF_YEAR:
+            return f"{'6 tháng đầu' if self.number == 1 else '6 tháng cuối'} năm {self.year}"
+        return f"Năm {self.year}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+    @classmethod
+    def quarter_bounds(cls, year: int, quarter: int, convention: str) -> tuple[datetime.date, datetime.date]:
+        """First and last day of a quarter's data under a convention (Q1 of 2026 starts 15/12/2025)."""
+        last_month = quarter * 3
+        if convention == cls.Convention.CALENDAR:
+            start = datetime.date(year, last_month - 2, 1)
+            end = datetime.date(year + (last_month == 12), last_month % 12 + 1, 1) - datetime.timedelta(days=1)
+            return start, end
+        first_month = last_month - 3
+        start = datetime.date(year - 1, 12, 15) if first_month == 0 else datetime.date(year, first_month, 15)
+        return start, datetime.date(year, last_month, 14)
+
+
+class CommitmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(partnership__in=Partnership.objects.contents_visible_to(user))
+
+    def editable_by(self, user):
+        """City staff change any commitment; an officer only those their own unit owns."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_city_staff:
+            return self.all()
+        if user.is_unit_officer:
+            return self.filter(owner_id=user.commune_id)
+        return self.none()
+
+    def with_status(self, today: datetime.date | None = None):
+        """Annotate ``status`` (one of Commitment.Status) in SQL, so lists can filter and count by it."""
+        today = today or timezone.localdate()
+        has_progress = Exists(ProgressUpdate.objects.filter(commitment=OuterRef("pk")))
+        return self.annotate(
+            has_progress=has_progress,
+            status=Case(
+                When(
+                    Q(completed_on__isnull=False) & (Q(due_on__isnull=True) | Q(completed_on__lte=F("due_on"))),
+                    then=Value(Commitment.Status.COMPLETED_ON_TIME),
+                ),
+                When(completed_on__isnull=False, then=Value(Commitment.Status.COMPLETED_LATE)),
+                When(due_on__lt=today, then=Value(Commitment.Status.OVERDUE)),
+                When(Q(start_on__gt=today) | Q(has_progress=False), then=Value(Commitment.Status.NOT_STARTED)),
+                default=Value(Commitment.Status.IN_PROGRESS),
+                output_field=models.CharField(),
+            ),
+        )
+
+    def overdue(self, today: datetime.date | None = None):
+        today = today or timezone.localdate()
+        return self.filter(completed_on__isnull=True, due_on__lt=today)
+
+    def with_related(self):
+        return self.select_related("field", "owner", "partnership")
+
+
+@pghistory.track()
+class Commitment(models.Model):
+    """A promise made in a partnership by one member unit, in one field, with a measurable target."""
+
+    class Horizon(models.TextChoices):
+        IMMEDIATE = "immediate", _("Trước mắt")
+        LONG_TERM = "long_term", _("Lâu dài")
+
+    class SupportForm(models.TextChoices):
+        CASH = "cash", _("Tiền mặt")
+        GOODS = "goods", _("Hàng hóa, vật tư")
+        HOUSING = "housing", _("Nhà ở")
+        SCHOLARSHIP = "scholarship", _("Học bổng")
+        TRAINING = "training", _("Tập huấn, đào tạo")
+        DELEGATION = "delegation", _("Đoàn trao đổi kinh nghiệm")
+        SECONDMENT = "secondment", _("Cử cán bộ")
+        BUSINESS = "business", _("Kêu gọi doanh nghiệp")
+        EQUIPMENT = "equipment", _("Trang thiết bị")
+        OTHER = "other", _("Khác")
+
+    class Status(models.TextChoices):
+        COMPLETED_ON_TIME = "completed_on_time", _("Hoàn thành đúng hạn")
+        COMPLETED_LATE = "completed_late", _("Hoàn thành quá hạn")
+        IN_PROGRESS = "in_progress", _("Đang thực hiện trong hạn")
+        OVERDUE = "overdue", _("Quá hạn")
+        NOT_STARTED = "not_started", _("Chưa bắt đầu")
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="commitments", verbose_name=_("quan hệ kết nghĩa")
+    )
+    field = models.ForeignKey(Field, on_delete=models.PROTECT, related_name="commitments", verbose_name=_("lĩnh vực"))
+    owner = models.ForeignKey(
+        "communes.Commune",
+        on_delete=models.PROTECT,
+        related_name="owned_commitments",
+        verbose_name=_("đơn vị thực hiện"),
+        help_text=_("Phải là thành viên của quan hệ kết nghĩa."),
+    )
+    title = models.CharField(_("nội dung cam kết"), max_length=300)
+    description = models.TextField(_("mô tả"), blank=True)
+    horizon = models.CharField(_("thời hạn"), max_length=20, choices=Horizon.choices, default=Horizon.IMMEDIATE)
+    support_form = models.CharField(_("hình thức hỗ trợ"), max_length=20, choices=SupportForm.choices)
+    target_quantity = models.DecimalField(
+        _("chỉ tiêu số lượng"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    target_unit = models.CharField(
+        _("đơn vị tính"), max_length=50, blank=True, help_text=_("Ví dụ: căn nhà, suất học bổng, lớp.")
+    )
+    target_value_vnd = models.BigIntegerField(_("giá trị (đồng)"), null=True, blank=True)
+    start_on = models.DateField(_("ngày bắt đầu"))
+    due_on = models.DateField(_("hạn hoàn thành"), null=True, blank=True)
+    # Maintained by commitments.services when progress is verified: sums of verified updates only.
+    achieved_quantity = models.DecimalField(_("đã đạt (số lượng)"), max_digits=14, decimal_places=2, default=Decimal(0))
+    achieved_value_vnd = models.BigIntegerField(_("đã đạt (đồng)"), default=0)
+    completed_on = models.DateField(_("ngày hoàn thành"), null=True, blank=True)
+    is_demo = models.BooleanField(_("dữ liệu minh họa"), default=False)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    objects = CommitmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("cam kết")
+        verbose_name_plural = _("cam kết")
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="commitment_has_measurable_target",
+                condition=Q(target_quantity__isnull=False) | Q(target_value_vnd__isnull=False),
+                violation_error_message=_("Cần nhập chỉ tiêu số lượng hoặc giá trị (đồng)."),
+            ),
+            models.CheckConstraint(
+                name="commitment_quantity_has_unit",
+                condition=Q(target_quantity__isnull=True) | ~Q(target_unit=""),
+                violation_error_message=_("Chỉ tiêu số lượng cần có đơn vị tính."),
+            ),
+            models.CheckConstraint(
+                name="commitment_targets_positive",
+                condition=(Q(target_quantity__isnull=True) | Q(target_quantity__gt=0))
+                & (Q(target_value_vnd__isnull=True) | Q(target_value_vnd__gt=0)),
+                violation_error_message=_("Chỉ tiêu phải lớn hơn 0."),
+            ),
+            models.CheckConstraint(
+                name="commitment_due_after_start",
+                condition=Q(due_on__isnull=True) | Q(due_on__gte=F("start_on")),
+                violation_error_message=_("Hạn hoàn thành không được trước ngày bắt đầu."),
+            ),
+            models.CheckConstraint(
+                name="commitment_achieved_not_negative",
+                condition=Q(achieved_quantity__gte=0) & Q(achieved_value_vnd__gte=0),
+                violation_error_message=_("Kết quả đạt được không được âm."),
+            ),
+        ]
+        # The owner must be a member of the same partnership: a composite foreign key to
+        # (membership.partnership_id, membership.commune_id), added in migration 0002.
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("commitments:commitment_detail", args=[self.pk])
+
+    @property
+    def progress_ratio(self) -> float:
+        """Share of the target reached by verified progress, 0..1 (quantity first, else value)."""
+        if self.target_quantity:
+            ratio = float(self.achieved_quantity) / float(self.target_quantity)
+        elif self.target_value_vnd:
+            ratio = self.achieved_value_vnd / self.target_value_vnd
+        else:
+            ratio = 0.0
+        return max(0.0, min(ratio, 1.0))
+
+    @property
+    def progress_percent(self) -> int:
+        return round(self.progress_ratio * 100)
+
+    def is_target_reached(self) -> bool:
+        quantity_ok = self.target_quantity is None or self.achieved_quantity >= self.target_quantity
+        value_ok = self.target_value_vnd is None or self.achieved_value_vnd >= self.target_value_vnd
+        return quantity_ok and value_ok
+
+    def get_status_display(self) -> str:
+        return self.Status(self.status).label if hasattr(self, "status") else ""
+
+
+class ProgressUpdateQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(commitment__in=Commitment.objects.visible_to(user))
+
+    def editable_by(self, user):
+        """The owning unit's officers edit their own updates until verified; city staff review them."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_city_staff:
+            return self.exclude(state=ProgressUpdate.State.VERIFIED)
+        if user.is_unit_officer:
+            return self.filter(commitment__owner_id=user.commune_id).exclude(state=ProgressUpdate.State.VERIFIED)
+        return self.none()
+
+    def awaiting_review(self):
+        return self.filter(state=ProgressUpdate.State.SUBMITTED)
+
+    def with_related(self):
+        return self.select_related(
+            "commitment__field", "commitment__owner", "commitment__partnership", "period", "author"
+        )
+
+
+@pghistory.track()
+class ProgressUpdate(models.Model):
+    """What a unit reports it achieved on a commitment in one period, with evidence, and its review."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("Chờ xác nhận")
+        VERIFIED = "verified", _("Đã xác nhận")
+        RETURNED = "returned", _("Bị trả lại")
+
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.PROTECT, related_name="updates", verbose_name=_("cam kết")
+    )
+    period = models.ForeignKey(
+        ReportingPeriod, on_delete=models.PROTECT, related_name="updates", verbose_name=_("kỳ báo cáo")
+    )
+    achieved_quantity = models.DecimalField(
+        _("số lượng đạt được"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    achieved_value_vnd = models.BigIntegerField(_("giá trị đạt được (đồng)"), null=True, blank=True)
+    narrative = models.TextField(_("nội dung kết quả"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="progress_updates",
+        verbose_name=_("người báo cáo"),
+    )
+    submitted_at = models.DateTimeField(_("gửi lúc"), default=timezone.now)
+    state = models.CharField(_("trạng thái"), max_length=20, choices=State.choices, default=State.SUBMITTED)
+    return_reason = models.TextField(_("lý do trả lại"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviewed_updates",
+        verbose_name=_("người xác nhận"),
+    )
+    reviewed_at = models.DateTimeField(_("xác nhận lúc"), null=True, blank=True)
+    resubmission_count = models.PositiveSmallIntegerField(_("số lần gửi lại"), default=0)
+    is_demo = models.BooleanField(_("dữ liệu minh họa"), default=False)
+
+    objects = ProgressUpdateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("báo cáo tiến độ")
+        verbose_name_plural = _("báo cáo tiến độ")
+        ordering = ["-submitted_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="progress_returned_has_reason",
+                condition=~Q(state="returned") | ~Q(return_reason=""),
+                violation_error_message=_("Trả lại báo cáo phải có lý do."),
+            ),
+            models.CheckConstraint(
+                name="progress_reviewed_has_reviewer",
+                condition=Q(state="submitted") | (Q(reviewed_by__isnull=False) & Q(reviewed_at__isnull=False)),
+                violation_error_message=_("Báo cáo đã xác nhận hoặc trả lại phải có người và thời điểm xem xét."),
+            ),
+            models.CheckConstraint(
+                name="progress_values_not_negative",
+                condition=(Q(achieved_quantity__isnull=True) | Q(achieved_quantity__gte=0))
+                & (Q(achieved_value_vnd__isnull=True) | Q(achieved_value_vnd__gte=0)),
+                violation_error_message=_("Kết quả không được âm."),
+            ),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="verified_progress_is_locked",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                condition=pgtrigger.Q(old__state="verified"),
+                func=pgtrigger.Func(
+                    "RAISE EXCEPTION 'verified_progress_is_locked: progress update % was verified and cannot change', OLD.id "
+                    "USING ERRCODE = 'integrity_constraint_violation';"
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.commitment} – {self.period}"
+
+    def get_absolute_url(self):
+        return reverse("commitments:commitment_detail", args=[self.commitment_id]) + f"#update-{self.pk}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.state == self.State.VERIFIED
+
+
+class EvidenceQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(update__in=ProgressUpdate.objects.visible_to(user))
+
+
+@pghistory.track()
+class Evidence(models.Model):
+    """A photo or PDF attached to a progress update as evidence (minh chứng)."""
+
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("Ảnh")
+        PDF = "pdf", _("Tệp PDF")
+
+    update = models.ForeignKey(
+        ProgressUpdate, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("báo cáo tiến độ")
+    )
+    kind = models.CharField(_("loại"), max_length=10, choices=Kind.choices)
+    file = models.FileField(_("tệp"), upload_to=upload_path)
+    original_name = models.CharField(_("tên tệp gốc"), max_length=255, blank=True)
+    size_bytes = models.PositiveIntegerField(_("dung lượng"), default=0)
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(_("tải lên lúc"), auto_now_add=True)
+
+    objects = EvidenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("minh chứng")
+        verbose_name_plural = _("minh chứng")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.original_name or self.file.name

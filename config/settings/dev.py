@@ -1,0 +1,14 @@
+"""Local conveniences only: debug pages and a development-only secret."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "insecure-development-only-key-never-used-in-production")
+os.environ.setdefault("DJANGO_DEBUG", "true")
+os.environ.setdefault("DJANGO_SECURE_COOKIES", "false")
+
+from .base import *  # noqa: E402,F403
+
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+
+# Static files come from the finders here; whitenoise serves collected files in production only.
+MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405

@@ -1,0 +1,17 @@
+"""Speed only: a fast hasher, in-memory mail, uploads under a throw-away folder."""
+
+import os
+import tempfile
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "insecure-test-only-key")
+os.environ.setdefault("DJANGO_SECURE_COOKIES", "false")
+
+from .base import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="ketnghia-media-"))  # noqa: F405
+AXES_ENABLED = True
+
+# Static files come from the finders here; whitenoise serves collected files in production only.
+MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405

@@ -1,0 +1,94 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_settings(module: str, **env) -> subprocess.CompletedProcess:
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    environment.update(
+        {
+            "DJANGO_SETTINGS_MODULE": module,
+            "DJANGO_ENV_FILE": "/dev/null",
+            "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+            **env,
+        }
+    )
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)",
+        ],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_settings_refuse_to_start_without_a_secret():
+    result = run_settings("config.settings.base")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_settings_are_not_in_debug_by_default():
+    result = run_settings("config.settings.base", DJANGO_SECRET_KEY="x" * 50)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_database_url_must_be_postgresql():
+    result = run_settings("config.settings.base", DJANGO_SECRET_KEY="x" * 50, DATABASE_URL="sqlite:///db.sqlite3")
+    assert result.returncode != 0
+    assert "PostgreSQL" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "postgresql://u:p@db.example:5433/portal",
+            {"NAME": "portal", "USER": "u", "PASSWORD": "p", "HOST": "db.example", "PORT": "5433"},
+        ),
+        (
+            "postgresql://postgres:@/postgres?host=/work/var/pgdata",
+            {"NAME": "postgres", "HOST": "/work/var/pgdata", "PORT": ""},
+        ),
+    ],
+)
+def test_database_settings_from_url(url, expected):
+    from config.database import database_settings
+
+    settings = database_settings(url)
+    assert {key: settings[key] for key in expected} == expected
+
+
+def test_deploy_checks_pass_with_production_environment():
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    environment.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings.base",
+            "DJANGO_ENV_FILE": "/dev/null",
+            "DJANGO_SECRET_KEY": "k3Y-" + "q7Zx9Lm2Vb8Nc4Tr" * 4,
+            "DJANGO_SECURE_SSL_REDIRECT": "true",
+            "DJANGO_HSTS_SECONDS": "31536000",
+            "DJANGO_ALLOWED_HOSTS": "ketnghia.danang.gov.vn",
+            "DATABASE_URL": os.environ.get("DATABASE_URL") or "postgresql://nobody@127.0.0.1:1/none",
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
