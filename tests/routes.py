@@ -1,0 +1,36 @@
+"""The access table: for every named route, the status each role gets for GET, htmx GET and POST.
+
+Each app's tests declare their routes in ``tests/<app>/routes.py`` as a ``ROUTES`` list; the walk in
+``tests/test_access.py`` runs every entry for every role and fails when a URL pattern has no entry.
+
+Roles (see tests.factories.World): ``anonymous``, ``leader``, ``officer`` (of the supporting unit
+that owns ``world.commitment``), ``supported_officer`` (a member that owns nothing), ``outsider``
+(officer of a unit in another partnership), ``city`` (city staff) and ``admin``.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+ROLES = ("anonymous", "leader", "officer", "supported_officer", "outsider", "city", "admin")
+LOGIN = 302  # anonymous users are sent to the login page
+
+
+def everyone(status: int, **overrides: int) -> dict[str, int]:
+    """``status`` for every signed-in role, the login redirect for anonymous, then ``overrides``."""
+    table = dict.fromkeys(ROLES, status)
+    table["anonymous"] = LOGIN
+    table.update(overrides)
+    return table
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    kwargs: Callable = lambda world: {}
+    get: dict[str, int] | None = None  # None: GET is not offered (405 is then expected for everyone)
+    post: dict[str, int] | None = None  # None: POST is not offered
+    post_data: Callable = lambda world: {}
+    query: str = ""
+    htmx: bool = True  # also GET with HX-Request and expect the same status
+    notes: str = ""
+    extra: dict = field(default_factory=dict)
