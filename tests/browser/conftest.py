@@ -1,0 +1,79 @@
+"""Real Chromium (Debian's /usr/bin/chromium) driven by Playwright against pytest-django's live server."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+AXE_SCRIPT = Path(__file__).with_name("vendor") / "axe.min.js"
+PHONE = {"width": 375, "height": 812}
+DESKTOP = {"width": 1280, "height": 900}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path_session):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make between
+    # browser steps are ordinary blocking calls, which Django must be told are fine here.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path_session, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def chromium_path_session():
+    from tests.conftest import require
+
+    path = "/usr/bin/chromium"
+    require(os.path.exists(path), "Chromium (/usr/bin/chromium)")
+    return path
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """Open a fresh browser context (own cookies) at a viewport; closed after the test."""
+    contexts = []
+
+    def open_page(viewport=DESKTOP, **options):
+        context = browser.new_context(viewport=viewport, locale="vi-VN", base_url=live_server.url, **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def log_in(page, username: str, password: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_load_state("networkidle")
+
+
+def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
+    """Run axe-core in the page; return the violations of the given impacts."""
+    # Evaluated through the DevTools protocol, which the page's strict CSP does not govern, so the
+    # policy stays exactly as users get it.
+    page.evaluate(AXE_SCRIPT.read_text())
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"], "targets": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+        if v["impact"] in impacts
+    ]
