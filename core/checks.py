@@ -1,0 +1,62 @@
+"""System checks for what Django's own --deploy checks do not cover. Each has a test that fires it."""
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+CSP_MIDDLEWARE = "django.middleware.csp.ContentSecurityPolicyMiddleware"
+UNSAFE_SOURCES = ("'unsafe-inline'", "'unsafe-eval'", "*")
+
+
+@register(Tags.security)
+def check_content_security_policy(app_configs, **kwargs):
+    problems = []
+    if CSP_MIDDLEWARE not in settings.MIDDLEWARE:
+        problems.append(Error("The CSP middleware is not installed.", id="portal.E001"))
+    policy = getattr(settings, "SECURE_CSP", None) or {}
+    if not policy.get("default-src"):
+        problems.append(Error("SECURE_CSP has no default-src.", id="portal.E002"))
+    for directive, sources in policy.items():
+        unsafe = [source for source in sources if str(source) in UNSAFE_SOURCES]
+        if unsafe:
+            problems.append(Error(f"SECURE_CSP {directive} allows {', '.join(unsafe)}.", id="portal.E003"))
+    return problems
+
+
+@register(Tags.security)
+def check_sessions(app_configs, **kwargs):
+    problems = []
+    if settings.SESSION_COOKIE_AGE > 30 * 60 or not settings.SESSION_SAVE_EVERY_REQUEST:
+        problems.append(Error("Sessions must expire after at most 30 minutes idle.", id="portal.E010"))
+    if getattr(settings, "SESSION_ABSOLUTE_SECONDS", 0) <= 0 or settings.SESSION_ABSOLUTE_SECONDS > 12 * 3600:
+        problems.append(Error("Sessions must end after at most 12 hours in all.", id="portal.E011"))
+    if settings.SESSION_COOKIE_SECURE and not settings.SESSION_COOKIE_NAME.startswith("__Host-"):
+        problems.append(Warning("Secure session cookies should use the __Host- prefix.", id="portal.W012"))
+    if settings.CSRF_COOKIE_SECURE and not settings.CSRF_COOKIE_NAME.startswith("__Host-"):
+        problems.append(Warning("Secure CSRF cookies should use the __Host- prefix.", id="portal.W013"))
+    return problems
+
+
+@register(Tags.security)
+def check_upload_limits(app_configs, **kwargs):
+    limit = getattr(settings, "UPLOAD_MAX_BYTES", None)
+    if not limit or limit > 50 * 1024 * 1024:
+        return [Error("UPLOAD_MAX_BYTES must be set and at most 50 MB.", id="portal.E020")]
+    if settings.DATA_UPLOAD_MAX_MEMORY_SIZE is None:
+        return [Error("DATA_UPLOAD_MAX_MEMORY_SIZE must be set.", id="portal.E021")]
+    return []
+
+
+@register()
+def check_celery_delivery(app_configs, **kwargs):
+    """A report must survive a worker crash: late ack, re-delivery when the child dies, one at a time."""
+    problems = []
+    if not getattr(settings, "CELERY_TASK_ACKS_LATE", False) or not getattr(
+        settings, "CELERY_TASK_REJECT_ON_WORKER_LOST", False
+    ):
+        problems.append(Error("Celery must ack late and reject on worker loss.", id="portal.E030"))
+    if getattr(settings, "CELERY_WORKER_PREFETCH_MULTIPLIER", 4) != 1:
+        problems.append(Error("Celery workers must prefetch one task at a time.", id="portal.E031"))
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
+    if settings.CELERY_TASK_TIME_LIMIT >= visibility:
+        problems.append(Error("The task time limit must stay below the broker's visibility timeout.", id="portal.E032"))
+    return problems

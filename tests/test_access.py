@@ -1,0 +1,117 @@
+"""Walk every URL pattern and check every role against the access table (tests/<app>/routes.py).
+
+A route without an entry fails the walk, so a new view cannot ship without its permission cases.
+The set of views reachable without login must equal an explicit allow-list.
+"""
+
+import importlib
+import pkgutil
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+import tests
+from tests.routes import LOGIN, ROLES, Route
+
+# Names of routes that answer without login. Anything else must redirect anonymous users to login.
+PUBLIC_URL_NAMES = {"accounts:login"}
+# Routes that belong to third-party apps and are tested by them (the admin has its own permissions).
+NOT_OURS = ("admin:",)
+
+
+def walk_url_patterns(resolver: URLResolver, namespace: str = ""):
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from walk_url_patterns(pattern, inner)
+        elif isinstance(pattern, URLPattern):
+            yield (f"{namespace}{pattern.name}" if pattern.name else None), pattern
+
+
+def declared_routes() -> list[Route]:
+    routes = []
+    for module in pkgutil.iter_modules(tests.__path__):
+        if not module.ispkg:
+            continue
+        try:
+            table = importlib.import_module(f"tests.{module.name}.routes")
+        except ModuleNotFoundError:
+            continue
+        routes.extend(table.ROUTES)
+    return routes
+
+
+ROUTES = declared_routes()
+
+
+def our_url_names() -> set[str]:
+    return {name for name, _ in walk_url_patterns(get_resolver()) if name and not name.startswith(NOT_OURS)}
+
+
+def test_every_route_has_an_access_entry():
+    declared = {route.name for route in ROUTES}
+    missing = our_url_names() - declared - PUBLIC_URL_NAMES
+    assert not missing, f"routes without an access-table entry: {sorted(missing)}"
+    assert not declared - our_url_names(), f"entries for routes that do not exist: {sorted(declared - our_url_names())}"
+
+
+def test_every_entry_covers_every_role():
+    for route in ROUTES:
+        for table in (route.get, route.post):
+            if table is not None:
+                assert set(table) == set(ROLES), f"{route.name}: {set(ROLES) ^ set(table)}"
+
+
+def test_public_views_are_exactly_the_allow_list():
+    public = {
+        name
+        for name, pattern in walk_url_patterns(get_resolver())
+        if name and not name.startswith(NOT_OURS) and not getattr(pattern.callback, "login_required", True)
+    }
+    assert public == PUBLIC_URL_NAMES
+
+
+def user_for(world, role):
+    return {
+        "anonymous": None,
+        "leader": world.leader,
+        "officer": world.officer,
+        "supported_officer": world.supported_officer,
+        "outsider": world.outsider_officer,
+        "city": world.city,
+        "admin": world.admin,
+    }[role]
+
+
+CASES = [
+    pytest.param(route, role, method, id=f"{route.name}-{role}-{method}")
+    for route in ROUTES
+    for role in ROLES
+    for method in ("get", "htmx", "post")
+    if not (method == "htmx" and (not route.htmx or route.get is None))
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("route", "role", "method"), CASES)
+def test_access(client, world, route: Route, role: str, method: str):
+    user = user_for(world, role)
+    if user is not None:
+        client.force_login(user)
+    url = reverse(route.name, kwargs=route.kwargs(world)) + route.query
+    # A method the view does not offer answers 405, after the login redirect for anonymous users.
+    not_offered = LOGIN if role == "anonymous" else 405
+    if method == "post":
+        expected = route.post[role] if route.post is not None else not_offered
+        response = client.post(url, route.post_data(world))
+    else:
+        expected = route.get[role] if route.get is not None else not_offered
+        headers = {"HX-Request": "true"} if method == "htmx" else {}
+        response = client.get(url, headers=headers)
+    if role == "anonymous" and expected == LOGIN and method == "htmx":
+        # htmx would follow a 302 and swap the login form into the page; it is told to navigate instead.
+        assert response.status_code == 401 and response["HX-Redirect"] == reverse("accounts:login")
+        return
+    assert response.status_code == expected, f"{method.upper()} {url} as {role}: {response.status_code} != {expected}"
+    if expected == LOGIN and role == "anonymous":
+        assert response["Location"].startswith(reverse("accounts:login"))
