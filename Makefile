@@ -7,7 +7,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install system-packages run serve migrate data test lint bench lock clean
+.PHONY: install system-packages run serve migrate data test lint bench lock clean backup restore
 
 install: system-packages $(VENV)/.installed
 
@@ -48,3 +48,10 @@ lock:
 
 clean:
 	rm -rf $(VENV) var staticfiles
+
+backup: install
+	$(MANAGE) backup
+
+restore: install
+	@test -n "$(FROM)" || (echo "Usage: make restore FROM=var/backups/<folder>" && exit 2)
+	$(MANAGE) restore $(FROM)

@@ -5,6 +5,8 @@ import itertools
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import transaction
+
 from accounts.models import Role, User
 from commitments.models import Commitment, Field, ProgressUpdate, ReportingPeriod
 from communes.models import Commune
@@ -37,6 +39,7 @@ def legal_basis(**overrides) -> LegalBasis:
     return LegalBasis.objects.create(**values)
 
 
+@transaction.atomic  # members are checked together at commit (deferred trigger)
 def partnership(
     *, supported: Commune | None = None, supporters: list[Commune] | None = None, **overrides
 ) -> Partnership:
