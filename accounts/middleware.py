@@ -39,6 +39,9 @@ class SessionLifetimeMiddleware:
             if time.time() - started > settings.SESSION_ABSOLUTE_SECONDS:
                 logout(request)
         response = self.get_response(request)
-        if getattr(request, "user", None) is not None and request.user.is_authenticated:
-            add_never_cache_headers(response)  # Cache-Control: no-store for anything behind login
+        signed_in = getattr(request, "user", None) is not None and request.user.is_authenticated
+        if signed_in and not response.has_header("Cache-Control"):
+            # no-store for anything behind login, unless the view chose a private policy itself
+            # (evidence thumbnails: "private, max-age" spares a weak connection the re-download).
+            add_never_cache_headers(response)
         return response

@@ -164,6 +164,12 @@ class CommitmentQuerySet(models.QuerySet):
             ),
         )
 
+    def with_reported_in(self, period):
+        """Annotate ``reported_this_period``: whether any progress update was filed in ``period``."""
+        return self.annotate(
+            reported_this_period=Exists(ProgressUpdate.objects.filter(commitment=OuterRef("pk"), period=period))
+        )
+
     def overdue(self, today: datetime.date | None = None):
         today = today or timezone.localdate()
         return self.filter(completed_on__isnull=True, due_on__lt=today)
@@ -360,6 +366,9 @@ class ProgressUpdate(models.Model):
     )
     reviewed_at = models.DateTimeField(_("xác nhận lúc"), null=True, blank=True)
     resubmission_count = models.PositiveSmallIntegerField(_("số lần gửi lại"), default=0)
+    # A one-time token sent with the form: a replayed POST (double tap, retry on a weak connection)
+    # finds the update it already created instead of filing a second one.
+    client_token = models.UUIDField(_("mã gửi một lần"), null=True, blank=True, editable=False)
     is_demo = models.BooleanField(_("dữ liệu minh họa"), default=False)
 
     objects = ProgressUpdateQuerySet.as_manager()
@@ -384,6 +393,12 @@ class ProgressUpdate(models.Model):
                 condition=(Q(achieved_quantity__isnull=True) | Q(achieved_quantity__gte=0))
                 & (Q(achieved_value_vnd__isnull=True) | Q(achieved_value_vnd__gte=0)),
                 violation_error_message=_("Kết quả không được âm."),
+            ),
+            models.UniqueConstraint(
+                "author",
+                "client_token",
+                name="progress_client_token_once_per_author",
+                violation_error_message=_("Báo cáo này đã được gửi."),
             ),
         ]
         triggers = [

@@ -1,10 +1,11 @@
 """Multi-step writes on commitments: the progress review workflow keeps the verified totals in step."""
 
 import datetime
+import uuid
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,21 +32,38 @@ def submit_progress(
     achieved_value_vnd: int | None = None,
     evidence_files=(),
     at: datetime.datetime | None = None,
+    client_token: uuid.UUID | None = None,
 ) -> ProgressUpdate:
-    """File a progress update for the current period, with its evidence, on behalf of the owning unit."""
+    """File a progress update for the current period, with its evidence, on behalf of the owning unit.
+
+    With a ``client_token`` the call is idempotent per author: replaying it (a double tap, a retry
+    after a dropped connection) returns the update the first call created and stores nothing new.
+    """
     if not Commitment.objects.editable_by(author).filter(pk=commitment.pk).exists():
         raise PermissionDenied
+    if client_token is not None:
+        existing = ProgressUpdate.objects.filter(author=author, client_token=client_token).first()
+        if existing is not None:
+            return existing
     at = at or timezone.now()
-    update = ProgressUpdate.objects.create(
-        commitment=commitment,
-        period=period_for(timezone.localdate(at)),
-        narrative=narrative,
-        achieved_quantity=achieved_quantity,
-        achieved_value_vnd=achieved_value_vnd,
-        author=author,
-        submitted_at=at,
-        is_demo=commitment.is_demo,
-    )
+    try:
+        # A savepoint: when a concurrent replay wins the race, the unique token refuses this insert.
+        with transaction.atomic():
+            update = ProgressUpdate.objects.create(
+                commitment=commitment,
+                period=period_for(timezone.localdate(at)),
+                narrative=narrative,
+                achieved_quantity=achieved_quantity,
+                achieved_value_vnd=achieved_value_vnd,
+                author=author,
+                submitted_at=at,
+                client_token=client_token,
+                is_demo=commitment.is_demo,
+            )
+    except IntegrityError:
+        if client_token is None:
+            raise
+        return ProgressUpdate.objects.get(author=author, client_token=client_token)
     attach_evidence(update=update, files=evidence_files)
     return update
 
@@ -79,9 +97,10 @@ def resubmit_progress(
     achieved_quantity: Decimal | None,
     achieved_value_vnd: int | None,
     evidence_files=(),
+    remove_evidence=(),
     at: datetime.datetime | None = None,
 ) -> ProgressUpdate:
-    """Correct a returned update and send it back for review."""
+    """Correct a returned update (values, narrative, evidence) and send it back for review."""
     update = ProgressUpdate.objects.editable_by(author).select_for_update().get(pk=update.pk)
     if update.state != ProgressUpdate.State.RETURNED:
         raise ValidationError(_("Chỉ báo cáo bị trả lại mới được gửi lại."))
@@ -94,6 +113,7 @@ def resubmit_progress(
     update.reviewed_at = None
     update.resubmission_count += 1
     update.save()
+    update.evidence.filter(pk__in=[evidence.pk for evidence in remove_evidence]).delete()
     attach_evidence(update=update, files=evidence_files)
     return update
 
@@ -149,4 +169,27 @@ def recompute_achievement(*, commitment_id: int, completed_on: datetime.date) ->
     if commitment.completed_on is None and commitment.is_target_reached():
         commitment.completed_on = completed_on
     commitment.save(update_fields=["achieved_quantity", "achieved_value_vnd", "completed_on", "updated_at"])
+    return commitment
+
+
+@transaction.atomic
+def save_commitment(*, commitment: Commitment, editor) -> Commitment:
+    """Create or change a commitment; a changed target is re-measured against the verified totals.
+
+    City staff create and change any commitment; a unit officer changes only those their unit owns.
+    """
+    if commitment.pk is None:
+        allowed = editor.is_authenticated and editor.is_city_staff
+    else:
+        allowed = Commitment.objects.editable_by(editor).filter(pk=commitment.pk).exists()
+        # An officer may not hand the commitment to another unit (and so out of their own reach).
+        allowed = allowed and (editor.is_city_staff or commitment.owner_id == editor.commune_id)
+    if not allowed:
+        raise PermissionDenied
+    if commitment.pk is not None:
+        if commitment.completed_on is not None and not commitment.is_target_reached():
+            commitment.completed_on = None
+        elif commitment.completed_on is None and commitment.is_target_reached():
+            commitment.completed_on = timezone.localdate()
+    commitment.save()
     return commitment

@@ -1,3 +1,22 @@
+"""Mounted at the site root: the paths carry their own "commitments/" prefix, and "my-unit/"."""
+
+from django.urls import path
+
+from . import views
+
 app_name = "commitments"
 
-urlpatterns = []
+urlpatterns = [
+    path("commitments/", views.commitment_list, name="commitment_list"),
+    path("commitments/new/", views.commitment_create, name="commitment_create"),
+    path("commitments/<int:pk>/", views.commitment_detail, name="commitment_detail"),
+    path("commitments/<int:pk>/edit/", views.commitment_update, name="commitment_update"),
+    path("commitments/<int:pk>/progress/new/", views.progress_create, name="progress_create"),
+    path("commitments/partnership/<int:pk>/", views.partnership_commitments, name="partnership_commitments"),
+    path("commitments/progress/<int:pk>/resubmit/", views.progress_resubmit, name="progress_resubmit"),
+    path("commitments/progress/<int:pk>/verify/", views.progress_verify, name="progress_verify"),
+    path("commitments/progress/<int:pk>/return/", views.progress_return, name="progress_return"),
+    path("commitments/review/", views.review_queue, name="review_queue"),
+    path("commitments/evidence/<int:pk>/", views.evidence_file, name="evidence_file"),
+    path("my-unit/", views.my_unit, name="my_unit"),
+]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Role, User
 from commitments.models import Commitment, Field, ProgressUpdate, ReportingPeriod
@@ -95,6 +96,16 @@ def period(year: int = 2025, number: int = 4, **overrides) -> ReportingPeriod:
     )[0]
 
 
+def current_period() -> ReportingPeriod:
+    today = timezone.localdate()
+    for year in (today.year, today.year + 1):
+        for number in range(1, 5):
+            start, end = ReportingPeriod.quarter_bounds(year, number, ReportingPeriod.Convention.DECREE_09)
+            if start <= today <= end:
+                return period(year, number)
+    raise AssertionError("no quarter contains today")  # unreachable: the quarters tile the calendar
+
+
 def progress(*, commitment: Commitment, author: User, **overrides) -> ProgressUpdate:
     values = {
         "period": overrides.pop("period", None) or period(),
@@ -142,6 +153,7 @@ class World:
     officer: User  # of the supporting unit, which owns `commitment`
     supported_officer: User  # of the supported commune: a member, but owns nothing
     outsider_officer: User  # of a unit in another partnership
+    current_period: ReportingPeriod  # the open quarter containing today, where new progress is filed
 
     @classmethod
     def build(cls) -> "World":
@@ -164,4 +176,5 @@ class World:
             officer=user(Role.UNIT_OFFICER, commune=supporter, username="officer-supporter"),
             supported_officer=user(Role.UNIT_OFFICER, commune=supported, username="officer-supported"),
             outsider_officer=user(Role.UNIT_OFFICER, commune=outsider, username="officer-outsider"),
+            current_period=current_period(),
         )

@@ -30,7 +30,7 @@ class Route:
     get: dict[str, int] | None = None  # None: GET is not offered (405 is then expected for everyone)
     post: dict[str, int] | None = None  # None: POST is not offered
     post_data: Callable = lambda world: {}
-    query: str = ""
+    query: str | Callable = ""  # a query string, or a function of the world returning one
     htmx: bool = True  # also GET with HX-Request and expect the same status
     notes: str = ""
     extra: dict = field(default_factory=dict)

@@ -98,7 +98,8 @@ def test_access(client, world, route: Route, role: str, method: str):
     user = user_for(world, role)
     if user is not None:
         client.force_login(user)
-    url = reverse(route.name, kwargs=route.kwargs(world)) + route.query
+    query = route.query(world) if callable(route.query) else route.query
+    url = reverse(route.name, kwargs=route.kwargs(world)) + query
     # A method the view does not offer answers 405, after the login redirect for anonymous users.
     not_offered = LOGIN if role == "anonymous" else 405
     if method == "post":

@@ -36,6 +36,14 @@
     document.querySelectorAll("dialog[open]").forEach(function (dialog) { dialog.close(); });
   });
 
+  // On a weak connection a send can fail; the form is still there and a retry is safe (one-time tokens).
+  document.addEventListener("htmx:sendError", function () {
+    showToast("Mất kết nối. Nội dung vẫn còn trên trang, hãy bấm gửi lại.", "error");
+  });
+  document.addEventListener("htmx:responseError", function () {
+    showToast("Máy chủ chưa xử lý được yêu cầu. Vui lòng thử lại sau ít phút.", "error");
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     fadeServerToasts();
     // Server responses announce saved changes with HX-Trigger: {"toast": {"text": "...", "kind": "success"}}

@@ -1,0 +1,250 @@
+"""Input for commitments and progress reports: Vietnamese messages next to the field, uploads checked."""
+
+import uuid
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from communes.models import Commune
+from partnerships.uploads import validate_upload
+
+from .models import Commitment, Evidence, ProgressUpdate
+
+MAX_EVIDENCE_FILES = 10
+EVIDENCE_ACCEPT = "image/*,application/pdf"
+
+
+def use_vietnamese_messages(form) -> None:
+    """Django's own messages follow the browser's language; these forms answer in Vietnamese always."""
+    for field in form.fields.values():
+        is_choice = isinstance(field, forms.ChoiceField | forms.ModelChoiceField)
+        field.error_messages["required"] = _("Vui lòng chọn mục này.") if is_choice else _("Vui lòng nhập mục này.")
+        field.error_messages["invalid_choice"] = _("Lựa chọn không hợp lệ.")
+        if isinstance(field, forms.DateField):
+            field.error_messages["invalid"] = _("Vui lòng nhập ngày hợp lệ (ngày/tháng/năm).")
+        elif isinstance(field, forms.DecimalField | forms.IntegerField):
+            field.error_messages["invalid"] = _("Vui lòng nhập một số.")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's "Uploading multiple files" pattern); cleans to a list."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": EVIDENCE_ACCEPT, "multiple": True}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single_file_clean = super().clean
+        if isinstance(data, list | tuple):
+            return [single_file_clean(item, initial) for item in data]
+        return [single_file_clean(data, initial)] if data else []
+
+
+class CommitmentForm(forms.ModelForm):
+    """A commitment of one partnership; its owner is one of that partnership's members."""
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "field",
+            "title",
+            "owner",
+            "horizon",
+            "support_form",
+            "description",
+            "target_quantity",
+            "target_unit",
+            "target_value_vnd",
+            "start_on",
+            "due_on",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "start_on": DateInput(),
+            "due_on": DateInput(),
+            "target_quantity": forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+            "target_value_vnd": forms.NumberInput(attrs={"step": "1", "inputmode": "numeric"}),
+        }
+        help_texts = {
+            "target_value_vnd": _("Tính bằng đồng, ví dụ 160000000."),
+            "target_quantity": _("Nhập số lượng kèm đơn vị tính, hoặc giá trị (đồng), hoặc cả hai."),
+        }
+
+    def __init__(self, *args, partnership, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        use_vietnamese_messages(self)
+        self.instance.partnership = partnership
+        self.fields["owner"].queryset = Commune.objects.filter(memberships__partnership=partnership).order_by_name()
+        self.fields["owner"].empty_label = _("— Chọn đơn vị thực hiện —")
+        self.fields["field"].empty_label = _("— Chọn lĩnh vực —")
+        self.fields["support_form"].choices = [("", _("— Chọn hình thức —")), *Commitment.SupportForm.choices]
+        if not user.is_city_staff:
+            # Officers keep commitments up to date; handing one to another unit is for city staff.
+            self.fields["owner"].disabled = True
+
+    def clean_target_quantity(self):
+        value = self.cleaned_data.get("target_quantity")
+        if value is not None and value <= 0:
+            raise ValidationError(_("Chỉ tiêu phải lớn hơn 0."), code="not_positive")
+        return value
+
+    def clean_target_value_vnd(self):
+        value = self.cleaned_data.get("target_value_vnd")
+        if value is not None and value <= 0:
+            raise ValidationError(_("Giá trị phải lớn hơn 0."), code="not_positive")
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        quantity, unit = cleaned.get("target_quantity"), (cleaned.get("target_unit") or "").strip()
+        value = cleaned.get("target_value_vnd")
+        targets_valid = "target_quantity" not in self.errors and "target_value_vnd" not in self.errors
+        if targets_valid and quantity is None and value is None:
+            self.add_error(
+                "target_quantity",
+                ValidationError(
+                    _("Cần nhập chỉ tiêu số lượng (kèm đơn vị tính) hoặc giá trị (đồng)."), code="target_required"
+                ),
+            )
+        if quantity is not None and not unit:
+            self.add_error(
+                "target_unit",
+                ValidationError(_("Vui lòng nhập đơn vị tính cho chỉ tiêu số lượng."), code="unit_required"),
+            )
+        start_on, due_on = cleaned.get("start_on"), cleaned.get("due_on")
+        if start_on and due_on and due_on < start_on:
+            self.add_error(
+                "due_on", ValidationError(_("Hạn hoàn thành không được trước ngày bắt đầu."), code="due_before_start")
+            )
+        return cleaned
+
+
+class ProgressForm(forms.ModelForm):
+    """What a unit achieved in this period, with evidence; also used to correct a returned report."""
+
+    achieved_quantity = forms.DecimalField(
+        label=_("Số lượng đạt được"),
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+        error_messages={"min_value": _("Kết quả không được âm.")},
+    )
+    achieved_value_vnd = forms.IntegerField(
+        label=_("Giá trị đạt được (đồng)"),
+        required=False,
+        min_value=0,
+        widget=forms.NumberInput(attrs={"step": "1", "inputmode": "numeric"}),
+        error_messages={"min_value": _("Kết quả không được âm.")},
+    )
+    evidence = MultipleFileField(label=_("Ảnh, tệp minh chứng"), required=False)
+    remove_evidence = forms.ModelMultipleChoiceField(
+        label=_("Bỏ minh chứng đã gửi"),
+        queryset=Evidence.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    # Generated when the empty form is shown and sent back unchanged: see submit_progress.
+    client_token = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = ProgressUpdate
+        fields = ["achieved_quantity", "achieved_value_vnd", "narrative"]
+        widgets = {"narrative": forms.Textarea(attrs={"rows": 4})}
+        labels = {"narrative": _("Kết quả đã thực hiện")}
+        help_texts = {"narrative": _("Việc đã làm, ở đâu, khi nào, cho ai.")}
+
+    def __init__(self, *args, commitment: Commitment, **kwargs):
+        super().__init__(*args, **kwargs)
+        use_vietnamese_messages(self)
+        self.commitment = commitment
+        self.fields["evidence"].help_text = _(
+            "Chụp ảnh trực tiếp hoặc chọn ảnh JPEG, PNG, tệp PDF; tối đa %(count)s tệp."
+        ) % {"count": MAX_EVIDENCE_FILES}
+        # Browsers cannot refill a file input: when the form comes back with errors, say so.
+        self.files_to_choose_again = self.is_bound and bool(self.files.getlist("evidence"))
+        if not self.is_bound:
+            self.initial.setdefault("client_token", uuid.uuid4())
+        if commitment.target_quantity is None:
+            del self.fields["achieved_quantity"]
+        else:
+            self.fields["achieved_quantity"].label = _("Số lượng đạt được (%(unit)s)") % {
+                "unit": commitment.target_unit
+            }
+        if self.instance.pk:
+            self.fields["remove_evidence"].queryset = self.instance.evidence.all()
+            self.fields["evidence"].label = _("Thêm ảnh, tệp minh chứng")
+        else:
+            del self.fields["remove_evidence"]
+
+    def report(self) -> dict:
+        """The cleaned values as keyword arguments of submit_progress / resubmit_progress."""
+        return {
+            "narrative": self.cleaned_data["narrative"],
+            "achieved_quantity": self.cleaned_data.get("achieved_quantity"),
+            "achieved_value_vnd": self.cleaned_data.get("achieved_value_vnd"),
+            "evidence_files": self.cleaned_data["evidence"],
+        }
+
+    def clean_evidence(self):
+        files = self.cleaned_data.get("evidence") or []
+        if len(files) > MAX_EVIDENCE_FILES:
+            raise ValidationError(
+                _("Tối đa %(count)s tệp minh chứng mỗi lần gửi."), code="too_many", params={"count": MAX_EVIDENCE_FILES}
+            )
+        errors = []
+        for upload in files:
+            try:
+                validate_upload(upload)
+            except ValidationError as error:
+                errors.extend(error.error_list)
+        if errors:
+            raise ValidationError(errors)
+        return files
+
+    def clean(self):
+        cleaned = super().clean()
+        quantity, value = cleaned.get("achieved_quantity"), cleaned.get("achieved_value_vnd")
+        values_valid = "achieved_quantity" not in self.errors and "achieved_value_vnd" not in self.errors
+        if values_valid and quantity is None and value is None:
+            field = "achieved_quantity" if "achieved_quantity" in self.fields else "achieved_value_vnd"
+            self.add_error(
+                field,
+                ValidationError(_("Vui lòng nhập số lượng hoặc giá trị đạt được."), code="result_required"),
+            )
+        if self.instance.pk and "evidence" not in self.errors:
+            kept = self.instance.evidence.count() - len(cleaned.get("remove_evidence") or [])
+            if kept + len(cleaned.get("evidence") or []) > MAX_EVIDENCE_FILES:
+                self.add_error(
+                    "evidence",
+                    ValidationError(
+                        _("Mỗi báo cáo có tối đa %(count)s tệp minh chứng."),
+                        code="too_many",
+                        params={"count": MAX_EVIDENCE_FILES},
+                    ),
+                )
+        return cleaned
+
+
+class ReturnForm(forms.Form):
+    """Why a progress report goes back to its unit."""
+
+    reason = forms.CharField(
+        label=_("Lý do trả lại"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": _("Vui lòng nêu lý do trả lại.")},
+    )

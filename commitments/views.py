@@ -1,0 +1,341 @@
+"""Pages of the commitments app: the list, one commitment, progress reports and their review, "my unit".
+
+Access: reads go through ``visible_to``, writes through ``editable_by``; anything out of reach is a
+404. Leadership is read-only, so every write route answers 403 to a leader before any lookup.
+"""
+
+import io
+import mimetypes
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import F
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django_filters.views import FilterView
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+from PIL import Image, ImageOps
+
+from core.views import HtmxFragmentMixin
+from partnerships.models import Partnership
+
+from . import services
+from .filtersets import CommitmentFilterSet
+from .forms import CommitmentForm, ProgressForm, ReturnForm
+from .models import Commitment, Evidence, ProgressUpdate, ReportingPeriod
+
+PAGE_SIZE = 25
+THUMBNAIL_SIDE = 480
+
+
+def forbid_leadership(user) -> None:
+    """Leadership reads everything and writes nothing: a write route answers 403 before any lookup."""
+    if user.is_leadership:
+        raise PermissionDenied
+
+
+def require_reviewer(user) -> None:
+    """Only city staff (and administrators) review progress; to everyone else the queue does not exist."""
+    forbid_leadership(user)
+    if not user.is_city_staff:
+        raise Http404
+
+
+def safe_next(request, default: str) -> str:
+    """The ``next`` URL of the request when it stays on this site, else ``default``."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
+
+
+def saved(request, url: str, text: str):
+    """Post/Redirect/Get, also from an htmx dialog (where the whole page is reloaded at ``url``)."""
+    messages.success(request, text)
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def toast(response: HttpResponse, text: str, kind: str = "success") -> HttpResponse:
+    return trigger_client_event(response, "toast", {"text": text, "kind": kind})
+
+
+# --- Commitments ---------------------------------------------------------------------------------
+
+
+class CommitmentListView(HtmxFragmentMixin, FilterView):
+    """Every commitment the user may read, filtered, sorted and paginated; htmx gets the results only."""
+
+    template_name = "commitments/commitment_list.html"
+    fragment_name = "results"
+    filterset_class = CommitmentFilterSet
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        return (
+            Commitment.objects.visible_to(self.request.user)
+            .with_status()
+            .with_related()
+            .order_by(F("due_on").asc(nulls_last=True), "pk")
+        )
+
+
+commitment_list = CommitmentListView.as_view()
+
+
+@require_GET
+def commitment_detail(request, pk):
+    commitments = Commitment.objects.visible_to(request.user).with_status().with_related()
+    commitment = get_object_or_404(commitments, pk=pk)
+    updates = commitment.updates.select_related("period", "author", "reviewed_by").prefetch_related("evidence")
+    context = {
+        "commitment": commitment,
+        "updates": updates.order_by("-submitted_at", "-pk"),
+        "can_edit": Commitment.objects.editable_by(request.user).filter(pk=pk).exists(),
+    }
+    return render(request, "commitments/commitment_detail.html", context)
+
+
+def commitment_create(request):
+    """City staff add a commitment to the partnership named by ``?partnership=``; without one, pick it."""
+    forbid_leadership(request.user)
+    if not request.user.is_city_staff:
+        raise Http404
+    partnerships = Partnership.objects.editable_by(request.user).order_by("title", "pk")
+    selected = request.GET.get("partnership", "")
+    partnership = partnerships.filter(pk=selected).first() if selected.isdigit() else None
+    if partnership is None:
+        return render(request, "commitments/commitment_form.html", {"partnerships": partnerships})
+    form = CommitmentForm(request.POST or None, partnership=partnership, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        commitment = services.save_commitment(commitment=form.save(commit=False), editor=request.user)
+        return saved(request, commitment.get_absolute_url(), _("Đã thêm cam kết."))
+    return render(request, "commitments/commitment_form.html", {"form": form, "partnership": partnership})
+
+
+def commitment_update(request, pk):
+    forbid_leadership(request.user)
+    commitment = get_object_or_404(Commitment.objects.editable_by(request.user).with_related(), pk=pk)
+    form = CommitmentForm(
+        request.POST or None, instance=commitment, partnership=commitment.partnership, user=request.user
+    )
+    if request.method == "POST" and form.is_valid():
+        services.save_commitment(commitment=form.save(commit=False), editor=request.user)
+        return saved(request, commitment.get_absolute_url(), _("Đã lưu thay đổi."))
+    context = {"form": form, "commitment": commitment, "partnership": commitment.partnership}
+    return render(request, "commitments/commitment_form.html", context)
+
+
+@require_GET
+def partnership_commitments(request, pk):
+    """One partnership's commitments grouped by field; the partnership page embeds the "grouped" part."""
+    partnership = get_object_or_404(Partnership.objects.contents_visible_to(request.user).with_members(), pk=pk)
+    commitments = (
+        Commitment.objects.visible_to(request.user)
+        .filter(partnership=partnership)
+        .with_status()
+        .select_related("field", "owner")
+        .order_by("field__order", "field__name", F("due_on").asc(nulls_last=True), "pk")
+    )
+    template = "commitments/partnership_commitments.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#grouped"
+    return render(request, template, {"partnership": partnership, "commitments": commitments})
+
+
+# --- Progress reports ----------------------------------------------------------------------------
+
+
+def render_progress_form(request, form, commitment, update=None):
+    """The progress form, as a page or (for htmx) as the body of the dialog it opens in."""
+    context = {"form": form, "commitment": commitment, "update": update, "is_dialog": bool(request.htmx)}
+    context["next"] = safe_next(request, "")
+    template = "commitments/progress_form.html" + ("#form" if request.htmx else "")
+    return render(request, template, context)
+
+
+def progress_create(request, pk):
+    forbid_leadership(request.user)
+    commitment = get_object_or_404(Commitment.objects.editable_by(request.user).with_related(), pk=pk)
+    form = ProgressForm(request.POST or None, request.FILES or None, commitment=commitment)
+    if request.method == "POST" and form.is_valid():
+        try:
+            token = form.cleaned_data["client_token"]
+            services.submit_progress(commitment=commitment, author=request.user, client_token=token, **form.report())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            next_url = safe_next(request, commitment.get_absolute_url())
+            return saved(request, next_url, _("Đã gửi báo cáo tiến độ, đang chờ Thành ủy xác nhận."))
+    return render_progress_form(request, form, commitment)
+
+
+def progress_resubmit(request, pk):
+    forbid_leadership(request.user)
+    updates = ProgressUpdate.objects.editable_by(request.user).with_related()
+    update = get_object_or_404(updates, pk=pk)
+    if update.state != ProgressUpdate.State.RETURNED:
+        # Also the answer to a replayed resubmission: the first one already went through.
+        messages.info(request, _("Báo cáo này đang chờ xác nhận, không cần gửi lại."))
+        return HttpResponseClientRedirect(update.get_absolute_url()) if request.htmx else redirect(update)
+    form = ProgressForm(request.POST or None, request.FILES or None, commitment=update.commitment, instance=update)
+    if request.method == "POST" and form.is_valid():
+        removed = form.cleaned_data["remove_evidence"]
+        services.resubmit_progress(update=update, author=request.user, remove_evidence=removed, **form.report())
+        next_url = safe_next(request, update.get_absolute_url())
+        return saved(request, next_url, _("Đã gửi lại báo cáo tiến độ, đang chờ Thành ủy xác nhận."))
+    return render_progress_form(request, form, update.commitment, update)
+
+
+@require_GET
+def evidence_file(request, pk):
+    """A stored evidence file, only for users who may read its report; ``?thumb=1`` gives a small JPEG."""
+    evidence = get_object_or_404(Evidence.objects.visible_to(request.user), pk=pk)
+    if request.GET.get("thumb") and evidence.kind == Evidence.Kind.PHOTO:
+        response = HttpResponse(thumbnail(evidence), content_type="image/jpeg")
+    else:
+        content_type = mimetypes.guess_type(evidence.file.name)[0] or "application/octet-stream"
+        response = FileResponse(
+            evidence.file.open("rb"), content_type=content_type, filename=evidence.original_name or None
+        )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+def thumbnail(evidence: Evidence) -> bytes:
+    """A small JPEG of a stored photo, so lists of evidence stay light on a phone connection."""
+    with evidence.file.open("rb") as stored, Image.open(stored) as image:
+        image = ImageOps.exif_transpose(image)
+        image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+        buffer = io.BytesIO()
+        image.convert("RGB").save(buffer, format="JPEG", quality=75, optimize=True)
+    return buffer.getvalue()
+
+
+# --- Review --------------------------------------------------------------------------------------
+
+
+def reviewable_updates(user):
+    return (
+        ProgressUpdate.objects.visible_to(user)
+        .with_related()
+        .select_related("reviewed_by")
+        .prefetch_related("evidence")
+    )
+
+
+@require_GET
+def review_queue(request):
+    """Reports awaiting verification, oldest first."""
+    if not request.user.is_city_staff:
+        raise Http404
+    updates = reviewable_updates(request.user).awaiting_review().order_by("submitted_at", "pk")
+    page = paginate(request, updates)
+    context = {"page_obj": page, "updates": page.object_list, "return_form": ReturnForm()}
+    template = "commitments/review_queue.html" + ("#results" if request.htmx else "")
+    return render(request, template, context)
+
+
+@require_POST
+def progress_verify(request, pk):
+    require_reviewer(request.user)
+    update = get_object_or_404(reviewable_updates(request.user), pk=pk)
+    try:
+        update = services.verify_progress(update=update, reviewer=request.user)
+    except ValidationError:
+        return reviewed_elsewhere(request, update)
+    return review_done(request, update, _("Đã xác nhận báo cáo tiến độ."))
+
+
+def progress_return(request, pk):
+    """Send a report back with a reason; a page of its own without JavaScript, a row of the queue with."""
+    require_reviewer(request.user)
+    update = get_object_or_404(reviewable_updates(request.user), pk=pk)
+    form = ReturnForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            update = services.return_progress(update=update, reviewer=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError:
+            return reviewed_elsewhere(request, update)
+        return review_done(request, update, _("Đã trả lại báo cáo cho đơn vị."))
+    if update.state != ProgressUpdate.State.SUBMITTED:
+        return reviewed_elsewhere(request, update)
+    template = "commitments/review_queue.html#row" if request.htmx else "commitments/progress_return.html"
+    return render(request, template, {"update": update, "return_form": form, "return_open": form.is_bound})
+
+
+def review_done(request, update, text: str):
+    if request.htmx:
+        response = render(request, "commitments/review_queue.html#done-row", {"update": update})
+        return toast(response, text)
+    messages.success(request, text)
+    return redirect("commitments:review_queue")
+
+
+def reviewed_elsewhere(request, update):
+    """Someone else reviewed it first (or this is a replayed POST): show the outcome, change nothing."""
+    text = _("Báo cáo này đã được xem xét trước đó.")
+    if request.htmx:
+        update.refresh_from_db()
+        return toast(render(request, "commitments/review_queue.html#done-row", {"update": update}), text, "info")
+    messages.info(request, text)
+    return redirect("commitments:review_queue")
+
+
+def paginate(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+# --- My unit -------------------------------------------------------------------------------------
+
+
+@require_GET
+def my_unit(request):
+    """A unit officer's desk: what the unit owes, what is overdue, what came back and why.
+
+    Only unit officers have a unit; for every other role the page does not exist (404), consistent
+    with the other routes that are out of a role's reach.
+    """
+    if not request.user.is_unit_officer:
+        raise Http404
+    today = timezone.localdate()
+    period = ReportingPeriod.objects.quarters().containing(today).order_by("-convention").first()
+    commitments = (
+        Commitment.objects.visible_to(request.user)
+        .filter(completed_on__isnull=True)
+        .with_status(today)
+        .with_related()
+        .with_reported_in(period)
+        .order_by(F("due_on").asc(nulls_last=True), "pk")
+    )
+    own_updates = ProgressUpdate.objects.editable_by(request.user).with_related().select_related("reviewed_by")
+    context = {
+        "commune": request.user.commune,
+        "period": period,
+        "partnerships": Partnership.objects.contents_visible_to(request.user).with_members().order_by("title", "pk"),
+        "returned": own_updates.filter(state=ProgressUpdate.State.RETURNED).order_by("-reviewed_at", "-pk"),
+        "waiting": own_updates.awaiting_review().order_by("-submitted_at", "-pk"),
+        **split_unit_commitments(commitments, request.user.commune_id, today),
+    }
+    return render(request, "commitments/my_unit.html", context)
+
+
+def split_unit_commitments(commitments, unit_code: str, today) -> dict:
+    """Sort one query's rows into the sections of "my unit"; no further queries."""
+    sections = {"overdue": [], "owed": [], "later": [], "for_us": []}
+    for commitment in commitments:
+        if commitment.owner_id != unit_code:
+            sections["for_us"].append(commitment)
+        elif commitment.status == Commitment.Status.OVERDUE:
+            sections["overdue"].append(commitment)
+        elif commitment.start_on > today:
+            sections["later"].append(commitment)
+        else:
+            sections["owed"].append(commitment)
+    return sections

@@ -1,0 +1,79 @@
+"""CommitmentFilterSet directly: each filter, accent-insensitive search, scoped choices, sorting."""
+
+import datetime
+
+from django.test import RequestFactory, TestCase
+
+from commitments.filtersets import CommitmentFilterSet
+from commitments.models import Commitment
+from tests import factories
+from tests.commitments import fixtures
+
+
+class CommitmentFilterSetTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.world = factories.World.build()
+        cls.period = fixtures.current_period()
+        cls.education = factories.field(name="Giáo dục")
+        cls.scholarship = factories.commitment(
+            partnership=cls.world.partnership,
+            field=cls.education,
+            title="Trao học bổng cho học sinh Cơ Tu",
+            horizon=Commitment.Horizon.LONG_TERM,
+            start_on=datetime.date(2025, 1, 1),
+            due_on=datetime.date(2025, 3, 1),
+        )
+
+    def filtered(self, params, user=None):
+        request = RequestFactory().get("/commitments/", params)
+        request.user = user or self.world.city
+        queryset = Commitment.objects.visible_to(request.user).with_status()
+        filterset = CommitmentFilterSet(params, queryset=queryset, request=request)
+        self.assertIs(filterset.is_valid(), True, filterset.errors)
+        return list(filterset.qs)
+
+    def test_search_is_accent_insensitive(self):
+        self.assertEqual(self.filtered({"q": "co tu"}), [self.scholarship])
+        self.assertEqual(self.filtered({"q": "HOC BONG"}), [self.scholarship])
+
+    def test_search_finds_member_unit_names(self):
+        self.assertIn(self.world.commitment, self.filtered({"q": "tra tan"}))
+        self.assertNotIn(self.world.other_commitment, self.filtered({"q": "tra tan"}))
+
+    def test_field_and_horizon(self):
+        self.assertEqual(self.filtered({"field": self.education.pk}), [self.scholarship])
+        self.assertEqual(self.filtered({"horizon": "long_term"}), [self.scholarship])
+
+    def test_status_uses_the_sql_annotation(self):
+        self.assertEqual(self.filtered({"status": "overdue"}), [self.scholarship])
+        self.assertNotIn(self.scholarship, self.filtered({"status": "not_started"}))
+
+    def test_period_keeps_commitments_reported_in_it(self):
+        fixtures.submitted_update(self.world)
+        self.assertEqual(self.filtered({"period": self.period.pk}), [self.world.commitment])
+
+    def test_partnership(self):
+        self.assertEqual(self.filtered({"partnership": self.world.other_partnership.pk}), [self.world.other_commitment])
+
+    def test_owner_choices_are_scoped_to_the_user(self):
+        request = RequestFactory().get("/")
+        request.user = self.world.officer
+        filterset = CommitmentFilterSet({}, queryset=Commitment.objects.none(), request=request)
+        owners = set(filterset.form.fields["owner"].queryset.values_list("code", flat=True))
+        self.assertEqual(owners, {self.world.supporter.code})
+        partnerships = set(filterset.form.fields["partnership"].queryset)
+        self.assertEqual(partnerships, {self.world.partnership})
+
+    def test_officer_cannot_filter_by_a_foreign_partnership(self):
+        request = RequestFactory().get("/")
+        request.user = self.world.officer
+        params = {"partnership": self.world.other_partnership.pk}
+        filterset = CommitmentFilterSet(params, queryset=Commitment.objects.all(), request=request)
+        self.assertIs(filterset.is_valid(), False)
+
+    def test_sorting(self):
+        by_due = self.filtered({"sort": "due", "partnership": self.world.partnership.pk})
+        self.assertEqual(by_due, [self.scholarship, self.world.commitment])
+        latest_due_first = self.filtered({"sort": "-due", "partnership": self.world.partnership.pk})
+        self.assertEqual(latest_due_first, [self.world.commitment, self.scholarship])

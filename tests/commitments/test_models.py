@@ -1,0 +1,61 @@
+"""Model facts and database invariants added for the commitments pages."""
+
+import datetime
+import uuid
+from decimal import Decimal
+
+from django.test import TestCase
+
+from commitments import services
+from commitments.models import Commitment, ProgressUpdate
+from tests import factories
+from tests.assertions import violates
+from tests.commitments import fixtures
+
+
+class ProgressUpdateModelTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.world = factories.World.build()
+        fixtures.current_period()
+
+    def test_client_token_is_unique_per_author(self):
+        token = uuid.uuid4()
+        factories.progress(commitment=self.world.commitment, author=self.world.officer, client_token=token)
+        factories.progress(commitment=self.world.commitment, author=self.world.city, client_token=token)
+        with violates("progress_client_token_once_per_author"):
+            factories.progress(commitment=self.world.commitment, author=self.world.officer, client_token=token)
+
+    def test_updates_without_token_do_not_collide(self):
+        factories.progress(commitment=self.world.commitment, author=self.world.officer)
+        factories.progress(commitment=self.world.commitment, author=self.world.officer)
+        self.assertEqual(ProgressUpdate.objects.count(), 2)
+
+    def test_verified_update_is_locked_by_the_database(self):
+        update = fixtures.submitted_update(self.world)
+        services.verify_progress(update=update, reviewer=self.world.city)
+        with violates("verified_progress_is_locked"):
+            ProgressUpdate.objects.filter(pk=update.pk).update(narrative="sửa sau khi xác nhận")
+        self.assertIs(ProgressUpdate.objects.get(pk=update.pk).is_locked, True)
+
+
+class CommitmentStatusTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.world = factories.World.build()
+
+    def status_of(self, commitment, today):
+        return Commitment.objects.with_status(today).get(pk=commitment.pk).status
+
+    def test_statuses_in_sql(self):
+        commitment = self.world.commitment
+        self.assertEqual(self.status_of(commitment, datetime.date(2025, 10, 1)), Commitment.Status.NOT_STARTED)
+        self.assertEqual(self.status_of(commitment, datetime.date(2027, 1, 1)), Commitment.Status.OVERDUE)
+        factories.progress(commitment=commitment, author=self.world.officer)
+        self.assertEqual(self.status_of(commitment, datetime.date(2025, 10, 1)), Commitment.Status.IN_PROGRESS)
+
+    def test_progress_percent_uses_quantity_first(self):
+        commitment = self.world.commitment
+        commitment.achieved_quantity = Decimal(1)
+        commitment.achieved_value_vnd = 0
+        self.assertEqual(commitment.progress_percent, 50)

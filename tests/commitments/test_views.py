@@ -1,0 +1,647 @@
+"""The commitments pages through the test client: access, htmx fragments, forms, query counts."""
+
+import datetime
+import json
+import uuid
+from decimal import Decimal
+
+from django.test import TestCase
+from django.urls import reverse
+from django.utils import timezone
+
+from commitments import services
+from commitments.models import Commitment, ProgressUpdate
+from tests import factories
+from tests.assertions import count_queries
+from tests.commitments import fixtures
+from tests.commitments.routes import ROUTES
+from tests.routes import LOGIN, ROLES
+
+HX = {"HTTP_HX_REQUEST": "true"}
+MAX_QUERIES = 15
+
+
+class WorldTestCase(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.world = factories.World.build()
+        cls.period = fixtures.current_period()
+
+    def login(self, user):
+        self.client.force_login(user)
+
+    def assert_same_query_count(self, url, add_rows, *, expected, htmx=False):
+        """The page costs ``expected`` queries with one row and with many (at most MAX_QUERIES)."""
+        headers = HX if htmx else {}
+        self.client.get(url, **headers)  # warm per-process caches (content types, translations)
+        with count_queries() as one:
+            response = self.client.get(url, **headers)
+        self.assertEqual(response.status_code, 200)
+        add_rows()
+        with count_queries() as many:
+            response = self.client.get(url, **headers)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(len(one.captured_queries), len(many.captured_queries), [q["sql"] for q in many])
+        self.assertLessEqual(len(many.captured_queries), MAX_QUERIES)
+        self.assertEqual(len(many.captured_queries), expected)
+
+
+def more_commitments(world, count=8):
+    def add():
+        for index in range(count):
+            commitment = factories.commitment(
+                partnership=world.partnership, field=world.commitment.field, title=f"Cam kết {index}"
+            )
+            fixtures.submitted_update(world, evidence_files=[fixtures.photo()])
+            services.submit_progress(commitment=commitment, author=world.officer, narrative="x", achieved_quantity=1)
+
+    return add
+
+
+class RouteTableTests(WorldTestCase):
+    """The entries of tests/commitments/routes.py are true, for every role, GET, htmx GET and POST."""
+
+    def users(self):
+        world = self.world
+        return {
+            "anonymous": None,
+            "leader": world.leader,
+            "officer": world.officer,
+            "supported_officer": world.supported_officer,
+            "outsider": world.outsider_officer,
+            "city": world.city,
+            "admin": world.admin,
+        }
+
+    def test_every_route_answers_as_the_table_says(self):
+        names = {route.name for route in ROUTES}
+        from commitments.urls import urlpatterns
+
+        self.assertEqual(names, {f"commitments:{pattern.name}" for pattern in urlpatterns})
+        for route in ROUTES:
+            for role, user in self.users().items():
+                for method in ("get", "htmx", "post"):
+                    table = route.post if method == "post" else route.get
+                    expected = table[role] if table else (LOGIN if role == "anonymous" else 405)
+                    if role == "anonymous" and method == "htmx":
+                        expected = 401  # accounts.middleware: htmx gets HX-Redirect to the login page
+                    with self.subTest(route=route.name, role=role, method=method):
+                        self.client.logout()
+                        if user:
+                            self.login(user)
+                        url = reverse(route.name, kwargs=route.kwargs(self.world)) + route.query
+                        if method == "post":
+                            response = self.client.post(url, route.post_data(self.world))
+                        else:
+                            response = self.client.get(url, **(HX if method == "htmx" else {}))
+                        self.assertEqual(response.status_code, expected)
+
+    def test_roles_cover_the_shared_list(self):
+        self.assertEqual(tuple(self.users()), ROLES)
+
+
+class CommitmentListViewTests(WorldTestCase):
+    url = reverse("commitments:commitment_list")
+
+    def test_officer_sees_only_commitments_of_their_partnerships(self):
+        self.login(self.world.officer)
+        response = self.client.get(self.url)
+        self.assertContains(response, self.world.commitment.get_absolute_url())
+        self.assertNotContains(response, self.world.other_commitment.get_absolute_url())
+
+    def test_leader_sees_every_commitment(self):
+        self.login(self.world.leader)
+        response = self.client.get(self.url)
+        self.assertContains(response, self.world.commitment.get_absolute_url())
+        self.assertContains(response, self.world.other_commitment.get_absolute_url())
+
+    def test_owner_filter_lists_only_units_the_officer_may_read(self):
+        self.login(self.world.officer)
+        response = self.client.get(self.url)
+        self.assertContains(response, f'<option value="{self.world.supporter.code}">')
+        self.assertNotContains(response, f'<option value="{self.world.outsider.code}">')
+
+    def test_status_filter_finds_overdue_commitments(self):
+        overdue = factories.commitment(
+            partnership=self.world.partnership,
+            start_on=datetime.date(2025, 1, 1),
+            due_on=datetime.date(2025, 2, 1),
+            title="Cam kết đã quá hạn",
+        )
+        self.login(self.world.city)
+        response = self.client.get(self.url, {"status": Commitment.Status.OVERDUE})
+        self.assertContains(response, overdue.get_absolute_url())
+        self.assertNotContains(response, self.world.commitment.get_absolute_url())
+        self.assertContains(response, 'class="badge badge--overdue"')
+
+    def test_search_ignores_accents(self):
+        self.login(self.world.city)
+        response = self.client.get(self.url, {"q": "nha dai doan ket"})
+        self.assertContains(response, self.world.commitment.get_absolute_url())
+
+    def test_partnership_parameter_limits_the_list(self):
+        self.login(self.world.city)
+        response = self.client.get(self.url, {"partnership": self.world.other_partnership.pk})
+        self.assertContains(response, self.world.other_commitment.get_absolute_url())
+        self.assertNotContains(response, self.world.commitment.get_absolute_url())
+
+    def test_htmx_request_gets_the_results_fragment_only(self):
+        self.login(self.world.city)
+        response = self.client.get(self.url, **HX)
+        self.assertContains(response, 'id="results"')
+        self.assertNotContains(response, "<html")
+        self.assertNotContains(response, 'name="q"')
+
+    def test_page_query_count_does_not_grow_with_rows(self):
+        self.login(self.world.officer)
+        self.assert_same_query_count(self.url, more_commitments(self.world), expected=12)
+
+    def test_fragment_query_count_does_not_grow_with_rows(self):
+        self.login(self.world.officer)
+        self.assert_same_query_count(self.url, more_commitments(self.world), expected=7, htmx=True)
+
+    def test_city_staff_see_the_add_button_and_leaders_do_not(self):
+        self.login(self.world.city)
+        self.assertContains(self.client.get(self.url), reverse("commitments:commitment_create"))
+        self.login(self.world.leader)
+        self.assertNotContains(self.client.get(self.url), reverse("commitments:commitment_create"))
+
+
+class CommitmentDetailViewTests(WorldTestCase):
+    def url(self, commitment=None):
+        return reverse("commitments:commitment_detail", args=[(commitment or self.world.commitment).pk])
+
+    def test_shows_target_verified_totals_and_progress(self):
+        update = fixtures.submitted_update(self.world)
+        services.verify_progress(update=update, reviewer=self.world.city)
+        self.login(self.world.leader)
+        response = self.client.get(self.url())
+        self.assertContains(response, "2 căn nhà")
+        self.assertContains(response, "160.000.000 đ")
+        self.assertContains(response, "80.000.000 đ/160.000.000 đ")
+        self.assertContains(response, '<progress value="50" max="100"')
+        self.assertContains(response, "Đã xác nhận")
+        self.assertContains(response, str(self.world.city))
+
+    def test_lists_updates_with_state_reason_and_evidence_through_the_checked_view(self):
+        returned = fixtures.returned_update(self.world, reason="Ảnh mờ, chụp lại.")
+        with_photo = fixtures.update_with_photo(self.world)
+        self.login(self.world.officer)
+        response = self.client.get(self.url())
+        self.assertContains(response, "Bị trả lại")
+        self.assertContains(response, "Ảnh mờ, chụp lại.")
+        self.assertContains(response, "Chờ xác nhận")
+        evidence = with_photo.evidence.get()
+        self.assertContains(response, reverse("commitments:evidence_file", args=[evidence.pk]))
+        self.assertNotContains(response, "/media/")
+        self.assertContains(response, reverse("commitments:progress_resubmit", args=[returned.pk]))
+
+    def test_viewers_get_no_edit_controls(self):
+        returned = fixtures.returned_update(self.world)
+        for user in (self.world.leader, self.world.supported_officer):
+            self.login(user)
+            response = self.client.get(self.url())
+            self.assertEqual(response.status_code, 200)
+            self.assertNotContains(response, reverse("commitments:progress_resubmit", args=[returned.pk]))
+            self.assertNotContains(response, reverse("commitments:commitment_update", args=[self.world.commitment.pk]))
+            self.assertNotContains(response, reverse("commitments:progress_create", args=[self.world.commitment.pk]))
+
+    def test_verified_update_shows_no_edit_controls(self):
+        update = fixtures.submitted_update(self.world)
+        services.verify_progress(update=update, reviewer=self.world.city)
+        self.login(self.world.officer)
+        response = self.client.get(self.url())
+        self.assertNotContains(response, reverse("commitments:progress_resubmit", args=[update.pk]))
+
+    def test_outsider_gets_404(self):
+        self.login(self.world.outsider_officer)
+        self.assertEqual(self.client.get(self.url()).status_code, 404)
+
+    def test_query_count_does_not_grow_with_updates(self):
+        self.login(self.world.officer)
+
+        def add_updates():
+            for _ in range(5):
+                fixtures.update_with_photo(self.world)
+            fixtures.returned_update(self.world)
+
+        fixtures.update_with_photo(self.world)
+        self.assert_same_query_count(self.url(), add_updates, expected=10)
+
+
+class CommitmentFormViewTests(WorldTestCase):
+    create_url = reverse("commitments:commitment_create")
+
+    def valid_data(self, **overrides):
+        data = {
+            "field": self.world.commitment.field_id,
+            "title": "Trao 40 suất học bổng",
+            "owner": self.world.supporter.code,
+            "horizon": Commitment.Horizon.IMMEDIATE,
+            "support_form": Commitment.SupportForm.SCHOLARSHIP,
+            "target_quantity": "40",
+            "target_unit": "suất học bổng",
+            "target_value_vnd": "60000000",
+            "start_on": "2025-09-01",
+            "due_on": "2026-06-30",
+        }
+        data.update(overrides)
+        return data
+
+    def test_without_partnership_city_staff_choose_one(self):
+        self.login(self.world.city)
+        response = self.client.get(self.create_url)
+        self.assertContains(response, 'name="partnership"')
+        self.assertContains(response, f'<option value="{self.world.partnership.pk}">')
+
+    def test_city_staff_create_a_commitment(self):
+        self.login(self.world.city)
+        url = f"{self.create_url}?partnership={self.world.partnership.pk}"
+        response = self.client.post(url, self.valid_data())
+        commitment = Commitment.objects.get(title="Trao 40 suất học bổng")
+        self.assertRedirects(response, commitment.get_absolute_url())
+        self.assertEqual(commitment.partnership, self.world.partnership)
+        self.assertEqual(commitment.owner, self.world.supporter)
+
+    def test_owner_choices_are_the_partnership_members_only(self):
+        self.login(self.world.city)
+        url = f"{self.create_url}?partnership={self.world.partnership.pk}"
+        response = self.client.get(url)
+        self.assertContains(response, f'<option value="{self.world.supported.code}">')
+        self.assertNotContains(response, f'<option value="{self.world.outsider.code}">')
+        response = self.client.post(url, self.valid_data(owner=self.world.outsider.code))
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("owner", response.context["form"].errors)
+        self.assertFalse(Commitment.objects.filter(title="Trao 40 suất học bổng").exists())
+
+    def test_due_before_start_is_refused_next_to_the_field_with_values_kept(self):
+        self.login(self.world.city)
+        url = f"{self.create_url}?partnership={self.world.partnership.pk}"
+        response = self.client.post(url, self.valid_data(due_on="2025-08-01"))
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "Hạn hoàn thành không được trước ngày bắt đầu.")
+        self.assertContains(response, 'value="Trao 40 suất học bổng"')
+        self.assertContains(response, 'id="id_due_on_error"')
+        self.assertFalse(Commitment.objects.filter(title="Trao 40 suất học bổng").exists())
+
+    def test_messages_stay_vietnamese_when_the_browser_asks_for_english(self):
+        self.login(self.world.city)
+        url = f"{self.create_url}?partnership={self.world.partnership.pk}"
+        response = self.client.post(url, self.valid_data(title="", field=""), HTTP_ACCEPT_LANGUAGE="en")
+        self.assertContains(response, "Vui lòng nhập mục này.")
+        self.assertContains(response, "Vui lòng chọn mục này.")
+        self.assertNotContains(response, "This field is required.")
+
+    def test_a_target_is_required(self):
+        self.login(self.world.city)
+        url = f"{self.create_url}?partnership={self.world.partnership.pk}"
+        data = self.valid_data(target_quantity="", target_unit="", target_value_vnd="")
+        response = self.client.post(url, data)
+        self.assertContains(response, "Cần nhập chỉ tiêu số lượng (kèm đơn vị tính) hoặc giá trị (đồng).")
+
+    def test_officer_edits_a_commitment_their_unit_owns(self):
+        self.login(self.world.officer)
+        url = reverse("commitments:commitment_update", args=[self.world.commitment.pk])
+        data = self.valid_data(title="Xây 2 căn nhà đại đoàn kết", owner=self.world.supported.code)
+        response = self.client.post(url, data)
+        self.assertRedirects(response, self.world.commitment.get_absolute_url())
+        self.world.commitment.refresh_from_db()
+        self.assertEqual(self.world.commitment.title, "Xây 2 căn nhà đại đoàn kết")
+        self.assertEqual(self.world.commitment.owner, self.world.supporter, "the owner field is disabled")
+
+    def test_officer_cannot_edit_another_units_commitment(self):
+        self.login(self.world.officer)
+        url = reverse("commitments:commitment_update", args=[self.world.other_commitment.pk])
+        self.assertEqual(self.client.get(url).status_code, 404)
+        self.assertEqual(self.client.post(url, self.valid_data()).status_code, 404)
+
+    def test_leader_gets_403_on_every_write(self):
+        self.login(self.world.leader)
+        url = reverse("commitments:commitment_update", args=[self.world.commitment.pk])
+        self.assertEqual(self.client.post(url, self.valid_data()).status_code, 403)
+        self.assertEqual(self.client.post(self.create_url, self.valid_data()).status_code, 403)
+
+
+class PartnershipCommitmentsViewTests(WorldTestCase):
+    def url(self):
+        return reverse("commitments:partnership_commitments", args=[self.world.partnership.pk])
+
+    def test_groups_commitments_by_field(self):
+        other_field = factories.field(name="Giáo dục")
+        factories.commitment(partnership=self.world.partnership, field=other_field, title="Trao học bổng")
+        self.login(self.world.supported_officer)
+        response = self.client.get(self.url())
+        self.assertContains(response, "Giáo dục")
+        self.assertContains(response, self.world.commitment.field.name)
+        self.assertContains(response, '<progress value="0" max="100"')
+        self.assertContains(response, "Hạn 31/12/2026")
+
+    def test_htmx_gets_the_grouped_fragment(self):
+        self.login(self.world.city)
+        response = self.client.get(self.url(), **HX)
+        self.assertContains(response, 'id="partnership-commitments"')
+        self.assertNotContains(response, "<html")
+
+    def test_outsider_gets_404(self):
+        self.login(self.world.outsider_officer)
+        self.assertEqual(self.client.get(self.url()).status_code, 404)
+        self.assertEqual(self.client.get(self.url(), **HX).status_code, 404)
+
+    def test_query_counts_do_not_grow_with_rows(self):
+        self.login(self.world.officer)
+        self.assert_same_query_count(self.url(), more_commitments(self.world, 3), expected=9)
+        self.assert_same_query_count(self.url(), more_commitments(self.world, 3), expected=8, htmx=True)
+
+
+class ProgressCreateViewTests(WorldTestCase):
+    def url(self):
+        return reverse("commitments:progress_create", args=[self.world.commitment.pk])
+
+    def data(self, **overrides):
+        values = {
+            "achieved_quantity": "1",
+            "achieved_value_vnd": "80000000",
+            "narrative": "Đã bàn giao căn nhà thứ nhất cho hộ ông A.",
+            "client_token": str(uuid.uuid4()),
+        }
+        values.update(overrides)
+        return values
+
+    def test_officer_submits_with_photos_from_the_phone(self):
+        self.login(self.world.officer)
+        response = self.client.post(self.url(), {**self.data(), "evidence": [fixtures.jpeg(), fixtures.photo()]})
+        self.assertRedirects(response, self.world.commitment.get_absolute_url())
+        update = ProgressUpdate.objects.get(commitment=self.world.commitment)
+        self.assertEqual(update.state, ProgressUpdate.State.SUBMITTED)
+        self.assertEqual(update.author, self.world.officer)
+        self.assertEqual(update.evidence.count(), 2)
+
+    def test_form_offers_camera_friendly_multiple_file_input(self):
+        self.login(self.world.officer)
+        response = self.client.get(self.url())
+        self.assertContains(response, 'accept="image/*,application/pdf"')
+        self.assertContains(response, "multiple")
+        self.assertContains(response, 'name="client_token"')
+
+    def test_htmx_get_returns_the_dialog_form_and_htmx_post_redirects_the_page(self):
+        self.login(self.world.officer)
+        response = self.client.get(self.url(), **HX)
+        self.assertContains(response, 'id="progress-dialog-title"')
+        self.assertContains(response, "data-close-dialog")
+        self.assertNotContains(response, "<html")
+        response = self.client.post(self.url() + "?next=/my-unit/", self.data(), **HX)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response["HX-Redirect"], "/my-unit/")
+
+    def test_next_must_stay_on_the_site(self):
+        self.login(self.world.officer)
+        response = self.client.post(self.url(), {**self.data(), "next": "https://evil.example/"})
+        self.assertRedirects(response, self.world.commitment.get_absolute_url())
+
+    def test_bad_input_keeps_what_was_typed_and_saves_nothing(self):
+        self.login(self.world.officer)
+        response = self.client.post(self.url(), self.data(achieved_quantity="-3"))
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "Kết quả không được âm.")
+        self.assertContains(response, "Đã bàn giao căn nhà thứ nhất cho hộ ông A.")
+        self.assertContains(response, 'value="80000000"')
+        self.assertFalse(ProgressUpdate.objects.exists())
+
+    def test_exe_renamed_jpg_is_refused_and_nothing_is_saved(self):
+        self.login(self.world.officer)
+        response = self.client.post(
+            self.url(), {**self.data(), "evidence": [fixtures.photo(), fixtures.exe_renamed_jpg()]}
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "không phải ảnh JPEG, PNG hoặc tệp PDF")
+        self.assertContains(response, "vui lòng chọn lại")
+        self.assertFalse(ProgressUpdate.objects.exists())
+
+    def test_pdf_with_javascript_is_refused(self):
+        self.login(self.world.officer)
+        response = self.client.post(self.url(), {**self.data(), "evidence": [fixtures.pdf(javascript=True)]})
+        self.assertContains(response, "chứa mã lệnh hoặc tệp nhúng")
+        self.assertFalse(ProgressUpdate.objects.exists())
+
+    def test_more_than_ten_files_are_refused(self):
+        self.login(self.world.officer)
+        files = [fixtures.photo(f"anh-{index}.png") for index in range(11)]
+        response = self.client.post(self.url(), {**self.data(), "evidence": files})
+        self.assertContains(response, "Tối đa 10 tệp minh chứng mỗi lần gửi.")
+        self.assertFalse(ProgressUpdate.objects.exists())
+
+    def test_double_tap_creates_one_update(self):
+        self.login(self.world.officer)
+        data = self.data()
+        first = self.client.post(self.url(), data)
+        second = self.client.post(self.url(), {**data, "evidence": [fixtures.photo()]})
+        self.assertEqual(ProgressUpdate.objects.count(), 1)
+        self.assertEqual(first["Location"], second["Location"])
+        self.assertEqual(ProgressUpdate.objects.get().evidence.count(), 0)
+
+    def test_city_staff_may_report_for_a_unit(self):
+        self.login(self.world.city)
+        self.assertRedirects(self.client.post(self.url(), self.data()), self.world.commitment.get_absolute_url())
+
+    def test_leader_gets_403_and_others_404(self):
+        self.login(self.world.leader)
+        self.assertEqual(self.client.post(self.url(), self.data()).status_code, 403)
+        for user in (self.world.supported_officer, self.world.outsider_officer):
+            self.login(user)
+            self.assertEqual(self.client.post(self.url(), self.data()).status_code, 404)
+        self.assertFalse(ProgressUpdate.objects.exists())
+
+
+class ProgressResubmitViewTests(WorldTestCase):
+    def test_officer_fixes_and_resubmits_a_returned_update(self):
+        update = fixtures.returned_update(self.world, reason="Thiếu biên bản bàn giao.")
+        url = reverse("commitments:progress_resubmit", args=[update.pk])
+        self.login(self.world.officer)
+        response = self.client.get(url)
+        self.assertContains(response, "Thiếu biên bản bàn giao.")
+        self.assertContains(response, "Đã bàn giao 1 căn nhà")
+        data = {"achieved_quantity": "1", "narrative": "Bổ sung biên bản.", "evidence": [fixtures.pdf()]}
+        response = self.client.post(url, data)
+        self.assertRedirects(response, update.get_absolute_url(), fetch_redirect_response=False)
+        update.refresh_from_db()
+        self.assertEqual(update.state, ProgressUpdate.State.SUBMITTED)
+        self.assertEqual(update.resubmission_count, 1)
+        self.assertEqual(update.evidence.get().kind, "pdf")
+
+    def test_replayed_resubmission_changes_nothing(self):
+        update = fixtures.returned_update(self.world)
+        url = reverse("commitments:progress_resubmit", args=[update.pk])
+        self.login(self.world.officer)
+        data = {"achieved_quantity": "1", "narrative": "Bổ sung."}
+        self.client.post(url, data)
+        response = self.client.post(url, {**data, "evidence": [fixtures.photo()]})
+        self.assertEqual(response.status_code, 302)
+        update.refresh_from_db()
+        self.assertEqual(update.resubmission_count, 1)
+        self.assertEqual(update.evidence.count(), 0)
+
+    def test_verified_update_cannot_be_resubmitted(self):
+        update = fixtures.submitted_update(self.world)
+        services.verify_progress(update=update, reviewer=self.world.city)
+        self.login(self.world.officer)
+        url = reverse("commitments:progress_resubmit", args=[update.pk])
+        self.assertEqual(self.client.get(url).status_code, 404)
+
+
+class ReviewQueueViewTests(WorldTestCase):
+    url = reverse("commitments:review_queue")
+
+    def test_lists_waiting_updates_oldest_first(self):
+        newer = fixtures.submitted_update(self.world, narrative="Báo cáo mới")
+        older = fixtures.submitted_update(
+            self.world, narrative="Báo cáo cũ", at=timezone.now() - datetime.timedelta(days=3)
+        )
+        fixtures.returned_update(self.world)
+        self.login(self.world.city)
+        response = self.client.get(self.url)
+        self.assertEqual(list(response.context["updates"]), [older, newer])
+        self.assertContains(response, reverse("commitments:progress_return", args=[older.pk]))
+
+    def test_only_city_staff_and_admins_see_the_queue(self):
+        for user in (self.world.leader, self.world.officer, self.world.outsider_officer):
+            self.login(user)
+            self.assertEqual(self.client.get(self.url).status_code, 404)
+        self.login(self.world.admin)
+        self.assertEqual(self.client.get(self.url).status_code, 200)
+
+    def test_query_counts_do_not_grow_with_rows(self):
+        self.login(self.world.city)
+        fixtures.update_with_photo(self.world)
+        self.assert_same_query_count(self.url, more_commitments(self.world, 4), expected=8)
+        self.assert_same_query_count(self.url, more_commitments(self.world, 2), expected=8, htmx=True)
+
+    def test_verify_in_place_with_htmx(self):
+        update = fixtures.submitted_update(self.world)
+        self.login(self.world.city)
+        response = self.client.post(reverse("commitments:progress_verify", args=[update.pk]), **HX)
+        self.assertContains(response, f'id="review-{update.pk}"')
+        self.assertContains(response, "Đã xác nhận")
+        self.assertEqual(json.loads(response["HX-Trigger"])["toast"]["kind"], "success")
+        update.refresh_from_db()
+        self.assertEqual(update.state, ProgressUpdate.State.VERIFIED)
+        self.world.commitment.refresh_from_db()
+        self.assertEqual(self.world.commitment.achieved_quantity, Decimal(1))
+
+    def test_verify_without_javascript_redirects_to_the_queue(self):
+        update = fixtures.submitted_update(self.world)
+        self.login(self.world.city)
+        response = self.client.post(reverse("commitments:progress_verify", args=[update.pk]))
+        self.assertRedirects(response, self.url)
+
+    def test_return_requires_a_reason(self):
+        update = fixtures.submitted_update(self.world)
+        url = reverse("commitments:progress_return", args=[update.pk])
+        self.login(self.world.city)
+        response = self.client.post(url, {"reason": "   "})
+        self.assertContains(response, "Vui lòng nêu lý do trả lại.")
+        response = self.client.post(url, {"reason": ""}, **HX)
+        self.assertContains(response, "Vui lòng nêu lý do trả lại.")
+        self.assertContains(response, f'id="review-{update.pk}"')
+        self.assertContains(response, '<details class="review__return" open>')
+        update.refresh_from_db()
+        self.assertEqual(update.state, ProgressUpdate.State.SUBMITTED)
+
+    def test_return_in_place_with_htmx(self):
+        update = fixtures.submitted_update(self.world)
+        self.login(self.world.city)
+        url = reverse("commitments:progress_return", args=[update.pk])
+        response = self.client.post(url, {"reason": "Ảnh không rõ."}, **HX)
+        self.assertContains(response, "Lý do trả lại: Ảnh không rõ.")
+        self.assertIn("toast", response["HX-Trigger"])
+        update.refresh_from_db()
+        self.assertEqual(update.state, ProgressUpdate.State.RETURNED)
+
+    def test_second_review_changes_nothing(self):
+        update = fixtures.submitted_update(self.world)
+        services.return_progress(update=update, reviewer=self.world.city, reason="Sai số liệu.")
+        self.login(self.world.admin)
+        response = self.client.post(reverse("commitments:progress_verify", args=[update.pk]))
+        self.assertRedirects(response, self.url)
+        update.refresh_from_db()
+        self.assertEqual(update.state, ProgressUpdate.State.RETURNED)
+
+    def test_leader_gets_403_and_officers_404_on_review_posts(self):
+        update = fixtures.submitted_update(self.world)
+        for name in ("commitments:progress_verify", "commitments:progress_return"):
+            url = reverse(name, args=[update.pk])
+            self.login(self.world.leader)
+            self.assertEqual(self.client.post(url, {"reason": "x"}).status_code, 403)
+            self.login(self.world.officer)
+            self.assertEqual(self.client.post(url, {"reason": "x"}).status_code, 404)
+        update.refresh_from_db()
+        self.assertEqual(update.state, ProgressUpdate.State.SUBMITTED)
+
+
+class EvidenceFileViewTests(WorldTestCase):
+    def test_serves_the_file_inline_with_safe_headers(self):
+        evidence = fixtures.update_with_photo(self.world).evidence.get()
+        self.login(self.world.supported_officer)
+        response = self.client.get(reverse("commitments:evidence_file", args=[evidence.pk]))
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response["Content-Type"], "image/png")
+        self.assertEqual(response["X-Content-Type-Options"], "nosniff")
+        self.assertEqual(response["Content-Security-Policy"], "sandbox")
+        self.assertTrue(response["Content-Disposition"].startswith("inline"))
+
+    def test_thumbnail_is_a_small_jpeg(self):
+        evidence = fixtures.update_with_photo(self.world).evidence.get()
+        self.login(self.world.city)
+        response = self.client.get(reverse("commitments:evidence_file", args=[evidence.pk]), {"thumb": "1"})
+        self.assertEqual(response["Content-Type"], "image/jpeg")
+        self.assertTrue(response.content.startswith(b"\xff\xd8"))
+
+    def test_outsider_gets_404(self):
+        evidence = fixtures.update_with_photo(self.world).evidence.get()
+        self.login(self.world.outsider_officer)
+        self.assertEqual(self.client.get(reverse("commitments:evidence_file", args=[evidence.pk])).status_code, 404)
+
+
+class MyUnitViewTests(WorldTestCase):
+    url = reverse("commitments:my_unit")
+
+    def test_officer_sees_what_is_owed_overdue_and_returned(self):
+        overdue = factories.commitment(
+            partnership=self.world.partnership,
+            start_on=datetime.date(2025, 1, 1),
+            due_on=datetime.date(2025, 3, 1),
+            title="Trao thuốc quá hạn",
+        )
+        returned = fixtures.returned_update(self.world, reason="Thiếu số liệu chi tiết.")
+        self.login(self.world.officer)
+        response = self.client.get(self.url)
+        self.assertEqual(response.context["overdue"], [overdue])
+        self.assertEqual(response.context["owed"], [self.world.commitment])
+        self.assertContains(response, "Thiếu số liệu chi tiết.")
+        self.assertContains(response, reverse("commitments:progress_resubmit", args=[returned.pk]))
+        self.assertContains(response, "Sửa và gửi lại")
+        self.assertContains(response, reverse("commitments:progress_create", args=[overdue.pk]))
+        self.assertContains(response, reverse("partnerships:activity_create", args=[self.world.partnership.pk]))
+        self.assertNotContains(response, self.world.other_commitment.get_absolute_url())
+
+    def test_supported_officer_sees_the_partners_commitments(self):
+        self.login(self.world.supported_officer)
+        response = self.client.get(self.url)
+        self.assertEqual(response.context["for_us"], [self.world.commitment])
+        self.assertEqual(response.context["owed"], [])
+
+    def test_other_roles_get_404(self):
+        for user in (self.world.city, self.world.leader, self.world.admin):
+            self.login(user)
+            self.assertEqual(self.client.get(self.url).status_code, 404)
+
+    def test_query_count_does_not_grow_with_rows(self):
+        self.login(self.world.officer)
+        fixtures.returned_update(self.world)
+
+        def add_rows():
+            more_commitments(self.world, 4)()
+            for _ in range(3):
+                fixtures.returned_update(self.world)
+            factories.partnership(supporters=[self.world.supporter])
+
+        self.assert_same_query_count(self.url, add_rows, expected=12)
