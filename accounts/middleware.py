@@ -5,11 +5,16 @@ import time
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
 from django.utils.cache import add_never_cache_headers
 
 SESSION_STARTED_KEY = "session_started_at"
+SESSION_SEEN_KEY = "session_seen_at"
+# Renewing the idle clock costs a session write (3 queries); once a minute is precise enough.
+SEEN_GRANULARITY_SECONDS = 60
 
 
 class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
@@ -26,18 +31,34 @@ class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
         return super().handle_no_permission(request, view_func)
 
 
+@receiver(user_logged_in)
+def start_session_clock(sender, request, user, **kwargs):
+    now = int(time.time())
+    request.session[SESSION_STARTED_KEY] = now
+    request.session[SESSION_SEEN_KEY] = now
+
+
 class SessionLifetimeMiddleware:
-    """End sessions after ``SESSION_ABSOLUTE_SECONDS`` in all (idle expiry is Django's cookie age,
-    renewed on every request) and keep authenticated pages out of shared caches."""
+    """End sessions after ``SESSION_IDLE_SECONDS`` without a request and ``SESSION_ABSOLUTE_SECONDS``
+    in all, and keep authenticated pages out of every cache.
+
+    The session is written (and its cookie renewed) at most once a minute instead of on every
+    request, which keeps pages three queries lighter.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         if request.user.is_authenticated:
-            started = request.session.setdefault(SESSION_STARTED_KEY, int(time.time()))
-            if time.time() - started > settings.SESSION_ABSOLUTE_SECONDS:
+            now = int(time.time())
+            started = request.session.get(SESSION_STARTED_KEY, now)
+            seen = request.session.get(SESSION_SEEN_KEY, now)
+            if now - started > settings.SESSION_ABSOLUTE_SECONDS or now - seen > settings.SESSION_IDLE_SECONDS:
                 logout(request)
+            elif now - seen >= SEEN_GRANULARITY_SECONDS or SESSION_SEEN_KEY not in request.session:
+                request.session[SESSION_STARTED_KEY] = started
+                request.session[SESSION_SEEN_KEY] = now
         response = self.get_response(request)
         signed_in = getattr(request, "user", None) is not None and request.user.is_authenticated
         if signed_in and not response.has_header("Cache-Control"):

@@ -14,6 +14,12 @@ class Role(models.TextChoices):
     ADMINISTRATOR = "administrator", _("Quản trị viên")
 
 
+class PortalUserManager(UserManager):
+    def get_queryset(self):
+        # Every page shows the officer's unit in the header: load it with the user (one query, not two).
+        return super().get_queryset().select_related("commune")
+
+
 @pghistory.track(exclude=["password", "last_login"])
 class User(AbstractUser):
     """A person who signs in: city staff, a ward/commune officer, a leader or an administrator."""
@@ -29,7 +35,7 @@ class User(AbstractUser):
         help_text=_("Bắt buộc với cán bộ đơn vị; để trống với các vai trò khác."),
     )
 
-    objects = UserManager()
+    objects = PortalUserManager()
 
     class Meta:
         verbose_name = _("người dùng")

@@ -1,3 +1,10 @@
+from django.urls import path
+
+from . import views
+
 app_name = "communes"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.CommuneListView.as_view(), name="commune_list"),
+    path("<str:code>/", views.CommuneDetailView.as_view(), name="commune_detail"),
+]

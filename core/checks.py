@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
 CSP_MIDDLEWARE = "django.middleware.csp.ContentSecurityPolicyMiddleware"
+SESSION_MIDDLEWARE = "accounts.middleware.SessionLifetimeMiddleware"
 UNSAFE_SOURCES = ("'unsafe-inline'", "'unsafe-eval'", "*")
 
 
@@ -25,7 +26,8 @@ def check_content_security_policy(app_configs, **kwargs):
 @register(Tags.security)
 def check_sessions(app_configs, **kwargs):
     problems = []
-    if settings.SESSION_COOKIE_AGE > 30 * 60 or not settings.SESSION_SAVE_EVERY_REQUEST:
+    idle = getattr(settings, "SESSION_IDLE_SECONDS", 0)
+    if not 0 < idle <= 30 * 60 or settings.SESSION_COOKIE_AGE > 30 * 60 or SESSION_MIDDLEWARE not in settings.MIDDLEWARE:
         problems.append(Error("Sessions must expire after at most 30 minutes idle.", id="portal.E010"))
     if getattr(settings, "SESSION_ABSOLUTE_SECONDS", 0) <= 0 or settings.SESSION_ABSOLUTE_SECONDS > 12 * 3600:
         problems.append(Error("Sessions must end after at most 12 hours in all.", id="portal.E011"))

@@ -1,15 +1,26 @@
 """Kết nghĩa partnerships: who twins with whom, on what legal basis, with which papers and visits."""
 
+import datetime
+import re
 import uuid
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from pathlib import PurePath
 
 import pghistory
 import pgtrigger
+from django.apps import apps
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.postgres.lookups import Unaccent
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Cast, Coalesce, Concat, Greatest, Lower, TruncDate
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from pghistory.models import Event, MiddlewareEvents
 
 from communes.models import Commune
 
@@ -46,6 +57,31 @@ class LegalBasis(models.Model):
         return f"{self.get_kind_display()} số {self.number}"
 
 
+# Health thresholds (brief): red at 30 % of due commitments overdue or 120 quiet days; amber at any
+# overdue commitment or 60 quiet days.
+HEALTH_RED_OVERDUE_SHARE = 0.3
+HEALTH_RED_QUIET_DAYS = 120
+HEALTH_AMBER_QUIET_DAYS = 60
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def _sql_text(template: str, **values) -> models.Expression:
+    """A translated "%(name)s" template as an SQL string expression, each placeholder an SQL value."""
+    parts = []
+    for index, piece in enumerate(_PLACEHOLDER.split(template)):
+        if index % 2:
+            parts.append(Cast(values[piece], models.CharField()))
+        elif piece:
+            parts.append(Value(piece))
+    return Concat(*parts, output_field=models.CharField()) if len(parts) > 1 else parts[0]
+
+
+def _count_per_partnership(queryset) -> Coalesce:
+    """How many rows of ``queryset`` belong to the outer partnership (0 when none), as a subquery."""
+    counted = queryset.order_by().values("partnership").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
+
+
 class PartnershipQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Every signed-in user sees that a partnership exists (the directory is public inside the portal).
@@ -80,11 +116,139 @@ class PartnershipQuerySet(models.QuerySet):
             )
         return self.none()
 
+    def activities_loggable_by(self, user):
+        """Partnerships in which ``user`` may log activities: city staff in any, an officer in their unit's."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_city_staff:
+            return self.all()
+        if user.is_unit_officer:
+            return self.filter(
+                Exists(Membership.objects.filter(partnership=OuterRef("pk"), commune_id=user.commune_id))
+            )
+        return self.none()
+
+    def with_contents_visibility(self, user):
+        """Annotate ``can_see_contents``: may ``user`` read this partnership's private contents (see above)."""
+        if user.is_authenticated and user.sees_everything:
+            flag = Value(True)
+        elif user.is_authenticated and user.is_unit_officer:
+            flag = Exists(Membership.objects.filter(partnership=OuterRef("pk"), commune_id=user.commune_id))
+        else:
+            flag = Value(False)
+        return self.annotate(can_see_contents=models.ExpressionWrapper(flag, output_field=models.BooleanField()))
+
+    def with_sort_keys(self):
+        """Annotate ``name_key`` (the first member as displayed, accent-free) and ``status_order`` (lifecycle)."""
+        first_member = (
+            Membership.objects.filter(partnership=OuterRef("pk"))
+            .order_by(Membership.display_order(), "commune__name")
+            .values("commune__name")[:1]
+        )
+        lifecycle = [When(status=status, then=Value(index)) for index, status in enumerate(Partnership.Status)]
+        return self.annotate(
+            name_key=Unaccent(Lower(Subquery(first_member, output_field=models.CharField()))),
+            status_order=Case(*lifecycle, default=Value(len(lifecycle)), output_field=models.IntegerField()),
+        )
+
     def with_members(self):
         return self.prefetch_related(
             models.Prefetch(
                 "memberships", queryset=Membership.objects.select_related("commune").order_by("role", "commune__name")
             )
+        )
+
+    def with_member_names(self):
+        """Prefetch members in display order (lead, co-supporters, supported) for ``display_name()``."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "memberships",
+                queryset=Membership.objects.select_related("commune").order_by(
+                    Membership.display_order(), "commune__name"
+                ),
+            )
+        )
+
+    def with_health(self, today: datetime.date | None = None):
+        """Annotate ``health`` (green / amber / red / none) and a Vietnamese ``health_reason``, in SQL.
+
+        Also annotates the figures behind it: ``due_commitment_count`` (deadline passed),
+        ``overdue_commitment_count`` (deadline passed, not completed), ``last_activity_on`` (latest
+        progress update or activity; the signing date when there is none) and ``quiet_days``.
+        Partnerships not yet signed, or ended, are not assessed (``none``).
+        """
+        today = today or timezone.localdate()
+        commitments = self.model._meta.get_field("commitments").related_model
+        updates = commitments._meta.get_field("updates").related_model
+        mine = {"partnership": OuterRef("pk")}
+        latest_update = (
+            updates.objects.filter(commitment__partnership=OuterRef("pk"))
+            .order_by()
+            .values("commitment__partnership")
+            .annotate(last=Max(TruncDate("submitted_at")))
+            .values("last")
+        )
+        latest_activity = (
+            Activity.objects.filter(**mine)
+            .order_by()
+            .values("partnership")
+            .annotate(last=Max("occurred_on"))
+            .values("last")
+        )
+        quiet_days = models.Func(
+            Value(today, output_field=models.DateField()),
+            F("last_activity_on"),
+            template="(%(expressions)s)",
+            arg_joiner=" - ",
+            output_field=models.IntegerField(),
+        )
+        overdue_reason = _sql_text(
+            gettext("%(overdue)s/%(due)s cam kết đến hạn bị quá hạn"),
+            overdue=F("overdue_commitment_count"),
+            due=F("due_commitment_count"),
+        )
+        quiet_reason = _sql_text(
+            gettext("Không có cập nhật tiến độ hay hoạt động trong %(days)s ngày"), days=F("quiet_days")
+        )
+        not_assessed = Q(
+            status__in=[Partnership.Status.ASSIGNED, Partnership.Status.SURVEYED, Partnership.Status.ENDED]
+        )
+        red_overdue = Q(overdue_commitment_count__gt=0) & Q(
+            overdue_commitment_count__gte=F("due_commitment_count") * HEALTH_RED_OVERDUE_SHARE
+        )
+        return self.annotate(
+            due_commitment_count=_count_per_partnership(commitments.objects.filter(**mine, due_on__lt=today)),
+            overdue_commitment_count=_count_per_partnership(
+                commitments.objects.filter(**mine, due_on__lt=today, completed_on__isnull=True)
+            ),
+            last_activity_on=Coalesce(
+                Greatest(
+                    Subquery(latest_update, output_field=models.DateField()),
+                    Subquery(latest_activity, output_field=models.DateField()),
+                ),
+                "signed_on",
+                TruncDate("created_at"),
+            ),
+            quiet_days=quiet_days,
+            health=Case(
+                When(not_assessed, then=Value(Partnership.Health.NONE)),
+                When(red_overdue, then=Value(Partnership.Health.RED)),
+                When(quiet_days__gte=HEALTH_RED_QUIET_DAYS, then=Value(Partnership.Health.RED)),
+                When(overdue_commitment_count__gt=0, then=Value(Partnership.Health.AMBER)),
+                When(quiet_days__gte=HEALTH_AMBER_QUIET_DAYS, then=Value(Partnership.Health.AMBER)),
+                default=Value(Partnership.Health.GREEN),
+                output_field=models.CharField(),
+            ),
+            health_reason=Case(
+                When(status=Partnership.Status.ENDED, then=Value(gettext("Đã kết thúc, không đánh giá"))),
+                When(not_assessed, then=Value(gettext("Chưa ký kết, chưa đánh giá"))),
+                When(red_overdue, then=overdue_reason),
+                When(quiet_days__gte=HEALTH_RED_QUIET_DAYS, then=quiet_reason),
+                When(overdue_commitment_count__gt=0, then=overdue_reason),
+                When(quiet_days__gte=HEALTH_AMBER_QUIET_DAYS, then=quiet_reason),
+                default=Value(gettext("Đúng tiến độ")),
+                output_field=models.CharField(),
+            ),
         )
 
     def active(self):
@@ -110,6 +274,14 @@ class Partnership(models.Model):
         ACTIVE = "active", _("Đang triển khai")
         SUSPENDED = "suspended", _("Tạm dừng")
         ENDED = "ended", _("Đã kết thúc")
+
+    class Health(models.TextChoices):
+        """Set by ``PartnershipQuerySet.with_health()``; not a column."""
+
+        GREEN = "green", _("Đúng tiến độ")
+        AMBER = "amber", _("Cần chú ý")
+        RED = "red", _("Chậm, cần đôn đốc")
+        NONE = "none", _("Chưa đánh giá")
 
     ACTIVE_STATUSES = (Status.SIGNED, Status.ACTIVE)
 
@@ -189,6 +361,135 @@ class Partnership(models.Model):
             return str(self)
         return f"{supporters} – {supported.commune.name}" if supporters else supported.commune.name
 
+    def change_history(self, limit: int = 20) -> list["HistoryEntry"]:
+        """The latest audit events of this partnership and the rows that point to it (members,
+        documents, activities, commitments): who changed what, when. At most three queries (two when
+        the memberships are prefetched and no unit has left), whatever the length.
+
+        Callers must have checked that the user may read the partnership's contents.
+        """
+        events = list(
+            MiddlewareEvents.objects.across(*history_event_models())
+            .references(self)
+            .order_by("-pgh_created_at", "-pgh_id")[: limit * 2]
+        )
+        user_ids = {event.pgh_context.get("user") for event in events if event.pgh_context}
+        users = {user.pk: user for user in get_user_model().objects.filter(pk__in=user_ids - {None})}
+        commune_ids = {
+            event.pgh_data.get("commune_id") for event in events if event.pgh_obj_model == "partnerships.Membership"
+        }
+        # Current members' names come from prefetched memberships (with_member_names); only units that
+        # have left need a query.
+        communes = {m.commune_id: m.commune.name for m in self.memberships.all()}
+        missing = commune_ids - set(communes) - {None}
+        if missing:
+            communes |= dict(Commune.objects.filter(pk__in=missing).values_list("pk", "name"))
+        entries = [HistoryEntry.from_event(event, users=users, communes=communes) for event in events]
+        # An update that touched only bookkeeping columns (updated_at…) says nothing to a reader.
+        return [entry for entry in entries if entry.changes or entry.kind != "update"][:limit]
+
+
+# The partnership's own contents; other apps' rows that point at it (reports) are not its history.
+HISTORY_APPS = {"partnerships", "commitments"}
+
+
+def history_event_models() -> list:
+    return [
+        model
+        for model in apps.get_models()
+        if issubclass(model, Event)
+        and not model._meta.abstract
+        and not model._meta.proxy
+        and model.pgh_tracked_model._meta.app_label in HISTORY_APPS
+    ]
+
+
+HISTORY_SKIPPED_FIELDS = {"id", "created_at", "updated_at", "uploaded_at", "external_ref", "sha256", "file", "image"}
+HISTORY_ACTIONS = {"insert": _("Thêm"), "update": _("Sửa"), "delete": _("Xóa")}
+
+
+@dataclass(frozen=True)
+class HistoryChange:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One audit event, ready to show: who, when, which row, and the fields that changed."""
+
+    at: datetime.datetime
+    who: str
+    kind: str  # insert, update or delete
+    action: str
+    subject: str
+    label: str
+    changes: list[HistoryChange] = dc_field(default_factory=list)
+
+    @classmethod
+    def from_event(cls, event, *, users: dict, communes: dict) -> "HistoryEntry":
+        context = event.pgh_context or {}
+        user = users.get(context.get("user"))
+        if user is not None:
+            who = str(user)
+        elif context.get("command"):
+            who = gettext("Hệ thống (lệnh %(command)s)") % {"command": context["command"]}
+        else:
+            who = gettext("Hệ thống")
+        model = apps.get_model(event.pgh_obj_model)
+        data = event.pgh_data or {}
+        if model is Membership:
+            role = dict(Membership.Role.choices).get(data.get("role"), "")
+            label = f"{communes.get(data.get('commune_id'), '?')} ({role})"
+        else:
+            label = data.get("title") or ""
+        changes = []
+        if event.pgh_label == "update":
+            for name, (old, new) in sorted((event.pgh_diff or {}).items()):
+                described = _describe_change(model, name, old, new)
+                if described is not None:
+                    changes.append(described)
+        return cls(
+            at=event.pgh_created_at,
+            who=who,
+            kind=event.pgh_label,
+            action=str(HISTORY_ACTIONS.get(event.pgh_label, event.pgh_label)),
+            subject=str(model._meta.verbose_name),
+            label=label,
+            changes=changes,
+        )
+
+
+def _describe_change(model, column: str, old, new) -> HistoryChange | None:
+    try:
+        model_field = next(f for f in model._meta.concrete_fields if f.column == column)
+    except StopIteration:
+        return None
+    if model_field.name in HISTORY_SKIPPED_FIELDS:
+        return None
+    if model_field.is_relation:
+        return HistoryChange(str(model_field.verbose_name), "", "")
+    return HistoryChange(
+        str(model_field.verbose_name), _history_value(model_field, old), _history_value(model_field, new)
+    )
+
+
+def _history_value(model_field, value) -> str:
+    if value in (None, ""):
+        return "—"
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(model_field, models.DateField) and not isinstance(model_field, models.DateTimeField):
+        try:
+            return datetime.date.fromisoformat(value).strftime("%d/%m/%Y")
+        except (TypeError, ValueError):
+            return str(value)
+    if isinstance(model_field, models.BooleanField):
+        return str(_("Có") if value else _("Không"))
+    text = str(value)
+    return text if len(text) <= 80 else text[:79] + "…"
+
 
 class MembershipQuerySet(models.QuerySet):
     def visible_to(self, user):
@@ -267,6 +568,15 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.commune.name} ({self.get_role_display()})"
+
+    @classmethod
+    def display_order(cls) -> Case:
+        """Lead supporter first, then co-supporters, then the supported commune (as in "A + B – C")."""
+        return Case(
+            When(role=cls.Role.LEAD_SUPPORTER, then=Value(0)),
+            When(role=cls.Role.CO_SUPPORTER, then=Value(1)),
+            default=Value(2),
+        )
 
 
 class ScopedToPartnershipQuerySet(models.QuerySet):

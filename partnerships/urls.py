@@ -1,3 +1,18 @@
+from django.urls import path
+
+from . import views
+
 app_name = "partnerships"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.PartnershipListView.as_view(), name="partnership_list"),
+    path("new/", views.PartnershipCreateView.as_view(), name="partnership_create"),
+    path("<int:pk>/", views.PartnershipDetailView.as_view(), name="partnership_detail"),
+    path("<int:pk>/edit/", views.PartnershipUpdateView.as_view(), name="partnership_update"),
+    path("<int:pk>/members/add/", views.MemberAddView.as_view(), name="member_add"),
+    path("<int:pk>/members/<int:membership_pk>/remove/", views.MemberRemoveView.as_view(), name="member_remove"),
+    path("<int:pk>/documents/new/", views.DocumentUploadView.as_view(), name="document_upload"),
+    path("documents/<int:pk>/file/", views.document_file, name="document_file"),
+    path("<int:pk>/activities/new/", views.ActivityCreateView.as_view(), name="activity_create"),
+    path("photos/<int:pk>/", views.activity_photo, name="activity_photo"),
+]

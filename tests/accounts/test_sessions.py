@@ -3,7 +3,7 @@ import time
 import pytest
 from django.urls import reverse
 
-from accounts.middleware import SESSION_STARTED_KEY
+from accounts.middleware import SESSION_SEEN_KEY, SESSION_STARTED_KEY
 from accounts.validators import ContextWordsValidator
 from tests import factories
 
@@ -38,8 +38,29 @@ def test_authenticated_pages_are_not_cached(client):
     assert "no-store" in response["Cache-Control"]
 
 
-def test_idle_timeout_is_thirty_minutes(settings):
-    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+def test_session_ends_after_thirty_idle_minutes(client, settings):
+    client.force_login(factories.user())
+    session = client.session
+    session[SESSION_SEEN_KEY] = int(time.time()) - settings.SESSION_IDLE_SECONDS - 1
+    session.save()
+    response = client.get(reverse("communes:commune_list"))
+    assert response.status_code == 302
+
+
+def test_activity_renews_the_idle_clock_at_most_once_a_minute(client):
+    client.force_login(factories.user())
+    session = client.session
+    session[SESSION_SEEN_KEY] = int(time.time()) - 120
+    session.save()
+    client.get(reverse("communes:commune_list"))
+    renewed = client.session[SESSION_SEEN_KEY]
+    assert time.time() - renewed < 5
+    from tests.assertions import count_queries
+
+    with count_queries() as first:
+        client.get(reverse("communes:commune_list"))
+    assert client.session[SESSION_SEEN_KEY] == renewed  # not rewritten within the minute
+    assert not any("UPDATE" in q["sql"] and "django_session" in q["sql"] for q in first.captured_queries)
 
 
 @pytest.mark.parametrize("password", ["DaNang-2025-secure", "ketnghia!!2025x", "my-Đà-Nẵng-pass-1"])

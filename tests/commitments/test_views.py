@@ -154,11 +154,11 @@ class CommitmentListViewTests(WorldTestCase):
 
     def test_page_query_count_does_not_grow_with_rows(self):
         self.login(self.world.officer)
-        self.assert_same_query_count(self.url, more_commitments(self.world), expected=12)
+        self.assert_same_query_count(self.url, more_commitments(self.world), expected=8)
 
     def test_fragment_query_count_does_not_grow_with_rows(self):
         self.login(self.world.officer)
-        self.assert_same_query_count(self.url, more_commitments(self.world), expected=7, htmx=True)
+        self.assert_same_query_count(self.url, more_commitments(self.world), expected=4, htmx=True)
 
     def test_city_staff_see_the_add_button_and_leaders_do_not(self):
         self.login(self.world.city)
@@ -226,7 +226,7 @@ class CommitmentDetailViewTests(WorldTestCase):
             fixtures.returned_update(self.world)
 
         fixtures.update_with_photo(self.world)
-        self.assert_same_query_count(self.url(), add_updates, expected=10)
+        self.assert_same_query_count(self.url(), add_updates, expected=6)
 
 
 class CommitmentFormViewTests(WorldTestCase):
@@ -349,8 +349,8 @@ class PartnershipCommitmentsViewTests(WorldTestCase):
 
     def test_query_counts_do_not_grow_with_rows(self):
         self.login(self.world.officer)
-        self.assert_same_query_count(self.url(), more_commitments(self.world, 3), expected=9)
-        self.assert_same_query_count(self.url(), more_commitments(self.world, 3), expected=8, htmx=True)
+        self.assert_same_query_count(self.url(), more_commitments(self.world, 3), expected=5)
+        self.assert_same_query_count(self.url(), more_commitments(self.world, 3), expected=5, htmx=True)
 
 
 class ProgressCreateViewTests(WorldTestCase):
@@ -512,8 +512,8 @@ class ReviewQueueViewTests(WorldTestCase):
     def test_query_counts_do_not_grow_with_rows(self):
         self.login(self.world.city)
         fixtures.update_with_photo(self.world)
-        self.assert_same_query_count(self.url, more_commitments(self.world, 4), expected=8)
-        self.assert_same_query_count(self.url, more_commitments(self.world, 2), expected=8, htmx=True)
+        self.assert_same_query_count(self.url, more_commitments(self.world, 4), expected=5)
+        self.assert_same_query_count(self.url, more_commitments(self.world, 2), expected=5, htmx=True)
 
     def test_verify_in_place_with_htmx(self):
         update = fixtures.submitted_update(self.world)
@@ -644,4 +644,4 @@ class MyUnitViewTests(WorldTestCase):
                 fixtures.returned_update(self.world)
             factories.partnership(supporters=[self.world.supporter])
 
-        self.assert_same_query_count(self.url, add_rows, expected=12)
+        self.assert_same_query_count(self.url, add_rows, expected=8)

@@ -23,7 +23,7 @@ def test_csp_checks_fire(settings):
     ("overrides", "expected"),
     [
         ({"SESSION_COOKIE_AGE": 3600}, "portal.E010"),
-        ({"SESSION_SAVE_EVERY_REQUEST": False}, "portal.E010"),
+        ({"SESSION_IDLE_SECONDS": 3600}, "portal.E010"),
         ({"SESSION_ABSOLUTE_SECONDS": 24 * 3600}, "portal.E011"),
         ({"SESSION_COOKIE_SECURE": True, "SESSION_COOKIE_NAME": "sessionid"}, "portal.W012"),
         ({"CSRF_COOKIE_SECURE": True, "CSRF_COOKIE_NAME": "csrftoken"}, "portal.W013"),

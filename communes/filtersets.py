@@ -1,0 +1,74 @@
+"""Filters for the directory of the 94 units."""
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
+
+from .models import Commune
+
+YES, NO, UNKNOWN = "yes", "no", "unknown"
+FLAG_CHOICES = [(YES, _("Có")), (NO, _("Không")), (UNKNOWN, _("Chưa rõ"))]
+ROLE_UNKNOWN = "unknown"
+
+
+def former_district_choices():
+    """Former districts present in the directory, in Vietnamese alphabetical order."""
+    names = Commune.objects.exclude(former_district="").values_list("former_district", flat=True).distinct()
+    return [(name, name) for name in sorted(names)]
+
+
+def programme_role_choices():
+    return [*Commune.ProgrammeRole.choices, (ROLE_UNKNOWN, _("Chưa xác định"))]
+
+
+def filter_flag(queryset, name, value):
+    """yes / no / unknown on a nullable boolean: unknown (NULL) is never read as no."""
+    lookups = {YES: {name: True}, NO: {name: False}, UNKNOWN: {f"{name}__isnull": True}}
+    return queryset.filter(**lookups[value]) if value in lookups else queryset
+
+
+class CommuneFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Tìm tên hoặc mã đơn vị"),
+        method="filter_q",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Ví dụ: hoa cuong")}),
+    )
+    kind = django_filters.ChoiceFilter(label=_("Loại"), choices=Commune.Kind.choices, empty_label=_("Tất cả"))
+    former_district = django_filters.ChoiceFilter(
+        label=_("Quận/huyện cũ"), choices=former_district_choices, empty_label=_("Tất cả")
+    )
+    is_mountainous = django_filters.ChoiceFilter(
+        label=_("Miền núi"), choices=FLAG_CHOICES, method=filter_flag, empty_label=_("Tất cả")
+    )
+    is_border = django_filters.ChoiceFilter(
+        label=_("Biên giới"), choices=FLAG_CHOICES, method=filter_flag, empty_label=_("Tất cả")
+    )
+    programme_role = django_filters.ChoiceFilter(
+        label=_("Vai trò"),
+        choices=programme_role_choices,
+        method="filter_programme_role",
+        empty_label=_("Tất cả"),
+    )
+    paired = django_filters.ChoiceFilter(
+        label=_("Kết nghĩa"),
+        choices=[(YES, _("Đã có quan hệ kết nghĩa")), (NO, _("Chưa có quan hệ kết nghĩa"))],
+        method="filter_paired",
+        empty_label=_("Tất cả"),
+    )
+
+    class Meta:
+        model = Commune
+        fields = ["q", "kind", "former_district", "is_mountainous", "is_border", "programme_role", "paired"]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_programme_role(self, queryset, name, value):
+        return queryset.filter(programme_role="" if value == ROLE_UNKNOWN else value)
+
+    def filter_paired(self, queryset, name, value):
+        # Memberships live in the partnerships app, reached through the reverse relation: no import upward.
+        membership = Commune._meta.get_field("memberships").related_model
+        has_partner = Exists(membership.objects.filter(commune=OuterRef("pk")))
+        return queryset.filter(has_partner if value == YES else ~has_partner)

@@ -1,0 +1,114 @@
+"""Filters and sorting for the list of partnerships."""
+
+import django_filters
+from django import forms
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from communes.filtersets import former_district_choices
+from communes.models import Commune
+
+from .models import Membership, Partnership
+
+SORTS = {
+    "-signed_on": (F("signed_on").desc(nulls_last=True), "name_key", "pk"),
+    "signed_on": (F("signed_on").asc(nulls_last=True), "name_key", "pk"),
+    "name": ("name_key", "pk"),
+    "-name": (F("name_key").desc(), "-pk"),
+    "status": ("status_order", "name_key", "pk"),
+    "-status": ("-status_order", "name_key", "pk"),
+}
+DEFAULT_SORT = "-signed_on"
+
+
+def member_choices(request):
+    return Commune.objects.visible_to(request.user).order_by_name()
+
+
+def field_choices(request):
+    """The commitments' fields (lĩnh vực), reached through the reverse relation: no import upward."""
+    commitment = Partnership._meta.get_field("commitments").related_model
+    return commitment._meta.get_field("field").related_model.objects.all()
+
+
+def has_member(**lookups) -> Exists:
+    return Exists(Membership.objects.filter(partnership=OuterRef("pk"), **lookups))
+
+
+class PartnershipFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Tìm đơn vị, chương trình"),
+        method="filter_q",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Ví dụ: hoa cuong")}),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Trạng thái"), choices=Partnership.Status.choices, empty_label=_("Tất cả")
+    )
+    former_district = django_filters.ChoiceFilter(
+        label=_("Quận/huyện cũ"),
+        choices=former_district_choices,
+        method="filter_former_district",
+        empty_label=_("Tất cả"),
+    )
+    field = django_filters.ModelChoiceFilter(
+        label=_("Lĩnh vực"),
+        queryset=field_choices,
+        to_field_name="code",
+        method="filter_field",
+        empty_label=_("Tất cả"),
+    )
+    commune = django_filters.ModelChoiceFilter(
+        label=_("Đơn vị thành viên"), queryset=member_choices, method="filter_commune", empty_label=_("Tất cả")
+    )
+    sort = django_filters.ChoiceFilter(
+        label=_("Sắp xếp"),
+        choices=[
+            ("-signed_on", _("Ngày ký: mới nhất trước")),
+            ("signed_on", _("Ngày ký: cũ nhất trước")),
+            ("name", _("Tên: A → Z")),
+            ("-name", _("Tên: Z → A")),
+            ("status", _("Trạng thái")),
+            ("-status", _("Trạng thái (ngược)")),
+        ],
+        method="keep",
+        empty_label=None,
+    )
+
+    class Meta:
+        model = Partnership
+        fields = ["q", "status", "former_district", "field", "commune", "sort"]
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            has_member(commune__name__unaccent__icontains=value)
+            | has_member(commune__code=value)
+            | Q(title__unaccent__icontains=value)
+        )
+
+    def filter_former_district(self, queryset, name, value):
+        return queryset.filter(has_member(commune__former_district=value))
+
+    def filter_commune(self, queryset, name, value):
+        return queryset.filter(has_member(commune=value))
+
+    def filter_field(self, queryset, name, value):
+        # Which fields a partnership works in is private content: match only partnerships whose
+        # contents the user may read, so the filter cannot reveal another unit's commitments.
+        readable = Partnership.objects.contents_visible_to(getattr(self.request, "user", AnonymousUser()))
+        return queryset.filter(pk__in=readable.filter(commitments__field=value).values("pk"))
+
+    def keep(self, queryset, name, value):
+        return queryset  # applied last, in filter_queryset
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        super().__init__(data=data, queryset=queryset, request=request, prefix=prefix)
+        self.queryset = self.queryset.with_sort_keys().order_by(*SORTS[DEFAULT_SORT])
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        sort = self.form.cleaned_data.get("sort") or DEFAULT_SORT
+        return queryset.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))

@@ -1,0 +1,171 @@
+"""Multi-step writes on partnerships: the partnership with its members, member changes, activities.
+
+Member rules are enforced by PostgreSQL (a deferred trigger: exactly one supported unit and at least
+one supporter; a composite foreign key: a unit that owns commitments stays a member). Each service
+checks the deferred rules before returning, so a violation surfaces here, as a Vietnamese
+ValidationError, and the partial write is rolled back.
+"""
+
+import contextlib
+from collections.abc import Iterator, Sequence
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
+
+from communes.models import Commune
+
+from .models import Activity, ActivityPhoto, Membership, Partnership
+from .uploads import stored_upload
+
+CONSTRAINT_MESSAGES = {
+    "commitment_owner_is_member": lambda: _(
+        "Không thể bỏ đơn vị này: đơn vị đang thực hiện cam kết trong quan hệ kết nghĩa. "
+        "Hãy chuyển hoặc xóa các cam kết của đơn vị trước."
+    ),
+    "must have exactly one supported unit": lambda: _(
+        "Quan hệ kết nghĩa phải có đúng một đơn vị được hỗ trợ và ít nhất một đơn vị hỗ trợ."
+    ),
+    "membership_unit_once_per_partnership": lambda: _("Một đơn vị chỉ được tham gia quan hệ kết nghĩa một lần."),
+    "membership_one_supported_unit": lambda: _("Mỗi quan hệ kết nghĩa chỉ có một đơn vị được hỗ trợ."),
+    "membership_one_lead_supporter": lambda: _("Mỗi quan hệ kết nghĩa chỉ có một đơn vị hỗ trợ chính."),
+    "partnership_unsigned_has_no_signing_date": lambda: _("Quan hệ chưa ký kết thì không có ngày ký."),
+    "partnership_term_ends_after_start": lambda: _("Ngày hết hiệu lực phải sau ngày bắt đầu."),
+}
+
+
+def integrity_message(error: IntegrityError) -> str:
+    """The Vietnamese explanation of a database rule violation raised by a member write."""
+    text = str(error)
+    for marker, message in CONSTRAINT_MESSAGES.items():
+        if marker in text:
+            return message()
+    return _("Dữ liệu chưa hợp lệ nên chưa được lưu. Vui lòng kiểm tra lại.")
+
+
+@contextlib.contextmanager
+def database_rules() -> Iterator[None]:
+    """Run the block in a savepoint, check deferred rules at its end, and turn violations into
+    ValidationError (after rolling the block back)."""
+    try:
+        with transaction.atomic():
+            yield
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    except IntegrityError as error:
+        raise ValidationError(integrity_message(error), code="integrity") from error
+
+
+def _require_editor(user, partnership: Partnership | None = None) -> None:
+    if not user.is_authenticated or not user.is_city_staff:
+        raise PermissionDenied
+    if partnership is not None and not Partnership.objects.editable_by(user).filter(pk=partnership.pk).exists():
+        raise PermissionDenied
+
+
+def _write_members(
+    partnership: Partnership, *, supported: Commune, lead_supporter: Commune, co_supporters: Sequence[Commune]
+) -> None:
+    """Make the partnership's members exactly these, keeping the rows (and history) of units that stay."""
+    wanted = {supported.pk: Membership.Role.SUPPORTED, lead_supporter.pk: Membership.Role.LEAD_SUPPORTER}
+    wanted.update({commune.pk: Membership.Role.CO_SUPPORTER for commune in co_supporters if commune.pk not in wanted})
+    current = {
+        m.commune_id: m for m in Membership.objects.select_for_update().filter(partnership=partnership).order_by("pk")
+    }
+    removed = [m.pk for code, m in current.items() if code not in wanted]
+    if removed:
+        Membership.objects.filter(pk__in=removed).delete()
+    # Roles are unique per partnership (one supported, one lead): park changed rows first, then set.
+    changed = [m for code, m in current.items() if code in wanted and m.role != wanted[code]]
+    Membership.objects.filter(pk__in=[m.pk for m in changed]).update(role=Membership.Role.CO_SUPPORTER)
+    for membership in changed:
+        Membership.objects.filter(pk=membership.pk).update(role=wanted[membership.commune_id])
+    Membership.objects.bulk_create(
+        Membership(partnership=partnership, commune_id=code, role=role, joined_on=partnership.signed_on)
+        for code, role in wanted.items()
+        if code not in current
+    )
+
+
+@transaction.atomic
+def create_partnership(
+    *,
+    partnership: Partnership,
+    supported: Commune,
+    lead_supporter: Commune,
+    co_supporters: Sequence[Commune] = (),
+    user,
+) -> Partnership:
+    """Save a new (unsaved) partnership with its members, all or nothing."""
+    _require_editor(user)
+    try:
+        with database_rules():
+            partnership.save()
+            _write_members(partnership, supported=supported, lead_supporter=lead_supporter, co_supporters=co_supporters)
+    except ValidationError:
+        partnership.pk = None
+        partnership._state.adding = True
+        raise
+    return partnership
+
+
+@transaction.atomic
+def update_partnership(
+    *,
+    partnership: Partnership,
+    supported: Commune,
+    lead_supporter: Commune,
+    co_supporters: Sequence[Commune] = (),
+    user,
+) -> Partnership:
+    """Save changes to a partnership and bring its members to the given set, all or nothing.
+
+    A unit that owns commitments cannot be dropped (the database refuses; nothing is saved).
+    """
+    _require_editor(user, partnership)
+    with database_rules():
+        partnership.save()
+        _write_members(partnership, supported=supported, lead_supporter=lead_supporter, co_supporters=co_supporters)
+    return partnership
+
+
+@transaction.atomic
+def add_member(*, membership: Membership, user) -> Membership:
+    """Add a supporting unit (lead or co-supporter) to a partnership."""
+    _require_editor(user, membership.partnership)
+    with database_rules():
+        membership.save()
+    return membership
+
+
+@transaction.atomic
+def remove_member(*, membership: Membership, user) -> None:
+    """Remove a supporting unit; refused for the supported unit, the last supporter, or a unit with commitments."""
+    _require_editor(user, membership.partnership)
+    if membership.role == Membership.Role.SUPPORTED:
+        raise ValidationError(
+            _("Không thể bỏ đơn vị được hỗ trợ. Hãy sửa quan hệ kết nghĩa để đổi đơn vị."), code="supported_member"
+        )
+    with database_rules():
+        # A queryset delete leaves the instance intact when the database refuses.
+        Membership.objects.filter(pk=membership.pk).delete()
+
+
+@transaction.atomic
+def log_activity(*, activity: Activity, partnership: Partnership, photos: Sequence = (), user) -> Activity:
+    """Record an activity with its (already validated) photos, on behalf of city staff or a member unit."""
+    if not Partnership.objects.activities_loggable_by(user).filter(pk=partnership.pk).exists():
+        raise PermissionDenied
+    activity.partnership = partnership
+    activity.logged_by = user
+    activity.save()
+    for index, upload in enumerate(photos, start=1):
+        stored = stored_upload(upload)
+        ActivityPhoto.objects.create(
+            activity=activity,
+            image=stored.content,
+            sha256=stored.sha256,
+            caption=(_("Ảnh %(number)s: %(title)s") % {"number": index, "title": activity.title})[:300],
+        )
+    return activity

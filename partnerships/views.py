@@ -1,0 +1,294 @@
+"""Partnership pages: the list, one partnership, its members, documents and activities."""
+
+import mimetypes
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+from django.views.generic import CreateView, DetailView, FormView, TemplateView, UpdateView
+from django_filters.views import FilterView
+from django_htmx.http import trigger_client_event
+
+from core.views import HtmxFragmentMixin
+
+from . import services
+from .filtersets import PartnershipFilterSet
+from .forms import ActivityForm, DocumentForm, MembershipForm, PartnershipForm
+from .models import Activity, ActivityPhoto, Document, Membership, Partnership
+
+DETAIL_TEMPLATE = "partnerships/partnership_detail.html"
+
+
+def detail_queryset(user):
+    """A partnership as its pages show it: members, legal basis, health and what the user may read."""
+    return (
+        Partnership.objects.visible_to(user)
+        .select_related("legal_basis", "assigning_document")
+        .with_member_names()
+        .with_health()
+        .with_contents_visibility(user)
+    )
+
+
+def is_member_officer(user, partnership: Partnership) -> bool:
+    """Uses the prefetched members."""
+    return user.is_unit_officer and any(m.commune_id == user.commune_id for m in partnership.memberships.all())
+
+
+class NoLeadershipWritesMixin:
+    """Leadership reads everything and writes nothing: 403 before any lookup."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_leadership:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class CityStaffOnlyMixin:
+    """Creating partnerships is for city staff only: everyone else gets 403."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_city_staff:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class EditablePartnershipMixin(NoLeadershipWritesMixin):
+    """The partnership named in the URL, if the user may change it (else 404)."""
+
+    def get_partnership(self) -> Partnership:
+        if not hasattr(self, "partnership"):
+            editable = Partnership.objects.editable_by(self.request.user).with_member_names()
+            self.partnership = get_object_or_404(editable, pk=self.kwargs["pk"])
+        return self.partnership
+
+
+def members_response(request, partnership: Partnership, *, form=None, error: str = ""):
+    """Re-render the members card after an htmx write, with a toast."""
+    partnership = get_object_or_404(detail_queryset(request.user), pk=partnership.pk)
+    context = {
+        "partnership": partnership,
+        "can_edit": True,
+        "member_form": form or MembershipForm(partnership=partnership),
+        "member_error": error,
+    }
+    response = render(request, f"{DETAIL_TEMPLATE}#members", context)
+    text = error or (_("Chưa lưu được, vui lòng kiểm tra lại.") if form is not None else _("Đã lưu"))
+    kind = "success" if not error and form is None else "error"
+    return trigger_client_event(response, "toast", {"text": text, "kind": kind})
+
+
+class PartnershipListView(HtmxFragmentMixin, FilterView):
+    filterset_class = PartnershipFilterSet
+    template_name = "partnerships/partnership_list.html"
+    fragment_name = "results"
+    paginate_by = 25
+
+    def get_queryset(self):
+        user = self.request.user
+        return Partnership.objects.visible_to(user).with_member_names().with_health().with_contents_visibility(user)
+
+    def get_context_data(self, **kwargs):
+        # Embedded in another page (a commune's), the fragment must not push its own URL to history.
+        current = self.request.htmx.current_url_abs_path if self.request.htmx else None
+        embedded = bool(current) and current.split("?")[0] != self.request.path
+        return super().get_context_data(embedded=embedded, **kwargs)
+
+
+class PartnershipDetailView(DetailView):
+    template_name = DETAIL_TEMPLATE
+
+    def get_queryset(self):
+        return detail_queryset(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        partnership, user = self.object, self.request.user
+        context = {"can_edit": user.is_city_staff, "can_log_activity": False}
+        if partnership.can_see_contents:
+            photos = Prefetch("photos", ActivityPhoto.objects.order_by("pk"))
+            context |= {
+                "documents": Document.objects.visible_to(user).filter(partnership=partnership),
+                "activities": Activity.objects.visible_to(user)
+                .filter(partnership=partnership)
+                .prefetch_related(photos),
+                "history": partnership.change_history(),
+                "can_log_activity": user.is_city_staff or is_member_officer(user, partnership),
+            }
+        if context["can_edit"]:
+            context |= {"member_form": MembershipForm(partnership=partnership), "document_form": DocumentForm()}
+        return super().get_context_data(**context, **kwargs)
+
+
+class PartnershipCreateView(CityStaffOnlyMixin, CreateView):
+    form_class = PartnershipForm
+    template_name = "partnerships/partnership_form.html"
+
+    def form_valid(self, form):
+        try:
+            self.object = services.create_partnership(
+                partnership=form.save(commit=False), user=self.request.user, **form.members()
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Đã tạo quan hệ kết nghĩa."))
+        return redirect(self.object)
+
+
+class PartnershipUpdateView(EditablePartnershipMixin, UpdateView):
+    form_class = PartnershipForm
+    template_name = "partnerships/partnership_form.html"
+
+    def get_object(self, queryset=None):
+        return self.get_partnership()
+
+    def form_valid(self, form):
+        try:
+            services.update_partnership(partnership=form.save(commit=False), user=self.request.user, **form.members())
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Đã lưu thay đổi."))
+        return redirect(self.object)
+
+
+class MemberAddView(EditablePartnershipMixin, HtmxFragmentMixin, FormView):
+    """Add a supporting unit; htmx swaps the members card, without JavaScript the page reloads."""
+
+    form_class = MembershipForm
+    template_name = "partnerships/membership_form.html"
+    fragment_name = "form"
+
+    def get_form_kwargs(self):
+        return super().get_form_kwargs() | {"partnership": self.get_partnership()}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(partnership=self.get_partnership(), **kwargs)
+
+    def form_valid(self, form):
+        form.instance.partnership = self.get_partnership()
+        try:
+            services.add_member(membership=form.instance, user=self.request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        if self.request.htmx:
+            return members_response(self.request, self.partnership)
+        messages.success(self.request, _("Đã thêm %(name)s.") % {"name": form.instance.commune.name})
+        return redirect(reverse("partnerships:partnership_detail", args=[self.partnership.pk]) + "#members")
+
+    def form_invalid(self, form):
+        if self.request.htmx:
+            return members_response(self.request, self.get_partnership(), form=form)
+        return super().form_invalid(form)
+
+
+class MemberRemoveView(NoLeadershipWritesMixin, HtmxFragmentMixin, TemplateView):
+    """GET asks for confirmation (works without JavaScript); POST removes, unless the database refuses."""
+
+    template_name = "partnerships/membership_confirm_delete.html"
+    fragment_name = "confirm"
+
+    def get_membership(self) -> Membership:
+        editable = Membership.objects.filter(partnership__in=Partnership.objects.editable_by(self.request.user))
+        return get_object_or_404(
+            editable.select_related("commune", "partnership"),
+            pk=self.kwargs["membership_pk"],
+            partnership=self.kwargs["pk"],
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(membership=self.get_membership(), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        membership = self.get_membership()
+        try:
+            services.remove_member(membership=membership, user=request.user)
+        except ValidationError as error:
+            return self.done(membership, error=" ".join(error.messages))
+        return self.done(membership)
+
+    def done(self, membership: Membership, *, error: str = ""):
+        if self.request.htmx:
+            return members_response(self.request, membership.partnership, error=error)
+        if error:
+            messages.error(self.request, error)
+        else:
+            messages.success(
+                self.request, _("Đã bỏ %(name)s khỏi quan hệ kết nghĩa.") % {"name": membership.commune.name}
+            )
+        return redirect(reverse("partnerships:partnership_detail", args=[membership.partnership_id]) + "#members")
+
+
+class DocumentUploadView(EditablePartnershipMixin, FormView):
+    form_class = DocumentForm
+    template_name = "partnerships/document_form.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(partnership=self.get_partnership(), **kwargs)
+
+    def form_valid(self, form):
+        document = form.save(commit=False)
+        document.partnership = self.get_partnership()
+        document.uploaded_by = self.request.user
+        document.save()
+        messages.success(self.request, _("Đã tải lên văn bản “%(title)s”.") % {"title": document.title})
+        return redirect(reverse("partnerships:partnership_detail", args=[document.partnership_id]) + "#documents")
+
+
+class ActivityCreateView(FormView):
+    """City staff, or an officer of a member unit, logs an activity with photos from a phone."""
+
+    form_class = ActivityForm
+    template_name = "partnerships/activity_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_leadership:  # before the lookup: a leader gets 403, not 404
+            raise PermissionDenied
+        loggable = Partnership.objects.activities_loggable_by(request.user).with_member_names()
+        self.partnership = get_object_or_404(loggable, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(partnership=self.partnership, **kwargs)
+
+    def form_valid(self, form):
+        services.log_activity(
+            activity=form.save(commit=False),
+            partnership=self.partnership,
+            photos=form.cleaned_data["photos"],
+            user=self.request.user,
+        )
+        messages.success(self.request, _("Đã ghi nhận hoạt động."))
+        return redirect(reverse("partnerships:partnership_detail", args=[self.partnership.pk]) + "#activities")
+
+
+def protected_file(field_file, *, filename: str = "") -> FileResponse:
+    """Serve a stored upload inline, sandboxed: never as HTML, never with scripts."""
+    try:
+        handle = field_file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    content_type = mimetypes.guess_type(field_file.name)[0] or "application/octet-stream"
+    response = FileResponse(handle, as_attachment=False, filename=filename or None, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_GET
+def document_file(request, pk):
+    document = get_object_or_404(Document.objects.visible_to(request.user), pk=pk)
+    return protected_file(document.file, filename=document.original_name)
+
+
+@require_GET
+def activity_photo(request, pk):
+    photo = get_object_or_404(ActivityPhoto.objects.visible_to(request.user), pk=pk)
+    return protected_file(photo.image)

@@ -1,0 +1,143 @@
+"""The commune directory and a commune's page: content, flags, htmx fragment, query counts."""
+
+import pytest
+from django.urls import reverse
+
+from communes.models import Commune, Constituent
+from tests import factories
+from tests.assertions import count_queries
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("communes:commune_list")
+HTMX = {"HX-Request": "true"}
+
+
+def detail_url(commune):
+    return reverse("communes:commune_detail", args=[commune.code])
+
+
+class TestCommuneList:
+    def test_every_signed_in_role_sees_the_directory(self, client, world):
+        for user in [world.city, world.leader, world.officer, world.outsider_officer, world.admin]:
+            client.force_login(user)
+            response = client.get(LIST)
+            assert response.status_code == 200
+            assert "Trà Tân" in response.content.decode()
+
+    def test_anonymous_is_sent_to_login(self, client):
+        response = client.get(LIST)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:login"))
+
+    def test_unknown_flag_reads_chua_ro_never_khong(self, client, world):
+        factories.commune(name="Avương", is_mountainous=None, is_border=None)
+        client.force_login(world.city)
+
+        response = client.get(LIST, {"q": "avuong"})
+
+        row = response.content.decode().split("Avương", 1)[1].split("</tr>", 1)[0]
+        assert row.count("Chưa rõ") == 2
+        assert "Không" not in row
+
+    def test_accent_insensitive_search(self, client, world):
+        client.force_login(world.officer)
+
+        response = client.get(LIST, {"q": "hoa cuong"})
+
+        body = response.content.decode()
+        assert "Hòa Cường" in body
+        assert "Trà Tân" not in body
+
+    def test_htmx_request_gets_only_the_results_fragment(self, client, world):
+        client.force_login(world.city)
+
+        response = client.get(LIST, {"q": "tra tan"}, headers=HTMX)
+
+        body = response.content.decode()
+        assert body.lstrip().startswith('<section id="commune-results"')
+        assert "<html" not in body
+        assert "Trà Tân" in body
+
+    def test_pagination_is_25_per_page(self, client, world):
+        for _ in range(30):
+            factories.commune()
+        client.force_login(world.city)
+
+        response = client.get(LIST)
+
+        assert len(response.context["page_obj"].object_list) == 25
+        assert response.context["paginator"].count == Commune.objects.count()
+
+    def test_unpaired_unit_is_flagged(self, client, world):
+        factories.commune(name="Đặc khu Hoàng Sa thử")
+        client.force_login(world.city)
+
+        body = client.get(LIST, {"paired": "no"}).content.decode()
+
+        assert "Đặc khu Hoàng Sa thử" in body
+        assert "Chưa có" in body
+
+    @pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "fragment"])
+    def test_query_count_does_not_grow_with_rows(self, client, world, headers):
+        client.force_login(world.city)
+        client.get(LIST, {"q": "tra tan"}, headers=headers)  # warm caches (session, content types)
+
+        with count_queries() as one:
+            response = client.get(LIST, {"q": "tra tan"}, headers=headers)
+        assert response.context["paginator"].count == 1
+        for number in range(30):
+            factories.commune(name=f"Trà Tân {number}", is_mountainous=True)
+        with count_queries() as many:
+            response = client.get(LIST, {"q": "tra tan"}, headers=headers)
+        assert len(response.context["page_obj"].object_list) == 25
+
+        assert len(one) == len(many) <= 15, [q["sql"] for q in many.captured_queries]
+
+
+class TestCommuneDetail:
+    def test_shows_facts_constituents_and_embeds_partnerships(self, client, world):
+        Constituent.objects.create(
+            commune=world.supported, old_name="xã Trà Giác", old_district="Bắc Trà My", old_province="Quảng Nam"
+        )
+        client.force_login(world.outsider_officer)
+
+        response = client.get(detail_url(world.supported))
+
+        body = response.content.decode()
+        assert response.status_code == 200
+        assert "xã Trà Giác" in body and "Quảng Nam" in body
+        embed = f"{reverse('partnerships:partnership_list')}?commune={world.supported.code}"
+        assert f'hx-get="{embed}"' in body
+        assert 'hx-trigger="load"' in body
+        assert f'href="{embed}"' in body  # the fallback link
+
+    def test_flags_unknown_and_known(self, client, world):
+        client.force_login(world.city)
+
+        body = client.get(detail_url(world.supported)).content.decode()
+
+        facts = body.split('class="facts"', 1)[1].split("</dl>", 1)[0]
+        assert "Có" in facts  # mountainous
+        assert "Chưa rõ" in facts  # border unknown
+
+    def test_unknown_code_is_404(self, client, world):
+        client.force_login(world.city)
+        assert client.get(reverse("communes:commune_detail", args=["99999"])).status_code == 404
+
+    def test_query_count_does_not_grow_with_constituents(self, client, world):
+        client.force_login(world.city)
+        client.get(detail_url(world.supported))
+        Constituent.objects.create(commune=world.supported, old_name="xã A", old_district="X", old_province="Quảng Nam")
+
+        with count_queries() as one:
+            client.get(detail_url(world.supported))
+        for number in range(10):
+            Constituent.objects.create(
+                commune=world.supported, old_name=f"xã {number}", old_district="X", old_province="Quảng Nam"
+            )
+        with count_queries() as many:
+            body = client.get(detail_url(world.supported)).content.decode()
+
+        assert "xã 9" in body
+        assert len(one) == len(many) <= 15

@@ -1,0 +1,298 @@
+"""PartnershipQuerySet read API: health in SQL, member names without N+1, visibility scopes."""
+
+import datetime
+
+import pghistory
+import pytest
+from django.utils import timezone
+
+from partnerships.models import Membership, Partnership
+from tests import factories
+from tests.assertions import count_queries
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2026, 3, 1)
+
+
+def health_of(partnership, today=TODAY):
+    return Partnership.objects.with_health(today=today).get(pk=partnership.pk)
+
+
+def commitments(partnership, *, overdue: int = 0, on_time: int = 0, completed_late: int = 0, future: int = 0):
+    """Commitments with deadlines around TODAY: overdue (open, past due), completed, or not yet due."""
+    past = TODAY - datetime.timedelta(days=10)
+    start = datetime.date(2025, 9, 1)
+    for _ in range(overdue):
+        factories.commitment(partnership=partnership, start_on=start, due_on=past)
+    for _ in range(on_time):
+        factories.commitment(partnership=partnership, start_on=start, due_on=past, completed_on=past)
+    for _ in range(completed_late):
+        factories.commitment(partnership=partnership, start_on=start, due_on=past, completed_on=TODAY)
+    for _ in range(future):
+        factories.commitment(partnership=partnership, start_on=start, due_on=TODAY + datetime.timedelta(days=90))
+
+
+def recent_activity(partnership, days_ago: int = 5):
+    factories.activity(partnership=partnership, occurred_on=TODAY - datetime.timedelta(days=days_ago))
+
+
+class TestWithHealth:
+    def test_recent_activity_and_nothing_overdue_is_green(self):
+        partnership = factories.partnership()
+        commitments(partnership, on_time=2, future=1)
+        recent_activity(partnership)
+
+        row = health_of(partnership)
+
+        assert row.health == Partnership.Health.GREEN
+        assert row.health_reason == "Đúng tiến độ"
+
+    def test_three_of_five_due_commitments_overdue_is_red_with_counts(self):
+        partnership = factories.partnership()
+        commitments(partnership, overdue=3, on_time=1, completed_late=1, future=4)
+        recent_activity(partnership)
+
+        row = health_of(partnership)
+
+        assert (row.due_commitment_count, row.overdue_commitment_count) == (5, 3)
+        assert row.health == Partnership.Health.RED
+        assert row.health_reason == "3/5 cam kết đến hạn bị quá hạn"
+
+    def test_exactly_thirty_percent_overdue_is_red(self):
+        partnership = factories.partnership()
+        commitments(partnership, overdue=3, on_time=7)
+        recent_activity(partnership)
+
+        assert health_of(partnership).health == Partnership.Health.RED
+
+    def test_one_overdue_below_thirty_percent_is_amber(self):
+        partnership = factories.partnership()
+        commitments(partnership, overdue=1, on_time=3)
+        recent_activity(partnership)
+
+        row = health_of(partnership)
+
+        assert row.health == Partnership.Health.AMBER
+        assert row.health_reason == "1/4 cam kết đến hạn bị quá hạn"
+
+    def test_completed_late_is_not_overdue(self):
+        partnership = factories.partnership()
+        commitments(partnership, completed_late=2)
+        recent_activity(partnership)
+
+        assert health_of(partnership).health == Partnership.Health.GREEN
+
+    def test_no_update_or_activity_for_120_days_is_red(self):
+        partnership = factories.partnership(signed_on=TODAY - datetime.timedelta(days=200))
+        recent_activity(partnership, days_ago=130)
+
+        row = health_of(partnership)
+
+        assert row.quiet_days == 130
+        assert row.health == Partnership.Health.RED
+        assert row.health_reason == "Không có cập nhật tiến độ hay hoạt động trong 130 ngày"
+
+    def test_quiet_for_60_days_is_amber(self):
+        partnership = factories.partnership(signed_on=TODAY - datetime.timedelta(days=200))
+        recent_activity(partnership, days_ago=60)
+
+        row = health_of(partnership)
+
+        assert row.health == Partnership.Health.AMBER
+        assert row.health_reason == "Không có cập nhật tiến độ hay hoạt động trong 60 ngày"
+
+    def test_quiet_for_59_days_is_green(self):
+        partnership = factories.partnership(signed_on=TODAY - datetime.timedelta(days=200))
+        recent_activity(partnership, days_ago=59)
+
+        assert health_of(partnership).health == Partnership.Health.GREEN
+
+    def test_a_recent_progress_update_counts_as_news(self):
+        world = factories.World.build()
+        Partnership.objects.filter(pk=world.partnership.pk).update(signed_on=TODAY - datetime.timedelta(days=300))
+        submitted = timezone.make_aware(datetime.datetime.combine(TODAY - datetime.timedelta(days=3), datetime.time(9)))
+        factories.progress(commitment=world.commitment, author=world.officer, submitted_at=submitted)
+
+        row = health_of(world.partnership)
+
+        assert row.last_activity_on == TODAY - datetime.timedelta(days=3)
+        assert row.health == Partnership.Health.GREEN
+
+    def test_without_any_news_quiet_time_counts_from_signing(self):
+        recent = factories.partnership(signed_on=TODAY - datetime.timedelta(days=20))
+        old = factories.partnership(signed_on=TODAY - datetime.timedelta(days=150))
+
+        assert health_of(recent).health == Partnership.Health.GREEN
+        assert health_of(old).health == Partnership.Health.RED
+
+    def test_overdue_share_wins_over_quietness_in_the_reason(self):
+        partnership = factories.partnership(signed_on=TODAY - datetime.timedelta(days=200))
+        commitments(partnership, overdue=1)
+
+        row = health_of(partnership)
+
+        assert row.health == Partnership.Health.RED
+        assert row.health_reason == "1/1 cam kết đến hạn bị quá hạn"
+
+    @pytest.mark.parametrize("status", [Partnership.Status.ASSIGNED, Partnership.Status.SURVEYED])
+    def test_unsigned_partnership_is_not_assessed(self, status):
+        partnership = factories.partnership(status=status, signed_on=None)
+        commitments(partnership, overdue=2)
+
+        row = health_of(partnership)
+
+        assert row.health == Partnership.Health.NONE
+        assert row.health_reason == "Chưa ký kết, chưa đánh giá"
+
+    def test_ended_partnership_is_not_assessed(self):
+        partnership = factories.partnership(status=Partnership.Status.ENDED)
+
+        row = health_of(partnership)
+
+        assert row.health == Partnership.Health.NONE
+        assert row.health_reason == "Đã kết thúc, không đánh giá"
+
+    def test_health_is_one_query_whatever_the_number_of_rows(self):
+        for _ in range(3):
+            partnership = factories.partnership()
+            commitments(partnership, overdue=1, future=1)
+            recent_activity(partnership)
+
+        with count_queries() as queries:
+            rows = list(Partnership.objects.with_health(today=TODAY))
+
+        assert len(queries) == 1
+        assert {row.health for row in rows} == {Partnership.Health.RED}
+
+    def test_filtering_and_counting_by_health_works(self):
+        green = factories.partnership()
+        recent_activity(green)
+        red = factories.partnership()
+        commitments(red, overdue=1)
+        recent_activity(red)
+
+        healthy = Partnership.objects.with_health(today=TODAY).filter(health=Partnership.Health.GREEN)
+
+        assert list(healthy.values_list("pk", flat=True)) == [green.pk]
+
+    def test_defaults_to_today(self):
+        partnership = factories.partnership(signed_on=timezone.localdate())
+
+        assert Partnership.objects.with_health().get(pk=partnership.pk).health == Partnership.Health.GREEN
+
+
+class TestWithMemberNames:
+    def test_display_name_lists_lead_then_co_supporters_then_supported(self):
+        supported = factories.commune(name="Trà Giáp")
+        lead = factories.commune(name="Việt An")
+        co = factories.commune(name="Bàn Thạch")
+        partnership = factories.partnership(supported=supported, supporters=[lead, co])
+
+        row = Partnership.objects.with_member_names().get(pk=partnership.pk)
+
+        assert row.display_name() == "Việt An + Bàn Thạch – Trà Giáp"
+        assert [m.role for m in row.memberships.all()] == [
+            Membership.Role.LEAD_SUPPORTER,
+            Membership.Role.CO_SUPPORTER,
+            Membership.Role.SUPPORTED,
+        ]
+
+    def test_two_queries_for_any_number_of_partnerships(self):
+        world = factories.World.build()
+        factories.partnership()
+
+        with count_queries() as queries:
+            names = [p.display_name() for p in Partnership.objects.with_member_names().order_by("pk")]
+
+        assert len(queries) == 2
+        assert names[0] == "Hòa Cường – Trà Tân"
+        assert world.partnership.pk == Partnership.objects.order_by("pk").first().pk
+
+
+class TestVisibility:
+    def test_everyone_signed_in_sees_every_partnership(self, world):
+        for user in [world.city, world.leader, world.officer, world.outsider_officer]:
+            assert Partnership.objects.visible_to(user).count() == 2
+
+    def test_contents_are_visible_to_members_and_city_only(self, world):
+        def contents(user):
+            return set(Partnership.objects.contents_visible_to(user).values_list("pk", flat=True))
+
+        both = {world.partnership.pk, world.other_partnership.pk}
+        assert contents(world.city) == both
+        assert contents(world.leader) == both
+        assert contents(world.officer) == {world.partnership.pk}
+        assert contents(world.supported_officer) == {world.partnership.pk}
+        assert contents(world.outsider_officer) == {world.other_partnership.pk}
+
+    def test_only_city_staff_edit(self, world):
+        assert Partnership.objects.editable_by(world.city).count() == 2
+        assert Partnership.objects.editable_by(world.admin).count() == 2
+        assert Partnership.objects.editable_by(world.leader).count() == 0
+        assert Partnership.objects.editable_by(world.officer).count() == 0
+
+
+class TestChangeHistory:
+    def history(self, partnership):
+        return Partnership.objects.with_member_names().get(pk=partnership.pk).change_history()
+
+    def test_names_the_user_and_describes_each_change(self, world):
+        world.city.first_name, world.city.last_name = "Lan", "Nguyễn Thị"
+        world.city.save()
+        with pghistory.context(user=world.city.pk):
+            Partnership.objects.filter(pk=world.partnership.pk).update(
+                status=Partnership.Status.ACTIVE, signed_place="UBND xã Trà Tân"
+            )
+
+        update = next(e for e in self.history(world.partnership) if e.kind == "update")
+
+        assert update.who == "Lan Nguyễn Thị"
+        assert (update.action, update.subject) == ("Sửa", "quan hệ kết nghĩa")
+        assert {(c.field, c.old, c.new) for c in update.changes} == {
+            ("trạng thái", "Đã ký kết", "Đang triển khai"),
+            ("nơi ký kết", "—", "UBND xã Trà Tân"),
+        }
+
+    def test_a_member_that_left_is_still_named(self, world):
+        extra = Membership.objects.create(
+            partnership=world.partnership, commune=world.outsider, role=Membership.Role.CO_SUPPORTER
+        )
+        extra.delete()
+
+        removal = next(e for e in self.history(world.partnership) if e.kind == "delete")
+
+        assert (removal.action, removal.subject, removal.label) == ("Xóa", "thành viên", "Sơn Trà (Cùng hỗ trợ)")
+
+    def test_commitments_and_activities_are_part_of_the_history(self, world):
+        factories.activity(partnership=world.partnership, title="Khảo sát thực tế")
+        factories.activity(partnership=world.other_partnership, title="Hoạt động của quan hệ khác")
+
+        labels = {e.label for e in self.history(world.partnership)}
+
+        assert {"Khảo sát thực tế", world.commitment.title} <= labels
+        assert "Hoạt động của quan hệ khác" not in labels
+
+    def test_bookkeeping_only_updates_are_left_out(self, world):
+        Partnership.objects.get(pk=world.partnership.pk).save()  # touches updated_at only
+
+        assert not [e for e in self.history(world.partnership) if e.kind == "update"]
+
+    def test_commands_are_named(self, world):
+        with pghistory.context(command="seed_demo"):
+            factories.activity(partnership=world.partnership, title="Trao quà minh họa")
+
+        entry = next(e for e in self.history(world.partnership) if e.label == "Trao quà minh họa")
+
+        assert entry.who == "Hệ thống (lệnh seed_demo)"
+
+    def test_latest_twenty_at_most_in_three_queries(self, world):
+        for number in range(25):
+            factories.activity(partnership=world.partnership, title=f"Hoạt động {number}")
+        partnership = Partnership.objects.with_member_names().get(pk=world.partnership.pk)
+
+        with count_queries() as queries:
+            entries = partnership.change_history()
+
+        assert len(entries) == 20
+        assert len(queries) <= 3

@@ -1,0 +1,198 @@
+"""Partnership services: all-or-nothing member writes, database refusals as Vietnamese errors."""
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from partnerships import services
+from partnerships.models import Activity, Membership, Partnership
+from tests import factories
+from tests.partnerships.routes import png_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def roles(partnership) -> dict[str, str]:
+    return dict(partnership.memberships.values_list("commune__name", "role"))
+
+
+def new_partnership(**overrides) -> Partnership:
+    values = {"legal_basis": factories.legal_basis(), "status": Partnership.Status.ASSIGNED}
+    values.update(overrides)
+    return Partnership(**values)
+
+
+class TestCreatePartnership:
+    def test_creates_the_partnership_with_its_members(self, world):
+        lead, co = factories.commune(name="Nam Phước"), factories.commune(name="Thăng Phú")
+        supported = factories.commune(name="Phước Thành")
+
+        created = services.create_partnership(
+            partnership=new_partnership(), supported=supported, lead_supporter=lead, co_supporters=[co], user=world.city
+        )
+
+        assert roles(created) == {
+            "Phước Thành": Membership.Role.SUPPORTED,
+            "Nam Phước": Membership.Role.LEAD_SUPPORTER,
+            "Thăng Phú": Membership.Role.CO_SUPPORTER,
+        }
+
+    @pytest.mark.parametrize("role", ["leader", "officer"])
+    def test_only_city_staff_create(self, world, role):
+        with pytest.raises(PermissionDenied):
+            services.create_partnership(
+                partnership=new_partnership(),
+                supported=world.supported,
+                lead_supporter=world.outsider,
+                user=getattr(world, role),
+            )
+
+    def test_the_same_unit_twice_is_refused_by_the_database_and_nothing_is_saved(self, world):
+        before = Partnership.objects.count()
+        partnership = new_partnership()
+
+        with pytest.raises(ValidationError) as raised:
+            services.create_partnership(
+                partnership=partnership, supported=world.outsider, lead_supporter=world.outsider, user=world.city
+            )
+
+        assert "đúng một đơn vị được hỗ trợ" in raised.value.messages[0]
+        assert Partnership.objects.count() == before
+        assert partnership.pk is None  # the form can be shown again as a new partnership
+
+
+class TestUpdatePartnership:
+    def test_roles_can_be_swapped_and_units_added(self, world):
+        partnership = world.partnership
+        partnership.status = Partnership.Status.ACTIVE
+
+        services.update_partnership(
+            partnership=partnership,
+            supported=world.supported,
+            lead_supporter=world.outsider,
+            co_supporters=[world.supporter],
+            user=world.city,
+        )
+
+        partnership.refresh_from_db()
+        assert partnership.status == Partnership.Status.ACTIVE
+        assert roles(partnership) == {
+            "Trà Tân": Membership.Role.SUPPORTED,
+            "Sơn Trà": Membership.Role.LEAD_SUPPORTER,
+            "Hòa Cường": Membership.Role.CO_SUPPORTER,
+        }
+
+    def test_dropping_a_unit_that_owns_commitments_is_refused_and_nothing_changes(self, world):
+        partnership = world.partnership
+        partnership.signed_place = "đã đổi"
+
+        with pytest.raises(ValidationError) as raised:
+            services.update_partnership(
+                partnership=partnership, supported=world.supported, lead_supporter=world.outsider, user=world.city
+            )
+
+        assert "đang thực hiện cam kết" in raised.value.messages[0]
+        partnership.refresh_from_db()
+        assert partnership.signed_place == ""
+        assert roles(partnership) == {"Trà Tân": "supported", "Hòa Cường": "lead_supporter"}
+
+    def test_officer_cannot_update(self, world):
+        with pytest.raises(PermissionDenied):
+            services.update_partnership(
+                partnership=world.partnership,
+                supported=world.supported,
+                lead_supporter=world.supporter,
+                user=world.officer,
+            )
+
+
+class TestMembers:
+    def test_add_and_remove_a_co_supporter(self, world):
+        membership = Membership(
+            partnership=world.partnership, commune=world.outsider, role=Membership.Role.CO_SUPPORTER
+        )
+
+        services.add_member(membership=membership, user=world.city)
+        assert "Sơn Trà" in roles(world.partnership)
+
+        services.remove_member(membership=membership, user=world.city)
+        assert "Sơn Trà" not in roles(world.partnership)
+
+    def test_a_second_lead_is_refused_in_vietnamese(self, world):
+        membership = Membership(
+            partnership=world.partnership, commune=world.outsider, role=Membership.Role.LEAD_SUPPORTER
+        )
+
+        with pytest.raises(ValidationError) as raised:
+            services.add_member(membership=membership, user=world.city)
+
+        assert raised.value.messages == ["Mỗi quan hệ kết nghĩa chỉ có một đơn vị hỗ trợ chính."]
+
+    def test_removing_a_unit_with_commitments_is_refused_and_nothing_is_lost(self, world):
+        lead = world.partnership.memberships.get(commune=world.supporter)
+        services.add_member(
+            membership=Membership(
+                partnership=world.partnership, commune=world.outsider, role=Membership.Role.CO_SUPPORTER
+            ),
+            user=world.city,
+        )
+
+        with pytest.raises(ValidationError) as raised:
+            services.remove_member(membership=lead, user=world.city)
+
+        assert raised.value.code == "integrity"
+        assert "đang thực hiện cam kết" in raised.value.messages[0]
+        assert Membership.objects.filter(pk=lead.pk).exists()
+        assert world.commitment.__class__.objects.filter(pk=world.commitment.pk).exists()
+
+    def test_removing_the_last_supporter_is_refused_by_the_trigger(self, world):
+        world.commitment.delete()
+        lead = world.partnership.memberships.get(commune=world.supporter)
+
+        with pytest.raises(ValidationError) as raised:
+            services.remove_member(membership=lead, user=world.city)
+
+        assert "ít nhất một đơn vị hỗ trợ" in raised.value.messages[0]
+        assert Membership.objects.filter(pk=lead.pk).exists()
+
+    def test_the_supported_unit_cannot_be_removed(self, world):
+        supported = world.partnership.memberships.get(role=Membership.Role.SUPPORTED)
+
+        with pytest.raises(ValidationError) as raised:
+            services.remove_member(membership=supported, user=world.city)
+
+        assert raised.value.code == "supported_member"
+
+    def test_leadership_cannot_change_members(self, world):
+        supported = world.partnership.memberships.get(role=Membership.Role.SUPPORTED)
+        with pytest.raises(PermissionDenied):
+            services.remove_member(membership=supported, user=world.leader)
+
+
+class TestLogActivity:
+    def activity(self):
+        return Activity(
+            kind=Activity.Kind.HANDOVER, occurred_on="2025-10-01", title="Trao quà Tết", value_vnd=5_000_000
+        )
+
+    def test_member_officer_logs_an_activity_with_reencoded_photos(self, world):
+        photo = SimpleUploadedFile("IMG_0001.png", png_bytes(size=(40, 30)))
+
+        activity = services.log_activity(
+            activity=self.activity(), partnership=world.partnership, photos=[photo], user=world.supported_officer
+        )
+
+        assert activity.logged_by == world.supported_officer
+        stored = activity.photos.get()
+        assert len(stored.sha256) == 64
+        assert "IMG_0001" not in stored.image.name  # random name, original not trusted
+        with Image.open(stored.image.path) as image:
+            assert image.size == (40, 30)
+        assert stored.caption == "Ảnh 1: Trao quà Tết"
+
+    @pytest.mark.parametrize("role", ["outsider_officer", "leader"])
+    def test_outsiders_and_leadership_cannot_log(self, world, role):
+        with pytest.raises(PermissionDenied):
+            services.log_activity(activity=self.activity(), partnership=world.partnership, user=getattr(world, role))
+        assert not Activity.objects.exists()

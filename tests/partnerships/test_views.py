@@ -1,0 +1,477 @@
+"""Partnership pages: what each role sees, writes through the services, htmx fragments, query counts."""
+
+import datetime
+import json
+
+import pghistory
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from partnerships.models import Activity, ActivityPhoto, Document, Membership, Partnership
+from tests import factories
+from tests.assertions import count_queries
+from tests.partnerships.routes import PDF, document_of, photo_of, png_bytes
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("partnerships:partnership_list")
+HTMX = {"HX-Request": "true"}
+
+
+def detail_url(partnership):
+    return reverse("partnerships:partnership_detail", args=[partnership.pk])
+
+
+def body(response) -> str:
+    return response.content.decode()
+
+
+# --- List ------------------------------------------------------------------------------------------
+
+
+class TestPartnershipList:
+    def test_rows_show_members_with_the_supported_unit_highlighted(self, client, world):
+        client.force_login(world.outsider_officer)
+
+        html = body(client.get(LIST))
+
+        assert 'Hòa Cường – <strong class="member--supported">Trà Tân' in html
+        assert "Đã ký kết" in html and "08/08/2025" in html
+
+    def test_health_is_shown_only_where_contents_are_readable(self, client, world):
+        client.force_login(world.outsider_officer)
+
+        response = client.get(LIST)
+
+        rows = {p.pk: p for p in response.context["page_obj"].object_list}
+        assert rows[world.other_partnership.pk].can_see_contents is True
+        assert rows[world.partnership.pk].can_see_contents is False
+        assert body(response).count('class="health health--') == 1
+        assert "Chỉ đơn vị thành viên xem được" in body(response)
+
+    def test_city_staff_see_health_with_reason_for_every_row(self, client, world):
+        factories.commitment(
+            partnership=world.partnership, start_on=datetime.date(2025, 1, 1), due_on=datetime.date(2025, 2, 1)
+        )
+        client.force_login(world.city)
+
+        html = body(client.get(LIST))
+
+        assert html.count('class="health health--') == 2
+        assert 'title="1/1 cam kết đến hạn bị quá hạn"' in html
+
+    def test_demo_rows_carry_a_badge(self, client, world):
+        Partnership.objects.filter(pk=world.partnership.pk).update(is_demo=True)
+        client.force_login(world.city)
+
+        assert body(client.get(LIST)).count('class="badge badge--demo"') == 1
+
+    def test_create_button_only_for_city_staff(self, client, world):
+        create = reverse("partnerships:partnership_create")
+        client.force_login(world.leader)
+        assert create not in body(client.get(LIST))
+        client.force_login(world.city)
+        assert create in body(client.get(LIST))
+
+    def test_commune_parameter_filters_by_member_and_the_fragment_stays_embeddable(self, client, world):
+        client.force_login(world.city)
+        commune_page = "http://testserver" + reverse("communes:commune_detail", args=[world.outsider.code])
+
+        response = client.get(LIST, {"commune": world.outsider.code}, headers={**HTMX, "HX-Current-URL": commune_page})
+
+        assert [p.pk for p in response.context["page_obj"].object_list] == [world.other_partnership.pk]
+        assert "<html" not in body(response)
+        assert response.context["embedded"] is True
+
+    def test_accent_insensitive_search(self, client, world):
+        client.force_login(world.city)
+
+        response = client.get(LIST, {"q": "son tra"})
+
+        assert [p.pk for p in response.context["page_obj"].object_list] == [world.other_partnership.pk]
+
+    def test_invalid_filter_value_shows_nothing_rather_than_everything(self, client, world):
+        client.force_login(world.city)
+
+        response = client.get(LIST, {"status": "bogus"})
+
+        assert response.status_code == 200
+        assert list(response.context["page_obj"].object_list) == []
+
+    @pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "fragment"])
+    def test_query_count_does_not_grow_with_rows(self, client, world, headers):
+        client.force_login(world.officer)
+        params = {"q": "tra tan"}
+        client.get(LIST, params, headers=headers)
+
+        with count_queries() as one:
+            response = client.get(LIST, params, headers=headers)
+        assert response.context["paginator"].count == 1
+        for number in range(30):
+            supported = factories.commune(name=f"Trà Tân {number}")
+            partnership = factories.partnership(
+                supported=supported, supporters=[factories.commune(), factories.commune()], is_demo=True
+            )
+            factories.commitment(partnership=partnership, due_on=datetime.date(2025, 12, 1))
+            factories.activity(partnership=partnership)
+        with count_queries() as many:
+            response = client.get(LIST, params, headers=headers)
+        assert len(response.context["page_obj"].object_list) == 25
+
+        assert len(one) == len(many) <= 15, [q["sql"][:120] for q in many.captured_queries]
+
+
+# --- Detail ----------------------------------------------------------------------------------------
+
+
+def add_contents(world):
+    """A document and an activity with a photo, recorded as a signed-in user's change (as in real use)."""
+    with pghistory.context(user=world.city.pk):
+        document_of(world.partnership)
+        photo_of(world.partnership)
+
+
+class TestPartnershipDetail:
+    def test_outsider_sees_members_status_and_date_but_no_private_sections(self, client, world):
+        add_contents(world)
+        client.force_login(world.outsider_officer)
+
+        html = body(client.get(detail_url(world.partnership)))
+
+        assert "Hòa Cường" in html and "Trà Tân" in html and "08/08/2025" in html
+        for private in ['id="documents"', 'id="activities"', 'id="history"', 'id="commitments"', "Biên bản ký kết"]:
+            assert private not in html
+        assert reverse("partnerships:activity_create", args=[world.partnership.pk]) not in html
+
+    def test_member_officer_sees_contents_and_may_log_activities_but_not_edit(self, client, world):
+        add_contents(world)
+        client.force_login(world.supported_officer)
+
+        html = body(client.get(detail_url(world.partnership)))
+
+        assert 'id="documents"' in html and "Biên bản ký kết" in html
+        assert 'id="activities"' in html and "Trao quà" in html
+        assert reverse("partnerships:activity_create", args=[world.partnership.pk]) in html
+        assert reverse("partnerships:partnership_update", args=[world.partnership.pk]) not in html
+        assert reverse("partnerships:member_add", args=[world.partnership.pk]) not in html
+
+    def test_leadership_reads_everything_without_edit_controls(self, client, world):
+        add_contents(world)
+        client.force_login(world.leader)
+
+        html = body(client.get(detail_url(world.partnership)))
+
+        assert "Biên bản ký kết" in html and 'id="history"' in html
+        for control in ["partnership_update", "member_add", "document_upload", "activity_create"]:
+            assert reverse(f"partnerships:{control}", args=[world.partnership.pk]) not in html
+        assert '<form method="post"' not in html.split('id="main"', 1)[1]
+
+    def test_city_staff_get_every_control(self, client, world):
+        client.force_login(world.city)
+
+        html = body(client.get(detail_url(world.partnership)))
+
+        for control in ["partnership_update", "member_add", "document_upload", "activity_create"]:
+            assert reverse(f"partnerships:{control}", args=[world.partnership.pk]) in html
+
+    def test_commitments_are_embedded_with_a_fallback_link(self, client, world):
+        client.force_login(world.city)
+        url = reverse("commitments:partnership_commitments", args=[world.partnership.pk])
+
+        html = body(client.get(detail_url(world.partnership)))
+
+        assert f'hx-get="{url}"' in html and f'href="{url}"' in html
+
+    def test_history_names_the_user_and_the_change(self, client, world):
+        world.city.first_name, world.city.last_name = "Lan", "Nguyễn Thị"
+        world.city.save()
+        client.force_login(world.city)
+        form = client.get(reverse("partnerships:partnership_update", args=[world.partnership.pk])).context["form"]
+        data = {name: value for name, value in form.initial.items() if value is not None}
+        data |= {"status": "active", "legal_basis": world.partnership.legal_basis_id, "signed_on": "2025-08-08"}
+        data |= {"supported": world.supported.pk, "lead_supporter": world.supporter.pk}
+        assert (
+            client.post(reverse("partnerships:partnership_update", args=[world.partnership.pk]), data).status_code
+            == 302
+        )
+
+        response = client.get(detail_url(world.partnership))
+
+        # Events of one transaction share a timestamp; pick the partnership's own update.
+        entry = next(e for e in response.context["history"] if e.kind == "update" and e.subject == "quan hệ kết nghĩa")
+        assert entry.who == "Lan Nguyễn Thị"
+        assert [(c.field, c.old, c.new) for c in entry.changes] == [("trạng thái", "Đã ký kết", "Đang triển khai")]
+        assert "Lan Nguyễn Thị" in body(response)
+
+    def test_missing_partnership_is_404(self, client, world):
+        client.force_login(world.city)
+        assert client.get(reverse("partnerships:partnership_detail", args=[999999])).status_code == 404
+
+    @pytest.mark.parametrize("role", ["city", "officer", "outsider_officer"])
+    def test_query_count_does_not_grow_with_contents(self, client, world, role):
+        client.force_login(getattr(world, role))
+        url = detail_url(world.partnership)
+        add_contents(world)
+        client.get(url)
+
+        with count_queries() as one:
+            client.get(url)
+        for _ in range(5):
+            add_contents(world)
+            with pghistory.context(user=world.officer.pk):
+                factories.commitment(partnership=world.partnership)
+        with count_queries() as many:
+            response = client.get(url)
+
+        if role != "outsider_officer":
+            assert len(response.context["activities"]) == 6
+        assert len(one) == len(many) <= 15, [q["sql"][:120] for q in many.captured_queries]
+
+
+# --- Create and update -----------------------------------------------------------------------------
+
+
+def form_data(world, **overrides):
+    data = {
+        "title": "Chương trình kết nghĩa mới",
+        "status": "signed",
+        "legal_basis": world.partnership.legal_basis_id,
+        "signed_on": "2025-09-03",
+        "signed_place": "Nhà văn hóa xã",
+        "supported": world.supported.pk,
+        "lead_supporter": world.outsider.pk,
+    }
+    data.update(overrides)
+    return data
+
+
+class TestCreateAndUpdate:
+    def test_city_staff_create_a_partnership(self, client, world):
+        client.force_login(world.city)
+
+        response = client.post(reverse("partnerships:partnership_create"), form_data(world))
+
+        created = Partnership.objects.get(title="Chương trình kết nghĩa mới")
+        assert response.status_code == 302 and response["Location"] == detail_url(created)
+        assert created.memberships.count() == 2
+
+    def test_bad_input_comes_back_in_vietnamese_with_everything_kept(self, client, world):
+        client.force_login(world.city)
+
+        response = client.post(
+            reverse("partnerships:partnership_create"), form_data(world, lead_supporter=world.supported.pk)
+        )
+
+        assert response.status_code == 200
+        html = body(response)
+        assert "Đơn vị hỗ trợ không được trùng với đơn vị được hỗ trợ." in html
+        assert 'value="Chương trình kết nghĩa mới"' in html
+        assert 'value="Nhà văn hóa xã"' in html
+        assert not Partnership.objects.filter(title="Chương trình kết nghĩa mới").exists()
+
+    def test_dropping_a_unit_with_commitments_shows_a_form_error_and_keeps_everything(self, client, world):
+        client.force_login(world.city)
+        url = reverse("partnerships:partnership_update", args=[world.partnership.pk])
+
+        response = client.post(url, form_data(world, title="Đổi tên"))
+
+        assert response.status_code == 200
+        assert "đang thực hiện cam kết" in body(response)
+        assert 'value="Đổi tên"' in body(response)
+        world.partnership.refresh_from_db()
+        assert world.partnership.title == ""
+        assert world.partnership.memberships.filter(commune=world.supporter).exists()
+
+    def test_leader_gets_403_and_officer_404_on_update(self, client, world):
+        url = reverse("partnerships:partnership_update", args=[world.partnership.pk])
+        client.force_login(world.leader)
+        assert client.post(url, form_data(world)).status_code == 403
+        client.force_login(world.officer)
+        assert client.post(url, form_data(world)).status_code == 404
+        world.partnership.refresh_from_db()
+        assert world.partnership.signed_place == ""
+
+
+# --- Members ---------------------------------------------------------------------------------------
+
+
+class TestMembers:
+    def test_htmx_add_returns_the_members_card_with_a_toast(self, client, world):
+        client.force_login(world.city)
+
+        response = client.post(
+            reverse("partnerships:member_add", args=[world.partnership.pk]),
+            {"commune": world.outsider.pk, "role": "co_supporter", "joined_on": "2025-10-01"},
+            headers=HTMX,
+        )
+
+        assert response.status_code == 200
+        assert body(response).lstrip().startswith('<section id="members"')
+        assert "Sơn Trà" in body(response)
+        assert json.loads(response["HX-Trigger"]) == {"toast": {"text": "Đã lưu", "kind": "success"}}
+        assert world.partnership.memberships.filter(commune=world.outsider, role="co_supporter").exists()
+
+    def test_add_without_javascript_redirects_back(self, client, world):
+        client.force_login(world.city)
+
+        response = client.post(
+            reverse("partnerships:member_add", args=[world.partnership.pk]),
+            {"commune": world.outsider.pk, "role": "co_supporter"},
+        )
+
+        assert response.status_code == 302
+        assert response["Location"] == detail_url(world.partnership) + "#members"
+
+    def test_invalid_add_over_htmx_shows_the_error_in_the_card(self, client, world):
+        client.force_login(world.city)
+
+        response = client.post(
+            reverse("partnerships:member_add", args=[world.partnership.pk]),
+            {"commune": world.outsider.pk, "role": "lead_supporter"},
+            headers=HTMX,
+        )
+
+        assert "đã có đơn vị hỗ trợ chính" in body(response)
+        assert json.loads(response["HX-Trigger"])["toast"]["kind"] == "error"
+
+    def test_removing_a_unit_with_commitments_is_refused_with_a_clear_message(self, client, world):
+        client.force_login(world.city)
+        lead = world.partnership.memberships.get(commune=world.supporter)
+        url = reverse("partnerships:member_remove", args=[world.partnership.pk, lead.pk])
+
+        response = client.post(url, headers=HTMX)
+
+        assert response.status_code == 200
+        assert "đang thực hiện cam kết" in body(response)
+        assert Membership.objects.filter(pk=lead.pk).exists()
+
+    def test_removing_a_co_supporter_without_javascript(self, client, world):
+        extra = Membership.objects.create(partnership=world.partnership, commune=world.outsider, role="co_supporter")
+        client.force_login(world.city)
+        url = reverse("partnerships:member_remove", args=[world.partnership.pk, extra.pk])
+
+        assert "Sơn Trà" in body(client.get(url))  # the confirmation page
+        response = client.post(url, follow=True)
+
+        assert not Membership.objects.filter(pk=extra.pk).exists()
+        assert "Đã bỏ Sơn Trà" in body(response)
+
+    def test_membership_of_another_partnership_is_404(self, client, world):
+        client.force_login(world.city)
+        other = world.other_partnership.memberships.first()
+        url = reverse("partnerships:member_remove", args=[world.partnership.pk, other.pk])
+
+        assert client.post(url).status_code == 404
+
+
+# --- Documents and activities ----------------------------------------------------------------------
+
+
+class TestDocuments:
+    def test_city_staff_upload_a_pdf(self, client, world):
+        client.force_login(world.city)
+
+        response = client.post(
+            reverse("partnerships:document_upload", args=[world.partnership.pk]),
+            {"kind": "memorandum", "title": "Biên bản", "number": "12-BB/ĐU", "file": SimpleUploadedFile("b.pdf", PDF)},
+        )
+
+        assert response.status_code == 302
+        document = Document.objects.get(partnership=world.partnership)
+        assert document.uploaded_by == world.city
+        assert document.original_name == "b.pdf" and len(document.sha256) == 64
+
+    def test_a_fake_pdf_is_refused_and_the_typed_values_kept(self, client, world):
+        client.force_login(world.city)
+
+        response = client.post(
+            reverse("partnerships:document_upload", args=[world.partnership.pk]),
+            {"kind": "memorandum", "title": "Biên bản", "file": SimpleUploadedFile("b.pdf", b"MZ\x90\x00 not a pdf")},
+        )
+
+        assert response.status_code == 200
+        assert "không phải ảnh JPEG, PNG hoặc tệp PDF" in body(response)
+        assert 'value="Biên bản"' in body(response)
+        assert not Document.objects.exists()
+
+    def test_file_is_served_inline_and_sandboxed_to_members(self, client, world):
+        document = document_of(world.partnership)
+        client.force_login(world.supported_officer)
+
+        response = client.get(reverse("partnerships:document_file", args=[document.pk]))
+
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/pdf"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Content-Security-Policy"] == "sandbox"
+        assert "inline" in response["Content-Disposition"]
+        assert b"".join(response.streaming_content) == PDF
+
+    def test_outsider_gets_404_for_the_file(self, client, world):
+        document = document_of(world.partnership)
+        client.force_login(world.outsider_officer)
+
+        assert client.get(reverse("partnerships:document_file", args=[document.pk])).status_code == 404
+
+
+class TestActivities:
+    def post(self, client, world, **extra):
+        data = {
+            "kind": "handover",
+            "occurred_on": "2025-10-20",
+            "title": "Trao 10 máy tính",
+            "value_vnd": "120.000.000",
+        }
+        data.update(extra)
+        return client.post(reverse("partnerships:activity_create", args=[world.partnership.pk]), data)
+
+    def test_member_officer_logs_an_activity_with_photos(self, client, world):
+        client.force_login(world.officer)
+
+        response = self.post(
+            client, world, photos=[SimpleUploadedFile("a.png", png_bytes()), SimpleUploadedFile("b.png", png_bytes())]
+        )
+
+        assert response.status_code == 302
+        activity = Activity.objects.get(title="Trao 10 máy tính")
+        assert activity.value_vnd == 120_000_000 and activity.logged_by == world.officer
+        assert activity.photos.count() == 2
+
+    def test_form_offers_the_phone_camera(self, client, world):
+        client.force_login(world.officer)
+
+        html = body(client.get(reverse("partnerships:activity_create", args=[world.partnership.pk])))
+
+        assert 'capture="environment"' in html and 'accept="image/*"' in html and "multiple" in html
+        assert 'enctype="multipart/form-data"' in html
+
+    def test_bad_photo_is_refused_and_nothing_saved(self, client, world):
+        client.force_login(world.officer)
+
+        response = self.post(client, world, photos=[SimpleUploadedFile("a.jpg", b"GIF89a not really")])
+
+        assert response.status_code == 200
+        assert "không phải ảnh JPEG hoặc PNG" in body(response)
+        assert 'value="Trao 10 máy tính"' in body(response)
+        assert not Activity.objects.filter(title="Trao 10 máy tính").exists()
+
+    def test_outsider_officer_gets_404_and_leader_403(self, client, world):
+        client.force_login(world.outsider_officer)
+        assert self.post(client, world).status_code == 404
+        client.force_login(world.leader)
+        assert self.post(client, world).status_code == 403
+        assert not Activity.objects.filter(title="Trao 10 máy tính").exists()
+
+    def test_photo_served_to_members_only(self, client, world):
+        photo = photo_of(world.partnership)
+        url = reverse("partnerships:activity_photo", args=[photo.pk])
+        client.force_login(world.officer)
+
+        response = client.get(url)
+
+        assert response.status_code == 200 and response["Content-Type"] == "image/png"
+        assert response["Content-Security-Policy"] == "sandbox"
+        client.force_login(world.outsider_officer)
+        assert client.get(url).status_code == 404
+        assert ActivityPhoto.objects.filter(pk=photo.pk).exists()
