@@ -579,8 +579,11 @@ def render_coverage_map(
     if geometry.inset_code:
         description += " " + _("Đặc khu Hoàng Sa được vẽ trong khung riêng, không đúng vị trí và tỉ lệ.")
 
+    # A picture with links inside is not an "img" (its children would be hidden from assistive
+    # technology and axe flags nested interactive controls): it is then a labelled group of links.
+    root_role = "group" if links and any(unit.url for unit in given.values()) else "img"
     out.append(
-        f'<svg xmlns="http://www.w3.org/2000/svg" id="{id_prefix}" class="coverage-map" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" id="{id_prefix}" class="coverage-map" role="{root_role}" '
         f'aria-labelledby="{title_id} {desc_id}" viewBox="0 0 {width} {height:.1f}" width="100%" '
         f'preserveAspectRatio="xMidYMid meet" font-family="{FONT_FAMILY}">'
         f'<title id="{title_id}">{_clean(title)}</title>'
@@ -621,7 +624,7 @@ def render_coverage_map(
             f'{stroke} data-code="{_clean(code)}"><title>{_clean(tooltip)}</title></path>'
         )
         if links and unit and unit.url:
-            element = f'<a href="{_clean(unit.url)}">{element}</a>'
+            element = f'<a href="{_clean(unit.url)}" aria-label="{_clean(tooltip)}">{element}</a>'
         out.append(element)
     out.append("</g>")
 

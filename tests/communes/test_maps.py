@@ -242,6 +242,7 @@ def test_links_can_be_left_out(real_units):
     svg = render_coverage_map(real_units, CATEGORIES, boundaries_path=GEOJSON, links=False)
     root = ET.fromstring(svg)
     assert not list(root.iter(f"{SVG}a")) and "href" not in svg
+    assert root.get("role") == "img"  # without links the whole map is one picture
     assert len(unit_paths(root)) == 94
 
 
@@ -255,7 +256,10 @@ def test_attribution_matches_boundaries_md_and_is_printed(real_root):
 
 
 def test_accessible_and_without_active_content(real_root, real_svg):
-    assert real_root.get("role") == "img"
+    # With links inside, the map is a labelled group (an "img" would hide its links); each link is named.
+    assert real_root.get("role") == "group"
+    links = list(real_root.iter(f"{SVG}a"))
+    assert links and all(link.get("aria-label") for link in links)
     assert real_root.get("width") == "100%"
     title_id, desc_id = real_root.get("aria-labelledby").split()
     assert real_root.find(f"{SVG}title").get("id") == title_id
