@@ -7,7 +7,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install system-packages run serve migrate data test lint bench lock clean backup restore
+.PHONY: install system-packages run serve migrate data test lint bench lock clean backup restore messages compilemessages
 
 install: system-packages $(VENV)/.installed
 
@@ -40,7 +40,7 @@ lint: install
 	$(BIN)/lint-imports
 
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lock:
 	$(BIN)/pip install --quiet uv
@@ -55,3 +55,11 @@ backup: install
 restore: install
 	@test -n "$(FROM)" || (echo "Usage: make restore FROM=var/backups/<folder>" && exit 2)
 	$(MANAGE) restore $(FROM)
+
+# Refresh the translation catalogues after adding or changing user-visible strings (needs gettext).
+messages: install
+	$(MANAGE) makemessages -l en -l vi --ignore=.venv --ignore=var --ignore=tests --ignore=bench --ignore=staticfiles
+	@echo "Fill every new msgstr in locale/en/LC_MESSAGES/django.po, then: make compilemessages"
+
+compilemessages: install
+	$(MANAGE) compilemessages --ignore=.venv --ignore=var

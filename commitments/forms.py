@@ -1,18 +1,103 @@
 """Input for commitments and progress reports: Vietnamese messages next to the field, uploads checked."""
 
+import datetime
 import uuid
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from communes.models import Commune
+from core.templatetags.portal import number, vnd
 from partnerships.uploads import validate_upload
 
 from .models import Commitment, Evidence, ProgressUpdate
 
 MAX_EVIDENCE_FILES = 10
 EVIDENCE_ACCEPT = "image/*,application/pdf"
+
+
+@dataclass(frozen=True)
+class ConflictRow:
+    """One field of an edit conflict: what is saved now, and what this person typed."""
+
+    label: str
+    saved: str
+    typed: str
+
+
+def shown(value, model_field=None) -> str:
+    """A value as the conflict table shows it: Vietnamese labels, dd/mm/yyyy, grouped numbers."""
+    if value is None or value == "":
+        return "—"
+    if model_field is not None and model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, datetime.date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(model_field, models.BigIntegerField) and isinstance(value, int):
+        return vnd(value)
+    if isinstance(value, int | Decimal):
+        return number(value)
+    return str(value)
+
+
+class OptimisticLockMixin:
+    """A hidden ``version`` field: the row's version when the form was shown.
+
+    The service saves with ``UPDATE … WHERE version = <that version>``; when someone saved in between
+    it raises EditConflict, and ``show_conflict`` keeps everything typed, lists the latest saved values
+    next to it, and moves the hidden version on, so that saving again deliberately overwrites.
+    """
+
+    conflict_fields: tuple[str, ...] = ()
+
+    def add_version_field(self) -> None:
+        self.conflict = []
+        if self.instance.pk is None:
+            return
+        self.fields["version"] = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+        self.initial["version"] = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if "version" in self.fields:
+            if cleaned.get("version") is None:
+                message = _("Biểu mẫu thiếu thông tin phiên bản. Vui lòng tải lại trang rồi nhập lại.")
+                self.add_error(None, ValidationError(message, code="no_version"))
+            else:
+                self.instance.version = cleaned["version"]
+        return cleaned
+
+    def show_conflict(self, latest) -> None:
+        self.conflict = [row for row in self.conflict_rows(latest) if row.saved != row.typed]
+        self.data = self.data.copy()
+        self.data["version"] = str(latest.version)
+        self.add_error(None, ValidationError(self.conflict_message(latest), code="conflict"))
+
+    def conflict_message(self, latest) -> str:
+        return str(
+            _(
+                "Người khác đã lưu thay đổi trong lúc bạn sửa, nên nội dung của bạn chưa được lưu. Bảng dưới đây "
+                "so sánh bản vừa được lưu với nội dung bạn nhập (vẫn giữ nguyên trong biểu mẫu). Kiểm tra lại rồi "
+                "bấm lưu lần nữa nếu muốn ghi đè."
+            )
+        )
+
+    def conflict_rows(self, latest) -> list[ConflictRow]:
+        rows = []
+        for name in self.conflict_fields:
+            if name not in self.fields:
+                continue
+            model_field = latest._meta.get_field(name)
+            saved = getattr(latest, name)
+            typed = self.cleaned_data.get(name) if hasattr(self, "cleaned_data") else None
+            if isinstance(typed, str):
+                typed = typed.strip()
+            rows.append(ConflictRow(str(self.fields[name].label), shown(saved, model_field), shown(typed, model_field)))
+        return rows
 
 
 def use_vietnamese_messages(form) -> None:
@@ -52,8 +137,22 @@ class MultipleFileField(forms.FileField):
         return [single_file_clean(data, initial)] if data else []
 
 
-class CommitmentForm(forms.ModelForm):
+class CommitmentForm(OptimisticLockMixin, forms.ModelForm):
     """A commitment of one partnership; its owner is one of that partnership's members."""
+
+    conflict_fields = (
+        "title",
+        "field",
+        "owner",
+        "horizon",
+        "support_form",
+        "description",
+        "target_quantity",
+        "target_unit",
+        "target_value_vnd",
+        "start_on",
+        "due_on",
+    )
 
     class Meta:
         model = Commitment
@@ -93,6 +192,7 @@ class CommitmentForm(forms.ModelForm):
         if not user.is_city_staff:
             # Officers keep commitments up to date; handing one to another unit is for city staff.
             self.fields["owner"].disabled = True
+        self.add_version_field()
 
     def clean_target_quantity(self):
         value = self.cleaned_data.get("target_quantity")
@@ -131,8 +231,10 @@ class CommitmentForm(forms.ModelForm):
         return cleaned
 
 
-class ProgressForm(forms.ModelForm):
+class ProgressForm(OptimisticLockMixin, forms.ModelForm):
     """What a unit achieved in this period, with evidence; also used to correct a returned report."""
+
+    conflict_fields = ("achieved_quantity", "achieved_value_vnd", "narrative", "state")
 
     achieved_quantity = forms.DecimalField(
         label=_("Số lượng đạt được"),
@@ -189,6 +291,47 @@ class ProgressForm(forms.ModelForm):
             self.fields["evidence"].label = _("Thêm ảnh, tệp minh chứng")
         else:
             del self.fields["remove_evidence"]
+        # What is saved now, before validation copies the typed values onto the instance.
+        self.saved_values = {name: getattr(self.instance, name) for name in self.conflict_fields}
+        self.add_version_field()
+
+    def matches_saved(self) -> bool:
+        """Whether the (valid) typed report is what is saved already: a replayed POST, not a conflict."""
+        typed = {name: self.cleaned_data.get(name) for name in ("achieved_quantity", "achieved_value_vnd")}
+        typed["narrative"] = (self.cleaned_data.get("narrative") or "").strip()
+        saved = {name: self.saved_values[name] for name in typed}
+        saved["narrative"] = (saved["narrative"] or "").strip()
+        if "achieved_quantity" not in self.fields:
+            typed.pop("achieved_quantity"), saved.pop("achieved_quantity")
+        return typed == saved
+
+    def is_conflicting_edit(self) -> bool:
+        """A valid POST that differs from what is saved: show it next to the saved report, lose nothing."""
+        return self.is_bound and self.is_valid() and not self.matches_saved()
+
+    def conflict_message(self, latest) -> str:
+        if latest.state == ProgressUpdate.State.RETURNED:
+            return super().conflict_message(latest)
+        return str(
+            _(
+                "Báo cáo này vừa được gửi lại hoặc xem xét trong lúc bạn sửa (trạng thái: %(state)s), nên nội dung "
+                "của bạn chưa được gửi. Bảng dưới đây so sánh bản đang lưu với nội dung bạn nhập, vẫn giữ nguyên "
+                "trong biểu mẫu để bạn sao chép."
+            )
+            % {"state": latest.get_state_display()}
+        )
+
+    def conflict_rows(self, latest) -> list[ConflictRow]:
+        rows = super().conflict_rows(latest)
+        state_field = ProgressUpdate._meta.get_field("state")
+        rows.append(
+            ConflictRow(
+                str(state_field.verbose_name).capitalize(),
+                shown(latest.state, state_field),
+                shown(self.saved_values["state"], state_field),
+            )
+        )
+        return rows
 
     def report(self) -> dict:
         """The cleaned values as keyword arguments of submit_progress / resubmit_progress."""

@@ -236,6 +236,9 @@ class Commitment(models.Model):
     is_demo = models.BooleanField(_("dữ liệu minh họa"), default=False)
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+    # Optimistic locking: every edit is an UPDATE … WHERE version = <the version the editor saw>,
+    # which also adds 1; a stale form changes nothing and gets a conflict (commitments.services).
+    version = models.PositiveIntegerField(_("phiên bản"), default=1, editable=False)
 
     objects = CommitmentQuerySet.as_manager()
 
@@ -370,6 +373,8 @@ class ProgressUpdate(models.Model):
     # finds the update it already created instead of filing a second one.
     client_token = models.UUIDField(_("mã gửi một lần"), null=True, blank=True, editable=False)
     is_demo = models.BooleanField(_("dữ liệu minh họa"), default=False)
+    # Optimistic locking, as on Commitment: resubmission and review each add 1.
+    version = models.PositiveIntegerField(_("phiên bản"), default=1, editable=False)
 
     objects = ProgressUpdateQuerySet.as_manager()
 

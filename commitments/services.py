@@ -5,12 +5,36 @@ import uuid
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db import IntegrityError, models, transaction
+from django.db.models import Case, F, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Commitment, Evidence, ProgressUpdate, ReportingPeriod
+
+# What a person edits on a commitment; everything else (totals, completion, partnership, flags) is the
+# server's. Only these columns are written by an edit, so a concurrent verification is never undone.
+COMMITMENT_EDITABLE_FIELDS = (
+    "field",
+    "title",
+    "owner",
+    "horizon",
+    "support_form",
+    "description",
+    "target_quantity",
+    "target_unit",
+    "target_value_vnd",
+    "start_on",
+    "due_on",
+)
+
+
+class EditConflict(Exception):
+    """Someone saved the row after the editor loaded it: nothing was written; ``latest`` is what is saved now."""
+
+    def __init__(self, latest):
+        super().__init__(f"{latest._meta.label} {latest.pk} is at version {latest.version}")
+        self.latest = latest
 
 
 def period_for(day: datetime.date) -> ReportingPeriod:
@@ -69,22 +93,31 @@ def submit_progress(
 
 
 def attach_evidence(*, update: ProgressUpdate, files) -> list[Evidence]:
-    """Store already-validated upload files (see commitments.forms) as evidence rows."""
-    from partnerships.uploads import stored_upload
+    """Store already-validated upload files (see commitments.forms) as evidence rows.
+
+    All or nothing: when a file cannot be written (ENOSPC, storage down) the files written before it
+    are deleted and StorageFailure is raised, so the caller's transaction rolls back with no orphan.
+    """
+    from partnerships.uploads import StorageFailure, stored_files_removed_on_error, stored_upload
 
     attached = []
-    for upload in files:
-        stored = stored_upload(upload)
-        attached.append(
-            Evidence.objects.create(
-                update=update,
-                kind=Evidence.Kind.PDF if stored.is_pdf else Evidence.Kind.PHOTO,
-                file=stored.content,
-                original_name=stored.original_name,
-                size_bytes=stored.size,
-                sha256=stored.sha256,
-            )
-        )
+    with stored_files_removed_on_error() as written:
+        try:
+            for upload in files:
+                stored = stored_upload(upload)
+                evidence = Evidence(
+                    update=update,
+                    kind=Evidence.Kind.PDF if stored.is_pdf else Evidence.Kind.PHOTO,
+                    original_name=stored.original_name,
+                    size_bytes=stored.size,
+                    sha256=stored.sha256,
+                )
+                evidence.file.save(stored.content.name, stored.content, save=False)
+                written.append(evidence.file)
+                evidence.save()
+                attached.append(evidence)
+        except OSError as error:
+            raise StorageFailure() from error
     return attached
 
 
@@ -100,19 +133,32 @@ def resubmit_progress(
     remove_evidence=(),
     at: datetime.datetime | None = None,
 ) -> ProgressUpdate:
-    """Correct a returned update (values, narrative, evidence) and send it back for review."""
-    update = ProgressUpdate.objects.editable_by(author).select_for_update().get(pk=update.pk)
-    if update.state != ProgressUpdate.State.RETURNED:
+    """Correct a returned update (values, narrative, evidence) and send it back for review.
+
+    ``update.version`` is the version the author saw: the write is one ``UPDATE … WHERE version = %s``,
+    so of two concurrent resubmissions exactly one wins and the other raises EditConflict.
+    """
+    expected_version = update.version
+    current = ProgressUpdate.objects.editable_by(author).get(pk=update.pk)  # out of reach: DoesNotExist
+    changed = ProgressUpdate.objects.filter(
+        pk=current.pk, version=expected_version, state=ProgressUpdate.State.RETURNED
+    ).update(
+        narrative=narrative,
+        achieved_quantity=achieved_quantity,
+        achieved_value_vnd=achieved_value_vnd,
+        state=ProgressUpdate.State.SUBMITTED,
+        submitted_at=at or timezone.now(),
+        reviewed_by=None,
+        reviewed_at=None,
+        resubmission_count=F("resubmission_count") + 1,
+        version=F("version") + 1,
+    )
+    if not changed:
+        latest = ProgressUpdate.objects.get(pk=current.pk)
+        if latest.version != expected_version:
+            raise EditConflict(latest)
         raise ValidationError(_("Chỉ báo cáo bị trả lại mới được gửi lại."))
-    update.narrative = narrative
-    update.achieved_quantity = achieved_quantity
-    update.achieved_value_vnd = achieved_value_vnd
-    update.state = ProgressUpdate.State.SUBMITTED
-    update.submitted_at = at or timezone.now()
-    update.reviewed_by = None
-    update.reviewed_at = None
-    update.resubmission_count += 1
-    update.save()
+    update.refresh_from_db()
     update.evidence.filter(pk__in=[evidence.pk for evidence in remove_evidence]).delete()
     attach_evidence(update=update, files=evidence_files)
     return update
@@ -136,7 +182,8 @@ def verify_progress(*, update: ProgressUpdate, reviewer, at: datetime.datetime |
     update.state = ProgressUpdate.State.VERIFIED
     update.reviewed_by = reviewer
     update.reviewed_at = at or timezone.now()
-    update.save(update_fields=["state", "reviewed_by", "reviewed_at"])
+    update.version += 1  # an open resubmission form is now stale
+    update.save(update_fields=["state", "reviewed_by", "reviewed_at", "version"])
     recompute_achievement(commitment_id=update.commitment_id, completed_on=timezone.localdate(update.submitted_at))
     return update
 
@@ -154,7 +201,8 @@ def return_progress(
     update.return_reason = reason
     update.reviewed_by = reviewer
     update.reviewed_at = at or timezone.now()
-    update.save(update_fields=["state", "return_reason", "reviewed_by", "reviewed_at"])
+    update.version += 1
+    update.save(update_fields=["state", "return_reason", "reviewed_by", "reviewed_at", "version"])
     return update
 
 
@@ -177,6 +225,9 @@ def save_commitment(*, commitment: Commitment, editor) -> Commitment:
     """Create or change a commitment; a changed target is re-measured against the verified totals.
 
     City staff create and change any commitment; a unit officer changes only those their unit owns.
+    A change writes only the editable fields, in one ``UPDATE … WHERE id = %s AND version = %s``
+    (``commitment.version`` is the version the editor saw): when someone saved in between, nothing
+    is written and EditConflict carries the latest saved row.
     """
     if commitment.pk is None:
         allowed = editor.is_authenticated and editor.is_city_staff
@@ -186,10 +237,36 @@ def save_commitment(*, commitment: Commitment, editor) -> Commitment:
         allowed = allowed and (editor.is_city_staff or commitment.owner_id == editor.commune_id)
     if not allowed:
         raise PermissionDenied
-    if commitment.pk is not None:
-        if commitment.completed_on is not None and not commitment.is_target_reached():
-            commitment.completed_on = None
-        elif commitment.completed_on is None and commitment.is_target_reached():
-            commitment.completed_on = timezone.localdate()
-    commitment.save()
+    if commitment.pk is None:
+        commitment.version = 1
+        commitment.save()
+        return commitment
+    attnames = [Commitment._meta.get_field(name).attname for name in COMMITMENT_EDITABLE_FIELDS]
+    changed = Commitment.objects.filter(pk=commitment.pk, version=commitment.version).update(
+        **{attname: getattr(commitment, attname) for attname in attnames},
+        completed_on=_completion_after_edit(commitment),
+        updated_at=timezone.now(),
+        version=F("version") + 1,
+    )
+    if not changed:
+        raise EditConflict(Commitment.objects.select_related("field", "owner").get(pk=commitment.pk))
+    commitment.refresh_from_db(
+        fields=["version", "completed_on", "updated_at", "achieved_quantity", "achieved_value_vnd", "partnership"]
+    )
     return commitment
+
+
+def _completion_after_edit(commitment: Commitment) -> Case:
+    """``completed_on`` after a target change, measured in SQL against the totals as they are at the
+    moment of the UPDATE (a verification committed meanwhile counts)."""
+    reached = Q(pk__isnull=False)
+    if commitment.target_quantity is not None:
+        reached &= Q(achieved_quantity__gte=commitment.target_quantity)
+    if commitment.target_value_vnd is not None:
+        reached &= Q(achieved_value_vnd__gte=commitment.target_value_vnd)
+    return Case(
+        When(reached & Q(completed_on__isnull=True), then=Value(timezone.localdate())),
+        When(reached, then=F("completed_on")),
+        default=Value(None),
+        output_field=models.DateField(),
+    )

@@ -124,8 +124,12 @@ def commitment_update(request, pk):
         request.POST or None, instance=commitment, partnership=commitment.partnership, user=request.user
     )
     if request.method == "POST" and form.is_valid():
-        services.save_commitment(commitment=form.save(commit=False), editor=request.user)
-        return saved(request, commitment.get_absolute_url(), _("Đã lưu thay đổi."))
+        try:
+            services.save_commitment(commitment=form.save(commit=False), editor=request.user)
+        except services.EditConflict as conflict:
+            form.show_conflict(conflict.latest)
+        else:
+            return saved(request, commitment.get_absolute_url(), _("Đã lưu thay đổi."))
     context = {"form": form, "commitment": commitment, "partnership": commitment.partnership}
     return render(request, "commitments/commitment_form.html", context)
 
@@ -178,16 +182,22 @@ def progress_resubmit(request, pk):
     forbid_leadership(request.user)
     updates = ProgressUpdate.objects.editable_by(request.user).with_related()
     update = get_object_or_404(updates, pk=pk)
-    if update.state != ProgressUpdate.State.RETURNED:
+    form = ProgressForm(request.POST or None, request.FILES or None, commitment=update.commitment, instance=update)
+    if update.state != ProgressUpdate.State.RETURNED and not form.is_conflicting_edit():
         # Also the answer to a replayed resubmission: the first one already went through.
         messages.info(request, _("Báo cáo này đang chờ xác nhận, không cần gửi lại."))
         return HttpResponseClientRedirect(update.get_absolute_url()) if request.htmx else redirect(update)
-    form = ProgressForm(request.POST or None, request.FILES or None, commitment=update.commitment, instance=update)
     if request.method == "POST" and form.is_valid():
         removed = form.cleaned_data["remove_evidence"]
-        services.resubmit_progress(update=update, author=request.user, remove_evidence=removed, **form.report())
-        next_url = safe_next(request, update.get_absolute_url())
-        return saved(request, next_url, _("Đã gửi lại báo cáo tiến độ, đang chờ Thành ủy xác nhận."))
+        try:
+            services.resubmit_progress(update=update, author=request.user, remove_evidence=removed, **form.report())
+        except services.EditConflict as conflict:
+            form.show_conflict(conflict.latest)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            next_url = safe_next(request, update.get_absolute_url())
+            return saved(request, next_url, _("Đã gửi lại báo cáo tiến độ, đang chờ Thành ủy xác nhận."))
     return render_progress_form(request, form, update.commitment, update)
 
 
@@ -203,7 +213,7 @@ def evidence_file(request, pk):
             evidence.file.open("rb"), content_type=content_type, filename=evidence.original_name or None
         )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, max-age=86400"
     return response
 

@@ -596,13 +596,15 @@ def render_coverage_map(
 
     if geometry.inset_rect:
         rect = geometry.inset_rect
+        # Outside the f-string: makemessages (xgettext) does not look inside f-string expressions.
+        inset_label = _clean(_("Đặc khu Hoàng Sa"))
         out.append(
             f'<g class="inset"><rect class="inset-frame" x="{rect.x:.1f}" y="{rect.y:.1f}" '
             f'width="{rect.width:.1f}" height="{rect.height:.1f}" fill="#f4f8fb" stroke="#8a99a6" '
             f'stroke-width="0.8"/>'
             f'<text class="inset-label" x="{rect.x + 8:.1f}" y="{rect.y + 16:.1f}" '
             f'font-size="{INSET_LABEL_FONT:g}" font-weight="bold" fill="{TEXT_COLOUR}">'
-            f"{_clean(_('Đặc khu Hoàng Sa'))}</text>"
+            f"{inset_label}</text>"
         )
         inset_km = _nice_length((rect.width - 24) * 0.6 / geometry.inset_units_per_km)
         out.append(_scale_bar(rect.x + 8, geometry.inset_scale_y, inset_km * geometry.inset_units_per_km, inset_km))

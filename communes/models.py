@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 
 class CommuneQuerySet(models.QuerySet):
@@ -87,7 +88,11 @@ class Commune(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.name}"
+        # Translators: a unit's kind and name, e.g. "Xã Trà Tân"; English puts the kind last ("Trà Tân Commune").
+        return pgettext("unit kind and name", "%(kind)s %(name)s") % {
+            "kind": self.get_kind_display(),
+            "name": self.name,
+        }
 
     def get_absolute_url(self):
         return reverse("communes:commune_detail", args=[self.code])

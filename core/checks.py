@@ -62,3 +62,11 @@ def check_celery_delivery(app_configs, **kwargs):
     if settings.CELERY_TASK_TIME_LIMIT >= visibility:
         problems.append(Error("The task time limit must stay below the broker's visibility timeout.", id="portal.E032"))
     return problems
+
+
+@register(Tags.security, deploy=True)
+def check_upload_scanner(app_configs, **kwargs):
+    """Production scans uploads with a real antivirus; the stub only knows the EICAR test string."""
+    if getattr(settings, "UPLOAD_SCANNER", "stub") == "stub":
+        return [Warning("UPLOAD_SCANNER is the test stub: uploads are not scanned for malware.", id="portal.W040")]
+    return []

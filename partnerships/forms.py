@@ -17,20 +17,6 @@ MAX_PHOTOS = 10
 UNSIGNED_STATUSES = (Partnership.Status.ASSIGNED, Partnership.Status.SURVEYED)
 
 
-BLANK_LABEL = _("— Chọn —")
-
-
-class VietnameseBlankMixin:
-    """Django 6.1's blank choice ("- Select an option -") has no Vietnamese translation yet."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if isinstance(field, forms.ModelChoiceField) or not isinstance(field, forms.ChoiceField):
-                continue
-            field.choices = [(value, BLANK_LABEL if value == "" else label) for value, label in field.choices]
-
-
 class DateInput(forms.DateInput):
     """The browser's date picker; it sends yyyy-mm-dd whatever the display language."""
 
@@ -94,7 +80,7 @@ class MultipleImageField(forms.FileField):
         return [super(MultipleImageField, self).clean(upload, initial) for upload in files]
 
 
-class PartnershipForm(VietnameseBlankMixin, forms.ModelForm):
+class PartnershipForm(forms.ModelForm):
     """A partnership and its members: exactly one supported unit, one lead supporter, optional co-supporters."""
 
     supported = CommuneChoiceField(
@@ -247,7 +233,7 @@ class MembershipForm(forms.ModelForm):
         return role
 
 
-class DocumentForm(VietnameseBlankMixin, forms.ModelForm):
+class DocumentForm(forms.ModelForm):
     """A paper of the partnership (PDF scan or photo); the file is checked and stored under a random name."""
 
     class Meta:
@@ -272,7 +258,7 @@ class DocumentForm(VietnameseBlankMixin, forms.ModelForm):
         return super().save(commit=commit)
 
 
-class ActivityForm(VietnameseBlankMixin, forms.ModelForm):
+class ActivityForm(forms.ModelForm):
     """An activity with its photos, straight from a phone camera."""
 
     value_vnd = VndField(label=_("Giá trị (đồng)"), required=False, help_text=_("Ví dụ: 50.000.000"))

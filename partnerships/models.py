@@ -18,7 +18,7 @@ from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, Subquery,
 from django.db.models.functions import Cast, Coalesce, Concat, Greatest, Lower, TruncDate
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from pghistory.models import Event, MiddlewareEvents
 
@@ -54,7 +54,7 @@ class LegalBasis(models.Model):
         ordering = ["issued_on", "number"]
 
     def __str__(self):
-        return f"{self.get_kind_display()} số {self.number}"
+        return gettext("%(kind)s số %(number)s") % {"kind": self.get_kind_display(), "number": self.number}
 
 
 # Health thresholds (brief): red at 30 % of due commitments overdue or 120 quiet days; amber at any
@@ -338,7 +338,7 @@ class Partnership(models.Model):
         ]
 
     def __str__(self):
-        return self.title or f"Kết nghĩa #{self.pk}"
+        return self.title or gettext("Kết nghĩa #%(pk)s") % {"pk": self.pk}
 
     def get_absolute_url(self):
         return reverse("partnerships:partnership_detail", args=[self.pk])
@@ -405,7 +405,11 @@ def history_event_models() -> list:
 
 
 HISTORY_SKIPPED_FIELDS = {"id", "created_at", "updated_at", "uploaded_at", "external_ref", "sha256", "file", "image"}
-HISTORY_ACTIONS = {"insert": _("Thêm"), "update": _("Sửa"), "delete": _("Xóa")}
+HISTORY_ACTIONS = {
+    "insert": pgettext_lazy("history action", "Thêm"),
+    "update": pgettext_lazy("history action", "Sửa"),
+    "delete": pgettext_lazy("history action", "Xóa"),
+}
 
 
 @dataclass(frozen=True)
@@ -606,9 +610,14 @@ class Document(models.Model):
     title = models.CharField(_("trích yếu"), max_length=300)
     file = models.FileField(_("tệp"), upload_to=upload_path)
     original_name = models.CharField(_("tên tệp gốc"), max_length=255, blank=True)
-    sha256 = models.CharField(max_length=64, blank=True)
+    sha256 = models.CharField(_("mã băm SHA-256"), max_length=64, blank=True)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người tải lên"),
     )
     uploaded_at = models.DateTimeField(_("tải lên lúc"), auto_now_add=True)
 
@@ -647,7 +656,12 @@ class Activity(models.Model):
     participant_count = models.PositiveIntegerField(_("số người tham gia"), null=True, blank=True)
     value_vnd = models.BigIntegerField(_("giá trị (đồng)"), null=True, blank=True)
     logged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người ghi nhận"),
     )
     is_demo = models.BooleanField(_("dữ liệu minh họa"), default=False)
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
@@ -682,7 +696,7 @@ class ActivityPhoto(models.Model):
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="photos", verbose_name=_("hoạt động"))
     image = models.ImageField(_("ảnh"), upload_to=upload_path)
     caption = models.CharField(_("chú thích"), max_length=300, blank=True)
-    sha256 = models.CharField(max_length=64, blank=True)
+    sha256 = models.CharField(_("mã băm SHA-256"), max_length=64, blank=True)
 
     objects = ActivityPhotoQuerySet.as_manager()
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from communes.models import Commune
 
 from .models import Activity, ActivityPhoto, Membership, Partnership
-from .uploads import stored_upload
+from .uploads import save_with_files, stored_files_removed_on_error, stored_upload
 
 CONSTRAINT_MESSAGES = {
     "commitment_owner_is_member": lambda: _(
@@ -160,12 +160,14 @@ def log_activity(*, activity: Activity, partnership: Partnership, photos: Sequen
     activity.partnership = partnership
     activity.logged_by = user
     activity.save()
-    for index, upload in enumerate(photos, start=1):
-        stored = stored_upload(upload)
-        ActivityPhoto.objects.create(
-            activity=activity,
-            image=stored.content,
-            sha256=stored.sha256,
-            caption=(_("Ảnh %(number)s: %(title)s") % {"number": index, "title": activity.title})[:300],
-        )
+    with stored_files_removed_on_error() as written:  # a failure removes the photos already written
+        for index, upload in enumerate(photos, start=1):
+            stored = stored_upload(upload)
+            photo = ActivityPhoto(
+                activity=activity,
+                image=stored.content,
+                sha256=stored.sha256,
+                caption=(_("Ảnh %(number)s: %(title)s") % {"number": index, "title": activity.title})[:300],
+            )
+            save_with_files(photo, written=written)
     return activity

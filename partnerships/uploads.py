@@ -1,13 +1,19 @@
 """Uploaded evidence and documents: only real JPEG/PNG/PDF files get in, and images lose their metadata.
 
-Extensions and browser-sent content types are not trusted: the bytes are sniffed, images are decoded
-and re-encoded (which drops EXIF, including GPS, and anything appended to the file), and PDFs with
-active content are refused.
+Extensions and browser-sent content types are not trusted on their own: the bytes are sniffed and
+the extension must agree with them; every file goes through the antivirus scanner
+(partnerships.scanning); images are decoded under a pixel limit and re-encoded (which drops EXIF,
+including GPS, and anything appended to the file, such as an HTML polyglot); PDFs are parsed with
+pikepdf (qpdf) and refused when damaged, encrypted or carrying active content anywhere in their
+object graph. ``validate_upload`` does all of it once, in the form; ``stored_upload`` hands the
+result to the service that writes the row.
 """
 
+import contextlib
 import hashlib
 import io
-import re
+import logging
+import warnings
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -15,14 +21,36 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps
+
+from .scanning import ScanError, get_scanner
+
+logger = logging.getLogger("portal.security")
 
 Image.MAX_IMAGE_PIXELS = 40_000_000  # larger is a decompression bomb, not a phone photo
 
 IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png"}
 PDF_TYPE = "application/pdf"
-PDF_ACTIVE_CONTENT = re.compile(rb"/(JavaScript|JS|OpenAction|Launch|EmbeddedFile|RichMedia|XFA)\b")
+# The extensions each sniffed type may carry; anything else ("photo.pdf" that is a PNG) is refused.
+EXTENSIONS = {
+    "image/jpeg": {".jpg", ".jpeg", ".jpe", ".jfif"},
+    "image/png": {".png"},
+    PDF_TYPE: {".pdf"},
+}
+TYPE_NAMES = {
+    "image/jpeg": gettext_lazy("ảnh JPEG"),
+    "image/png": gettext_lazy("ảnh PNG"),
+    PDF_TYPE: gettext_lazy("tệp PDF"),
+}
+# PDF names that run code, act on opening, or smuggle files, wherever they appear (key or value).
+PDF_ACTIVE_NAMES = frozenset(
+    {"/JavaScript", "/JS", "/OpenAction", "/AA", "/Launch", "/EmbeddedFile", "/EmbeddedFiles", "/RichMedia", "/XFA"}
+)
+PDF_MAX_OBJECTS = 200_000  # a scanned memorandum has hundreds; millions is an attack on the parser
+PDF_MAX_DEPTH = 100
 MAX_IMAGE_SIDE = 2400  # phone photos are scaled down: evidence needs to be legible, not 12 MP
 
 
@@ -43,61 +71,214 @@ def sniff(upload) -> str | None:
     return kind.mime if kind else None
 
 
-def validate_upload(upload, *, allow_pdf: bool = True) -> None:
-    """Raise a Vietnamese ValidationError unless ``upload`` is a genuine JPEG, PNG (or PDF)."""
+def validate_upload(upload, *, allow_pdf: bool = True) -> StoredUpload:
+    """Raise a Vietnamese ValidationError unless ``upload`` is a genuine JPEG, PNG (or PDF).
+
+    On success, return (and remember on the upload, for stored_upload) the bytes to store.
+    """
+    name = PurePath(upload.name or "").name
     if upload.size > settings.UPLOAD_MAX_BYTES:
         raise ValidationError(
             _("Tệp “%(name)s” quá lớn (tối đa %(limit)s MB).")
-            % {"name": upload.name, "limit": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
+            % {"name": name, "limit": settings.UPLOAD_MAX_BYTES // (1024 * 1024)},
+            code="too_large",
         )
     mime = sniff(upload)
-    if mime in IMAGE_TYPES:
-        try:
-            with Image.open(upload) as image:
-                image.verify()
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise ValidationError(_("Ảnh “%(name)s” có kích thước quá lớn.") % {"name": upload.name}) from None
-        except Exception:
-            raise ValidationError(_("Ảnh “%(name)s” bị hỏng hoặc không đọc được.") % {"name": upload.name}) from None
-        finally:
-            upload.seek(0)
-        return
-    if mime == PDF_TYPE and allow_pdf:
-        data = upload.read()
-        upload.seek(0)
-        if PDF_ACTIVE_CONTENT.search(data):
-            raise ValidationError(
-                _("Tệp PDF “%(name)s” chứa mã lệnh hoặc tệp nhúng, không được chấp nhận.") % {"name": upload.name}
-            )
-        return
-    allowed = _("ảnh JPEG, PNG hoặc tệp PDF") if allow_pdf else _("ảnh JPEG hoặc PNG")
-    raise ValidationError(_("Tệp “%(name)s” không phải %(allowed)s.") % {"name": upload.name, "allowed": allowed})
-
-
-def stored_upload(upload) -> StoredUpload:
-    """The bytes to store for a validated upload: images re-encoded without metadata, PDFs as they are."""
-    mime = sniff(upload)
-    original_name = PurePath(upload.name).name[:255]
-    if mime in IMAGE_TYPES:
-        with Image.open(upload) as image:
-            image = ImageOps.exif_transpose(image)
-            image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
-            buffer = io.BytesIO()
-            if mime == "image/jpeg":
-                image.convert("RGB").save(buffer, format="JPEG", quality=85, optimize=True)
-            else:
-                image.save(buffer, format="PNG", optimize=True)
-        data = buffer.getvalue()
-        suffix = IMAGE_TYPES[mime]
-    else:
-        upload.seek(0)
-        data = upload.read()
-        suffix = "pdf"
+    allowed = {**IMAGE_TYPES, PDF_TYPE: "pdf"} if allow_pdf else IMAGE_TYPES
+    if mime not in allowed:
+        kinds = _("ảnh JPEG, PNG hoặc tệp PDF") if allow_pdf else _("ảnh JPEG hoặc PNG")
+        raise ValidationError(
+            _("Tệp “%(name)s” không phải %(allowed)s.") % {"name": name, "allowed": kinds}, code="wrong_type"
+        )
+    if PurePath(name).suffix.lower() not in EXTENSIONS[mime]:
+        raise ValidationError(
+            _("Tên tệp “%(name)s” không khớp với nội dung (%(kind)s). Hãy đặt đúng phần mở rộng rồi gửi lại.")
+            % {"name": name, "kind": TYPE_NAMES[mime]},
+            code="extension_mismatch",
+        )
     upload.seek(0)
-    return StoredUpload(
-        content=ContentFile(data, name=f"upload.{suffix}"),
-        original_name=original_name,
+    data = upload.read()
+    upload.seek(0)
+    scan(data, name)
+    if mime == PDF_TYPE:
+        check_pdf(data, name)
+    else:
+        data = reencoded_image(data, mime, name)
+    stored = StoredUpload(
+        content=ContentFile(data, name=f"upload.{allowed[mime]}"),
+        original_name=name[:255],
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
         is_pdf=mime == PDF_TYPE,
     )
+    upload.portal_stored_upload = stored
+    return stored
+
+
+def stored_upload(upload) -> StoredUpload:
+    """The bytes to store for a validated upload: images re-encoded without metadata, PDFs as they are."""
+    stored = getattr(upload, "portal_stored_upload", None)
+    return stored if stored is not None else validate_upload(upload)
+
+
+def scan(data: bytes, name: str) -> None:
+    """The antivirus verdict; no verdict (scanner down) refuses the file as well."""
+    try:
+        result = get_scanner().scan(data)
+    except ScanError:
+        logger.exception("upload_scan_failed name=%r", name)
+        raise ValidationError(
+            _("Chưa kiểm tra được virus cho tệp “%(name)s” nên chưa nhận tệp. Vui lòng thử lại sau.") % {"name": name},
+            code="scan_failed",
+        ) from None
+    if not result.clean:
+        logger.warning("upload_infected name=%r signature=%r", name, result.signature)
+        raise ValidationError(
+            _("Tệp “%(name)s” bị phần mềm diệt virus đánh dấu là nguy hiểm nên không được nhận.") % {"name": name},
+            code="infected",
+        )
+
+
+def reencoded_image(data: bytes, mime: str, name: str) -> bytes:
+    """Decode (within the pixel limit) and re-encode: no EXIF/GPS, nothing appended, orientation applied."""
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between MAX_IMAGE_PIXELS and twice that; here both refuse, before decoding.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=["JPEG", "PNG"]) as image:
+                if image.format == "JPEG":
+                    image.draft("RGB", (MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))  # decode at a reduced scale
+                image.load()
+                image = ImageOps.exif_transpose(image)
+                image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
+                buffer = io.BytesIO()
+                if mime == "image/jpeg":
+                    image.convert("RGB").save(buffer, format="JPEG", quality=85, optimize=True)
+                else:
+                    image.save(buffer, format="PNG", optimize=True)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError(
+            _("Ảnh “%(name)s” có kích thước quá lớn.") % {"name": name}, code="decompression_bomb"
+        ) from None
+    except Exception:
+        raise ValidationError(
+            _("Ảnh “%(name)s” bị hỏng hoặc không đọc được.") % {"name": name}, code="broken_image"
+        ) from None
+    return buffer.getvalue()
+
+
+def check_pdf(data: bytes, name: str) -> None:
+    """Parse the PDF and walk every object: refuse damaged, encrypted or active PDFs."""
+    import pikepdf  # imported when first needed: it announces itself in the log of every process
+
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            if len(pdf.objects) > PDF_MAX_OBJECTS:
+                raise ValueError("too many objects")
+            active = pdf_active_content(pdf)
+            damaged = bool(pdf.get_warnings()) or len(pdf.pages) == 0
+    except pikepdf.PasswordError:
+        raise ValidationError(
+            _("Tệp PDF “%(name)s” có mật khẩu; hãy gửi bản không đặt mật khẩu.") % {"name": name}, code="pdf_encrypted"
+        ) from None
+    except Exception:
+        raise ValidationError(
+            _("Tệp PDF “%(name)s” bị hỏng hoặc không đọc được.") % {"name": name}, code="pdf_broken"
+        ) from None
+    if active:
+        logger.warning("upload_pdf_active_content name=%r found=%s", name, active)
+        raise ValidationError(
+            _("Tệp PDF “%(name)s” chứa mã lệnh hoặc tệp nhúng, không được chấp nhận.") % {"name": name},
+            code="pdf_active_content",
+        )
+    if damaged:
+        raise ValidationError(_("Tệp PDF “%(name)s” bị hỏng hoặc không đọc được.") % {"name": name}, code="pdf_broken")
+
+
+def pdf_active_content(pdf) -> str | None:
+    """The first active-content name found in the trailer or any object (as a key or a value), else None."""
+    for root in (pdf.trailer, *pdf.objects):
+        found = _active_name_in(root, depth=0)
+        if found:
+            return found
+    return None
+
+
+def _active_name_in(obj, *, depth: int) -> str | None:
+    import pikepdf
+
+    if depth > PDF_MAX_DEPTH:
+        raise ValueError("PDF nesting too deep")
+    if isinstance(obj, pikepdf.Name):
+        return str(obj) if str(obj) in PDF_ACTIVE_NAMES else None
+    if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
+        for key in obj.keys():
+            if key in PDF_ACTIVE_NAMES:
+                return key
+            found = _child(obj.get(key), depth)
+            if found:
+                return found
+    elif isinstance(obj, pikepdf.Array):
+        for item in obj:
+            found = _child(item, depth)
+            if found:
+                return found
+    return None
+
+
+def _child(obj, depth: int) -> str | None:
+    import pikepdf
+
+    # Indirect objects are walked on their own (pdf.objects): following references could loop.
+    if isinstance(obj, pikepdf.Object) and obj.is_indirect:
+        return None
+    return _active_name_in(obj, depth=depth + 1)
+
+
+class StorageFailure(ValidationError):
+    """A file could not be written (disk full, storage down): nothing was kept, the person may retry."""
+
+    def __init__(self):
+        super().__init__(
+            _(
+                "Máy chủ chưa lưu được tệp (hết dung lượng hoặc lỗi lưu trữ). Chưa có gì được lưu; vui lòng thử lại sau."
+            ),
+            code="storage_failure",
+        )
+
+
+@contextlib.contextmanager
+def stored_files_removed_on_error():
+    """Collect the FieldFiles written inside the block; if the block fails, delete them (no orphan files).
+
+    Usage: ``with stored_files_removed_on_error() as written: ...; written.append(row.file)``.
+    """
+    written = []
+    try:
+        yield written
+    except BaseException:
+        for field_file in written:
+            with contextlib.suppress(Exception):
+                field_file.storage.delete(field_file.name)
+        raise
+
+
+def save_with_files(instance, *, written: list) -> None:
+    """Save a row whose file fields hold new uploads: write each file (recording it in ``written``, see
+    stored_files_removed_on_error), then the row. A storage error (disk full) becomes StorageFailure."""
+    try:
+        for field in instance._meta.concrete_fields:
+            if isinstance(field, models.FileField):
+                field_file = getattr(instance, field.attname)
+                if field_file and not field_file._committed:
+                    field_file.save(field_file.name, field_file.file, save=False)
+                    written.append(field_file)
+        instance.save()
+    except OSError as error:
+        raise StorageFailure() from error
+
+
+def save_with_uploads(instance) -> None:
+    """save_with_files for one row: all or nothing, no orphan file."""
+    with stored_files_removed_on_error() as written:
+        save_with_files(instance, written=written)

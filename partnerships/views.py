@@ -20,6 +20,7 @@ from . import services
 from .filtersets import PartnershipFilterSet
 from .forms import ActivityForm, DocumentForm, MembershipForm, PartnershipForm
 from .models import Activity, ActivityPhoto, Document, Membership, Partnership
+from .uploads import save_with_uploads
 
 DETAIL_TEMPLATE = "partnerships/partnership_detail.html"
 
@@ -236,7 +237,11 @@ class DocumentUploadView(EditablePartnershipMixin, FormView):
         document = form.save(commit=False)
         document.partnership = self.get_partnership()
         document.uploaded_by = self.request.user
-        document.save()
+        try:
+            save_with_uploads(document)  # disk full: a Vietnamese error, no row, no file
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
         messages.success(self.request, _("Đã tải lên văn bản “%(title)s”.") % {"title": document.title})
         return redirect(reverse("partnerships:partnership_detail", args=[document.partnership_id]) + "#documents")
 
@@ -258,12 +263,16 @@ class ActivityCreateView(FormView):
         return super().get_context_data(partnership=self.partnership, **kwargs)
 
     def form_valid(self, form):
-        services.log_activity(
-            activity=form.save(commit=False),
-            partnership=self.partnership,
-            photos=form.cleaned_data["photos"],
-            user=self.request.user,
-        )
+        try:
+            services.log_activity(
+                activity=form.save(commit=False),
+                partnership=self.partnership,
+                photos=form.cleaned_data["photos"],
+                user=self.request.user,
+            )
+        except ValidationError as error:  # disk full while storing the photos: nothing was kept
+            form.add_error(None, error)
+            return self.form_invalid(form)
         messages.success(self.request, _("Đã ghi nhận hoạt động."))
         return redirect(reverse("partnerships:partnership_detail", args=[self.partnership.pk]) + "#activities")
 

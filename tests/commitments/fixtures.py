@@ -2,6 +2,7 @@
 
 import io
 
+import pikepdf
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
@@ -36,10 +37,19 @@ def jpeg(name: str = "IMG_0001.jpg") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, image_bytes("JPEG"), content_type="image/jpeg")
 
 
+def pdf_bytes(*, javascript: bool = False) -> bytes:
+    """A well-formed one-page PDF (pikepdf parses every upload); ``javascript`` adds an /OpenAction script."""
+    document = pikepdf.new()
+    document.add_blank_page()
+    if javascript:
+        document.Root.OpenAction = pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)"))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
 def pdf(name: str = "bien-ban.pdf", *, javascript: bool = False) -> SimpleUploadedFile:
-    action = b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >>" if javascript else b""
-    body = b"%PDF-1.4\n1 0 obj << /Type /Catalog " + action + b" >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-    return SimpleUploadedFile(name, body, content_type="application/pdf")
+    return SimpleUploadedFile(name, pdf_bytes(javascript=javascript), content_type="application/pdf")
 
 
 def exe_renamed_jpg(name: str = "anh.jpg") -> SimpleUploadedFile:

@@ -75,7 +75,7 @@ class CommitmentFormTests(TestCase):
 
     def test_officer_cannot_change_the_owner(self):
         form = CommitmentForm(
-            {**self.form().data, "owner": self.world.supported.code},
+            {**self.form().data, "owner": self.world.supported.code, "version": self.world.commitment.version},
             instance=self.world.commitment,
             partnership=self.world.partnership,
             user=self.world.officer,
@@ -93,6 +93,8 @@ class ProgressFormTests(TestCase):
 
     def form(self, files=(), commitment=None, instance=None, **overrides):
         data = {"achieved_quantity": "1", "narrative": "Đã bàn giao.", "client_token": str(uuid.uuid4())}
+        if instance is not None:
+            data["version"] = instance.version  # the hidden optimistic-locking field of an edit
         data.update(overrides)
         return ProgressForm(
             data,

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from django.test import TestCase
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from commitments import services
 from commitments.models import Commitment, ProgressUpdate
@@ -284,12 +285,18 @@ class CommitmentFormViewTests(WorldTestCase):
         self.assertContains(response, 'id="id_due_on_error"')
         self.assertFalse(Commitment.objects.filter(title="Trao 40 suất học bổng").exists())
 
-    def test_messages_stay_vietnamese_when_the_browser_asks_for_english(self):
+    def test_messages_are_the_portals_own_in_the_active_language(self):
+        # The portal's messages (not Django's defaults), translated like the rest of the page.
         self.login(self.world.city)
         url = f"{self.create_url}?partnership={self.world.partnership.pk}"
-        response = self.client.post(url, self.valid_data(title="", field=""), HTTP_ACCEPT_LANGUAGE="en")
+        response = self.client.post(url, self.valid_data(title="", field=""))
         self.assertContains(response, "Vui lòng nhập mục này.")
         self.assertContains(response, "Vui lòng chọn mục này.")
+        self.client.cookies["django_language"] = "en"  # chosen in the user menu (set_language)
+        response = self.client.post(url, self.valid_data(title="", field=""))
+        with translation.override("en"):
+            self.assertContains(response, gettext("Vui lòng nhập mục này."))
+            self.assertContains(response, gettext("Vui lòng chọn mục này."))
         self.assertNotContains(response, "This field is required.")
 
     def test_a_target_is_required(self):
@@ -302,7 +309,9 @@ class CommitmentFormViewTests(WorldTestCase):
     def test_officer_edits_a_commitment_their_unit_owns(self):
         self.login(self.world.officer)
         url = reverse("commitments:commitment_update", args=[self.world.commitment.pk])
-        data = self.valid_data(title="Xây 2 căn nhà đại đoàn kết", owner=self.world.supported.code)
+        data = self.valid_data(
+            title="Xây 2 căn nhà đại đoàn kết", owner=self.world.supported.code, version=self.world.commitment.version
+        )
         response = self.client.post(url, data)
         self.assertRedirects(response, self.world.commitment.get_absolute_url())
         self.world.commitment.refresh_from_db()
@@ -460,7 +469,12 @@ class ProgressResubmitViewTests(WorldTestCase):
         response = self.client.get(url)
         self.assertContains(response, "Thiếu biên bản bàn giao.")
         self.assertContains(response, "Đã bàn giao 1 căn nhà")
-        data = {"achieved_quantity": "1", "narrative": "Bổ sung biên bản.", "evidence": [fixtures.pdf()]}
+        data = {
+            "achieved_quantity": "1",
+            "narrative": "Bổ sung biên bản.",
+            "evidence": [fixtures.pdf()],
+            "version": update.version,
+        }
         response = self.client.post(url, data)
         self.assertRedirects(response, update.get_absolute_url(), fetch_redirect_response=False)
         update.refresh_from_db()
@@ -472,7 +486,7 @@ class ProgressResubmitViewTests(WorldTestCase):
         update = fixtures.returned_update(self.world)
         url = reverse("commitments:progress_resubmit", args=[update.pk])
         self.login(self.world.officer)
-        data = {"achieved_quantity": "1", "narrative": "Bổ sung."}
+        data = {"achieved_quantity": "1", "narrative": "Bổ sung.", "version": update.version}
         self.client.post(url, data)
         response = self.client.post(url, {**data, "evidence": [fixtures.photo()]})
         self.assertEqual(response.status_code, 302)
@@ -585,7 +599,7 @@ class EvidenceFileViewTests(WorldTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response["Content-Type"], "image/png")
         self.assertEqual(response["X-Content-Type-Options"], "nosniff")
-        self.assertEqual(response["Content-Security-Policy"], "sandbox")
+        self.assertEqual(response["Content-Security-Policy"], "default-src 'none'; sandbox")
         self.assertTrue(response["Content-Disposition"].startswith("inline"))
 
     def test_thumbnail_is_a_small_jpeg(self):

@@ -53,3 +53,10 @@ def test_upload_checks_fire():
 def test_celery_checks_fire(overrides, expected):
     with override_settings(**overrides):
         assert expected in ids(checks.check_celery_delivery(None))
+
+
+def test_deploy_warns_while_uploads_are_scanned_by_the_stub():
+    with override_settings(UPLOAD_SCANNER="stub"):
+        assert ids(checks.check_upload_scanner(None)) == {"portal.W040"}
+    with override_settings(UPLOAD_SCANNER="clamd:/run/clamav/clamd.ctl"):
+        assert checks.check_upload_scanner(None) == []

@@ -1,8 +1,11 @@
 """Without DATABASE_URL an embedded PostgreSQL starts on demand and stops with its last user."""
 
+import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,8 +25,12 @@ def server_running(data_dir: Path) -> bool:
     return info is not None and info.is_running()
 
 
-def test_starts_serves_and_stops_with_its_last_user(tmp_path):
-    data_dir = tmp_path / "var" / "pgdata"
+def test_starts_serves_and_stops_with_its_last_user():
+    # Not pytest's tmp_path: the server runs as an unprivileged user that must reach the folder, and
+    # pytest prunes old base folders that a concurrent session may still be using.
+    base = Path(tempfile.mkdtemp(prefix="ketnghia-embedded-"))
+    base.chmod(0o755)
+    data_dir = base / "var" / "pgdata"
     use_and_hold = f"""
         import sys, time, psycopg
         from config.database import embedded_database_url
@@ -41,4 +48,8 @@ def test_starts_serves_and_stops_with_its_last_user(tmp_path):
     assert server_running(data_dir), "the server stopped while another process was still using it"
 
     holder.wait(timeout=60)
+    deadline = time.monotonic() + 15  # a fast shutdown still takes a moment to remove its pid file
+    while server_running(data_dir) and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert not server_running(data_dir), "the last user left the server running"
+    shutil.rmtree(base, ignore_errors=True)

@@ -80,6 +80,7 @@ def test_deploy_checks_pass_with_production_environment():
             "DJANGO_SECURE_SSL_REDIRECT": "true",
             "DJANGO_HSTS_SECONDS": "31536000",
             "DJANGO_ALLOWED_HOSTS": "ketnghia.danang.gov.vn",
+            "UPLOAD_SCANNER": "clamd:/run/clamav/clamd.ctl",
             "DATABASE_URL": os.environ.get("DATABASE_URL") or "postgresql://nobody@127.0.0.1:1/none",
         }
     )

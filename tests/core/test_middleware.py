@@ -1,0 +1,53 @@
+"""core.middleware.LocaleMiddleware: Vietnamese unless the user picked a language in the user menu."""
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+# The portal's middleware with Django's LocaleMiddleware replaced by ours, whatever settings currently say.
+OURS = [
+    "core.middleware.LocaleMiddleware" if name == "django.middleware.locale.LocaleMiddleware" else name
+    for name in settings.MIDDLEWARE
+]
+LIST = reverse("communes:commune_list")
+
+
+class TestLocaleMiddleware:
+    @pytest.fixture(autouse=True)
+    def our_middleware(self, settings):
+        settings.MIDDLEWARE = OURS
+
+    def test_a_browser_asking_for_english_still_gets_vietnamese(self, client, world):
+        client.force_login(world.city)
+
+        response = client.get(LIST, headers={"Accept-Language": "en-US,en;q=0.9"})
+
+        assert '<html lang="vi">' in response.content.decode()
+        assert response["Content-Language"] == "vi"
+
+    def test_the_language_chosen_in_the_user_menu_wins(self, client, world):
+        client.force_login(world.city)
+        client.post(reverse("set_language"), {"language": "en", "next": LIST})
+
+        response = client.get(LIST, headers={"Accept-Language": "vi"})
+
+        assert '<html lang="en">' in response.content.decode()
+        assert response["Content-Language"] == "en"
+
+    def test_an_unknown_language_in_the_cookie_falls_back_to_vietnamese(self, client, world):
+        client.force_login(world.city)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+
+        response = client.get(LIST)
+
+        assert '<html lang="vi">' in response.content.decode()
+
+    def test_responses_vary_on_the_cookie_not_on_accept_language(self, client, world):
+        client.force_login(world.city)
+
+        response = client.get(LIST)
+
+        assert "Cookie" in response["Vary"]
+        assert "Accept-Language" not in response["Vary"]

@@ -1,0 +1,1 @@
+"""Security and reliability targets of RELIABILITY.md that span apps: uploads, authorization, headers, CSRF."""
