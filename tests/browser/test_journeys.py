@@ -113,6 +113,9 @@ def test_partnership_journey(new_page, cast, tmp_path):
         city.get_by_role("button", name="Thêm cam kết").click()
         city.wait_for_load_state("networkidle")
     assert set(partnership.commitments.values_list("field__code", flat=True)) == {"housing", "education"}
+    for list_page in ["/partnerships/", "/commitments/", "/communes/"]:
+        city.goto(list_page)
+        assert_accessible(city, list_page)
     housing = partnership.commitments.get(field__code="housing")
 
     # 2. The supporting unit's officer, on a phone, reports progress with a photo.
