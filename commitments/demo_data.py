@@ -260,6 +260,9 @@ def add_progress(commitment: Commitment, periods: list[ReportingPeriod], officer
     share = Decimal(rng.choice([8, 12, 18, 25, 35]))
     count = 0
     for period in past:
+        commitment.refresh_from_db(fields=["completed_on"])
+        if commitment.completed_on:
+            break  # the target is reached: nothing more to report
         day = min(period.ends_on - datetime.timedelta(days=rng.randrange(3, 20)), today - datetime.timedelta(days=1))
         at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))
         if day < commitment.start_on or day < period.starts_on:
@@ -278,7 +281,7 @@ def add_progress(commitment: Commitment, periods: list[ReportingPeriod], officer
         )
         count += 1
         outcome = rng.random()
-        review_at = at + datetime.timedelta(days=2)
+        review_at = min(at + datetime.timedelta(days=2), timezone.now())  # never reviewed in the future
         if period == past[-1] and outcome < 0.3:
             continue  # waiting for verification
         if outcome < 0.15:
