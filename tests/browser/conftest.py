@@ -51,6 +51,10 @@ def new_page(browser, live_server):
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
+        # What the browser complained about (CSP violations, script errors), for tests to assert on.
+        page.console_errors = []
+        page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
+        page.on("pageerror", lambda error: page.console_errors.append(str(error)))
         return page
 
     yield open_page

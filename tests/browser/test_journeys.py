@@ -197,3 +197,7 @@ def test_partnership_journey(new_page, cast, tmp_path):
     response = outsider.goto(housing.get_absolute_url())
     assert response.status == 404
     assert Commitment.objects.filter(pk=housing.pk).exists()
+
+    # 8. Nothing on the way broke the content security policy or raised a script error.
+    for who, page in [("city staff", city), ("officer", officer), ("leader", leader)]:
+        assert page.console_errors == [], f"the browser reported errors for {who}: {page.console_errors}"

@@ -1,0 +1,78 @@
+"""Settings of the reports app, read when used (never at import time) with safe defaults.
+
+Every value can be set in the Django settings (from the environment in ``config/settings/base.py``);
+nothing here needs to be set for the portal to work.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+DEFAULTS = {
+    # "decree_09": a quarter's data runs from the 15th of the month before it to the 14th of its last
+    # month (Nghị định 09/2019); "calendar": calendar quarters.
+    "REPORTING_CONVENTION": "decree_09",
+    # Page margins of the printed report in millimetres (Hướng dẫn 36-HD/VPTW).
+    "REPORT_MARGINS_MM": {"top": 20, "bottom": 20, "left": 30, "right": 15},
+    "REPORT_PARENT_BODY": "ĐẢNG CỘNG SẢN VIỆT NAM",
+    "REPORT_ISSUING_BODY": "THÀNH ỦY ĐÀ NẴNG",
+    "REPORT_ISSUER_CODE": "TU",
+    "REPORT_PLACE": "Đà Nẵng",
+    "REPORT_SIGNING_FOR": "T/M BAN THƯỜNG VỤ",
+    "REPORT_SIGNER_TITLE": "PHÓ BÍ THƯ THƯỜNG TRỰC",
+    "REPORT_SIGNER_NAME": "",
+    "REPORT_RECIPIENTS": [
+        "Ban Bí thư Trung ương Đảng (để báo cáo)",
+        "Ban Tổ chức Trung ương (để báo cáo)",
+        "Thường trực Thành ủy",
+        "Các đồng chí Thành ủy viên",
+        "Các đảng ủy xã, phường, đặc khu",
+        "Lưu Văn phòng Thành ủy",
+    ],
+    # The committee term a finalised report is numbered in: numbers restart per type per term.
+    "REPORT_COMMITTEE_TERM": "2025-2030",
+    # Pipeline timing (RELIABILITY.md I4): queued rows older than this are re-enqueued; running rows
+    # whose worker died and whose heartbeat is older than that are re-queued; at most N attempts.
+    "REPORT_QUEUED_TIMEOUT_SECONDS": 60,
+    "REPORT_HEARTBEAT_SECONDS": 15,
+    "REPORT_HEARTBEAT_TIMEOUT_SECONDS": 90,
+    "REPORT_MAX_ATTEMPTS": 3,
+    # Bigger reports are refused rather than risk a worker's memory (RELIABILITY.md I7).
+    "REPORT_MAX_TABLE_ROWS": 5000,
+    # Reminders go out this many days before a quarter's cut-off.
+    "REPORT_REMINDER_DAYS_BEFORE_CUTOFF": 7,
+}
+
+
+def get(name: str):
+    return getattr(settings, name, DEFAULTS[name])
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the printed document says about who issues and signs it, and its page margins."""
+
+    margins_mm: dict
+    parent_body: str
+    issuing_body: str
+    issuer_code: str
+    place: str
+    signing_for: str
+    signer_title: str
+    signer_name: str
+    recipients: tuple[str, ...]
+
+
+def layout() -> Layout:
+    margins = {**DEFAULTS["REPORT_MARGINS_MM"], **get("REPORT_MARGINS_MM")}
+    return Layout(
+        margins_mm=margins,
+        parent_body=get("REPORT_PARENT_BODY"),
+        issuing_body=get("REPORT_ISSUING_BODY"),
+        issuer_code=get("REPORT_ISSUER_CODE"),
+        place=get("REPORT_PLACE"),
+        signing_for=get("REPORT_SIGNING_FOR"),
+        signer_title=get("REPORT_SIGNER_TITLE"),
+        signer_name=get("REPORT_SIGNER_NAME"),
+        recipients=tuple(get("REPORT_RECIPIENTS")),
+    )

@@ -1,0 +1,84 @@
+"""Generate a report from the command line and print the path of its PDF.
+
+    python manage.py generate_report --period 2025-Q3 --scope city [--sync] [--output PATH]
+    python manage.py generate_report --period 2025-H1 --scope partnership:12
+    python manage.py generate_report --period 2025 --scope unit:20257
+
+Without ``--sync`` the report goes through the queue (a Celery worker renders it) and the command
+waits for it; with ``--sync`` it is rendered in this process.
+"""
+
+import shutil
+import time
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from communes.models import Commune
+from partnerships.models import Partnership
+from reports.models import Report
+from reports.periods import ensure_period_from_label
+from reports.services import request_report, run_report
+
+
+class Command(BaseCommand):
+    help = "Tạo báo cáo kết nghĩa (PDF) cho một kỳ và in ra đường dẫn tệp."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--period", required=True, help="2025-Q3, 2025-H1 hoặc 2025")
+        parser.add_argument("--scope", default="city", help="city | partnership:<id> | unit:<mã đơn vị>")
+        parser.add_argument("--sync", action="store_true", help="Tạo ngay trong tiến trình này, không qua hàng đợi.")
+        parser.add_argument("--output", help="Sao chép tệp PDF tới đường dẫn này.")
+        parser.add_argument("--tasks", default="", help="Nhiệm vụ trọng tâm kỳ tới (mỗi dòng một ý).")
+        parser.add_argument("--timeout", type=int, default=300, help="Số giây chờ khi chạy qua hàng đợi.")
+
+    def handle(self, *args, **options):
+        try:
+            period = ensure_period_from_label(options["period"])
+        except (ValueError, ValidationError) as error:
+            raise CommandError(str(error.messages[0] if hasattr(error, "messages") else error)) from error
+        kind, partnership, commune = self.parse_scope(options["scope"])
+        report = request_report(
+            period=period,
+            kind=kind,
+            partnership=partnership,
+            commune=commune,
+            next_tasks=options["tasks"].replace("\\n", "\n"),
+            requested_by=None,
+            enqueue=not options["sync"],
+        )
+        if options["sync"]:
+            run_report(report_id=report.pk)
+        report = self.wait(report, options["timeout"])
+        if report.status != Report.Status.DONE:
+            raise CommandError(
+                report.error_message or f"Báo cáo #{report.pk} chưa xong ({report.get_status_display()})."
+            )
+        path = report.pdf.path
+        if options["output"]:
+            path = shutil.copyfile(report.pdf.path, options["output"])
+        self.stdout.write(str(path))
+
+    def parse_scope(self, scope: str):
+        name, _sep, value = scope.partition(":")
+        if name == "city" and not value:
+            return Report.Kind.CITY, None, None
+        if name == "partnership" and value.isdigit():
+            partnership = Partnership.objects.filter(pk=int(value)).first()
+            if partnership is None:
+                raise CommandError(f"Không có quan hệ kết nghĩa #{value}.")
+            return Report.Kind.PARTNERSHIP, partnership, None
+        if name == "unit" and value:
+            commune = Commune.objects.filter(code=value).first()
+            if commune is None:
+                raise CommandError(f"Không có đơn vị mã {value}.")
+            return Report.Kind.UNIT, None, commune
+        raise CommandError("Phạm vi phải là city, partnership:<id> hoặc unit:<mã đơn vị>.")
+
+    def wait(self, report: Report, timeout: int) -> Report:
+        deadline = time.monotonic() + timeout
+        while True:
+            report.refresh_from_db()
+            if report.is_finished or time.monotonic() > deadline:
+                return report
+            time.sleep(0.5)

@@ -1,0 +1,63 @@
+"""Reading generated PDFs in tests: text, fonts, embedded files (pypdf)."""
+
+import io
+import re
+
+from pypdf import PdfReader
+
+
+def reader(content: bytes) -> PdfReader:
+    return PdfReader(io.BytesIO(content))
+
+
+def text_of(content: bytes) -> str:
+    """All pages' text with whitespace collapsed, so wrapped table cells read as one line."""
+    return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader(content).pages))
+
+
+def page_texts(content: bytes) -> list[str]:
+    return [re.sub(r"\s+", " ", page.extract_text()) for page in reader(content).pages]
+
+
+def fonts(content: bytes) -> dict[str, bool]:
+    """Base font name → whether its TrueType program is embedded (/FontFile2), over every page and form."""
+    found: dict[str, bool] = {}
+
+    def walk(resources):
+        resources = resources.get_object()
+        for font in (resources.get("/Font") or {}).values():
+            font = font.get_object()
+            described = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            descriptor = described.get("/FontDescriptor")
+            found[str(font["/BaseFont"])] = descriptor is not None and "/FontFile2" in descriptor.get_object()
+        for xobject in (resources.get("/XObject") or {}).values():
+            xobject = xobject.get_object()
+            if "/Resources" in xobject:
+                walk(xobject["/Resources"])
+
+    for page in reader(content).pages:
+        walk(page["/Resources"])
+    return found
+
+
+def has_embedded_files(content: bytes) -> bool:
+    """True when the PDF carries attachments (an /EmbeddedFiles tree or /EmbeddedFile streams)."""
+    return b"/EmbeddedFile" in content or bool(reader(content).attachments)
+
+
+def top_margin_texts(content: bytes, margin_mm: float = 20) -> list[str]:
+    """Per page, the numbers drawn in the top margin (where the page number goes)."""
+    result = []
+    for page in reader(content).pages:
+        height = float(page.mediabox.height)
+        limit = height - margin_mm * 72 / 25.4
+        found: list[str] = []
+
+        def visit(text, cm, tm, font_dict, font_size, found=found, limit=limit):
+            y = tm[5] * cm[3] + cm[5] if cm else tm[5]
+            if text.strip().isdigit() and y > limit:
+                found.append(text.strip())
+
+        page.extract_text(visitor_text=visit)
+        result.append(" ".join(found))
+    return result

@@ -1,0 +1,151 @@
+"""The pure renderer (HTML in, PDF bytes out), without Celery or a database: fonts and the URL fetcher."""
+
+import contextlib
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+from fontTools.ttLib import TTFont
+
+from reports.pdf import ASSETS_DIR, AssetsOnlyFetcher, html_to_pdf, render_pdf
+from tests.reports.pdftools import fonts, has_embedded_files, reader, text_of
+
+FONT_FACES = """
+<style>
+@font-face { font-family: "Report Serif"; src: url("LiberationSerif-Regular.ttf"); }
+@font-face { font-family: "Report Serif"; src: url("LiberationSerif-Bold.ttf"); font-weight: bold; }
+@font-face { font-family: "Report Serif"; src: url("LiberationSerif-Italic.ttf"); font-style: italic; }
+html { font-family: "Report Serif"; font-size: 14pt; }
+</style>
+"""
+VIETNAMESE = "Đà Nẵng, ngày 15 tháng 01 năm 2026 – Hòa Cường, Trà Tân, Tây Giang, A Vương, Ngũ Hành Sơn, ỹ ữ ặ ẫ ự ở"
+
+
+@contextlib.contextmanager
+def loopback_listener():
+    """An HTTP server on 127.0.0.1 that records every request it receives (and redirects to itself)."""
+    hits: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the http.server API
+            hits.append(self.path)
+            self.send_response(302)
+            self.send_header("Location", f"http://127.0.0.1:{self.server.server_port}/redirected")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_port, hits
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_renders_a4_pdf_bytes():
+    rendered = render_pdf(f"<html><head>{FONT_FACES}</head><body><p>{VIETNAMESE}</p></body></html>")
+    assert rendered.content.startswith(b"%PDF-")
+    assert rendered.page_count == 1
+    box = reader(rendered.content).pages[0].mediabox
+    assert (round(float(box.width) * 25.4 / 72), round(float(box.height) * 25.4 / 72)) == (210, 297)
+
+
+def test_vietnamese_text_survives_with_every_diacritic():
+    content = html_to_pdf(f"<html><head>{FONT_FACES}</head><body><p>{VIETNAMESE}</p><b>Bình</b></body></html>")
+    assert VIETNAMESE in text_of(content)
+
+
+def test_every_font_is_the_bundled_one_and_embedded():
+    content = html_to_pdf(
+        f"<html><head>{FONT_FACES}</head><body><p>{VIETNAMESE}</p><b>Đậm</b><i>Nghiêng</i></body></html>"
+    )
+    found = fonts(content)
+    assert found, "no font in the PDF"
+    assert all(embedded for embedded in found.values()), found
+    assert all("Report-Serif" in name for name in found), found
+
+
+def test_bundled_fonts_cover_vietnamese():
+    """No missing glyph: every letter Vietnamese uses is in each bundled face."""
+    letters = set("aăâbcdđeêghiklmnoôơpqrstuưvxyáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
+    letters |= {letter.upper() for letter in letters}
+    letters |= set("0123456789.,;:–-()/*%đ“”")
+    for face in ("Regular", "Bold", "Italic", "BoldItalic"):
+        cmap = TTFont(ASSETS_DIR / f"LiberationSerif-{face}.ttf").getBestCmap()
+        missing = sorted(letter for letter in letters if ord(letter) not in cmap)
+        assert not missing, f"{face}: {missing}"
+    assert (ASSETS_DIR / "LICENSE-LiberationSerif.txt").exists()
+
+
+def test_rendering_is_deterministic():
+    html = f"<html><head>{FONT_FACES}</head><body><p>{VIETNAMESE}</p></body></html>"
+    assert html_to_pdf(html) == html_to_pdf(html)
+
+
+def test_no_request_and_no_embedded_file_whatever_the_html_asks_for():
+    with loopback_listener() as (port, hits):
+        base = f"http://127.0.0.1:{port}"
+        html = f"""<html><head>{FONT_FACES}
+        <link rel="stylesheet" href="{base}/style.css">
+        <link rel="attachment" href="file:///etc/hostname">
+        <link rel="attachment" href="{base}/attachment">
+        <style>
+          @import url("{base}/import.css");
+          body {{ background: url("{base}/background.png"); }}
+          @font-face {{ font-family: Remote; src: url("{base}/font.ttf"); }}
+          p {{ list-style-image: url("file:///etc/hostname"); }}
+        </style></head><body>
+        <p>Nội dung</p>
+        <img src="{base}/image.png" alt="">
+        <img src="file:///etc/hostname" alt="">
+        <img src="../../../../../etc/hostname" alt="">
+        <img src="{ASSETS_DIR}/../../manage.py" alt="">
+        <a rel="attachment" href="file:///etc/passwd">tệp</a>
+        <object data="{base}/object"></object>
+        <iframe src="{base}/frame"></iframe>
+        <svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="50" height="50">
+          <image href="{base}/svg.png" width="10" height="10"/><image xlink:href="file:///etc/hostname" width="10" height="10"/>
+        </svg>
+        </body></html>"""
+        content = html_to_pdf(html)
+    assert hits == []
+    assert not has_embedded_files(content)
+    hostname = Path("/etc/hostname").read_text().strip()
+    if hostname:
+        assert hostname not in text_of(content)
+
+
+def test_the_listener_would_see_weasyprints_default_fetcher():
+    """The SSRF test above can fail: WeasyPrint's own fetcher does reach the loopback listener."""
+    from weasyprint import HTML
+
+    with loopback_listener() as (port, hits):
+        HTML(string=f'<img src="http://127.0.0.1:{port}/image.png">').write_pdf()
+    assert hits
+
+
+def test_fetcher_serves_only_files_inside_the_assets_directory():
+    fetcher = AssetsOnlyFetcher()
+    font = (ASSETS_DIR / "LiberationSerif-Regular.ttf").as_uri()
+    assert fetcher.fetch(font).read(4) == b"\x00\x01\x00\x00"
+    refused = [
+        "file:///etc/hostname",
+        (ASSETS_DIR / ".." / ".." / "manage.py").as_uri(),
+        font + "?x=1",
+        "http://127.0.0.1/",
+        "https://example.org/font.ttf",
+        "data:text/css,body{}",
+        "ftp://127.0.0.1/x",
+        "file://otherhost" + str(ASSETS_DIR / "LiberationSerif-Regular.ttf"),
+    ]
+    for url in refused:
+        try:
+            fetcher.fetch(url)
+        except ValueError:
+            continue
+        raise AssertionError(f"fetched {url}")
+    assert fetcher.refused == refused
