@@ -182,7 +182,9 @@ class ReportFileView(ReportAccessMixin, View):
             content_type=self.content_type,
         )
         response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "sandbox"
+        # Our own rendering (WeasyPrint writes no scripts), so no "sandbox": Chromium refuses to show
+        # a PDF in a sandboxed document, which would break the in-browser preview.
+        response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
         return response
 
 

@@ -218,7 +218,7 @@ class ReportDetailTests(TestCase):
         self.assertEqual(preview["Content-Type"], "application/pdf")
         self.assertTrue(preview["Content-Disposition"].startswith("inline"))
         self.assertEqual(preview["X-Content-Type-Options"], "nosniff")
-        self.assertEqual(preview["Content-Security-Policy"], "sandbox")
+        self.assertEqual(preview["Content-Security-Policy"], "default-src 'none'; frame-ancestors 'self'")
         download = self.client.get(reverse("reports:report_download", args=[report.pk]))
         self.assertTrue(download["Content-Disposition"].startswith("attachment"))
         self.assertIn("du-thao", download["Content-Disposition"])
