@@ -1,4 +1,15 @@
-"""The one house mixin: render only a named partial of the page template for htmx requests."""
+"""The one house mixin (render only a named partial for htmx requests) and the server-error page."""
+
+import logging
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.views.decorators.csrf import requires_csrf_token
+
+logger = logging.getLogger(__name__)
+DATABASE_RETRY_AFTER_SECONDS = 30
 
 
 class HtmxFragmentMixin:
@@ -11,3 +22,20 @@ class HtmxFragmentMixin:
         if self.fragment_name and self.request.htmx and not self.request.htmx.boosted:
             names = [f"{name}#{self.fragment_name}" for name in names]
         return names
+
+
+@requires_csrf_token
+def server_error(request):
+    """handler500: a plain 500 page, or a 503 "try again shortly" while the database is unreachable.
+
+    Django calls this for every uncaught exception, including those raised by middleware before any
+    view runs (sessions, authentication), so one place covers a PostgreSQL outage everywhere. The
+    connection's health check (CONN_HEALTH_CHECKS) reconnects by itself once the server is back.
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, (OperationalError, InterfaceError)):
+        logger.error("database unavailable while serving %s", request.path)
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+        return response
+    return HttpResponse(render_to_string("500.html"), status=500)

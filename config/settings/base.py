@@ -5,11 +5,10 @@ Nothing here has an insecure default: DEBUG is off unless asked for and there is
 """
 
 from datetime import timedelta
-
-from celery.schedules import crontab
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from config.database import database_settings, embedded_database_url
