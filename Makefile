@@ -63,3 +63,14 @@ messages: install
 
 compilemessages: install
 	$(MANAGE) compilemessages --ignore=.venv --ignore=var
+
+# Fault injection (RELIABILITY.md L2, L3, L5, L9): own Redis, Celery workers and gunicorn on loopback.
+# CI semantics: CI=true makes missing services fail instead of skip. Slow: not part of `make test`.
+.PHONY: chaos load
+chaos: install
+	CI=true RUN_CHAOS=1 $(BIN)/python -m pytest tests/chaos -m chaos -q $(PYTEST_ARGS)
+
+# Steady load (RELIABILITY.md K2): gunicorn (2 workers) + demo data in the ketnghia_load database + locust.
+# LOAD_USERS (50), LOAD_SECONDS (30 measured), LOAD_RAMP (10), LOAD_DATABASE_URL; LOAD_ARGS=--fresh re-seeds.
+load: install
+	$(BIN)/python tests/load/run.py $(LOAD_ARGS)

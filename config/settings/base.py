@@ -212,7 +212,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ROUTES = {"reports.tasks.*": {"queue": "reports"}}
 CELERY_BEAT_SCHEDULE = {
-    "requeue-stalled-reports": {"task": "reports.tasks.requeue_stalled_reports_task", "schedule": 60.0},
+    # Every 30 s (RELIABILITY I4): with the 90 s heartbeat timeout a dead worker's report is taken back
+    # within about two minutes of a restart.
+    "requeue-stalled-reports": {"task": "reports.tasks.requeue_stalled_reports_task", "schedule": 30.0},
     # Once a day: a draft city report after each cut-off, reminders to units that still owe an update.
     "draft-city-report": {"task": "reports.tasks.draft_city_report_task", "schedule": crontab(hour=6, minute=0)},
     "report-reminders": {"task": "reports.tasks.send_report_reminders_task", "schedule": crontab(hour=8, minute=0)},

@@ -1,0 +1,277 @@
+"""``make load``: serve the portal with demo data under gunicorn (2 workers) on loopback and run locust.
+
+    python tests/load/run.py [--users 50] [--seconds 30] [--ramp 10] [--fresh] [--no-worker]
+
+Uses the database ``ketnghia_load`` on LOAD_DATABASE_URL's server (created, migrated and seeded with
+load_reference_data + seed_demo if needed; ``--fresh`` drops it first). Starts its own Redis (temp
+folder) and one Celery worker so report requests render in the background as in production, then
+gunicorn and locust (headless; statistics restart once every user has signed in). Every process it started is
+killed at the end and the temp folder removed. The exit code is locust's: 0 only if K2 passed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/ketnghia_load"
+SETTLE_SECONDS = 15  # the last logins finish after the spawn; statistics restart once all are in
+
+CAST_SCRIPT = """
+import json
+import django
+django.setup()
+from accounts.models import Role, User
+from commitments.models import Commitment
+from communes.models import Commune
+from partnerships.models import Partnership
+from reports.forms import last_finished_quarter, period_choices
+
+officers = []
+for user in User.objects.filter(role=Role.UNIT_OFFICER, is_active=True, username__startswith="officer-"):
+    own = list(Commitment.objects.editable_by(user).order_by("pk").values_list("pk", flat=True)[:30])
+    if own:
+        officers.append({"username": user.username, "commitments": own})
+print(json.dumps({
+    "officers": officers,
+    "commitments": list(Commitment.objects.order_by("pk").values_list("pk", flat=True)[:500]),
+    "partnerships": list(Partnership.objects.order_by("pk").values_list("pk", flat=True)),
+    "communes": list(Commune.objects.filter(memberships__isnull=False).distinct().values_list("code", flat=True)),
+    "period_code": last_finished_quarter(period_choices()),
+}))
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
+
+
+def ensure_database(url: str, fresh: bool) -> None:
+    import psycopg
+
+    name = urlsplit(url).path.lstrip("/")
+    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as connection:
+        if fresh:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
+            print(f"created database {name}")
+
+
+def is_seeded(url: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(url) as connection:
+        try:
+            return bool(connection.execute("SELECT 1 FROM accounts_user WHERE username = 'city'").fetchone())
+        except psycopg.errors.UndefinedTable:
+            return False
+
+
+class Started:
+    """The processes this script started (each in its own process group); ``stop`` kills only those."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.processes = folder, []
+
+    def start(self, name: str, args: list[str], env: dict) -> subprocess.Popen:
+        log = (self.folder / f"{name}.log").open("w")
+        process = subprocess.Popen(
+            args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.processes.append((name, process))
+        return process
+
+    def log(self, name: str, chars: int = 3000) -> str:
+        path = self.folder / f"{name}.log"
+        return path.read_text(errors="replace")[-chars:] if path.exists() else ""
+
+    def stop(self) -> None:
+        for _name, process in reversed(self.processes):
+            if process.poll() is None:
+                try:
+                    os.killpg(process.pid, signal.SIGTERM)
+                    process.wait(timeout=15)
+                except (ProcessLookupError, subprocess.TimeoutExpired):
+                    try:
+                        os.killpg(process.pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                    process.wait(timeout=10)
+
+
+def wait_until(check, what: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"{what} did not come up within {timeout:.0f} s")
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def manage(*args: str, env: dict, timeout: int = 600) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    if result.returncode:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=int(os.environ.get("LOAD_USERS", "50")))
+    parser.add_argument("--seconds", type=int, default=int(os.environ.get("LOAD_SECONDS", "30")), help="steady state")
+    parser.add_argument("--ramp", type=int, default=int(os.environ.get("LOAD_RAMP", "10")), help="seconds to spawn")
+    parser.add_argument("--database-url", default=os.environ.get("LOAD_DATABASE_URL", DEFAULT_DATABASE_URL))
+    parser.add_argument("--fresh", action="store_true", help="drop and re-seed the load database")
+    parser.add_argument("--no-worker", action="store_true", help="no Celery worker: report requests stay queued")
+    options = parser.parse_args()
+
+    folder = Path(tempfile.mkdtemp(prefix="ketnghia-load-"))
+    started = Started(folder)
+    try:
+        ensure_database(options.database_url, options.fresh)
+        redis_port = free_port()
+        redis_password = secrets.token_hex(16)
+        redis_url = f"redis://:{redis_password}@127.0.0.1:{redis_port}/0"
+        env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "LOAD_"))}
+        env.update(
+            {
+                "DJANGO_SETTINGS_MODULE": "config.settings.base",  # production settings
+                "DJANGO_ENV_FILE": "/dev/null",
+                "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+                "DJANGO_SECURE_COOKIES": "false",  # plain HTTP on loopback
+                "DJANGO_LOG_LEVEL": "WARNING",
+                "DJANGO_STATIC_ROOT": str(folder / "static"),
+                "DJANGO_MEDIA_ROOT": str(folder / "media"),
+                "DATABASE_URL": options.database_url,
+                "REDIS_URL": redis_url,
+            }
+        )
+        started_at = time.monotonic()
+        manage("migrate", "--no-input", env=env)
+        if not is_seeded(options.database_url):
+            manage("load_reference_data", env=env)
+            manage("seed_demo", env=env)
+        manage("collectstatic", "--no-input", env=env)
+        cast = subprocess.run(
+            [sys.executable, "-c", CAST_SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        )
+        if cast.returncode:
+            raise RuntimeError(cast.stderr[-3000:])
+        cast_file = folder / "cast.json"
+        cast_file.write_text(cast.stdout)
+        counts = json.loads(cast.stdout)
+        print(
+            f"prepared in {time.monotonic() - started_at:.0f} s: {len(counts['officers'])} officers, "
+            f"{len(counts['partnerships'])} partnerships, {len(counts['commitments'])} commitments"
+        )
+
+        (folder / "redis").mkdir()
+        started.start(
+            "redis",
+            [
+                "redis-server",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(redis_port),
+                "--dir",
+                str(folder / "redis"),
+                "--appendonly",
+                "yes",
+                "--save",
+                "",
+                "--requirepass",
+                redis_password,
+            ],
+            env,
+        )
+        if not options.no_worker:
+            started.start(
+                "worker",
+                [str(BIN / "celery"), "-A", "config", "worker", "-Q", "reports,celery", "-c", "1", "-l", "warning"],
+                env,
+            )
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        started.start(
+            "gunicorn",
+            [str(BIN / "gunicorn"), "config.wsgi:application", "--workers", "2", "--bind", f"127.0.0.1:{port}"],
+            env,
+        )
+        try:
+            wait_until(lambda: answers(base + "/accounts/login/"), "gunicorn", 60)
+        except RuntimeError:
+            print(started.log("gunicorn"))
+            raise
+        answers(base + "/accounts/login/")  # both workers warm
+
+        users, ramp = options.users, max(1, options.ramp)
+        print(f"locust: {users} users, spawned over {ramp} s, then {options.seconds} s measured, against {base}")
+        locust = subprocess.run(
+            [
+                str(BIN / "locust"),
+                "-f",
+                str(Path(__file__).with_name("locustfile.py")),
+                "--headless",
+                "--only-summary",
+                "-u",
+                str(users),
+                "-r",
+                f"{users / ramp:.2f}",
+                "-t",
+                f"{ramp + SETTLE_SECONDS + options.seconds}s",
+                "--host",
+                base,
+                "--loglevel",
+                "WARNING",
+            ],
+            cwd=ROOT,
+            env={**env, "LOAD_CAST": str(cast_file)},
+            timeout=ramp + SETTLE_SECONDS + options.seconds + 120,
+        )
+        worker_log = started.log("gunicorn", 20000)
+        if "Traceback" in worker_log or "[CRITICAL]" in worker_log:
+            print("gunicorn logged errors:\n" + worker_log[-4000:])
+            return locust.returncode or 1
+        return locust.returncode
+    finally:
+        started.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
