@@ -481,6 +481,9 @@ def _scale_bar(x: float, y: float, length: float, km: float) -> str:
 # --- Rendering -------------------------------------------------------------------------------------
 
 
+_REPORTED_UNKNOWN: set[tuple[str, ...]] = set()
+
+
 def render_coverage_map(
     units: Iterable[MapUnit],
     categories: Sequence[MapCategory],
@@ -529,9 +532,11 @@ def render_coverage_map(
         if unit.url and links:
             _safe_url(unit.url)
         given[unit.code] = unit
-    unknown = sorted(set(given) - set(geometry.codes))
-    if unknown:
-        logger.warning("Coverage map: no boundary for unit codes %s", ", ".join(unknown))
+    unknown = tuple(sorted(set(given) - set(geometry.codes)))
+    if unknown and unknown not in _REPORTED_UNKNOWN:
+        # Once per process and set of codes: a dashboard is drawn on every request.
+        _REPORTED_UNKNOWN.add(unknown)
+        logger.warning("Coverage map: no boundary for %d unit codes: %s", len(unknown), ", ".join(unknown[:20]))
 
     counts = dict.fromkeys(by_key, 0)
     for code in geometry.codes:

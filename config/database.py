@@ -90,6 +90,9 @@ def database_settings(url: str) -> dict:
     if parsed.scheme not in {"postgres", "postgresql"}:
         raise ValueError(f"DATABASE_URL must be a PostgreSQL URL, got scheme {parsed.scheme!r}")
     query = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
+    # PostgreSQL's JIT compiles hundreds of functions for the health/status CASE plans on every page
+    # and costs seconds at national scale (bench/findings.md); these short OLTP queries never gain.
+    query.setdefault("options", "-c jit=off")
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": (parsed.path or "/postgres").lstrip("/") or "postgres",

@@ -587,6 +587,8 @@ class ScopedToPartnershipQuerySet(models.QuerySet):
     """Rows that belong to one partnership: readable by everyone who may read that partnership's contents."""
 
     def visible_to(self, user):
+        if user.is_authenticated and user.sees_everything:
+            return self.all()  # no subquery over every partnership for those who read them all
         return self.filter(partnership__in=Partnership.objects.contents_visible_to(user))
 
 
@@ -686,6 +688,8 @@ class Activity(models.Model):
 
 class ActivityPhotoQuerySet(models.QuerySet):
     def visible_to(self, user):
+        if user.is_authenticated and user.sees_everything:
+            return self.all()
         return self.filter(activity__in=Activity.objects.visible_to(user))
 
 

@@ -1,0 +1,68 @@
+"""In-process timing with Django's test client: warm-up, then N timed requests, then one counted request."""
+
+from __future__ import annotations
+
+import gzip
+import math
+import statistics
+import time
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+
+class BadResponse(Exception):
+    pass
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile (p95 of 30 values is the 29th smallest)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def summary(seconds: list[float]) -> dict:
+    milliseconds = [s * 1000 for s in seconds]
+    return {
+        "n": len(milliseconds),
+        "p50_ms": round(statistics.median(milliseconds), 2),
+        "p95_ms": round(percentile(milliseconds, 0.95), 2),
+        "min_ms": round(min(milliseconds), 2),
+        "max_ms": round(max(milliseconds), 2),
+    }
+
+
+def signed_in_client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def get(client: Client, path: str, *, htmx: bool = False):
+    headers = {"HX-Request": "true", "HX-Current-URL": "http://testserver" + path} if htmx else {}
+    response = client.get(path, headers=headers)
+    if response.status_code != 200:
+        raise BadResponse(f"GET {path} answered {response.status_code}")
+    return response
+
+
+def measure(client: Client, path: str, *, requests: int, warmup: int, htmx: bool = False) -> dict:
+    """Median and p95 of ``requests`` timed GETs after ``warmup`` untimed ones, plus queries and weight."""
+    for _ in range(warmup):
+        get(client, path, htmx=htmx)
+    seconds = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        get(client, path, htmx=htmx)
+        seconds.append(time.perf_counter() - started)
+    with CaptureQueriesContext(connection) as queries:
+        response = get(client, path, htmx=htmx)
+    body = response.content
+    return {
+        "path": path,
+        **summary(seconds),
+        "queries": len(queries),
+        "bytes": len(body),
+        "gzip_bytes": len(gzip.compress(body, compresslevel=6)),
+    }

@@ -1,0 +1,382 @@
+"""Write bench/RESULTS.md from the latest bench/results/<date>-<scale>.json of each scale.
+
+The verdicts are computed here from TARGETS.md's thresholds; the hand-written analysis (causes,
+what it would take) lives in bench/findings.md and is copied in at the end.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+P1_P95_MS = 100
+P1_RATIO = 1.5
+P2_QUERIES = 15
+P3_RATIO = 1.0
+P4_RATIO = 0.20
+P5_RATIO = 1.15
+P6_RSS_MB = 1024
+P7_FIRST_LOAD = 100 * 1024
+P7_FRAGMENT = 15 * 1024
+
+
+def latest(results: Path, scale: str, label: str = "") -> dict | None:
+    suffix = f"-{scale}-{label}.json" if label else f"-{scale}.json"
+    files = sorted(f for f in results.glob(f"*{suffix}") if f.name.count("-") == suffix.count("-") + 2)
+    return json.loads(files[-1].read_text()) if files else None
+
+
+def labels(results: Path) -> list[str]:
+    """Variant runs (``python -m bench --label NAME``): files named <yyyy-mm-dd>-<scale>-<NAME>.json."""
+    found = set()
+    for path in results.glob("*.json"):
+        parts = path.stem.split("-", 4)
+        if len(parts) == 5 and parts[3] in {"city", "national"}:
+            found.add(parts[4])
+    return sorted(found)
+
+
+def variant_lines(results: Path, label: str) -> list[str]:
+    lines = [f"## Variant `{label}`, against the plain run", ""]
+    for scale in ("city", "national"):
+        plain, variant = latest(results, scale), latest(results, scale, label)
+        if not plain or not variant:
+            continue
+        lines += [
+            f"**{scale}** — variant {variant['started_at']} (PostgreSQL options "
+            f"`{variant['settings'].get('postgresql_options') or '—'}`), plain {plain['started_at']}:",
+            "",
+            "| page | plain p50 / p95 ms | variant p50 / p95 ms | p95 variant ÷ plain |",
+            "|---|---|---|---|",
+        ]
+        for key, page in variant.get("pages", {}).items():
+            before = plain.get("pages", {}).get(key, {})
+            if "p95_ms" not in page or "p95_ms" not in before:
+                continue
+            lines.append(
+                f"| {page['label']} | {ms(before['p50_ms'])} / {ms(before['p95_ms'])} | "
+                f"{ms(page['p50_ms'])} / {ms(page['p95_ms'])} | {page['p95_ms'] / before['p95_ms']:.2f} |"
+            )
+        for name, entry in variant.get("p3", {}).items():
+            before = plain.get("p3", {}).get(name, {})
+            lines.append(f"| P3 {name}: ours ÷ admin | {before.get('ratio_p50', '—')} | {entry['ratio_p50']} | |")
+        if "ratio" in variant.get("p4", {}):
+            lines.append(
+                f"| P4 dashboard ÷ hello | {plain.get('p4', {}).get('ratio', '—')} | {variant['p4']['ratio']} | |"
+            )
+        lines.append("")
+    return lines
+
+
+def yes(ok: bool | None) -> str:
+    return "—" if ok is None else ("✅ met" if ok else "❌ not met")
+
+
+def ms(value) -> str:
+    return "—" if value is None else f"{value:,.1f}"
+
+
+def kb(value) -> str:
+    return "—" if value is None else f"{value / 1024:,.1f}"
+
+
+def page_row(key: str, city: dict, national: dict) -> tuple[str, bool | None]:
+    c, n = city.get(key, {}), national.get(key, {})
+    label = (n or c).get("label", key)
+    ratio = n["p95_ms"] / c["p95_ms"] if "p95_ms" in c and "p95_ms" in n else None
+    fast = n["p95_ms"] < P1_P95_MS if "p95_ms" in n else None
+    scales = fast and ratio is not None and ratio <= P1_RATIO if fast is not None else None
+    fixed = None
+    if "queries" in c and "queries" in n:
+        fixed = c["queries"] == n["queries"] and n["queries"] <= P2_QUERIES
+    error = n.get("error") or c.get("error")
+    cells = [
+        f"{label} `{(n or c).get('path', '')}`",
+        ms(c.get("p50_ms")),
+        ms(c.get("p95_ms")),
+        str(c.get("queries", "—")),
+        ms(n.get("p50_ms")),
+        ms(n.get("p95_ms")),
+        str(n.get("queries", "—")),
+        "—" if ratio is None else f"{ratio:.2f}",
+        "error: " + error if error else f"{yes(scales)} / {yes(fixed)}",
+    ]
+    return "| " + " | ".join(cells) + " |", (scales, fixed)
+
+
+def machine_lines(run: dict) -> list[str]:
+    m = run["machine"]
+    return [
+        f"- {m['nproc']} CPU ({m['cpu']}), {m['ram_gb']} GB RAM, {m['os']}; load average at start {m['load_average_at_start']}",
+        f"- Python {m['python']}, Django {m['django']}, PostgreSQL {m['postgresql']} "
+        f"(shared_buffers {m['postgresql_shared_buffers']}), WeasyPrint {m['weasyprint']}, gunicorn {m['gunicorn']}, {m['wrk']}",
+    ]
+
+
+def write(results: Path, target: Path) -> Path:
+    city, national = latest(results, "city"), latest(results, "national")
+    runs = [r for r in (city, national) if r]
+    if not runs:
+        target.write_text("# Benchmark results\n\nNo results yet: run `make bench`.\n")
+        return target
+    city_pages = (city or {}).get("pages", {})
+    national_pages = (national or {}).get("pages", {})
+    lines = ["# Benchmark results (`make bench`)", ""]
+    lines += [
+        "Generated by `python -m bench` from the latest `bench/results/<date>-<scale>.json`; do not edit by hand",
+        "(the analysis at the end comes from `bench/findings.md`). Targets: `../shared/docs/TARGETS.md`.",
+        "",
+        "## Runs and machine",
+        "",
+    ]
+    for run in runs:
+        s = run["sizes"]
+        lines.append(
+            f"**{run['scale']}** — {run['started_at']}, database `{run['database']}`: {s['units']:,} units, "
+            f"{s['partnerships']:,} partnerships, {s['commitments']:,} commitments, {s['progress_updates']:,} progress "
+            f"updates ({s['awaiting_review']:,} awaiting review), {s['activities']:,} activities, {s['users']:,} users. "
+            f"Largest partnership: #{run['cast']['largest_partnership']} with "
+            f"{run['cast']['largest_partnership_commitments']} commitments; the officer's unit "
+            f"{run['cast']['officer_unit']} owns {run['cast']['officer_unit_commitments']}. "
+            f"{run['settings']['requests']} timed requests per page after {run['settings']['warmup']} warm-up "
+            f"requests; DEBUG={run['settings']['debug']}; whole run {run.get('seconds', '?')} s."
+        )
+        lines.append("")
+        lines += machine_lines(run)
+        lines.append("")
+
+    # --- Summary --------------------------------------------------------------------------------
+    verdicts = {}
+    page_lines = []
+    for key in national_pages or city_pages:
+        line, (scales, fixed) = page_row(key, city_pages, national_pages)
+        page_lines.append(line)
+        verdicts.setdefault("P1", []).append(scales)
+        verdicts.setdefault("P2", []).append(fixed)
+    fragment_lines = []
+    for key in (national or city).get("fragments", {}):
+        line, (_scales, fixed) = page_row(key, (city or {}).get("fragments", {}), (national or {}).get("fragments", {}))
+        fragment_lines.append(line)
+        verdicts["P2"].append(fixed)
+
+    def all_met(values):
+        values = list(values)
+        if not values or any(v is None for v in values):
+            return None
+        return all(values)
+
+    p3 = (national or city).get("p3", {})
+    p3_ok = all_met(entry["ratio_p50"] <= P3_RATIO for entry in p3.values()) if p3 else None
+    p4 = (national or city).get("p4", {})
+    p4_ok = p4["ratio"] >= P4_RATIO if "ratio" in p4 else None
+    p5 = (city or {}).get("p5", {})
+    p5_ok = p5["ratio"] <= P5_RATIO if p5.get("ratio") is not None else (False if p5 else None)
+    p6 = (national or {}).get("p5", {})
+    p6_done = bool(p6.get("end_to_end_seconds"))
+    p6_ok = p6_done and p6.get("peak_rss_mb", 1e9) < P6_RSS_MB and (p6.get("cores_used") or 0) > 1.2 if p6 else None
+    weights = [r for r in runs if "p7" in r]
+    first_loads = [load for r in weights for load in r["p7"]["first_load"].values()]
+    fragments_all = [f for r in runs for f in r.get("fragments", {}).values() if "gzip_bytes" in f]
+    p7_ok = (
+        all_met(
+            [load["total_gzip_bytes"] < P7_FIRST_LOAD and not load["external_requests"] for load in first_loads]
+            + [f["gzip_bytes"] < P7_FRAGMENT for f in fragments_all]
+        )
+        if first_loads
+        else None
+    )
+    worst_page = max((p for p in national_pages.values() if "p95_ms" in p), key=lambda p: p["p95_ms"], default=None)
+    worst_load = max(first_loads, key=lambda load: load["total_gzip_bytes"], default=None)
+    worst_fragment = max(fragments_all, key=lambda f: f["gzip_bytes"], default=None)
+    lines += ["## Summary", "", "| # | target | measured (same run) | verdict |", "|---|---|---|---|"]
+    lines.append(
+        f"| P1 | every page p95 < {P1_P95_MS} ms at national, and ≤ {P1_RATIO} × city | worst national p95: "
+        + (f"{worst_page['label']} {ms(worst_page['p95_ms'])} ms" if worst_page else "—")
+        + f"; {sum(1 for v in verdicts.get('P1', []) if v)}/{len(verdicts.get('P1', []))} pages meet both | "
+        + yes(all_met(verdicts.get("P1", [])))
+        + " |"
+    )
+    lines.append(
+        f"| P2 | ≤ {P2_QUERIES} queries per page, the same at city and national | "
+        f"{sum(1 for v in verdicts.get('P2', []) if v)}/{len(verdicts.get('P2', []))} pages and fragments | "
+        + yes(all_met(verdicts.get("P2", [])))
+        + " |"
+    )
+    lines.append(
+        f"| P3 | our commitment list ÷ admin changelist (p50) ≤ {P3_RATIO} | "
+        + ", ".join(f"{name} {entry['ratio_p50']:.2f}" for name, entry in p3.items())
+        + f" ({(national or city)['scale']}) | {yes(p3_ok)} |"
+    )
+    lines.append(
+        f"| P4 | dashboard ÷ hello requests/s ≥ {P4_RATIO} | "
+        + (
+            f"{p4['dashboard']['requests_per_second']:,.1f} ÷ {p4['hello']['requests_per_second']:,.1f} = {p4['ratio']:.3f}"
+            f" ({(national or city)['scale']})"
+            if "ratio" in p4
+            else p4.get("error", "not measured")
+        )
+        + f" | {yes(p4_ok)} |"
+    )
+    lines.append(
+        f"| P5 | city report: request → PDF ÷ WeasyPrint alone ≤ {P5_RATIO} | "
+        + (
+            f"{p5['end_to_end_seconds']:.2f} s ÷ {p5['weasyprint_seconds']:.2f} s = {p5['ratio']:.3f}"
+            if p5.get("ratio") is not None
+            else (p5.get("error") or (p5.get("runs") or [{}])[0].get("error") or "not measured")
+        )
+        + f" | {yes(p5_ok)} |"
+    )
+    if p6:
+        first = (p6.get("runs") or [{}])[0]
+        p6_text = (
+            f"finished in {p6['end_to_end_seconds']:.1f} s, {first.get('pages')} pages"
+            if p6_done
+            else f"did not finish: {first.get('status', '?')} — {first.get('error') or p6.get('error', '')}"
+        )
+        p6_text += f"; peak RSS {p6.get('peak_rss_mb_pipeline', p6.get('peak_rss_mb', '?'))} MB; cores used {p6.get('cores_used', '?')}"
+        beyond = p6.get("beyond_limit")
+        if beyond:
+            p6_text += (
+                f". Its HTML rendered anyway by WeasyPrint alone: {beyond['weasyprint_seconds']} s, {beyond['pages']} pages, "
+                f"peak RSS {beyond['peak_rss_mb']} MB, {beyond['cores_used']} cores"
+            )
+    else:
+        p6_text = "not measured"
+    lines.append(
+        f"| P6 | national quarterly report finishes, peak RSS < 1 GB, both cores | {p6_text.replace('|', '/')} | "
+        f"{yes(p6_ok)} |"
+    )
+    lines.append(
+        "| P7 | first load < 100 KB gzip (fonts excluded), fragment < 15 KB, no other host | "
+        + (
+            f"largest first load {kb(worst_load['total_gzip_bytes'])} KB; largest fragment "
+            f"{kb(worst_fragment['gzip_bytes']) if worst_fragment else '—'} KB"
+            if worst_load
+            else "not measured"
+        )
+        + f" | {yes(p7_ok)} |"
+    )
+    lines.append(
+        "| P8 | progress form on Slow 3G: confirmation < 3 s | not measured by this bench (needs a throttled browser) | — |"
+    )
+    lines.append("")
+
+    # --- Details --------------------------------------------------------------------------------
+    lines += [
+        "## P1/P2: server time in-process and queries per request",
+        "",
+        "Django test client against the scale database, production settings (DEBUG off, cached templates),",
+        "signed in as city staff (my-unit: an officer of the unit owning the most commitments). Time is the",
+        "whole request through every middleware; queries are counted on one more request, session and user",
+        "lookups included.",
+        "",
+        "| page | city p50 ms | city p95 ms | city queries | national p50 ms | national p95 ms | national queries | p95 national ÷ city | P1 / P2 |",
+        "|---|---|---|---|---|---|---|---|---|",
+        *page_lines,
+        "",
+        "### htmx fragments",
+        "",
+        "| fragment | city p50 ms | city p95 ms | city queries | national p50 ms | national p95 ms | national queries | p95 national ÷ city | P1 / P2 |",
+        "|---|---|---|---|---|---|---|---|---|",
+        *fragment_lines,
+        "",
+    ]
+    lines += ["## P3: our commitment list against Django admin's changelist", ""]
+    for run in runs:
+        lines.append(f"**{run['scale']}** (same user, 25 rows a page, same order, requests alternated one by one):")
+        lines.append("")
+        lines.append("| rows | ours p50 / p95 ms (queries) | admin p50 / p95 ms (queries) | ratio p50 | ratio p95 |")
+        lines.append("|---|---|---|---|---|")
+        for name, entry in run.get("p3", {}).items():
+            ours, admin = entry["portal"], entry["admin"]
+            lines.append(
+                f"| {name} | {ms(ours['p50_ms'])} / {ms(ours['p95_ms'])} ({ours.get('queries', '?')}) | "
+                f"{ms(admin['p50_ms'])} / {ms(admin['p95_ms'])} ({admin.get('queries', '?')}) | "
+                f"{entry['ratio_p50']:.2f} | {entry['ratio_p95']:.2f} |"
+            )
+        lines.append("")
+    lines += ["## P4: throughput under gunicorn (2 sync workers) and wrk", ""]
+    for run in runs:
+        load = run.get("p4")
+        if not load:
+            continue
+        if "error" in load:
+            lines += [f"**{run['scale']}**: {load['error']}", ""]
+            continue
+        lines.append(
+            f"**{run['scale']}** — `{load['hello']['command']}`, 40 signed-in sessions picked at random per request:"
+        )
+        lines.append("")
+        lines.append("| URL | requests/s | p50 ms | p99 ms | requests | non-2xx | socket errors |")
+        lines.append("|---|---|---|---|---|---|---|")
+        for name in ("hello", "dashboard"):
+            r = load[name]
+            lines.append(
+                f"| {name} | {r['requests_per_second']:,.1f} | {ms(r['p50_ms'])} | {ms(r['p99_ms'])} | "
+                f"{r['requests']:,} | {r['non_2xx']} | {r['socket_errors'] or '0'} |"
+            )
+        lines.append(f"| **ratio dashboard ÷ hello** | **{load.get('ratio', 0):.3f}** | | | | | |")
+        lines.append("")
+    lines += ["## P5/P6: report pipeline", ""]
+    for run in runs:
+        report = run.get("p5")
+        if not report:
+            continue
+        lines.append(f"**{run['scale']}** — city-wide report of {report.get('period', '?')}:")
+        lines.append("")
+        if report.get("error"):
+            lines += ["```", report["error"][-800:], "```", ""]
+            continue
+        lines.append("| run | status | request → PDF s | WeasyPrint alone s | pages | HTML KB | error |")
+        lines.append("|---|---|---|---|---|---|---|")
+        for index, r in enumerate(report.get("runs", []), start=1):
+            lines.append(
+                f"| {index} | {r['status']}{' (warm-up, untimed)' if r.get('warmup') else ''} | {r['seconds']:.2f} | {r.get('weasyprint_seconds', '—')} | "
+                f"{r.get('pages') or '—'} | {kb(r.get('html_bytes'))} | {r.get('error') or ''} |"
+            )
+        beyond = report.get("beyond_limit")
+        if beyond:
+            lines.append(
+                f"\nRefused as too large; the same HTML ({kb(beyond['html_bytes'])} KB, {beyond['table_rows']:,} table "
+                f"rows counted) rendered by WeasyPrint alone: {beyond['weasyprint_seconds']} s, {beyond['pages']} pages, "
+                f"peak RSS {beyond['peak_rss_mb']} MB, {beyond['cores_used']} cores."
+            )
+        lines.append(
+            f"\nMedian ratio {report.get('ratio') or '—'}; peak RSS of the process (all of the above) "
+            f"{report.get('peak_rss_mb', '?')} MB; "
+            f"CPU {report.get('cpu_seconds', '?')} s over {report.get('wall_seconds', '?')} s wall = "
+            f"{report.get('cores_used', '?')} cores."
+        )
+        lines.append("")
+    lines += [
+        "## P7: page weight (gzip level 6)",
+        "",
+        "First load = the page's HTML plus every same-site file it pulls in (stylesheet, scripts, icons,",
+        "images, CSS url()s), fonts excluded; a browser caches the static files after that.",
+        "",
+        "| page | scale | HTML KB | static KB | first load KB | other hosts |",
+        "|---|---|---|---|---|---|",
+    ]
+    for run in weights:
+        for key, load in run["p7"]["first_load"].items():
+            label = run["pages"].get(key, {}).get("label", key)
+            lines.append(
+                f"| {label} | {run['scale']} | {kb(load['html_gzip_bytes'])} | "
+                f"{kb(sum(load['assets_gzip_bytes'].values()))} | {kb(load['total_gzip_bytes'])} | "
+                f"{', '.join(load['external_requests']) or 'none'} |"
+            )
+    lines += ["", "| fragment | scale | KB gzip | KB raw |", "|---|---|---|---|"]
+    for run in runs:
+        for f in run.get("fragments", {}).values():
+            if "gzip_bytes" in f:
+                lines.append(
+                    f"| {f['label']} `{f['path']}` | {run['scale']} | {kb(f['gzip_bytes'])} | {kb(f['bytes'])} |"
+                )
+    lines.append("")
+    for label in labels(results):
+        lines += variant_lines(results, label)
+    findings = target.with_name("findings.md")
+    if findings.exists():
+        lines += [findings.read_text().rstrip(), ""]
+    target.write_text("\n".join(lines))
+    return target

@@ -1,0 +1,182 @@
+"""Measure one scale database (P1–P7) and write its JSON; ``python -m bench`` runs this once per scale.
+
+DJANGO_SETTINGS_MODULE=bench.settings DATABASE_URL=…/ketnghia_city python -m bench.run_scale --scale city --out F
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def measure_pages(cast, clients: dict, pages, *, requests: int, warmup: int, htmx: bool = False) -> dict:
+    from .measure import BadResponse, measure
+
+    results = {}
+    for page in pages:
+        try:
+            figures = measure(clients[page.user], page.path, requests=requests, warmup=warmup, htmx=htmx)
+        except (BadResponse, Exception) as error:  # one broken page must not hide the others' figures
+            figures = {"path": page.path, "error": f"{type(error).__name__}: {error}"[:500]}
+        results[page.key] = {"label": page.label, "user": page.user, **figures}
+    return results
+
+
+def compare_with_admin(client, pairs: dict[str, tuple[str, str]], *, requests: int, warmup: int) -> dict:
+    """P3: the two pages alternately, request by request, so that drift in the machine hits both alike."""
+    from .measure import get, summary
+
+    results = {}
+    for name, (portal, admin) in pairs.items():
+        for _ in range(warmup):
+            get(client, portal)
+            get(client, admin)
+        times = {"portal": [], "admin": []}
+        for _ in range(requests):
+            for key, path in (("portal", portal), ("admin", admin)):
+                started = time.perf_counter()
+                get(client, path)
+                times[key].append(time.perf_counter() - started)
+        entry = {key: {"path": path, **summary(times[key])} for key, path in (("portal", portal), ("admin", admin))}
+        entry["ratio_p50"] = round(entry["portal"]["p50_ms"] / entry["admin"]["p50_ms"], 3)
+        entry["ratio_p95"] = round(entry["portal"]["p95_ms"] / entry["admin"]["p95_ms"], 3)
+        results[name] = entry
+    return results
+
+
+def count_queries(client, path: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .measure import get
+
+    with CaptureQueriesContext(connection) as queries:
+        get(client, path)
+    return len(queries)
+
+
+def run_report_job(*, repeat: int, timeout: int) -> dict:
+    command = [sys.executable, "-m", "bench.report_job", "--repeat", str(repeat), "--beyond-limit"]
+    try:
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=os.environ)
+    except subprocess.TimeoutExpired:
+        return {"error": f"did not finish in {timeout} s"}
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode or not lines:
+        return {"error": (done.stderr or done.stdout)[-1500:]}
+    return json.loads(lines[-1])
+
+
+def sizes() -> dict:
+    from django.contrib.auth import get_user_model
+
+    from commitments.models import Commitment, ProgressUpdate
+    from communes.models import Commune
+    from partnerships.models import Activity, Membership, Partnership
+
+    return {
+        "units": Commune.objects.count(),
+        "partnerships": Partnership.objects.count(),
+        "memberships": Membership.objects.count(),
+        "commitments": Commitment.objects.count(),
+        "progress_updates": ProgressUpdate.objects.count(),
+        "awaiting_review": ProgressUpdate.objects.awaiting_review().count(),
+        "activities": Activity.objects.count(),
+        "users": get_user_model().objects.count(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--wrk-seconds", type=int, default=10)
+    parser.add_argument("--report-repeat", type=int, default=5)
+    parser.add_argument("--skip", action="append", default=[], choices=["load", "reports"])
+    parser.add_argument("--label", default="")
+    options = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+
+    from commitments.models import Commitment
+
+    from . import load, machine, pages, weight
+    from .measure import get, signed_in_client
+
+    started = time.perf_counter()
+    cast = pages.Cast.find()
+    clients = {key: signed_in_client(cast.user(key)) for key in ("staff", "officer", "admin")}
+    log = lambda text: print(f"[{options.scale} {time.perf_counter() - started:6.1f} s] {text}", flush=True)  # noqa: E731
+    result = {
+        "scale": options.scale,
+        "date": datetime.date.today().isoformat(),
+        "started_at": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "database": connection.settings_dict["NAME"],
+        "machine": machine.describe(),
+        "sizes": sizes(),
+        "cast": {
+            "largest_partnership": cast.largest_partnership,
+            "largest_partnership_commitments": Commitment.objects.filter(partnership=cast.largest_partnership).count(),
+            "officer_unit": cast.officer.commune_id,
+            "officer_unit_commitments": Commitment.objects.filter(owner=cast.officer.commune_id).count(),
+            "filter_field": cast.field_code,
+        },
+        "settings": {
+            "requests": options.requests,
+            "warmup": options.warmup,
+            "debug": settings.DEBUG,
+            "label": options.label,
+            "postgresql_options": connection.settings_dict["OPTIONS"].get("options", ""),
+        },
+    }
+    log("P1/P2 pages")
+    result["pages"] = measure_pages(cast, clients, pages.pages(cast), requests=options.requests, warmup=options.warmup)
+    log("P2/P7 fragments")
+    result["fragments"] = measure_pages(
+        cast, clients, pages.fragments(cast), requests=options.requests, warmup=options.warmup, htmx=True
+    )
+    log("P3 portal list vs admin changelist")
+    pairs = pages.comparison(cast)
+    result["p3"] = compare_with_admin(clients["admin"], pairs, requests=options.requests, warmup=options.warmup)
+    for name, (portal, admin) in pairs.items():
+        result["p3"][name]["portal"]["queries"] = count_queries(clients["admin"], portal)
+        result["p3"][name]["admin"]["queries"] = count_queries(clients["admin"], admin)
+    log("P7 first loads")
+    result["p7"] = {
+        "first_load": {
+            page.key: weight.first_load(get(clients[page.user], page.path).content) for page in pages.pages(cast)
+        }
+    }
+    if "load" not in options.skip:
+        log("P4 gunicorn + wrk")
+        result["p4"] = load.measure_throughput(
+            cast.staff, paths={"hello": "/bench/hello/", "dashboard": "/"}, seconds=options.wrk_seconds
+        )
+        if "error" not in result["p4"] and result["p4"]["hello"]["requests_per_second"]:
+            result["p4"]["ratio"] = round(
+                result["p4"]["dashboard"]["requests_per_second"] / result["p4"]["hello"]["requests_per_second"], 4
+            )
+    if "reports" not in options.skip:
+        log("P5/P6 report pipeline")
+        result["p5"] = run_report_job(repeat=options.report_repeat, timeout=900)
+    result["seconds"] = round(time.perf_counter() - started, 1)
+    Path(options.out).write_text(json.dumps(result, ensure_ascii=False, indent=2, default=str) + "\n")
+    log(f"written {options.out}")
+
+
+if __name__ == "__main__":
+    main()
