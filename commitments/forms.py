@@ -15,6 +15,7 @@ from core.templatetags.portal import number, vnd
 from partnerships.uploads import validate_upload
 
 from .models import Commitment, Evidence, ProgressUpdate
+from .services import COMMITMENT_EDITABLE_FIELDS
 
 MAX_EVIDENCE_FILES = 10
 EVIDENCE_ACCEPT = "image/*,application/pdf"
@@ -156,19 +157,7 @@ class CommitmentForm(OptimisticLockMixin, forms.ModelForm):
 
     class Meta:
         model = Commitment
-        fields = [
-            "field",
-            "title",
-            "owner",
-            "horizon",
-            "support_form",
-            "description",
-            "target_quantity",
-            "target_unit",
-            "target_value_vnd",
-            "start_on",
-            "due_on",
-        ]
+        fields = list(COMMITMENT_EDITABLE_FIELDS)  # the same columns the service writes
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "start_on": DateInput(),
