@@ -85,9 +85,10 @@ def bar_chart(
         parts.append("</g>")
         y += bar_height + gap
     height = y + pad - gap / 2
+    id_prefix = escape(id_prefix)  # ids below are built from it, so escape it once
     title_id, desc_id = f"{id_prefix}-title", f"{id_prefix}-desc"
     return mark_safe(  # noqa: S308 - every interpolated text is escaped above
-        f'<svg xmlns="http://www.w3.org/2000/svg" id="{escape(id_prefix)}" class="chart" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" id="{id_prefix}" class="chart" role="img" '
         f'aria-labelledby="{title_id} {desc_id}" viewBox="0 0 {width} {height:.0f}" '
         f'font-family="{escape(font_family)}">'
         f'<title id="{title_id}">{escape(title)}</title><desc id="{desc_id}">{escape(description)}</desc>'
