@@ -61,7 +61,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=30, help="timed requests per page (at least 30 for P1)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed requests before timing each page")
     parser.add_argument("--wrk-seconds", type=int, default=10)
-    parser.add_argument("--skip", action="append", default=[], choices=["load", "reports"])
+    parser.add_argument("--skip", action="append", default=[], choices=["load", "reports", "browser"])
     parser.add_argument("--no-seed", action="store_true", help="fail instead of seeding a missing database")
     parser.add_argument("--pg-options", default="", help='PostgreSQL session settings, e.g. "-c jit=off"')
     parser.add_argument("--label", default="", help="names a variant run (its JSON gets this suffix)")
@@ -80,6 +80,9 @@ def main() -> int:
                 return 2
             seed_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.settings"}
             run([sys.executable, "manage.py", "seed_scale", "--scale", scale], env=seed_env, timeout=900)
+        else:
+            # A database seeded by an earlier version of the code gets the newer migrations first.
+            run([sys.executable, "manage.py", "migrate", "--no-input"], env={**env, "DJANGO_SETTINGS_MODULE": "bench.settings"}, timeout=900)
         out = RESULTS / f"{today}-{scale}{'-' + options.label if options.label else ''}.json"
         command = [sys.executable, "-m", "bench.run_scale", "--scale", scale, "--out", str(out)]
         if options.label:

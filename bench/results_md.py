@@ -18,6 +18,7 @@ P5_RATIO = 1.15
 P6_RSS_MB = 1024
 P7_FIRST_LOAD = 100 * 1024
 P7_FRAGMENT = 15 * 1024
+P8_SECONDS = 3.0
 
 
 def latest(results: Path, scale: str, label: str = "") -> dict | None:
@@ -256,8 +257,16 @@ def write(results: Path, target: Path) -> Path:
         )
         + f" | {yes(p7_ok)} |"
     )
+    p8 = city.get("p8", {}) if city else {}
+    p8_ok = p8["median_s"] < P8_SECONDS and not p8["errors"] if "median_s" in p8 else None
     lines.append(
-        "| P8 | progress form on Slow 3G: confirmation < 3 s | not measured by this bench (needs a throttled browser) | — |"
+        f"| P8 | progress form on Slow 3G: confirmation < {P8_SECONDS:g} s | "
+        + (
+            f"median {p8['median_s']:.2f} s, slowest {p8['max_s']:.2f} s over {p8['submissions']} submissions (city)"
+            if "median_s" in p8
+            else "; ".join(p8.get("errors", [])).replace("|", "/")[:300] or "not measured"
+        )
+        + f" | {yes(p8_ok)} |"
     )
     lines.append("")
 
@@ -373,6 +382,19 @@ def write(results: Path, target: Path) -> Path:
                     f"| {f['label']} `{f['path']}` | {run['scale']} | {kb(f['gzip_bytes'])} | {kb(f['bytes'])} |"
                 )
     lines.append("")
+    if p8:
+        lines += [
+            "## P8: progress form on a slow link",
+            "",
+            "gunicorn (2 workers, production settings, WhiteNoise) and Debian's Chromium through Playwright: a",
+            f"phone viewport on {p8.get('profile', 'Slow 3G')}. The officer of the busiest unit opens one of",
+            "their commitments and the progress dialog, types a value and a sentence (no photo), and presses",
+            "“Gửi báo cáo”; timed from the press to the confirmation on screen (`bench/slow_link.py`).",
+            "",
+            f"Submissions: {p8.get('submissions', 0)}; times (s): {', '.join(f'{t:.2f}' for t in p8.get('timings_s', []))}"
+            + (f"; errors: {'; '.join(p8['errors'])}" if p8.get("errors") else ""),
+            "",
+        ]
     for label in labels(results):
         lines += variant_lines(results, label)
     findings = target.with_name("findings.md")

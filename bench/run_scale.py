@@ -102,7 +102,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--wrk-seconds", type=int, default=10)
     parser.add_argument("--report-repeat", type=int, default=5)
-    parser.add_argument("--skip", action="append", default=[], choices=["load", "reports"])
+    parser.add_argument("--skip", action="append", default=[], choices=["load", "reports", "browser"])
     parser.add_argument("--label", default="")
     options = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
@@ -114,7 +114,7 @@ def main() -> None:
 
     from commitments.models import Commitment
 
-    from . import load, machine, pages, weight
+    from . import load, machine, pages, slow_link, weight
     from .measure import get, signed_in_client
 
     started = time.perf_counter()
@@ -173,6 +173,10 @@ def main() -> None:
     if "reports" not in options.skip:
         log("P5/P6 report pipeline")
         result["p5"] = run_report_job(repeat=options.report_repeat, timeout=900)
+    if "browser" not in options.skip and options.scale == "city":
+        # P8 is about the link, not the amount of data: measured once, on the city database.
+        log("P8 progress form on Slow 3G")
+        result["p8"] = slow_link.measure_slow_link(cast.officer)
     result["seconds"] = round(time.perf_counter() - started, 1)
     Path(options.out).write_text(json.dumps(result, ensure_ascii=False, indent=2, default=str) + "\n")
     log(f"written {options.out}")

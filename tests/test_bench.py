@@ -125,10 +125,13 @@ def test_results_markdown_gives_a_verdict_for_every_target(cast, clients, tmp_pa
         "p4": {"error": "wrk is not installed (apt-get install wrk)"},
         "p5": {"period": "Quý III năm 2026", "runs": [{"status": "failed", "seconds": 1.0, "error": "lỗi"}]},
         "p7": {"first_load": {"dashboard": weight.first_load(measure.get(clients["staff"], "/").content)}},
+        "p8": {"profile": "Slow 3G", "submissions": 2, "errors": [], "median_s": 3.4, "max_s": 3.6, "timings_s": [3.2, 3.6]},
     }
     (tmp_path / "2026-11-21-city.json").write_text(json.dumps(run, default=str))
     written = results_md.write(tmp_path, tmp_path / "RESULTS.md").read_text()
     for target in ("| P1 |", "| P2 |", "| P3 |", "| P4 |", "| P5 |", "| P6 |", "| P7 |", "| P8 |"):
         assert target in written
     assert "wrk is not installed" in written
+    p8_row = next(line for line in written.splitlines() if line.startswith("| P8 |"))
+    assert "median 3.40 s" in p8_row and "not met" in p8_row  # 3.4 s is over the 3 s target
     assert "Tổng quan (/)" in written

@@ -32,6 +32,11 @@
     var closer = event.target.closest("[data-close-dialog]");
     if (closer) { event.preventDefault(); closer.closest("dialog").close(); }
   });
+  // A dialog that showed a sent report leaves the page behind out of date: reload it once closed.
+  // ("close" does not bubble, hence the capture.)
+  document.addEventListener("close", function (event) {
+    if (event.target.matches("dialog") && event.target.querySelector("[data-progress-sent]")) window.location.reload();
+  }, true);
   document.addEventListener("close-dialog", function () {
     document.querySelectorAll("dialog[open]").forEach(function (dialog) { dialog.close(); });
   });
