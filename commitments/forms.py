@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communes.models import Commune
 from core.templatetags.portal import number, vnd
-from partnerships.uploads import validate_upload
+from partnerships.uploads import MAX_IMAGE_SIDE, validate_upload
 
 from .models import Commitment, Evidence, ProgressUpdate
 from .services import COMMITMENT_EDITABLE_FIELDS
@@ -128,7 +128,14 @@ class MultipleFileField(forms.FileField):
     """Several files in one input (Django's "Uploading multiple files" pattern); cleans to a list."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": EVIDENCE_ACCEPT, "multiple": True}))
+        attrs = {
+            "accept": EVIDENCE_ACCEPT,
+            "multiple": True,
+            # static/js/portal.js shrinks photos in the browser to what the server keeps anyway.
+            "data-downscale": MAX_IMAGE_SIDE,
+            "data-downscale-busy": _("Đang thu nhỏ ảnh để gửi nhanh hơn…"),
+        }
+        kwargs.setdefault("widget", MultipleFileInput(attrs=attrs))
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
