@@ -133,7 +133,8 @@ def test_partnership_journey(new_page, cast, tmp_path):
     dialog.locator("textarea[name=narrative]").fill("Đã khởi công căn nhà thứ nhất")
     dialog.locator("input[type=file]").set_input_files(str(tmp_path / "anh.jpg"))
     dialog.get_by_role("button", name="Gửi báo cáo").click()
-    officer.wait_for_load_state("networkidle")
+    # The answer is the confirmation in the dialog itself (no page load to wait for).
+    dialog.get_by_role("status").filter(has_text="Đã gửi báo cáo tiến độ").wait_for()
     update = ProgressUpdate.objects.get(commitment=housing)
     assert update.state == ProgressUpdate.State.SUBMITTED and update.evidence.count() == 1
 
@@ -156,7 +157,7 @@ def test_partnership_journey(new_page, cast, tmp_path):
     dialog.locator("textarea[name=narrative]").fill("Đã khởi công căn nhà thứ nhất; ảnh toàn cảnh kèm theo")
     dialog.locator("input[type=file]").set_input_files(str(tmp_path / "anh.jpg"))
     dialog.get_by_role("button", name="Gửi lại").click()
-    officer.wait_for_load_state("networkidle")
+    dialog.get_by_role("status").filter(has_text="Đã gửi lại báo cáo tiến độ").wait_for()
     update.refresh_from_db()
     assert update.state == ProgressUpdate.State.SUBMITTED and update.resubmission_count == 1
 
