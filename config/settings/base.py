@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "core",
     "accounts",
     "communes",
@@ -57,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.LoginRequiredMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
+    "accounts.middleware.MFARequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -119,6 +122,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+
+# Two-step sign-in (RELIABILITY B5): TOTP, 30 s step, required for city staff and administrators
+# (accounts.mfa.must_use_mfa), offered to everyone else. Each wrong code doubles the wait (1, 2, 4 s, …).
+OTP_TOTP_ISSUER = "Kết nghĩa Đà Nẵng"
+OTP_TOTP_THROTTLE_FACTOR = 1
 
 # --- Sessions and transport security ---------------------------------------------------------
 # 30 minutes idle, 12 hours in all, enforced by accounts.middleware.SessionLifetimeMiddleware.
