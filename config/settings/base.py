@@ -122,6 +122,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# …and at most 20 failures a day per username from all addresses together (NIST 800-63B allows 100).
+AXES_HANDLER = "accounts.lockout.PortalAxesHandler"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_USERNAME_FAILURE_LIMIT = 20
+AXES_USERNAME_FAILURE_WINDOW = timedelta(hours=24)
 
 # Two-step sign-in (RELIABILITY B5): TOTP, 30 s step, required for city staff and administrators
 # (accounts.mfa.must_use_mfa), offered to everyone else. Each wrong code doubles the wait (1, 2, 4 s, …).
