@@ -188,6 +188,12 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=15 * 1024 * 1024)
+# Quotas counted in PostgreSQL (accounts/quotas.py, reports/quotas.py): uploads per person per 24 h,
+# report requests per person per hour, and reports waiting to be rendered in all.
+UPLOAD_FILES_PER_USER_PER_DAY = env.int("UPLOAD_FILES_PER_USER_PER_DAY", default=200)
+UPLOAD_BYTES_PER_USER_PER_DAY = env.int("UPLOAD_BYTES_PER_USER_PER_DAY", default=1024 * 1024 * 1024)
+REPORT_REQUESTS_PER_USER_PER_HOUR = env.int("REPORT_REQUESTS_PER_USER_PER_HOUR", default=30)
+REPORT_QUEUE_LIMIT = env.int("REPORT_QUEUE_LIMIT", default=100)
 # Antivirus for uploads: "stub" (development/tests: flags the EICAR test string only) or
 # "clamd:/run/clamav/clamd.ctl" in production (see docs/OPERATIONS.md).
 UPLOAD_SCANNER = env("UPLOAD_SCANNER", default="stub")
