@@ -64,7 +64,7 @@ messages: install
 compilemessages: install
 	$(MANAGE) compilemessages --ignore=.venv --ignore=var
 
-# Fault injection (RELIABILITY.md L2, L3, L5, L9): own Redis, Celery workers and gunicorn on loopback.
+# Fault injection (RELIABILITY.md L2, L3, L5, L6, L9): own Redis, PostgreSQL, Celery workers and gunicorn on loopback.
 # CI semantics: CI=true makes missing services fail instead of skip. Slow: not part of `make test`.
 .PHONY: chaos load
 chaos: install

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
 from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.views import redirect_to_login
 from django.dispatch import receiver
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
@@ -66,3 +67,34 @@ class SessionLifetimeMiddleware:
             # (evidence thumbnails: "private, max-age" spares a weak connection the re-download).
             add_never_cache_headers(response)
         return response
+
+
+class MFARequiredMiddleware:
+    """Serve nothing to a session that still owes a TOTP code: send it to the code page.
+
+    Only the code and enrolment pages, logging out and the language switch answer before the code;
+    htmx requests get ``HX-Redirect`` (as for the login page) so the form is never swapped into a page.
+    """
+
+    OPEN_BEFORE_CODE = frozenset({"accounts:mfa_verify", "accounts:mfa_enrol", "accounts:logout", "set_language"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from .mfa import needs_verification
+
+        if not needs_verification(request):
+            return None
+        match = request.resolver_match
+        if match is not None and match.view_name in self.OPEN_BEFORE_CODE:
+            return None
+        target = resolve_url("accounts:mfa_verify")
+        if getattr(request, "htmx", False):
+            response = HttpResponse(status=401)
+            response["HX-Redirect"] = target
+            return response
+        return redirect_to_login(request.get_full_path(), target)

@@ -4,6 +4,7 @@ import pghistory
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -70,3 +71,18 @@ class User(AbstractUser):
     def sees_everything(self) -> bool:
         """City staff, administrators and leadership read every partnership."""
         return self.role in {Role.CITY_STAFF, Role.ADMINISTRATOR, Role.LEADERSHIP}
+
+
+class QuotaUse(models.Model):
+    """One charge against a person's quota (accounts.quotas): what, how much, when. Never updated."""
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="quota_uses")
+    kind = models.CharField(max_length=30)
+    amount = models.BigIntegerField(default=0)
+    used_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "kind", "used_at"], name="quota_use_user_kind_time_idx")]
+
+    def __str__(self):
+        return f"{self.kind} {self.amount} ({self.used_at:%Y-%m-%d %H:%M})"

@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.mfa import give_demo_device
 from accounts.models import Role
 from communes.models import Commune
 from core.upsert import upsert
@@ -338,6 +339,9 @@ def seed_demo() -> DemoResult:
     ]:
         if ensure_user(username, role, first_name=first, last_name=last):
             result.users_created.append(username)
+        if role in {Role.ADMINISTRATOR, Role.CITY_STAFF}:
+            # They must sign in with a TOTP code: a published demo secret (accounts.mfa.DEMO_TOTP_SECRET).
+            give_demo_device(get_user_model().objects.get(username=username))
     for commune in Commune.objects.order_by("code"):
         if ensure_user(
             f"officer-{commune.code}", Role.UNIT_OFFICER, commune=commune, first_name="Cán bộ", last_name=commune.name

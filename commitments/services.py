@@ -10,6 +10,8 @@ from django.db.models import Case, F, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.quotas import charge_uploads
+
 from .models import Commitment, Evidence, ProgressUpdate, ReportingPeriod
 
 # What a person edits on a commitment; everything else (totals, completion, partnership, flags) is the
@@ -100,6 +102,7 @@ def attach_evidence(*, update: ProgressUpdate, files) -> list[Evidence]:
     """
     from partnerships.uploads import StorageFailure, stored_files_removed_on_error, stored_upload
 
+    charge_uploads(update.author, [upload.size for upload in files])
     attached = []
     with stored_files_removed_on_error() as written:
         try:

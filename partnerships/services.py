@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
+from accounts.quotas import charge_uploads
 from communes.models import Commune
 
 from .models import Activity, ActivityPhoto, Membership, Partnership
@@ -157,6 +158,7 @@ def log_activity(*, activity: Activity, partnership: Partnership, photos: Sequen
     """Record an activity with its (already validated) photos, on behalf of city staff or a member unit."""
     if not Partnership.objects.activities_loggable_by(user).filter(pk=partnership.pk).exists():
         raise PermissionDenied
+    charge_uploads(user, [upload.size for upload in photos])
     activity.partnership = partnership
     activity.logged_by = user
     activity.save()

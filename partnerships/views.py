@@ -4,6 +4,7 @@ import mimetypes
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +15,7 @@ from django.views.generic import CreateView, DetailView, FormView, TemplateView,
 from django_filters.views import FilterView
 from django_htmx.http import trigger_client_event
 
+from accounts.quotas import charge_uploads
 from core.views import HtmxFragmentMixin
 
 from . import services
@@ -238,7 +240,9 @@ class DocumentUploadView(EditablePartnershipMixin, FormView):
         document.partnership = self.get_partnership()
         document.uploaded_by = self.request.user
         try:
-            save_with_uploads(document)  # disk full: a Vietnamese error, no row, no file
+            with transaction.atomic():
+                charge_uploads(self.request.user, [form.cleaned_data["file"].size])
+                save_with_uploads(document)  # disk full: a Vietnamese error, no row, no file
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)

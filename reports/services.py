@@ -38,6 +38,7 @@ from . import conf
 from .figures import CityFigures, Scope, load_rows
 from .models import NumberRegister, PeriodSnapshot, Reminder, Report
 from .periods import default_convention, ensure_period, ensure_period_from_label, lower_first, quarter_containing
+from .quotas import check_report_quota
 from .tasks import render_report_task
 
 logger = logging.getLogger(__name__)
@@ -109,6 +110,7 @@ def request_report(
     ``enqueue=False`` leaves the sending to the caller (``generate_report --sync`` renders in-process).
     """
     _require_city_staff(requested_by)
+    check_report_quota(requested_by)  # RELIABILITY K6, counted under a lock held until commit (rel)
     if isinstance(period, str):
         period = ensure_period_from_label(period)  # "2025-Q3": created with its bounds if needed
     # Serialises requests for one period, so versions are numbered without gaps or clashes.

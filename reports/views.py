@@ -23,6 +23,7 @@ from .figures import CityFigures, district_names, load_rows, recent_activities
 from .forms import DashboardFilterForm, FinaliseForm, PeriodCloseForm, ReportRequestForm
 from .models import Report
 from .periods import lower_first
+from .quotas import QuotaExceeded
 from .services import close_period, finalise_report, regenerate_report, request_report
 
 
@@ -102,9 +103,14 @@ class ReportListView(ReportAccessMixin, StopPollingMixin, HtmxFragmentMixin, Lis
         if not form.is_valid():
             self.object_list = self.get_queryset()
             return self.render_to_response(self.get_context_data(form=form))
-        report = request_report(
-            period=form.cleaned_data["period_code"], requested_by=request.user, **form.cleaned_data_for_service()
-        )
+        try:
+            report = request_report(
+                period=form.cleaned_data["period_code"], requested_by=request.user, **form.cleaned_data_for_service()
+            )
+        except QuotaExceeded as error:  # the form comes back as typed, with the reason on top
+            form.add_error(None, error)
+            self.object_list = self.get_queryset()
+            return self.render_to_response(self.get_context_data(form=form))
         if report.enqueue_failed:
             messages.warning(
                 request, _("Đã ghi nhận yêu cầu. Hệ thống xử lý đang bận; báo cáo sẽ được tạo tự động trong ít phút.")
@@ -157,7 +163,11 @@ class ReportRegenerateView(ReportAccessMixin, View):
 
     def post(self, request, pk):
         report = get_object_or_404(Report.objects.editable_by(request.user).with_related(), pk=pk)
-        new = regenerate_report(report=report, requested_by=request.user)
+        try:
+            new = regenerate_report(report=report, requested_by=request.user)
+        except QuotaExceeded as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(report)
         messages.success(request, _("Đã tạo phiên bản %(version)s của báo cáo.") % {"version": new.version})
         return redirect(new)
 

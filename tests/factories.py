@@ -7,7 +7,9 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.mfa import must_use_mfa
 from accounts.models import Role, User
 from commitments.models import Commitment, Field, ProgressUpdate, ReportingPeriod
 from communes.models import Commune
@@ -133,6 +135,9 @@ def user(role: str = Role.CITY_STAFF, commune: Commune | None = None, **override
     )
     created.set_password(PASSWORD)
     created.save()
+    if must_use_mfa(created):
+        # Signing in needs an authenticator app (RELIABILITY B5); the key is random, as enrolment makes it.
+        TOTPDevice.objects.create(user=created, name="test", confirmed=True)
     return created
 
 

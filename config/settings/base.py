@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "core",
     "accounts",
     "communes",
@@ -57,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.LoginRequiredMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
+    "accounts.middleware.MFARequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -119,6 +122,16 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# …and at most 20 failures a day per username from all addresses together (NIST 800-63B allows 100).
+AXES_HANDLER = "accounts.lockout.PortalAxesHandler"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_USERNAME_FAILURE_LIMIT = 20
+AXES_USERNAME_FAILURE_WINDOW = timedelta(hours=24)
+
+# Two-step sign-in (RELIABILITY B5): TOTP, 30 s step, required for city staff and administrators
+# (accounts.mfa.must_use_mfa), offered to everyone else. Each wrong code doubles the wait (1, 2, 4 s, …).
+OTP_TOTP_ISSUER = "Kết nghĩa Đà Nẵng"
+OTP_TOTP_THROTTLE_FACTOR = 1
 
 # --- Sessions and transport security ---------------------------------------------------------
 # 30 minutes idle, 12 hours in all, enforced by accounts.middleware.SessionLifetimeMiddleware.
@@ -175,6 +188,12 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=15 * 1024 * 1024)
+# Quotas counted in PostgreSQL (accounts/quotas.py, reports/quotas.py): uploads per person per 24 h,
+# report requests per person per hour, and reports waiting to be rendered in all.
+UPLOAD_FILES_PER_USER_PER_DAY = env.int("UPLOAD_FILES_PER_USER_PER_DAY", default=200)
+UPLOAD_BYTES_PER_USER_PER_DAY = env.int("UPLOAD_BYTES_PER_USER_PER_DAY", default=1024 * 1024 * 1024)
+REPORT_REQUESTS_PER_USER_PER_HOUR = env.int("REPORT_REQUESTS_PER_USER_PER_HOUR", default=30)
+REPORT_QUEUE_LIMIT = env.int("REPORT_QUEUE_LIMIT", default=100)
 # Antivirus for uploads: "stub" (development/tests: flags the EICAR test string only) or
 # "clamd:/run/clamav/clamd.ctl" in production (see docs/OPERATIONS.md).
 UPLOAD_SCANNER = env("UPLOAD_SCANNER", default="stub")

@@ -8,3 +8,10 @@ ROUTES += [
     # Django's language switch: redirects back to the page it came from (login required first).
     Route(name="set_language", get=everyone(302), post=everyone(302), post_data=lambda world: {"language": "en"}),
 ]
+ROUTES += [
+    # The second step: whoever is verified (or has no app yet) is sent on; the code page itself is in
+    # tests/accounts/test_mfa.py, which signs in through the forms.
+    Route(name="accounts:mfa_verify", get=everyone(302), post=everyone(302)),
+    # Officers and leadership may enrol (200: the QR code); staff already enrolled see the status page.
+    Route(name="accounts:mfa_enrol", get=everyone(200), post=everyone(200)),
+]

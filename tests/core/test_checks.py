@@ -34,6 +34,23 @@ def test_session_checks_fire(overrides, expected):
         assert expected in ids(checks.check_sessions(None))
 
 
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"MIDDLEWARE": ["django.contrib.sessions.middleware.SessionMiddleware"]}, "portal.E040"),
+        ({"AXES_LOCKOUT_PARAMETERS": ["ip_address"]}, "portal.E041"),
+        ({"AXES_FAILURE_LIMIT": 50}, "portal.E041"),
+        ({"AXES_COOLOFF_TIME": None}, "portal.E042"),
+        ({"AXES_USERNAME_FAILURE_LIMIT": 0}, "portal.E043"),
+        ({"AXES_ENABLE_ACCESS_FAILURE_LOG": False}, "portal.E043"),
+    ],
+)
+def test_authentication_checks_fire(overrides, expected):
+    assert checks.check_authentication(None) == []
+    with override_settings(**overrides):
+        assert expected in ids(checks.check_authentication(None))
+
+
 def test_upload_checks_fire():
     with override_settings(UPLOAD_MAX_BYTES=500 * 1024 * 1024):
         assert ids(checks.check_upload_limits(None)) == {"portal.E020"}

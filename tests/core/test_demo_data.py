@@ -52,6 +52,13 @@ def test_users_for_every_role_and_unit(seeded):
     assert User.objects.filter(username__startswith="officer-").count() == 94
     for name in ["city", "leader", "admin"]:
         assert User.objects.get(username=name).check_password("demo-password-2025")
+    # City staff and the administrator sign in with a code from the documented demo secret (README).
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.mfa import DEMO_TOTP_SECRET, hex_key_from_base32
+
+    keys = dict(TOTPDevice.objects.filter(confirmed=True).values_list("user__username", "key"))
+    assert keys == dict.fromkeys(["city", "admin"], hex_key_from_base32(DEMO_TOTP_SECRET))
 
 
 def test_second_run_changes_nothing(seeded):

@@ -23,7 +23,7 @@ P95_PAGE_MS = float(os.environ.get("LOAD_P95_PAGE_MS", "300"))
 P95_POST_MS = float(os.environ.get("LOAD_P95_POST_MS", "800"))
 POST_NAMES = {"POST progress", "POST report request"}
 # Signing in hashes with Argon2 on purpose and happens once per user, during the ramp: reported, not budgeted.
-UNBUDGETED = {"GET login", "POST login"}
+UNBUDGETED = {"GET login", "POST login", "GET two-step", "POST two-step"}
 
 
 def load_cast() -> dict:
@@ -92,7 +92,11 @@ class PortalUser(HttpUser):
         ) as response:
             if response.status_code != 302:
                 response.failure(f"login of {self.username} answered {response.status_code}")
+        self.second_step()
         signed_in(self.environment)
+
+    def second_step(self):
+        """Nothing by default: leadership and officers have not enrolled an authenticator app."""
 
     def page(self, path: str, name: str, expected: int = 200) -> None:
         with self.client.get(path, name=name, allow_redirects=False, catch_response=True) as response:
@@ -125,9 +129,29 @@ class PortalUser(HttpUser):
         self.page(f"/communes/{random.choice(CAST['communes'])}/", "GET commune detail")
 
 
+TOTP_KEYS_TAKEN = {"count": 0}
+
+
 class CityStaff(PortalUser):
     weight = 2
     username = "city"
+
+    def second_step(self):
+        """City staff must enter a TOTP code; each simulated user has its own device (tests/load/run.py)."""
+        from binascii import unhexlify
+
+        from django_otp.oath import TOTP
+
+        key = CAST["totp_keys"][TOTP_KEYS_TAKEN["count"] % len(CAST["totp_keys"])]
+        TOTP_KEYS_TAKEN["count"] += 1
+        with self.client.get("/accounts/two-step/", name="GET two-step", catch_response=True) as page:
+            form = hidden_inputs(page.text, "/accounts/two-step/")
+        data = {**form, "code": f"{TOTP(unhexlify(key)).token():06d}"}
+        with self.client.post(
+            "/accounts/two-step/", data=data, name="POST two-step", allow_redirects=False, catch_response=True
+        ) as response:
+            if response.status_code != 302:
+                response.failure(f"two-step code of {self.username} answered {response.status_code}")
 
     @task(4)
     def report_list(self):

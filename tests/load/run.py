@@ -47,7 +47,14 @@ for user in User.objects.filter(role=Role.UNIT_OFFICER, is_active=True, username
     own = list(Commitment.objects.editable_by(user).order_by("pk").values_list("pk", flat=True)[:30])
     if own:
         officers.append({"username": user.username, "commitments": own})
+# City staff sign in with a TOTP code (RELIABILITY B5). Each simulated city user gets its own device
+# (load-N): one shared app would refuse a second login within the same 30 s step as a replayed code.
+from django_otp.plugins.otp_totp.models import TOTPDevice
+city = User.objects.get(username="city")
+TOTPDevice.objects.filter(user=city, name__startswith="load-").delete()
+totp_keys = [TOTPDevice.objects.create(user=city, name=f"load-{n}", confirmed=True).key for n in range(200)]
 print(json.dumps({
+    "totp_keys": totp_keys,
     "officers": officers,
     "commitments": list(Commitment.objects.order_by("pk").values_list("pk", flat=True)[:500]),
     "partnerships": list(Partnership.objects.order_by("pk").values_list("pk", flat=True)),

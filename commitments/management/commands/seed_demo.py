@@ -1,6 +1,7 @@
 import pghistory
 from django.core.management.base import BaseCommand
 
+from accounts.mfa import DEMO_TOTP_SECRET
 from commitments.demo_data import DEMO_PASSWORD, seed_demo
 
 
@@ -19,5 +20,9 @@ class Command(BaseCommand):
         self.stdout.write("  city    – cán bộ Thành ủy")
         self.stdout.write("  leader  – lãnh đạo (chỉ xem)")
         self.stdout.write("  officer-<mã đơn vị> – cán bộ đơn vị, ví dụ officer-20257 (Hòa Cường)")
+        self.stdout.write(
+            "admin và city cần thêm mã xác thực hai bước: thêm khóa bí mật minh họa "
+            f"{DEMO_TOTP_SECRET} vào một ứng dụng xác thực (TOTP, 30 giây, 6 chữ số)."
+        )
         if result.users_created:
             self.stdout.write(f"  ({len(result.users_created)} tài khoản vừa được tạo)")

@@ -1,0 +1,42 @@
+"""Login throttling on top of django-axes: per username + address, plus a cap per username (RELIABILITY B1).
+
+axes counts failures per lockout parameter combination with one limit, and forgets them after the
+cool-off (15 min), so "20 failures in 24 hours from anywhere" cannot be said in its settings. The
+failure log (``AccessFailureLog``, one row per failure, in PostgreSQL) can: when a username has
+``AXES_USERNAME_FAILURE_LIMIT`` failures within ``AXES_USERNAME_FAILURE_WINDOW`` and since its last
+successful login, the username is locked whatever the address. Colleagues behind the same office
+address are not affected, and a forged ``X-Forwarded-For`` changes nothing (the cap ignores addresses).
+"""
+
+import logging
+
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username, get_failure_limit
+from axes.models import AccessFailureLog, AccessLog
+from django.conf import settings
+from django.db.models import Max
+from django.utils import timezone
+
+logger = logging.getLogger("portal.security")
+
+
+def username_failures(username: str) -> int:
+    """Failures for ``username`` in the window, after its last successful login."""
+    since = timezone.now() - settings.AXES_USERNAME_FAILURE_WINDOW
+    last_success = AccessLog.objects.filter(username=username).aggregate(last=Max("attempt_time"))["last"]
+    if last_success is not None and last_success > since:
+        since = last_success
+    return AccessFailureLog.objects.filter(username=username, attempt_time__gt=since).count()
+
+
+class PortalAxesHandler(AxesDatabaseHandler):
+    def get_failures(self, request, credentials=None) -> int:
+        failures = super().get_failures(request, credentials)
+        limit = get_failure_limit(request, credentials)
+        if failures >= limit:
+            return failures
+        username = get_client_username(request, credentials)
+        if username and username_failures(username) >= settings.AXES_USERNAME_FAILURE_LIMIT:
+            logger.warning("login locked per username (cap reached) user=%r", username)
+            return limit
+        return failures

@@ -1,0 +1,179 @@
+"""The second step of signing in: confirm a TOTP code, or enrol an authenticator app first."""
+
+import base64
+import time
+
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import redirect, render, resolve_url
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
+from django.views import View
+from django_otp import verify_token
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
+
+from .forms import CodeForm
+from .mfa import (
+    DEVICE_NAME,
+    ENROLLED_SESSION_KEY,
+    PENDING_KEY_SESSION_KEY,
+    base32_secret,
+    confirmed_devices,
+    is_verified,
+    logger,
+    mark_verified,
+    must_use_mfa,
+)
+
+
+def next_url(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+def with_next(name: str, request) -> str:
+    target = request.POST.get("next") or request.GET.get("next")
+    url = resolve_url(name)
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        url += "?" + urlencode({"next": target})
+    return url
+
+
+def matching_device(devices, code: str):
+    """The device whose current (unused) code this is, found without touching the others' throttles."""
+    for device in devices:
+        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+        totp.time = time.time()
+        if totp.verify(int(code), device.tolerance, device.last_t + 1):
+            return device
+    return None
+
+
+class VerifyView(View):
+    """Ask for the current code of an enrolled app; a code is accepted once (django-otp's last_t)."""
+
+    template_name = "accounts/mfa_verify.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if is_verified(request):
+            return redirect(next_url(request))
+        self.devices = list(confirmed_devices(request.user))
+        if not self.devices:
+            return redirect(with_next("accounts:mfa_enrol", request))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        return self.render(CodeForm())
+
+    def post(self, request):
+        form = CodeForm(request.POST)
+        if form.is_valid():
+            waits = [device.verify_is_allowed() for device in self.devices]
+            if not any(allowed for allowed, _data in waits):
+                now = timezone.now()
+                seconds = min(int((data["locked_until"] - now).total_seconds()) + 1 for _allowed, data in waits)
+                form.add_error(
+                    "code",
+                    _("Bạn đã nhập sai nhiều lần. Hãy đợi %(seconds)s giây rồi nhập mã mới.")
+                    % {"seconds": max(seconds, 1)},
+                )
+                logger.warning(
+                    "mfa throttled user=%r ip=%s", request.user.get_username(), request.META.get("REMOTE_ADDR")
+                )
+                return self.render(form)
+            code = form.cleaned_data["code"]
+            candidate = matching_device(self.devices, code)
+            # verify_token checks again under a row lock and records the step, so a code racing its
+            # own replay is accepted once.
+            accepted = candidate and verify_token(request.user, candidate.persistent_id, code)
+            if accepted:
+                mark_verified(request, accepted)
+                logger.info("mfa verified user=%r ip=%s", request.user.get_username(), request.META.get("REMOTE_ADDR"))
+                return redirect(next_url(request))
+            if candidate is None:
+                for device in self.devices:
+                    device.throttle_increment()
+            logger.warning("mfa failed user=%r ip=%s", request.user.get_username(), request.META.get("REMOTE_ADDR"))
+            form.add_error(
+                "code", _("Mã không đúng, đã hết hạn hoặc đã được dùng. Hãy nhập mã đang hiện trong ứng dụng.")
+            )
+        return self.render(form)
+
+    def render(self, form):
+        return render(
+            self.request,
+            self.template_name,
+            {"form": form, "next": self.request.GET.get("next") or self.request.POST.get("next", "")},
+        )
+
+
+class EnrolView(View):
+    """Show a new secret (QR code and text) and create the device only once a code from it is confirmed."""
+
+    template_name = "accounts/mfa_enrol.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if confirmed_devices(request.user).exists():
+            if not is_verified(request):
+                # Adding a second app needs the first one: a stolen password alone must not enrol a device.
+                return redirect(with_next("accounts:mfa_verify", request))
+            return render(request, "accounts/mfa_enrolled.html", {"required": must_use_mfa(request.user)})
+        return super().dispatch(request, *args, **kwargs)
+
+    def pending_key(self) -> str:
+        key = self.request.session.get(PENDING_KEY_SESSION_KEY)
+        if not key:
+            key = random_hex(20)
+            self.request.session[PENDING_KEY_SESSION_KEY] = key
+        return key
+
+    def get(self, request):
+        return self.render(CodeForm())
+
+    def post(self, request):
+        form = CodeForm(request.POST)
+        key = request.session.get(PENDING_KEY_SESSION_KEY)
+        if form.is_valid() and key:
+            device = TOTPDevice(user=request.user, name=DEVICE_NAME, key=key, confirmed=True)
+            totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+            totp.time = time.time()
+            if totp.verify(int(form.cleaned_data["code"]), device.tolerance):
+                device.last_t = totp.t()  # the code that enrolled cannot be replayed to sign in
+                with transaction.atomic():
+                    device.save()
+                request.session.pop(PENDING_KEY_SESSION_KEY, None)
+                request.session[ENROLLED_SESSION_KEY] = not must_use_mfa(request.user)
+                mark_verified(request, device)
+                logger.info("mfa enrolled user=%r ip=%s", request.user.get_username(), request.META.get("REMOTE_ADDR"))
+                messages.success(
+                    request, _("Đã bật xác thực hai bước. Từ nay mỗi lần đăng nhập sẽ cần mã trong ứng dụng.")
+                )
+                return redirect(next_url(request))
+            form.add_error(
+                "code", _("Mã không khớp. Hãy kiểm tra giờ trên điện thoại và nhập mã đang hiện trong ứng dụng.")
+            )
+        elif form.is_valid():
+            form.add_error("code", _("Phiên thiết lập đã hết hạn. Hãy quét lại mã QR mới bên dưới."))
+        return self.render(form)
+
+    def render(self, form):
+        key = self.pending_key()
+        uri = TOTPDevice(user=self.request.user, key=key).config_url
+        svg = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2).to_string()
+        context = {
+            "form": form,
+            "next": self.request.GET.get("next") or self.request.POST.get("next", ""),
+            "qr_data_uri": "data:image/svg+xml;base64," + base64.b64encode(svg).decode(),
+            "secret": base32_secret(key),
+            "uri": uri,
+            "required": must_use_mfa(self.request.user),
+        }
+        return render(self.request, self.template_name, context)
