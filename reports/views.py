@@ -18,38 +18,48 @@ from django_htmx.http import HTMX_STOP_POLLING
 from commitments.models import ReportingPeriod
 from core.views import HtmxFragmentMixin
 
-from .charts import coverage_map, partnerships_by_status_chart, progress_by_field_chart
-from .figures import CityFigures, district_names, load_rows, recent_activities
+from .charts import coverage_map, coverage_map_shapes, partnerships_by_status_chart, progress_by_field_chart
 from .forms import DashboardFilterForm, FinaliseForm, PeriodCloseForm, ReportRequestForm
 from .models import Report
 from .periods import lower_first
 from .services import close_period, finalise_report, regenerate_report, request_report
+from .summary import cached_district_names, cached_summary, current_version
+
+MAP_SHAPES = "dashboard-shape"  # ids of the map outlines drawn once per dashboard page
 
 
 class DashboardView(HtmxFragmentMixin, TemplateView):
-    """City-wide figures, filterable by former district and by mountainous/border units."""
+    """City-wide figures, filterable by former district and by mountainous/border units.
+
+    The figures come from reports.summary (aggregated in SQL, cached until the next committed write);
+    the map's outlines are sent once with the page, the ``figures`` fragment only colours them.
+    """
 
     template_name = "reports/dashboard.html"
     fragment_name = "figures"
 
     def get(self, request, *args, **kwargs):
-        if request.user.is_unit_officer:
+        # The figures cover every partnership: only those who read them all see them (unit officers
+        # have their own unit's page).
+        if not request.user.sees_everything:
             return redirect("commitments:my_unit")
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        rows = load_rows(user=self.request.user)
-        form = DashboardFilterForm(self.request.GET or None, districts=district_names(rows))
-        figures = CityFigures.build(rows, form.scope())
-        return super().get_context_data(
+        version = current_version()
+        form = DashboardFilterForm(self.request.GET or None, districts=cached_district_names(version))
+        figures = cached_summary(version, form.scope())
+        context = super().get_context_data(
             form=form,
             figures=figures,
             status_chart=partnerships_by_status_chart(figures, id_prefix="dashboard-status"),
             field_chart=progress_by_field_chart(figures, id_prefix="dashboard-fields"),
-            coverage_map=coverage_map(figures, id_prefix="dashboard-map"),
-            activities=recent_activities(user=self.request.user),
+            coverage_map=coverage_map(figures, id_prefix="dashboard-map", shapes_id_prefix=MAP_SHAPES),
             **kwargs,
         )
+        if not self.request.htmx or self.request.htmx.boosted:
+            context["map_shapes"] = coverage_map_shapes(id_prefix=MAP_SHAPES)
+        return context
 
 
 class ReportAccessMixin:
