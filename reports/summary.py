@@ -14,6 +14,7 @@ key because "overdue" depends on it. A cache that fails is logged and bypassed, 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -513,8 +514,10 @@ def current_version() -> str | None:
 
 
 def _scope_key(scope: Scope) -> str:
+    """A short ASCII key for the filters: district names have spaces and accents that caches dislike."""
     flag = {None: "-", True: "1", False: "0"}
-    return f"{flag[scope.mountainous]}{flag[scope.border]}:{scope.former_district}"
+    district = hashlib.blake2b(scope.former_district.encode(), digest_size=12).hexdigest()
+    return f"{flag[scope.mountainous]}{flag[scope.border]}{district}"
 
 
 def _cached(key: str | None, compute):

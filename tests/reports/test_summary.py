@@ -99,7 +99,9 @@ class ProgrammeSummaryTests(SameFigures, TestCase):
         cls.programme = Programme.build()
         world = cls.programme.world
         factories.commune(name="Hải Vân", code="20194", kind=Commune.Kind.WARD, former_district="Liên Chiểu")
-        factories.commune(name="A Vương", code="20551", is_border=True, is_mountainous=True, former_district="Tây Giang")
+        factories.commune(
+            name="A Vương", code="20551", is_border=True, is_mountainous=True, former_district="Tây Giang"
+        )
         # Ties on the due day, a quantity target reached exactly half-way (x.5 rounds to even), a value target.
         for index in range(OVERDUE_SHOWN + 2):
             factories.commitment(
