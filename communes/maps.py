@@ -492,11 +492,17 @@ def render_map_shapes(*, boundaries_path, id_prefix: str, width: int = 720) -> S
     """
     if not _KEY_RE.match(id_prefix):
         raise ValueError(f"invalid id_prefix {id_prefix!r}")
-    geometry = _geometry(boundaries_path, int(width))
+    # Drawn on every dashboard page: kept per process until the boundary file changes.
+    return _map_shapes(_file_key(boundaries_path), int(width), id_prefix)
+
+
+@lru_cache(maxsize=8)
+def _map_shapes(file_key: tuple[str, int, int], width: int, id_prefix: str) -> SafeString:
+    geometry = _geometry_cached(file_key, width)
     paths = "".join(f'<path id="{id_prefix}-{_clean(code)}" d="{geometry.paths[code]}"/>' for code in geometry.codes)
     return mark_safe(  # noqa: S308 - codes are escaped, path data are numbers written here
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="map-shapes" width="0" height="0" aria-hidden="true" '
-        f'focusable="false"><defs>{paths}</defs></svg>'
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="map-shapes" width="0" height="0" aria-hidden="true">'
+        f"<defs>{paths}</defs></svg>"
     )
 
 

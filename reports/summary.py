@@ -514,10 +514,8 @@ def current_version() -> str | None:
 
 
 def _scope_key(scope: Scope) -> str:
-    """A short ASCII key for the filters: district names have spaces and accents that caches dislike."""
     flag = {None: "-", True: "1", False: "0"}
-    district = hashlib.blake2b(scope.former_district.encode(), digest_size=12).hexdigest()
-    return f"{flag[scope.mountainous]}{flag[scope.border]}{district}"
+    return f"{flag[scope.mountainous]}{flag[scope.border]}{scope.former_district}"
 
 
 def _cached(key: str | None, compute):
@@ -545,6 +543,20 @@ def cached_district_names(version: str | None) -> list[str]:
     return _cached(key, district_names)
 
 
+def summary_key(version: str | None, *parts: str, today: datetime.date | None = None) -> str | None:
+    """A cache key under the version, the language and the day ("overdue" changes at midnight)."""
+    if version is None:
+        return None
+    today = today or timezone.localdate()
+    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).hexdigest()
+    return f"dashboard:{version}:{get_language()}:{today.isoformat()}:{digest}"
+
+
+def cached_dashboard_parts(key: str | None, render) -> dict:
+    """The dashboard's rendered parts (see reports.views.DashboardView), under ``key`` when there is one."""
+    return _cached(key, render)
+
+
 def cached_summary(version: str | None, scope: Scope, *, today: datetime.date | None = None) -> DashboardSummary:
     """``load_summary`` for ``scope``, cached under the version read *before* computing.
 
@@ -552,5 +564,5 @@ def cached_summary(version: str | None, scope: Scope, *, today: datetime.date | 
     between), never older: such a write bumps the counter, and the next request computes afresh.
     """
     today = today or timezone.localdate()
-    key = None if version is None else f"dashboard:{version}:{get_language()}:{today.isoformat()}:{_scope_key(scope)}"
+    key = summary_key(version, "summary", _scope_key(scope), today=today)
     return _cached(key, lambda: load_summary(scope, today=today))

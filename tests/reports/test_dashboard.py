@@ -11,6 +11,7 @@ import psycopg
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import connection, transaction
 from django.test import TestCase, TransactionTestCase, override_settings
 from django.urls import reverse
@@ -144,6 +145,51 @@ class DashboardQueryTests(TestCase):
         statements = " ".join(query["sql"] for query in cached.captured_queries)
         self.assertIn("core_change_counter", statements)
         self.assertNotIn("commitments_commitment", statements)
+
+
+@override_settings(CACHES=LOCMEM)
+class DashboardRenderedCacheTests(TestCase):
+    """The filters and the fragment are cached as HTML: never shared across roles or languages."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.programme = Programme.build()
+
+    def setUp(self):
+        caches["dashboard"].clear()
+
+    def stored_keys(self) -> set[str]:
+        return set(caches["dashboard"]._cache)
+
+    def test_staff_and_leadership_get_their_own_fragment(self):
+        world = self.programme.world
+        self.client.force_login(world.city)
+        self.assertContains(self.client.get(URL), reverse("commitments:review_queue") + '">')
+        self.client.force_login(world.leader)
+        content = self.client.get(URL).content.decode().split("mainnav")[-1]
+        self.assertNotIn(reverse("commitments:review_queue") + '"', content)
+        self.assertIn("Báo cáo tiến độ chờ xác nhận", content)
+
+    def test_each_language_gets_its_own_html(self):
+        self.client.force_login(self.programme.world.city)
+        self.assertContains(self.client.get(URL), "Cam kết theo lĩnh vực")
+        self.client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+        response = self.client.get(URL)
+        self.assertNotContains(response, "Cam kết theo lĩnh vực")
+        self.assertContains(response, "By health")
+
+    def test_filter_values_the_form_refuses_create_no_cache_entry(self):
+        self.client.force_login(self.programme.world.city)
+        self.client.get(URL)
+        known = self.stored_keys()
+        self.assertEqual(len(known), 3)  # the districts, the summary, its HTML
+        for query in ({"former_district": "Không có"}, {"border": "x"}, {"mountainous": "có"}):
+            response = self.client.get(URL, query)
+            self.assertEqual(response.status_code, 200)
+            self.assertEqual(response.context["figures"].partnership_total, Partnership.objects.count())
+        self.assertEqual(self.stored_keys(), known)  # the whole-city summary was reused, nothing added
+        self.client.get(URL, {"former_district": "Nam Giang"})
+        self.assertEqual(len(self.stored_keys()), 5)  # a valid filter: its summary and its HTML
 
 
 def figures(client, **query):
@@ -322,16 +368,13 @@ def test_redis_shares_the_figures_between_processes_and_a_commit_invalidates_the
     world = factories.World.build()
     client.force_login(world.city)
     first = figures(client)
-    # A fresh cache client (as in another process) finds the entry the request stored.
-    from django.core.cache.backends.redis import RedisCache
-
-    other_worker = RedisCache(redis_url, {"KEY_PREFIX": prefix})
-    key = f"dashboard:{current_version()}:vi:{timezone.localdate().isoformat()}:--"
-    stored = [k for k in other_worker._cache.get_client().keys(f"{prefix}:*") if b"districts" not in k]
-    assert len(stored) == 1 and key.encode() in stored[0]
+    # A fresh cache client (as in another process) finds the entries the request stored.
+    other_worker = RedisCache(redis_url, {"KEY_PREFIX": prefix})._cache.get_client()
+    stored = other_worker.keys(f"{prefix}:*:dashboard:{current_version()}:vi:{timezone.localdate().isoformat()}:*")
+    assert len(stored) == 2  # the summary and its rendered HTML
     with count_queries() as cached:
         assert figures(client) == first
     assert not any("commitments_commitment" in q["sql"] for q in cached.captured_queries)
     Commitment.objects.filter(pk=world.commitment.pk).update(achieved_value_vnd=Decimal(5_000_000))
     assert figures(client).achieved_value_vnd == first.achieved_value_vnd + 5_000_000
-    other_worker._cache.get_client().delete(*other_worker._cache.get_client().keys(f"{prefix}:*"))
+    other_worker.delete(*other_worker.keys(f"{prefix}:*"))
