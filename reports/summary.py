@@ -27,14 +27,13 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
+    DecimalField,
     Exists,
     ExpressionWrapper,
     F,
-    IntegerField,
     OuterRef,
     Q,
     Subquery,
-    Sum,
     Value,
     When,
 )
@@ -179,17 +178,17 @@ def _active_member(**roles) -> Exists:
     )
 
 
-# Python's round() of a Decimal rounds half to even, PostgreSQL's round(numeric) half away from zero:
-# x.5 exactly (a ratio such as 1/8) is resolved the Python way, as figures._percent does.
-_RATIO = """LEAST(GREATEST(CASE
+# A commitment's share of its target, 0..100 (figures._percent): quantity first, else value.
+RATIO_SQL = """LEAST(GREATEST(CASE
     WHEN COALESCE("commitments_commitment"."target_quantity", 0) <> 0
         THEN "commitments_commitment"."achieved_quantity" / "commitments_commitment"."target_quantity"
     WHEN COALESCE("commitments_commitment"."target_value_vnd", 0) <> 0
         THEN "commitments_commitment"."achieved_value_vnd"::numeric / "commitments_commitment"."target_value_vnd"
     ELSE 0 END, 0), 1) * 100"""
-PERCENT_SQL = (
-    f"(CASE WHEN ({_RATIO}) - trunc({_RATIO}) = 0.5 THEN trunc({_RATIO}) + mod(trunc({_RATIO}), 2) "
-    f"ELSE round({_RATIO}) END)::integer"
+# Python's round() of a Decimal rounds half to even, PostgreSQL's round(numeric) half away from zero:
+# x.5 exactly (a ratio such as 1/8) is resolved the Python way, as figures._percent does.
+PERCENT_OF_RATIO = (
+    "(CASE WHEN t.ratio - trunc(t.ratio) = 0.5 THEN trunc(t.ratio) + mod(trunc(t.ratio), 2) ELSE round(t.ratio) END)"
 )
 
 
@@ -258,8 +257,11 @@ def _partnership_tallies(partnerships, today: datetime.date) -> list[tuple[str, 
             FROM commitments_commitment WHERE partnership_id IN (SELECT id FROM p) GROUP BY partnership_id
         ),
         u AS (
-            SELECT c.partnership_id, (max(u.submitted_at) AT TIME ZONE %(tz)s)::date AS last
-            FROM commitments_progressupdate u JOIN commitments_commitment c ON c.id = u.commitment_id
+            -- Latest update per commitment first: a streaming pass over progress_commitment_day_idx.
+            SELECT c.partnership_id, (max(l.last) AT TIME ZONE %(tz)s)::date AS last
+            FROM (SELECT commitment_id, max(submitted_at) AS last FROM commitments_progressupdate
+                  GROUP BY commitment_id) l
+            JOIN commitments_commitment c ON c.id = l.commitment_id
             WHERE c.partnership_id IN (SELECT id FROM p WHERE status <> ALL(%(not_assessed)s))
             GROUP BY c.partnership_id
         ),
@@ -298,33 +300,54 @@ def _partnership_tallies(partnerships, today: datetime.date) -> list[tuple[str, 
 
 
 def _field_figures(scope: Scope, today: datetime.date):
-    """Per field and status: counts, value sums and the sum of progress percents (for the mean)."""
-    rows = (
+    """Per field: counts per status, value sums and the sum of progress percents (for the mean).
+
+    Each commitment's status and ratio are computed once (a MATERIALIZED CTE, so that PostgreSQL does
+    not fold it back), then hashed by (field, status): grouping the ORM query by the status CASE made
+    PostgreSQL sort every commitment (60,000 at national, spilling to disk) to form 75 groups.
+    """
+    inner = (
         _commitments(scope)
         .with_status(today=today)
-        .values("field_id", "field__code", "field__name", "field__order", "status")
-        .annotate(
-            n=Count("pk"),
-            target=Coalesce(Sum("target_value_vnd"), 0),
-            achieved=Coalesce(Sum("achieved_value_vnd"), 0),
-            percent=Coalesce(Sum(RawSQL(PERCENT_SQL, (), output_field=IntegerField())), 0),
-        )
-        .order_by("field__order", "field__name", "field_id")
+        .annotate(ratio=RawSQL(RATIO_SQL, (), output_field=DecimalField()))
+        .values("field_id", "status", "ratio", "target_value_vnd", "achieved_value_vnd")
     )
+    inner_sql, params = inner.query.sql_with_params()
+    sql = f"""
+        WITH t AS MATERIALIZED ({inner_sql}),
+        g AS (
+            SELECT field_id, status, count(*) AS n, COALESCE(sum(target_value_vnd), 0) AS target,
+                   COALESCE(sum(achieved_value_vnd), 0) AS achieved, COALESCE(sum({PERCENT_OF_RATIO}), 0) AS percent
+            FROM t GROUP BY field_id, status
+        )
+        SELECT f.id, f.code, f.name, g.status, g.n, g.target, g.achieved, g.percent
+        FROM g JOIN commitments_field f ON f.id = g.field_id ORDER BY f."order", f.name, f.id
+    """
     by_field: dict[int, dict] = {}
     commitment_status, totals = Counter(), Counter()
-    for row in rows:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for field_id, code, name, status, count, target, achieved, percent in rows:
         figures = by_field.setdefault(
-            row["field_id"],
-            {"id": row["field_id"], "code": row["field__code"], "name": row["field__name"], "percent": 0},
+            field_id,
+            {
+                "id": field_id,
+                "code": code,
+                "name": name,
+                "commitments": 0,
+                "target_value_vnd": 0,
+                "achieved_value_vnd": 0,
+                "percent": 0,
+            },
         )
-        figures[row["status"]] = figures.get(row["status"], 0) + row["n"]
-        figures["commitments"] = figures.get("commitments", 0) + row["n"]
-        figures["target_value_vnd"] = figures.get("target_value_vnd", 0) + row["target"]
-        figures["achieved_value_vnd"] = figures.get("achieved_value_vnd", 0) + row["achieved"]
-        figures["percent"] += row["percent"]
-        commitment_status[row["status"]] += row["n"]
-        totals.update(target=row["target"], achieved=row["achieved"], percent=row["percent"], count=row["n"])
+        figures[status] = count
+        figures["commitments"] += count
+        figures["target_value_vnd"] += target
+        figures["achieved_value_vnd"] += achieved
+        figures["percent"] += percent
+        commitment_status[status] += count
+        totals.update(target=target, achieved=achieved, percent=percent, count=count)
     fields = []
     for figures in by_field.values():
         percent = figures.pop("percent")
