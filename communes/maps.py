@@ -484,6 +484,28 @@ def _scale_bar(x: float, y: float, length: float, km: float) -> str:
 _REPORTED_UNKNOWN: set[tuple[str, ...]] = set()
 
 
+def render_map_shapes(*, boundaries_path, id_prefix: str, width: int = 720) -> SafeString:
+    """The units' outlines alone, as an invisible SVG of definitions for ``render_coverage_map``'s
+    ``shapes_id_prefix``: drawn once per page (same ``width``), outside any fragment htmx replaces.
+
+    The outlines carry no fill or stroke, so each ``<use>`` gives them its own colour and border.
+    """
+    if not _KEY_RE.match(id_prefix):
+        raise ValueError(f"invalid id_prefix {id_prefix!r}")
+    # Drawn on every dashboard page: kept per process until the boundary file changes.
+    return _map_shapes(_file_key(boundaries_path), int(width), id_prefix)
+
+
+@lru_cache(maxsize=8)
+def _map_shapes(file_key: tuple[str, int, int], width: int, id_prefix: str) -> SafeString:
+    geometry = _geometry_cached(file_key, width)
+    paths = "".join(f'<path id="{id_prefix}-{_clean(code)}" d="{geometry.paths[code]}"/>' for code in geometry.codes)
+    return mark_safe(  # noqa: S308 - codes are escaped, path data are numbers written here
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="map-shapes" width="0" height="0" aria-hidden="true">'
+        f"<defs>{paths}</defs></svg>"
+    )
+
+
 def render_coverage_map(
     units: Iterable[MapUnit],
     categories: Sequence[MapCategory],
@@ -494,6 +516,7 @@ def render_coverage_map(
     attribution: str = ATTRIBUTION,
     links: bool = True,
     id_prefix: str = "coverage-map",
+    shapes_id_prefix: str | None = None,
 ) -> SafeString:
     """The coverage map as an inline SVG document (a SafeString: all text inside is escaped).
 
@@ -501,9 +524,15 @@ def render_coverage_map(
     in the grey "Chưa có dữ liệu" category. Raises ValueError for a unit with an unknown category, a
     duplicate code, an unsafe colour or link. Units whose code is not in the boundary file are skipped.
     ``id_prefix`` must differ between maps on the same page (it names the <title>, <desc> and styles).
+
+    With ``shapes_id_prefix``, each unit is a ``<use>`` of the outline that ``render_map_shapes`` drew
+    once elsewhere in the same page under that prefix: a map re-sent on every filter change then
+    carries colours and names, not the 35 KB of outlines (which never change).
     """
     if not _KEY_RE.match(id_prefix):
         raise ValueError(f"invalid id_prefix {id_prefix!r}")
+    if shapes_id_prefix is not None and not _KEY_RE.match(shapes_id_prefix):
+        raise ValueError(f"invalid shapes_id_prefix {shapes_id_prefix!r}")
     width = int(width)
     if width < 240:
         raise ValueError("width must be at least 240")
@@ -625,9 +654,15 @@ def render_coverage_map(
         # Hoàng Sa's islets are a pixel wide: a white border would erase them, an outline in the fill
         # colour keeps them visible.
         stroke = f' stroke="{_clean(category.fill)}" stroke-width="0.8"' if code == geometry.inset_code else ""
+        shape = (
+            f'<path d="{geometry.paths[code]}"'
+            if shapes_id_prefix is None
+            else f'<use href="#{shapes_id_prefix}-{_clean(code)}"'
+        )
+        tag = "path" if shapes_id_prefix is None else "use"
         element = (
-            f'<path d="{geometry.paths[code]}" class="unit unit--{category.key}" fill="{_clean(category.fill)}"'
-            f'{stroke} data-code="{_clean(code)}"><title>{_clean(tooltip)}</title></path>'
+            f'{shape} class="unit unit--{category.key}" fill="{_clean(category.fill)}"'
+            f'{stroke} data-code="{_clean(code)}"><title>{_clean(tooltip)}</title></{tag}>'
         )
         if links and unit and unit.url:
             element = f'<a href="{_clean(unit.url)}" aria-label="{_clean(tooltip)}">{element}</a>'

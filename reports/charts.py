@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from communes.maps import FONT_FAMILY as MAP_FONT_FAMILY
-from communes.maps import MapCategory, MapUnit, render_coverage_map
+from communes.maps import MapCategory, MapUnit, render_coverage_map, render_map_shapes
 
 from .figures import CityFigures, UnitCategory
 
@@ -138,8 +138,19 @@ def progress_by_field_chart(
     )
 
 
-def coverage_map(figures: CityFigures, *, links: bool = True, for_print: bool = False, id_prefix: str) -> SafeString:
-    """The 94-unit map coloured by pairing, each unit linking to its page (not on paper)."""
+def coverage_map(
+    figures: CityFigures,
+    *,
+    links: bool = True,
+    for_print: bool = False,
+    id_prefix: str,
+    shapes_id_prefix: str | None = None,
+) -> SafeString:
+    """The 94-unit map coloured by pairing, each unit linking to its page (not on paper).
+
+    ``figures`` is a CityFigures or the dashboard's summary (both have ``scope`` and ``units``).
+    With ``shapes_id_prefix`` the outlines are not drawn here but used from ``coverage_map_shapes``.
+    """
     categories = map_categories()
     if figures.scope.has_unit_filter:
         categories.append(MapCategory(UnitCategory.OUTSIDE, _("Ngoài phạm vi lọc"), "#f1f1f1"))
@@ -154,8 +165,14 @@ def coverage_map(figures: CityFigures, *, links: bool = True, for_print: bool = 
         boundaries_path=settings.BOUNDARIES_GEOJSON,
         links=links,
         id_prefix=id_prefix,
+        shapes_id_prefix=shapes_id_prefix,
     )
     if for_print:
         # On paper the map's labels use the report's bundled, embedded font.
         svg = mark_safe(svg.replace(f'font-family="{MAP_FONT_FAMILY}"', f'font-family="{PRINT_FONT}"', 1))  # noqa: S308
     return svg
+
+
+def coverage_map_shapes(*, id_prefix: str) -> SafeString:
+    """The map's outlines, once per page, for ``coverage_map(..., shapes_id_prefix=id_prefix)``."""
+    return render_map_shapes(boundaries_path=settings.BOUNDARIES_GEOJSON, id_prefix=id_prefix)

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
@@ -18,39 +19,76 @@ from django_htmx.http import HTMX_STOP_POLLING
 from commitments.models import ReportingPeriod
 from core.views import HtmxFragmentMixin
 
-from .charts import coverage_map, partnerships_by_status_chart, progress_by_field_chart
-from .figures import CityFigures, district_names, load_rows, recent_activities
+from .charts import coverage_map, coverage_map_shapes, partnerships_by_status_chart, progress_by_field_chart
 from .forms import DashboardFilterForm, FinaliseForm, PeriodCloseForm, ReportRequestForm
 from .models import Report
 from .periods import lower_first
 from .quotas import QuotaExceeded
 from .services import close_period, finalise_report, regenerate_report, request_report
+from .summary import cached_dashboard_parts, cached_district_names, cached_summary, current_version, summary_key
+
+MAP_SHAPES = "dashboard-shape"  # ids of the map outlines drawn once per dashboard page
 
 
 class DashboardView(HtmxFragmentMixin, TemplateView):
-    """City-wide figures, filterable by former district and by mountainous/border units."""
+    """City-wide figures, filterable by former district and by mountainous/border units.
+
+    The figures come from reports.summary (aggregated in SQL, cached until the next committed write).
+    Their HTML (the filters and the ``figures`` fragment) is cached with them: at national scale the
+    former-district select alone has ~650 options, and the map 94 links, too slow to render on every
+    request. The map's outlines are sent once with the page; the fragment only colours them.
+    """
 
     template_name = "reports/dashboard.html"
     fragment_name = "figures"
+    filter_names = ("former_district", "mountainous", "border")
 
     def get(self, request, *args, **kwargs):
-        if request.user.is_unit_officer:
+        # The figures cover every partnership: only those who read them all see them (unit officers
+        # have their own unit's page).
+        if not request.user.sees_everything:
             return redirect("commitments:my_unit")
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        rows = load_rows(user=self.request.user)
-        form = DashboardFilterForm(self.request.GET or None, districts=district_names(rows))
-        figures = CityFigures.build(rows, form.scope())
-        return super().get_context_data(
-            form=form,
-            figures=figures,
-            status_chart=partnerships_by_status_chart(figures, id_prefix="dashboard-status"),
-            field_chart=progress_by_field_chart(figures, id_prefix="dashboard-fields"),
-            coverage_map=coverage_map(figures, id_prefix="dashboard-map"),
-            activities=recent_activities(user=self.request.user),
-            **kwargs,
+        version = current_version()
+        parts = cached_dashboard_parts(self.parts_key(version), lambda: self.render_parts(version))
+        context = super().get_context_data(
+            figures=parts["summary"], filters_html=parts["filters"], figures_html=parts["figures"], **kwargs
         )
+        if not self.request.htmx or self.request.htmx.boosted:
+            context["map_shapes"] = coverage_map_shapes(id_prefix=MAP_SHAPES)
+        return context
+
+    def parts_key(self, version: str | None) -> str | None:
+        """The cache key of the rendered parts, or None (not cached) for filter values the form refuses:
+        only valid filters may create cache entries, so their number stays bounded."""
+        query = self.request.GET
+        values = [query.get(name, "") for name in self.filter_names]
+        district, mountainous, border = values
+        if version is None or mountainous not in ("", "yes", "no") or border not in ("", "yes", "no"):
+            return None
+        if district and district not in set(cached_district_names(version)):
+            return None
+        role = "staff" if self.request.user.is_city_staff else "reader"  # the fragment links staff to the queue
+        bound = "bound" if query else "unbound"
+        return summary_key(version, "html", role, bound, *values)
+
+    def render_parts(self, version: str | None) -> dict:
+        form = DashboardFilterForm(self.request.GET or None, districts=cached_district_names(version))
+        figures = cached_summary(version, form.scope())
+        context = {
+            "form": form,
+            "figures": figures,
+            "status_chart": partnerships_by_status_chart(figures, id_prefix="dashboard-status"),
+            "field_chart": progress_by_field_chart(figures, id_prefix="dashboard-fields"),
+            "coverage_map": coverage_map(figures, id_prefix="dashboard-map", shapes_id_prefix=MAP_SHAPES),
+        }
+        return {
+            "summary": figures,
+            "filters": render_to_string(f"{self.template_name}#filters", context, self.request),
+            "figures": render_to_string(f"{self.template_name}#figures_markup", context, self.request),
+        }
 
 
 class ReportAccessMixin:

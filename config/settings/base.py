@@ -239,6 +239,22 @@ CELERY_BEAT_SCHEDULE = {
     "report-reminders": {"task": "reports.tasks.send_report_reminders_task", "schedule": crontab(hour=8, minute=0)},
 }
 
+# --- Caches: the dashboard's figures (reports/summary.py), shared by every worker through Redis ---
+# Without Redis (make run) each process keeps its own copy: still correct, because the cache key
+# carries a change counter read from PostgreSQL on every request. Short socket timeouts: a Redis
+# that hangs must cost a request half a second at most, after which the figures are computed directly.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "dashboard": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "ketnghia",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dashboard"},
+}
+
 # --- Quarterly reports: the rest of the layout and pipeline settings have defaults in reports/conf.py.
 REPORTING_CONVENTION = env("REPORTING_CONVENTION", default="decree_09")  # or "calendar" quarters
 REPORT_COMMITTEE_TERM = env("REPORT_COMMITTEE_TERM", default="2025-2030")  # numbers restart per term

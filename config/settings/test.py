@@ -15,3 +15,8 @@ AXES_ENABLED = True
 
 # Static files come from the finders here; whitenoise serves collected files in production only.
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
+
+# Tests run inside transactions that never commit, so the dashboard's change counter (bumped at
+# COMMIT) never moves and a shared cache would hand one test's figures to the next: no caching
+# here; tests/reports/test_dashboard_cache.py switches a real cache on where it tests it.
+CACHES = {**CACHES, "dashboard": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}  # noqa: F405

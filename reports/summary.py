@@ -1,0 +1,593 @@
+"""The dashboard's figures, aggregated in SQL and cached until the next committed write.
+
+``reports.figures`` builds every line of the programme (the printed reports need them all); the
+dashboard shows a few hundred numbers, so it asks PostgreSQL for those numbers only: a fixed handful
+of grouped queries whatever the number of rows. tests/reports/test_summary.py checks that every
+figure equals ``CityFigures``' for the same scope, so the two cannot drift apart.
+
+Caching: the key is (database epoch, change counter, language, day, scope). The counter is bumped at
+COMMIT by triggers on every table the figures read (core/migrations/0001_change_counter.py), so a
+write through any path, in any process, makes the next request compute afresh; the day is in the
+key because "overdue" depends on it. A cache that fails is logged and bypassed, never fatal.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
+from django.core.cache import caches
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, JSONObject
+from django.utils import timezone
+from django.utils.translation import get_language, gettext
+
+from commitments.models import Commitment, ProgressUpdate
+from communes.maps import load_boundaries
+from communes.models import Commune
+from partnerships.models import (
+    HEALTH_AMBER_QUIET_DAYS,
+    HEALTH_RED_OVERDUE_SHARE,
+    HEALTH_RED_QUIET_DAYS,
+    Activity,
+    Membership,
+    Partnership,
+)
+
+from .figures import COMPLETED, ROLE_ORDER, Coverage, MapUnitFigure, Scope, Tally, UnitCategory, _percent, sort_key
+
+logger = logging.getLogger(__name__)
+
+CACHE_ALIAS = "dashboard"
+# Entries of an old counter are never read again and must go: Redis is also the Celery broker and
+# runs without eviction, so the cache's size is bounded by time (writes in 15 minutes × filters used).
+CACHE_SECONDS = 15 * 60
+COUNTER = "dashboard"
+OVERDUE_SHOWN = 8
+ACTIVITIES_SHOWN = 8
+
+
+@dataclass(frozen=True)
+class FieldSummary:
+    id: int
+    code: str
+    name: str
+    commitments: int = 0
+    completed_on_time: int = 0
+    completed_late: int = 0
+    in_progress: int = 0
+    overdue: int = 0
+    not_started: int = 0
+    progress_percent: int = 0
+    target_value_vnd: int = 0
+    achieved_value_vnd: int = 0
+
+    @property
+    def completed(self) -> int:
+        return self.completed_on_time + self.completed_late
+
+
+@dataclass(frozen=True)
+class OverdueLine:
+    id: int
+    title: str
+    partnership_id: int
+    partnership_name: str
+    owner_name: str
+    due_on: datetime.date
+    days_overdue: int
+    progress_percent: int
+
+
+@dataclass(frozen=True)
+class ActivityLine:
+    partnership_id: int
+    partnership_name: str
+    title: str
+    occurred_on: datetime.date
+    kind_label: str
+    value_vnd: int | None
+
+
+@dataclass(frozen=True)
+class DashboardSummary:
+    """What the dashboard shows for one scope and day; plain values, so it pickles into any cache."""
+
+    scope: Scope
+    as_of: datetime.date
+    units: list[MapUnitFigure]  # the units the map draws, coloured by pairing
+    coverage: Coverage
+    partnerships_by_status: list[Tally]
+    partnerships_by_health: list[Tally]
+    partnership_total: int
+    partnership_active: int
+    commitments_by_status: list[Tally]
+    commitment_total: int
+    fields: list[FieldSummary]
+    overdue: list[OverdueLine]  # the oldest OVERDUE_SHOWN
+    target_value_vnd: int
+    achieved_value_vnd: int
+    progress_percent: int
+    awaiting_verification: int
+    activities: list[ActivityLine] = field(default_factory=list)
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(t.count for t in self.commitments_by_status if t.key == Commitment.Status.OVERDUE)
+
+    @property
+    def completed(self) -> int:
+        return sum(t.count for t in self.commitments_by_status if t.key in COMPLETED)
+
+
+# --- Scope as SQL ------------------------------------------------------------------------------------
+
+
+def _unit_filter(scope: Scope, prefix: str = "") -> Q:
+    """The units ``Scope.admits``, as a Q over Commune (or over a relation to it with ``prefix``)."""
+    q = Q()
+    if scope.former_district:
+        q &= Q(**{f"{prefix}former_district": scope.former_district})
+    if scope.mountainous is not None:
+        q &= Q(**{f"{prefix}is_mountainous": scope.mountainous})
+    if scope.border is not None:
+        q &= Q(**{f"{prefix}is_border": scope.border})
+    return q
+
+
+def _partnerships(scope: Scope):
+    """The partnerships in scope: all, or those with a member unit in scope (as CityFigures selects)."""
+    partnerships = Partnership.objects.order_by()
+    if not scope.has_unit_filter:
+        return partnerships
+    members = Membership.objects.filter(_unit_filter(scope, "commune__"), partnership=OuterRef("pk"))
+    return partnerships.filter(Exists(members))
+
+
+def _commitments(scope: Scope):
+    commitments = Commitment.objects.order_by()
+    if not scope.has_unit_filter:
+        return commitments
+    members = Membership.objects.filter(_unit_filter(scope, "commune__"), partnership=OuterRef("partnership"))
+    return commitments.filter(Exists(members))
+
+
+def _active_member(**roles) -> Exists:
+    return Exists(
+        Membership.objects.filter(commune=OuterRef("pk"), partnership__status__in=Partnership.ACTIVE_STATUSES, **roles)
+    )
+
+
+# A commitment's share of its target, 0..100 (figures._percent): quantity first, else value.
+RATIO_SQL = """LEAST(GREATEST(CASE
+    WHEN COALESCE("commitments_commitment"."target_quantity", 0) <> 0
+        THEN "commitments_commitment"."achieved_quantity" / "commitments_commitment"."target_quantity"
+    WHEN COALESCE("commitments_commitment"."target_value_vnd", 0) <> 0
+        THEN "commitments_commitment"."achieved_value_vnd"::numeric / "commitments_commitment"."target_value_vnd"
+    ELSE 0 END, 0), 1) * 100"""
+# Python's round() of a Decimal rounds half to even, PostgreSQL's round(numeric) half away from zero:
+# x.5 exactly (a ratio such as 1/8) is resolved the Python way, as figures._percent does.
+PERCENT_OF_RATIO = (
+    "(CASE WHEN t.ratio - trunc(t.ratio) = 0.5 THEN trunc(t.ratio) + mod(trunc(t.ratio), 2) ELSE round(t.ratio) END)"
+)
+
+
+# --- Computing ---------------------------------------------------------------------------------------
+
+
+def district_names() -> list[str]:
+    """Former districts of the units, for the filter form (Vietnamese order, accents ignored)."""
+    names = Commune.objects.exclude(former_district="").order_by().values_list("former_district", flat=True)
+    return sorted(set(names.distinct()), key=sort_key)
+
+
+def load_summary(scope: Scope | None = None, *, today: datetime.date | None = None) -> DashboardSummary:
+    """The dashboard's figures for ``scope`` as of ``today``, for users who see everything.
+
+    Eight queries whatever the number of rows (none per unit, partnership or commitment).
+    """
+    scope = scope or Scope()
+    today = today or timezone.localdate()
+    partnerships = _partnerships(scope)
+    status_health = _partnership_tallies(partnerships, today)
+    by_status, by_health = Counter(), Counter()
+    for status, health, count in status_health:
+        by_status[status] += count
+        by_health[health] += count
+    fields, commitment_status, totals = _field_figures(scope, today)
+    return DashboardSummary(
+        scope=scope,
+        as_of=today,
+        units=_map_units(scope),
+        coverage=_coverage(scope),
+        partnerships_by_status=[Tally(key, str(label), by_status[key]) for key, label in Partnership.Status.choices],
+        partnerships_by_health=[Tally(key, str(label), by_health[key]) for key, label in Partnership.Health.choices],
+        partnership_total=sum(by_status.values()),
+        partnership_active=sum(by_status[s] for s in Partnership.ACTIVE_STATUSES),
+        commitments_by_status=[
+            Tally(key, str(label), commitment_status[key]) for key, label in Commitment.Status.choices
+        ],
+        commitment_total=sum(commitment_status.values()),
+        fields=fields,
+        overdue=_oldest_overdue(scope, today),
+        target_value_vnd=totals["target"],
+        achieved_value_vnd=totals["achieved"],
+        progress_percent=round(totals["percent"] / totals["count"]) if totals["count"] else 0,
+        awaiting_verification=ProgressUpdate.objects.awaiting_review().count(),
+        activities=_recent_activities(),
+    )
+
+
+def _partnership_tallies(partnerships, today: datetime.date) -> list[tuple[str, str, int]]:
+    """(status, health, count) of the partnerships in scope: the rule of ``with_health()``, grouped.
+
+    ``with_health()`` annotates row by row with correlated subqueries (right for a page of 25);
+    here the four figures behind health are each computed once for every partnership in one pass.
+    """
+    scoped, params = partnerships.values("pk").query.sql_with_params()
+    # The scoped subquery comes with positional placeholders; psycopg cannot mix them with named ones.
+    scoped = scoped.replace("%", "%%").replace("%%s", "%s") % tuple(f"%(p{i})s" for i in range(len(params)))
+    not_assessed = [Partnership.Status.ASSIGNED, Partnership.Status.SURVEYED, Partnership.Status.ENDED]
+    sql = f"""
+        WITH p AS (SELECT id, status, signed_on, created_at FROM partnerships_partnership WHERE id IN ({scoped})),
+        c AS (
+            SELECT partnership_id,
+                   count(*) FILTER (WHERE due_on < %(today)s) AS due,
+                   count(*) FILTER (WHERE due_on < %(today)s AND completed_on IS NULL) AS overdue
+            FROM commitments_commitment WHERE partnership_id IN (SELECT id FROM p) GROUP BY partnership_id
+        ),
+        u AS (
+            -- Latest update per commitment first: a streaming pass over progress_commitment_day_idx.
+            SELECT c.partnership_id, (max(l.last) AT TIME ZONE %(tz)s)::date AS last
+            FROM (SELECT commitment_id, max(submitted_at) AS last FROM commitments_progressupdate
+                  GROUP BY commitment_id) l
+            JOIN commitments_commitment c ON c.id = l.commitment_id
+            WHERE c.partnership_id IN (SELECT id FROM p WHERE status <> ALL(%(not_assessed)s))
+            GROUP BY c.partnership_id
+        ),
+        a AS (
+            SELECT partnership_id, max(occurred_on) AS last FROM partnerships_activity
+            WHERE partnership_id IN (SELECT id FROM p) GROUP BY partnership_id
+        ),
+        f AS (
+            SELECT p.status, COALESCE(c.due, 0) AS due, COALESCE(c.overdue, 0) AS overdue,
+                   %(today)s::date - COALESCE(GREATEST(u.last, a.last), p.signed_on,
+                                              (p.created_at AT TIME ZONE %(tz)s)::date) AS quiet
+            FROM p LEFT JOIN c ON c.partnership_id = p.id LEFT JOIN u ON u.partnership_id = p.id
+                   LEFT JOIN a ON a.partnership_id = p.id
+        )
+        SELECT status,
+               CASE WHEN status = ANY(%(not_assessed)s) THEN 'none'
+                    WHEN overdue > 0 AND overdue >= due * %(red_share)s THEN 'red'
+                    WHEN quiet >= %(red_days)s THEN 'red'
+                    WHEN overdue > 0 THEN 'amber'
+                    WHEN quiet >= %(amber_days)s THEN 'amber'
+                    ELSE 'green' END AS health,
+               count(*)
+        FROM f GROUP BY 1, 2
+    """
+    values = {f"p{i}": value for i, value in enumerate(params)} | {
+        "today": today,
+        "tz": timezone.get_current_timezone_name(),
+        "not_assessed": [str(s) for s in not_assessed],
+        "red_share": HEALTH_RED_OVERDUE_SHARE,
+        "red_days": HEALTH_RED_QUIET_DAYS,
+        "amber_days": HEALTH_AMBER_QUIET_DAYS,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        return [(status, health, count) for status, health, count in cursor.fetchall()]
+
+
+def _field_figures(scope: Scope, today: datetime.date):
+    """Per field: counts per status, value sums and the sum of progress percents (for the mean).
+
+    Each commitment's status and ratio are computed once (a MATERIALIZED CTE, so that PostgreSQL does
+    not fold it back), then hashed by (field, status): grouping the ORM query by the status CASE made
+    PostgreSQL sort every commitment (60,000 at national, spilling to disk) to form 75 groups.
+    """
+    inner = (
+        _commitments(scope)
+        .with_status(today=today)
+        .annotate(ratio=RawSQL(RATIO_SQL, (), output_field=DecimalField()))
+        .values("field_id", "status", "ratio", "target_value_vnd", "achieved_value_vnd")
+    )
+    inner_sql, params = inner.query.sql_with_params()
+    sql = f"""
+        WITH t AS MATERIALIZED ({inner_sql}),
+        g AS (
+            SELECT field_id, status, count(*) AS n, COALESCE(sum(target_value_vnd), 0) AS target,
+                   COALESCE(sum(achieved_value_vnd), 0) AS achieved, COALESCE(sum({PERCENT_OF_RATIO}), 0) AS percent
+            FROM t GROUP BY field_id, status
+        )
+        SELECT f.id, f.code, f.name, g.status, g.n, g.target, g.achieved, g.percent
+        FROM g JOIN commitments_field f ON f.id = g.field_id ORDER BY f."order", f.name, f.id
+    """
+    by_field: dict[int, dict] = {}
+    commitment_status, totals = Counter(), Counter()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for field_id, code, name, status, count, target, achieved, percent in rows:
+        figures = by_field.setdefault(
+            field_id,
+            {
+                "id": field_id,
+                "code": code,
+                "name": name,
+                "commitments": 0,
+                "target_value_vnd": 0,
+                "achieved_value_vnd": 0,
+                "percent": 0,
+            },
+        )
+        figures[status] = count
+        figures["commitments"] += count
+        figures["target_value_vnd"] += target
+        figures["achieved_value_vnd"] += achieved
+        figures["percent"] += percent
+        commitment_status[status] += count
+        totals.update(target=target, achieved=achieved, percent=percent, count=count)
+    fields = []
+    for figures in by_field.values():
+        percent = figures.pop("percent")
+        fields.append(FieldSummary(**figures, progress_percent=round(percent / figures["commitments"])))
+    return fields, commitment_status, totals
+
+
+def _category_case():
+    """A unit's colour on the map (before the scope filter), as figures._Builder decides it."""
+    return Case(
+        When(paired_supported=True, then=Value(UnitCategory.SUPPORTED_PAIRED)),
+        When(paired_any=True, then=Value(UnitCategory.SUPPORTING_PAIRED)),
+        When(programme_role=Commune.ProgrammeRole.SUPPORTED, then=Value(UnitCategory.SUPPORTED_UNPAIRED)),
+        default=Value(UnitCategory.UNPAIRED),
+    )
+
+
+def _with_category(communes):
+    return communes.annotate(
+        paired_supported=_active_member(role=Membership.Role.SUPPORTED), paired_any=_active_member()
+    ).annotate(category=_category_case())
+
+
+def _coverage(scope: Scope) -> Coverage:
+    rows = (
+        _with_category(Commune.objects.filter(_unit_filter(scope)).order_by())
+        .values("category", "programme_role")
+        .annotate(n=Count("pk"))
+    )
+    counts = Counter()
+    for row in rows:
+        category = row["category"]
+        if category == UnitCategory.UNPAIRED:
+            key = "supporting" if row["programme_role"] == Commune.ProgrammeRole.SUPPORTING else "unknown"
+            category = f"unpaired_{key}"
+        counts[category] += row["n"]
+    return Coverage(
+        supported_paired=counts[UnitCategory.SUPPORTED_PAIRED],
+        supported_unpaired=counts[UnitCategory.SUPPORTED_UNPAIRED],
+        supporting_paired=counts[UnitCategory.SUPPORTING_PAIRED],
+        supporting_unpaired=counts["unpaired_supporting"],
+        unknown_unpaired=counts["unpaired_unknown"],
+        total=sum(counts.values()),
+    )
+
+
+def _map_units(scope: Scope) -> list[MapUnitFigure]:
+    """The units the map can draw (those with a boundary), each with its colour and its partners."""
+    drawn = list(load_boundaries(settings.BOUNDARIES_GEOJSON))
+    partners = ArraySubquery(
+        Membership.objects.filter(
+            partnership__status__in=Partnership.ACTIVE_STATUSES,
+            partnership__memberships__commune=OuterRef("pk"),
+        )
+        .exclude(commune=OuterRef("pk"))
+        .values("commune__name")
+    )
+    in_scope = _unit_filter(scope) if scope.has_unit_filter else Q(pk__in=drawn)
+    units = (
+        _with_category(Commune.objects.filter(code__in=drawn))
+        .annotate(partner_names=partners, in_scope=ExpressionWrapper(in_scope, output_field=BooleanField()))
+        .order_by("code")
+        .values("code", "name", "kind", "category", "partner_names", "in_scope")
+    )
+    kinds = dict(Commune.Kind.choices)
+    return [
+        MapUnitFigure(
+            code=unit["code"],
+            name=unit["name"],
+            kind_label=str(kinds.get(unit["kind"], "")),
+            category=unit["category"] if unit["in_scope"] else UnitCategory.OUTSIDE,
+            partners=", ".join(sorted(set(unit["partner_names"]))),
+        )
+        for unit in units
+    ]
+
+
+def _member_names(members: list[dict], title: str, pk: int) -> str:
+    """figures._Builder.partnership_name: "lead + co – supported", or the title, or "#pk"."""
+    members = sorted(members, key=lambda m: ROLE_ORDER.get(m["role"], 9))  # stable: name order kept
+    supported = [m["name"] for m in members if m["role"] == Membership.Role.SUPPORTED]
+    supporters = [m["name"] for m in members if m["role"] != Membership.Role.SUPPORTED]
+    if not supported:
+        return title or f"#{pk}"
+    return f"{' + '.join(supporters)} – {supported[0]}" if supporters else supported[0]
+
+
+def _members_json():
+    return ArraySubquery(
+        Membership.objects.filter(partnership=OuterRef("partnership"))
+        .order_by("commune__name")
+        .values(json=JSONObject(role="role", name="commune__name"))
+    )
+
+
+def _oldest_overdue(scope: Scope, today: datetime.date) -> list[OverdueLine]:
+    """The oldest overdue commitments, ordered as CityFigures.overdue (due day, partnership name, id).
+
+    The database picks every commitment due no later than the OVERDUE_SHOWN-th oldest (ties on that
+    day included), Python orders them by the accent-insensitive partnership name.
+    """
+    overdue = _commitments(scope).overdue(today)
+    cutoff = Subquery(overdue.order_by("due_on").values("due_on")[OVERDUE_SHOWN - 1 : OVERDUE_SHOWN])
+    rows = (
+        overdue.filter(due_on__lte=Coalesce(cutoff, Value(today)))
+        .annotate(members=_members_json(), owner_name=F("owner__name"), partnership_title=F("partnership__title"))
+        .values(
+            "id",
+            "title",
+            "partnership_id",
+            "partnership_title",
+            "owner_name",
+            "due_on",
+            "target_quantity",
+            "target_value_vnd",
+            "achieved_quantity",
+            "achieved_value_vnd",
+            "members",
+        )
+    )
+    lines = []
+    for row in rows:
+        progress = {
+            **row,
+            "cumulative_quantity": row["achieved_quantity"],
+            "cumulative_value_vnd": row["achieved_value_vnd"],
+        }
+        lines.append(
+            OverdueLine(
+                id=row["id"],
+                title=row["title"],
+                partnership_id=row["partnership_id"],
+                partnership_name=_member_names(row["members"], row["partnership_title"], row["partnership_id"]),
+                owner_name=row["owner_name"],
+                due_on=row["due_on"],
+                days_overdue=(today - row["due_on"]).days,
+                progress_percent=_percent(progress),
+            )
+        )
+    lines.sort(key=lambda line: (line.due_on, sort_key(line.partnership_name), line.id))
+    return lines[:OVERDUE_SHOWN]
+
+
+def _recent_activities() -> list[ActivityLine]:
+    """The latest activities, as figures.recent_activities lists them, with their partnership's name."""
+    members = ArraySubquery(
+        Membership.objects.filter(partnership=OuterRef("partnership"))
+        .order_by("role", "commune__name")  # Membership's default order, as display_name() reads it
+        .values(json=JSONObject(role="role", name="commune__name"))
+    )
+    rows = (
+        Activity.objects.annotate(members=members, partnership_title=F("partnership__title"))
+        .order_by("-occurred_on", "-pk")
+        .values("partnership_id", "partnership_title", "title", "occurred_on", "kind", "value_vnd", "members")[
+            :ACTIVITIES_SHOWN
+        ]
+    )
+    kinds = dict(Activity.Kind.choices)
+    lines = []
+    for row in rows:
+        supported = next((m["name"] for m in row["members"] if m["role"] == Membership.Role.SUPPORTED), None)
+        supporters = " + ".join(m["name"] for m in row["members"] if m["role"] != Membership.Role.SUPPORTED)
+        if supported is None:
+            name = row["partnership_title"] or gettext("Kết nghĩa #%(pk)s") % {"pk": row["partnership_id"]}
+        else:
+            name = f"{supporters} – {supported}" if supporters else supported
+        lines.append(
+            ActivityLine(
+                partnership_id=row["partnership_id"],
+                partnership_name=name,
+                title=row["title"],
+                occurred_on=row["occurred_on"],
+                kind_label=str(kinds.get(row["kind"], row["kind"])),
+                value_vnd=row["value_vnd"],
+            )
+        )
+    return lines
+
+
+# --- Caching -----------------------------------------------------------------------------------------
+
+
+def current_version() -> str | None:
+    """The database's epoch and change counter, "epoch:n" (one indexed read), or None without a counter."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT epoch, value FROM core_change_counter WHERE name = %s", [COUNTER])
+        row = cursor.fetchone()
+    return f"{row[0].hex}:{row[1]}" if row else None
+
+
+def _scope_key(scope: Scope) -> str:
+    flag = {None: "-", True: "1", False: "0"}
+    return f"{flag[scope.mountainous]}{flag[scope.border]}{scope.former_district}"
+
+
+def _cached(key: str | None, compute):
+    """``compute()``, through the dashboard cache when there is a key; a failing cache is bypassed."""
+    if key is None:
+        return compute()
+    cache = caches[CACHE_ALIAS]
+    try:
+        value = cache.get(key)
+    except Exception:  # any backend error (Redis down, timeout): the figures matter more than the cache
+        logger.warning("dashboard cache unavailable, computing the figures directly", exc_info=True)
+        return compute()
+    if value is not None:
+        return value
+    value = compute()
+    try:
+        cache.set(key, value, CACHE_SECONDS)
+    except Exception:
+        logger.warning("dashboard cache unavailable, figures not stored", exc_info=True)
+    return value
+
+
+def cached_district_names(version: str | None) -> list[str]:
+    key = None if version is None else f"dashboard:{version}:districts"
+    return _cached(key, district_names)
+
+
+def summary_key(version: str | None, *parts: str, today: datetime.date | None = None) -> str | None:
+    """A cache key under the version, the language and the day ("overdue" changes at midnight)."""
+    if version is None:
+        return None
+    today = today or timezone.localdate()
+    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).hexdigest()
+    return f"dashboard:{version}:{get_language()}:{today.isoformat()}:{digest}"
+
+
+def cached_dashboard_parts(key: str | None, render) -> dict:
+    """The dashboard's rendered parts (see reports.views.DashboardView), under ``key`` when there is one."""
+    return _cached(key, render)
+
+
+def cached_summary(version: str | None, scope: Scope, *, today: datetime.date | None = None) -> DashboardSummary:
+    """``load_summary`` for ``scope``, cached under the version read *before* computing.
+
+    The figures may then be newer than the version they are stored under (a write committed in
+    between), never older: such a write bumps the counter, and the next request computes afresh.
+    """
+    today = today or timezone.localdate()
+    key = summary_key(version, "summary", _scope_key(scope), today=today)
+    return _cached(key, lambda: load_summary(scope, today=today))

@@ -1,0 +1,399 @@
+"""The dashboard page: its map sent once, its fragment light, its cache never stale, its queries fixed."""
+
+import datetime
+import gzip
+import logging
+import re
+import uuid
+from decimal import Decimal
+
+import psycopg
+import pytest
+from django import forms
+from django.conf import settings as django_settings
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+from django.db import connection, transaction
+from django.test import TestCase, TransactionTestCase, override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from commitments.models import Commitment, ProgressUpdate
+from commitments.services import return_progress, save_commitment, submit_progress, verify_progress
+from communes import maps
+from communes.models import Commune
+from partnerships.models import Activity, Membership, Partnership
+from partnerships.services import add_member, log_activity, remove_member, update_partnership
+from reports.figures import Scope
+from reports.forms import PlainSelect
+from reports.summary import cached_summary, current_version, load_summary
+from tests import factories
+from tests.assertions import count_queries
+from tests.conftest import require, service_reachable
+from tests.reports.programme import Programme
+
+HTMX = {"HX-Request": "true"}
+LOCMEM = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "dashboard": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dashboard-tests"},
+}
+URL = "/"
+
+
+def shape_ids(content: str) -> list[str]:
+    return re.findall(r'<path id="dashboard-shape-(\w+)"', content)
+
+
+class DashboardMapTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.programme = Programme.build()
+        cls.on_the_map = factories.commune(code="20194", name="Hải Vân", kind=Commune.Kind.WARD)
+
+    def setUp(self):
+        self.client.force_login(self.programme.world.city)
+
+    def test_the_page_draws_each_outline_once_and_the_map_uses_them(self):
+        content = self.client.get(URL).content.decode()
+        shapes = shape_ids(content)
+        self.assertEqual(len(shapes), 94)  # every unit of the boundary file, once
+        self.assertEqual(len(set(shapes)), 94)
+        figures = content[content.index('<div id="figures"') :]
+        self.assertNotIn('<path id="dashboard-shape-', figures)  # the outlines are outside the fragment
+        self.assertEqual(figures.count('<use href="#dashboard-shape-'), 94)
+        # Without JavaScript the map is complete: a link per unit with a text alternative, a title and
+        # a description listing the counts.
+        self.assertIn(f'<a href="{reverse("communes:commune_detail", args=["20194"])}" aria-label="Hải Vân – ', content)
+        self.assertIn('aria-labelledby="dashboard-map-title dashboard-map-desc"', content)
+        self.assertIn("Chưa kết nghĩa (1)", content)
+
+    def test_the_fragment_colours_the_map_without_its_outlines(self):
+        page = self.client.get(URL).content
+        fragment = self.client.get(URL, {"border": "no"}, headers=HTMX).content
+        content = fragment.decode()
+        self.assertTrue(content.lstrip().startswith('<div id="figures"'))
+        self.assertEqual(shape_ids(content), [])
+        self.assertIn('<use href="#dashboard-shape-20194" class="unit unit--', content)
+        self.assertIn("unit--outside_filter", content)  # units outside the filter are greyed
+        # The outlines are the bulk of the page; the fragment stays far under P7's 15 KB.
+        self.assertLess(len(gzip.compress(fragment)), 8_000)
+        self.assertLess(len(gzip.compress(fragment)), len(gzip.compress(page)) / 3)
+
+    def test_the_health_of_partnerships_is_shown(self):
+        response = self.client.get(URL)
+        self.assertContains(response, "Theo mức độ tiến độ")
+        tallies = {t.key: t.count for t in response.context["figures"].partnerships_by_health}
+        self.assertEqual(sum(tallies.values()), Partnership.objects.count())
+
+    def test_the_missing_boundaries_warning_is_logged_once_per_process(self):
+        maps._REPORTED_UNKNOWN.clear()
+        units = [maps.MapUnit(code="99999", name="Ngoài bản đồ", category="x")]
+        categories = [maps.MapCategory("x", "X", "#fff")]
+        with self.assertLogs("communes.maps", logging.WARNING) as logged:
+            for _ in range(3):
+                maps.render_coverage_map(units, categories, boundaries_path=django_settings.BOUNDARIES_GEOJSON)
+        self.assertEqual(len(logged.output), 1)
+        self.assertIn("no boundary for 1 unit codes: 99999", logged.output[0])
+        # The dashboard asks only for units the map can draw: it never logs it at all.
+        self.client.get(URL)
+        with self.assertNoLogs("communes.maps", logging.WARNING):
+            maps._REPORTED_UNKNOWN.clear()
+            self.client.get(URL)
+
+
+@override_settings(CACHES=LOCMEM)
+class DashboardQueryTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.programme = Programme.build()
+
+    def setUp(self):
+        caches["dashboard"].clear()
+        self.client.force_login(self.programme.world.city)
+
+    def measure(self) -> tuple[int, int, int]:
+        """Queries of an uncached page, the same page cached, and an uncached htmx fragment."""
+        caches["dashboard"].clear()
+        with count_queries() as uncached:
+            self.client.get(URL)
+        with count_queries() as cached:
+            response = self.client.get(URL)
+        self.assertEqual(response.status_code, 200)
+        caches["dashboard"].clear()
+        with count_queries() as fragment:
+            self.client.get(URL, {"mountainous": "yes"}, headers=HTMX)
+        return len(uncached), len(cached), len(fragment)
+
+    def test_query_counts_are_fixed_cached_or_not(self):
+        self.client.get(URL)  # warm per-process caches (content types, the boundary file)
+        few = self.measure()
+        world = self.programme.world
+        for index in range(10):
+            partnership = factories.partnership(supported=factories.commune(former_district=f"Huyện {index}"))
+            factories.commitment(partnership=partnership, due_on=datetime.date(2025, 12, 1))
+            factories.activity(partnership=partnership)
+        factories.commitment(partnership=world.partnership, due_on=datetime.date(2025, 10, 1))
+        many = self.measure()
+        self.assertEqual(few, many)
+        uncached, cached, fragment = many
+        self.assertLessEqual(uncached, 15)
+        self.assertLessEqual(fragment, 15)
+        self.assertLess(cached, uncached - 5)  # a cached page reads the counter, not the figures
+
+    def test_a_cached_page_reads_the_cache_and_not_the_figures(self):
+        self.client.get(URL)
+        with count_queries() as cached:
+            self.client.get(URL)
+        statements = " ".join(query["sql"] for query in cached.captured_queries)
+        self.assertIn("core_change_counter", statements)
+        self.assertNotIn("commitments_commitment", statements)
+
+
+@override_settings(CACHES=LOCMEM)
+class DashboardRenderedCacheTests(TestCase):
+    """The filters and the fragment are cached as HTML: never shared across roles or languages."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.programme = Programme.build()
+
+    def setUp(self):
+        caches["dashboard"].clear()
+
+    def stored_keys(self) -> set[str]:
+        return set(caches["dashboard"]._cache)
+
+    def test_staff_and_leadership_get_their_own_fragment(self):
+        world = self.programme.world
+        self.client.force_login(world.city)
+        self.assertContains(self.client.get(URL), reverse("commitments:review_queue") + '">')
+        self.client.force_login(world.leader)
+        content = self.client.get(URL).content.decode().split("mainnav")[-1]
+        self.assertNotIn(reverse("commitments:review_queue") + '"', content)
+        self.assertIn("Báo cáo tiến độ chờ xác nhận", content)
+
+    def test_each_language_gets_its_own_html(self):
+        self.client.force_login(self.programme.world.city)
+        self.assertContains(self.client.get(URL), "Cam kết theo lĩnh vực")
+        self.client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+        response = self.client.get(URL)
+        self.assertNotContains(response, "Cam kết theo lĩnh vực")
+        self.assertContains(response, "By health")
+
+    def test_filter_values_the_form_refuses_create_no_cache_entry(self):
+        self.client.force_login(self.programme.world.city)
+        self.client.get(URL)
+        known = self.stored_keys()
+        self.assertEqual(len(known), 3)  # the districts, the summary, its HTML
+        for query in ({"former_district": "Không có"}, {"border": "x"}, {"mountainous": "có"}):
+            response = self.client.get(URL, query)
+            self.assertEqual(response.status_code, 200)
+            self.assertEqual(response.context["figures"].partnership_total, Partnership.objects.count())
+        self.assertEqual(self.stored_keys(), known)  # the whole-city summary was reused, nothing added
+        self.client.get(URL, {"former_district": "Nam Giang"})
+        self.assertEqual(len(self.stored_keys()), 5)  # a valid filter: its summary and its HTML
+
+
+def figures(client, **query):
+    response = client.get(URL, query)
+    assert response.status_code == 200
+    return response.context["figures"]
+
+
+@override_settings(CACHES=LOCMEM)
+class DashboardCacheInvalidationTests(TransactionTestCase):
+    """Writes commit here (TransactionTestCase): the counter moves at COMMIT, as in production."""
+
+    def setUp(self):
+        caches["dashboard"].clear()
+        self.world = factories.World.build()
+        self.client.force_login(self.world.city)
+
+    def assert_fresh(self, before, after, what: str):
+        self.assertNotEqual(before, after, f"{what}: the dashboard still shows the old figures")
+        # …and exactly what a computation from scratch gives, i.e. nothing stale mixed in.
+        self.assertEqual(after, load_summary(after.scope), what)
+
+    def test_every_write_path_changes_the_next_page(self):
+        world = self.world
+        steps = []
+
+        def step(what, write, **query):
+            before = figures(self.client, **query)
+            self.assertEqual(figures(self.client, **query), before)  # served from the cache
+            write()
+            steps.append(what)
+            self.assert_fresh(before, figures(self.client, **query), what)
+
+        state = {}
+        step(
+            "submit_progress",
+            lambda: state.update(
+                update=submit_progress(
+                    commitment=world.commitment, author=world.officer, narrative="Đã khởi công", achieved_quantity=1
+                )
+            ),
+        )
+        step(
+            "return_progress", lambda: return_progress(update=state["update"], reviewer=world.city, reason="Thiếu ảnh")
+        )
+        second = {}
+        step(
+            "submit again",
+            lambda: second.update(
+                update=submit_progress(
+                    commitment=world.commitment, author=world.officer, narrative="Bổ sung", achieved_quantity=2
+                )
+            ),
+        )
+        step("verify_progress", lambda: verify_progress(update=second["update"], reviewer=world.city))
+
+        def overdue_by_edit():
+            commitment = Commitment.objects.get(pk=world.other_commitment.pk)
+            commitment.start_on = datetime.date(2025, 1, 1)
+            commitment.due_on = datetime.date(2025, 6, 30)
+            save_commitment(commitment=commitment, editor=world.city)
+
+        step("save_commitment", overdue_by_edit)
+        newcomer = factories.commune(name="Hòa Ninh", programme_role=Commune.ProgrammeRole.SUPPORTING)
+        membership = Membership(partnership=world.partnership, commune=newcomer, role=Membership.Role.CO_SUPPORTER)
+        step("add_member", lambda: add_member(membership=membership, user=world.city))
+        step("remove_member", lambda: remove_member(membership=membership, user=world.city))
+
+        def suspend():
+            partnership = Partnership.objects.get(pk=world.other_partnership.pk)
+            partnership.status = Partnership.Status.SUSPENDED
+            members = {m.role: m.commune for m in partnership.memberships.select_related("commune")}
+            update_partnership(
+                partnership=partnership,
+                supported=members[Membership.Role.SUPPORTED],
+                lead_supporter=members[Membership.Role.LEAD_SUPPORTER],
+                user=world.city,
+            )
+
+        step("update_partnership (status)", suspend)
+        activity = Activity(kind=Activity.Kind.HANDOVER, occurred_on=timezone.localdate(), title="Trao 50 suất quà")
+        step(
+            "log_activity",
+            lambda: log_activity(activity=activity, partnership=world.partnership, user=world.city),
+        )
+        step(
+            "bulk update (queryset)",
+            lambda: Commitment.objects.update(completed_on=datetime.date(2025, 12, 1)),
+        )
+
+        def raw_sql():
+            with connection.cursor() as cursor:
+                cursor.execute("UPDATE communes_commune SET is_mountainous = NOT COALESCE(is_mountainous, false)")
+
+        step("raw SQL on units", raw_sql, mountainous="yes")
+        self.assertEqual(len(steps), 11)
+
+    def test_the_counter_moves_once_per_committed_transaction_and_not_on_rollback(self):
+        start = current_version()
+        with transaction.atomic():
+            for index in range(5):
+                factories.activity(partnership=self.world.partnership, title=f"Hoạt động {index}")
+            ProgressUpdate.objects.update(narrative="…")
+        epoch, number = start.split(":")
+        self.assertEqual(current_version(), f"{epoch}:{int(number) + 1}")
+        with self.assertRaises(RuntimeError), transaction.atomic():
+            factories.activity(partnership=self.world.partnership)
+            raise RuntimeError
+        self.assertEqual(current_version(), f"{epoch}:{int(number) + 1}")
+
+    def test_a_write_from_another_connection_is_seen_by_the_next_request(self):
+        """Another gunicorn worker is another connection: its commit must invalidate our cache too."""
+        before = figures(self.client)
+        settings_dict = connection.settings_dict
+        with psycopg.connect(
+            dbname=settings_dict["NAME"],
+            user=settings_dict["USER"],
+            host=settings_dict["HOST"],
+            port=settings_dict["PORT"] or 5432,
+            autocommit=True,
+        ) as other:
+            other.execute("UPDATE commitments_commitment SET due_on = '2025-06-30', start_on = '2025-01-01'")
+        self.assert_fresh(before, figures(self.client), "another connection's UPDATE")
+        self.assertEqual(figures(self.client).overdue_count, 2)
+
+    def test_the_day_is_part_of_the_key(self):
+        version = current_version()
+        commitment = Commitment.objects.get(pk=self.world.commitment.pk)
+        due = commitment.due_on
+        today = cached_summary(version, Scope(), today=due)
+        tomorrow = cached_summary(version, Scope(), today=due + datetime.timedelta(days=1))
+        self.assertEqual(today.overdue_count, 0)
+        # Same counter, next day: the commitments due today are overdue now.
+        self.assertEqual(tomorrow.overdue_count, Commitment.objects.filter(due_on=due).count())
+        self.assertGreater(tomorrow.overdue_count, 0)
+
+
+@override_settings(
+    CACHES={
+        **LOCMEM,
+        "dashboard": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        },
+    }
+)
+class DashboardCacheOutageTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.programme = Programme.build()
+
+    def test_a_cache_outage_computes_the_figures_directly(self):
+        self.client.force_login(self.programme.world.city)
+        with self.assertLogs("reports.summary", logging.WARNING) as logged:
+            response = self.client.get(URL)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.context["figures"].awaiting_verification, 1)
+        self.assertIn("dashboard cache unavailable", logged.output[0])
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_redis_shares_the_figures_between_processes_and_a_commit_invalidates_them(client, redis_url, settings):
+    """Two workers = two cache clients on one Redis: what one stores the other reads, until a commit."""
+    require(service_reachable(redis_url), "Redis (REDIS_URL)")
+    prefix = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        **LOCMEM,
+        "dashboard": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": prefix,
+        },
+    }
+    world = factories.World.build()
+    client.force_login(world.city)
+    first = figures(client)
+    # A fresh cache client (as in another process) finds the entries the request stored.
+    other_worker = RedisCache(redis_url, {"KEY_PREFIX": prefix})._cache.get_client()
+    stored = other_worker.keys(f"{prefix}:*:dashboard:{current_version()}:vi:{timezone.localdate().isoformat()}:*")
+    assert len(stored) == 2  # the summary and its rendered HTML
+    with count_queries() as cached:
+        assert figures(client) == first
+    assert not any("commitments_commitment" in q["sql"] for q in cached.captured_queries)
+    Commitment.objects.filter(pk=world.commitment.pk).update(achieved_value_vnd=Decimal(5_000_000))
+    assert figures(client).achieved_value_vnd == first.achieved_value_vnd + 5_000_000
+    other_worker.delete(*other_worker.keys(f"{prefix}:*"))
+
+
+@pytest.mark.parametrize("data", [None, {"district": 'x"y'}, {"district": "Hòa <Vang>"}, {"district": "không có"}])
+def test_plain_select_writes_what_django_select_writes(data):
+    """The dashboard's district select, written in Python, is Django's Select HTML (spaces aside)."""
+    choices = [("", "Tất cả"), ("Hòa <Vang>", "Hòa <Vang>"), ('x"y', 'x"y'), ("Đại Lộc", "Đại Lộc")]
+
+    def rendered(widget) -> str:
+        class Form(forms.Form):
+            district = forms.ChoiceField(choices=choices, required=False, widget=widget)
+
+        form = Form(data)
+        form.is_valid()
+        return re.sub(r">\s+<", "><", str(form["district"]))
+
+    assert rendered(PlainSelect) == rendered(forms.Select)
+    assert "&lt;Vang&gt;" in rendered(PlainSelect)
