@@ -87,6 +87,10 @@ def make_backup(folder: Path) -> Backup:
     folder.mkdir(parents=True, exist_ok=False)
     subprocess.run([client_binary("pg_dump"), "--format=custom", "--no-owner", "--file", str(backup.dump)],
                    env=connection_env(), check=True, capture_output=True)
+    with connection.cursor() as cursor:
+        # Cached read models (the dashboard) were computed from the rows just replaced, and the restore
+        # brought back an older change counter: a new epoch retires every cache entry at once.
+        cursor.execute("UPDATE core_change_counter SET epoch = gen_random_uuid()")
     media_root = Path(settings.MEDIA_ROOT)
     with tarfile.open(backup.media, "w:gz") as archive:
         if media_root.exists():

@@ -3,6 +3,7 @@
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
+from django.db import connection
 
 from core.backup import Backup, make_backup, restore_backup, table_counts, verify_restore
 from partnerships.models import Document
@@ -25,6 +26,14 @@ def test_backup_then_restore_into_an_emptied_database(tmp_path, settings):
             path.unlink()
     assert verify_restore(backup) != []
 
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT epoch FROM core_change_counter")
+        epochs_backed_up = {row[0] for row in cursor.fetchall()}
+    assert epochs_backed_up  # the world's rows were committed, so the counter exists
     restore_backup(Backup(tmp_path / "backup"))
     assert verify_restore(backup) == []
     assert table_counts() == before
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT epoch FROM core_change_counter")
+        # Dashboard figures cached before the restore can never be served for the restored rows.
+        assert {row[0] for row in cursor.fetchall()}.isdisjoint(epochs_backed_up)
