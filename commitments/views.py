@@ -21,11 +21,12 @@ from django_filters.views import FilterView
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from PIL import Image, ImageOps
 
-from core.views import HtmxFragmentMixin
+from communes.forms import unit_suggestion
+from core.views import MAX_SUGGESTIONS, HtmxFragmentMixin, render_suggestions, typed_text
 from partnerships.models import Partnership
 
 from . import services
-from .filtersets import CommitmentFilterSet
+from .filtersets import CommitmentFilterSet, owner_choices
 from .forms import CommitmentForm, ProgressForm, ReturnForm
 from .models import Commitment, Evidence, ProgressUpdate, ReportingPeriod
 
@@ -85,6 +86,14 @@ class CommitmentListView(HtmxFragmentMixin, FilterView):
 
 
 commitment_list = CommitmentListView.as_view()
+
+
+@require_GET
+def owner_suggestions(request):
+    """At most 20 units owning commitments the user may read, matching the typed name or code."""
+    text = typed_text(request)
+    units = owner_choices(request).search(text)[:MAX_SUGGESTIONS] if text else []
+    return render_suggestions(request, [(unit_suggestion(unit), unit.former_district) for unit in units])
 
 
 @require_GET

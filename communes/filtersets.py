@@ -4,7 +4,11 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
+from django_filters.filters import QuerySetRequestMixin
 
+from core.forms import LongSelect
+
+from .forms import UnitField
 from .models import Commune
 
 YES, NO, UNKNOWN = "yes", "no", "unknown"
@@ -12,10 +16,17 @@ FLAG_CHOICES = [(YES, _("Có")), (NO, _("Không")), (UNKNOWN, _("Chưa rõ"))]
 ROLE_UNKNOWN = "unknown"
 
 
+class UnitFilter(QuerySetRequestMixin, django_filters.Filter):
+    """A unit typed by code or name (see UnitField); ``queryset`` may be a function of the request."""
+
+    field_class = UnitField
+
+
 def former_district_choices():
     """Former districts present in the directory, in Vietnamese alphabetical order."""
-    names = Commune.objects.exclude(former_district="").values_list("former_district", flat=True).distinct()
-    return [(name, name) for name in sorted(names)]
+    # order_by(): the model's ordering (name) would otherwise join the DISTINCT and repeat each district.
+    names = Commune.objects.exclude(former_district="").order_by().values_list("former_district", flat=True)
+    return [(name, name) for name in sorted(set(names.distinct()))]
 
 
 def programme_role_choices():
@@ -36,7 +47,7 @@ class CommuneFilterSet(django_filters.FilterSet):
     )
     kind = django_filters.ChoiceFilter(label=_("Loại"), choices=Commune.Kind.choices, empty_label=_("Tất cả"))
     former_district = django_filters.ChoiceFilter(
-        label=_("Quận/huyện cũ"), choices=former_district_choices, empty_label=_("Tất cả")
+        label=_("Quận/huyện cũ"), choices=former_district_choices, empty_label=_("Tất cả"), widget=LongSelect
     )
     is_mountainous = django_filters.ChoiceFilter(
         label=_("Miền núi"), choices=FLAG_CHOICES, method=filter_flag, empty_label=_("Tất cả")

@@ -5,10 +5,13 @@ from django import forms
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django_filters.filters import QuerySetRequestMixin
 
-from communes.filtersets import former_district_choices
+from communes.filtersets import UnitFilter, former_district_choices
 from communes.models import Commune
+from core.forms import LongSelect
 
+from .forms import PartnershipField
 from .models import Membership, Partnership
 
 SORTS = {
@@ -20,6 +23,12 @@ SORTS = {
     "-status": ("-status_order", "name_key", "pk"),
 }
 DEFAULT_SORT = "-signed_on"
+
+
+class PartnershipFilter(QuerySetRequestMixin, django_filters.Filter):
+    """A partnership typed by number, title or member name (see PartnershipField)."""
+
+    field_class = PartnershipField
 
 
 def member_choices(request):
@@ -50,6 +59,7 @@ class PartnershipFilterSet(django_filters.FilterSet):
         choices=former_district_choices,
         method="filter_former_district",
         empty_label=_("Tất cả"),
+        widget=LongSelect,
     )
     field = django_filters.ModelChoiceFilter(
         label=_("Lĩnh vực"),
@@ -58,9 +68,7 @@ class PartnershipFilterSet(django_filters.FilterSet):
         method="filter_field",
         empty_label=_("Tất cả"),
     )
-    commune = django_filters.ModelChoiceFilter(
-        label=_("Đơn vị thành viên"), queryset=member_choices, method="filter_commune", empty_label=_("Tất cả")
-    )
+    commune = UnitFilter(label=_("Đơn vị thành viên"), queryset=member_choices, method="filter_commune")
     sort = django_filters.ChoiceFilter(
         label=_("Sắp xếp"),
         choices=[
