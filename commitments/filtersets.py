@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communes.filtersets import UnitFilter
 from communes.models import Commune
+from core.forms import FastSelect
 from partnerships.filtersets import PartnershipFilter
 from partnerships.models import Membership, Partnership
 
@@ -53,13 +54,16 @@ class CommitmentFilterSet(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Nội dung, đơn vị… (gõ không dấu được)")}),
     )
     field = django_filters.ModelChoiceFilter(
-        queryset=Field.objects.all(), label=_("Lĩnh vực"), empty_label=_("Tất cả lĩnh vực")
+        widget=FastSelect, queryset=Field.objects.all(), label=_("Lĩnh vực"), empty_label=_("Tất cả lĩnh vực")
     )
     status = django_filters.ChoiceFilter(
-        choices=Commitment.Status.choices, label=_("Trạng thái"), empty_label=_("Tất cả trạng thái")
+        widget=FastSelect, choices=Commitment.Status.choices, label=_("Trạng thái"), empty_label=_("Tất cả trạng thái")
     )
     horizon = django_filters.ChoiceFilter(
-        choices=Commitment.Horizon.choices, label=_("Thời hạn"), empty_label=_("Trước mắt và lâu dài")
+        widget=FastSelect,
+        choices=Commitment.Horizon.choices,
+        label=_("Thời hạn"),
+        empty_label=_("Trước mắt và lâu dài"),
     )
     owner = UnitFilter(
         queryset=owner_choices,
@@ -67,11 +71,15 @@ class CommitmentFilterSet(django_filters.FilterSet):
         suggestions_url=reverse_lazy("commitments:owner_suggestions"),
     )
     period = django_filters.ModelChoiceFilter(
-        queryset=period_choices, method="reported_in", label=_("Có báo cáo trong kỳ"), empty_label=_("Mọi kỳ")
+        widget=FastSelect,
+        queryset=period_choices,
+        method="reported_in",
+        label=_("Có báo cáo trong kỳ"),
+        empty_label=_("Mọi kỳ"),
     )
     partnership = PartnershipFilter(queryset=partnership_choices, label=_("Quan hệ kết nghĩa"))
     sort = django_filters.ChoiceFilter(
-        choices=SORT_CHOICES, method="sort_by", label=_("Sắp xếp theo"), empty_label=None
+        widget=FastSelect, choices=SORT_CHOICES, method="sort_by", label=_("Sắp xếp theo"), empty_label=None
     )
 
     class Meta:

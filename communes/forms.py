@@ -30,7 +30,7 @@ class UnitField(TypedChoiceField):
     suggestions_url = reverse_lazy("communes:unit_suggestions")
     placeholder = _("Tên (gõ không dấu được) hoặc mã 5 chữ số")
     default_error_messages = {
-        "unknown_code": _("Không có đơn vị mã %(text)s trong danh sách được chọn."),
+        "unknown_code": _("Không có đơn vị mã %(text)s để chọn ở đây."),
         "no_match": _(
             "Không tìm thấy đơn vị “%(text)s”. Gõ vài chữ của tên rồi chọn trong danh sách gợi ý, "
             "hoặc nhập mã đơn vị 5 chữ số."

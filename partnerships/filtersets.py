@@ -9,7 +9,7 @@ from django_filters.filters import QuerySetRequestMixin
 
 from communes.filtersets import UnitFilter, former_district_choices
 from communes.models import Commune
-from core.forms import LongSelect
+from core.forms import FastSelect
 
 from .forms import PartnershipField
 from .models import Membership, Partnership
@@ -52,16 +52,17 @@ class PartnershipFilterSet(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Ví dụ: hoa cuong")}),
     )
     status = django_filters.ChoiceFilter(
-        label=_("Trạng thái"), choices=Partnership.Status.choices, empty_label=_("Tất cả")
+        widget=FastSelect, label=_("Trạng thái"), choices=Partnership.Status.choices, empty_label=_("Tất cả")
     )
     former_district = django_filters.ChoiceFilter(
+        widget=FastSelect,
         label=_("Quận/huyện cũ"),
         choices=former_district_choices,
         method="filter_former_district",
         empty_label=_("Tất cả"),
-        widget=LongSelect,
     )
     field = django_filters.ModelChoiceFilter(
+        widget=FastSelect,
         label=_("Lĩnh vực"),
         queryset=field_choices,
         to_field_name="code",
@@ -70,6 +71,7 @@ class PartnershipFilterSet(django_filters.FilterSet):
     )
     commune = UnitFilter(label=_("Đơn vị thành viên"), queryset=member_choices, method="filter_commune")
     sort = django_filters.ChoiceFilter(
+        widget=FastSelect,
         label=_("Sắp xếp"),
         choices=[
             ("-signed_on", _("Ngày ký: mới nhất trước")),

@@ -56,7 +56,7 @@ class PartnershipField(TypedChoiceField):
     suggestions_url = reverse_lazy("partnerships:partnership_suggestions")
     placeholder = _("Tên đơn vị thành viên hoặc số")
     default_error_messages = {
-        "unknown_code": _("Không có quan hệ kết nghĩa số %(text)s trong danh sách được chọn."),
+        "unknown_code": _("Không có quan hệ kết nghĩa số %(text)s để chọn ở đây."),
         "no_match": _(
             "Không tìm thấy quan hệ kết nghĩa “%(text)s”. Gõ tên một đơn vị thành viên rồi chọn trong "
             "danh sách gợi ý, hoặc nhập số của quan hệ kết nghĩa."
