@@ -14,8 +14,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.lookups import Unaccent
 from django.db import models
-from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Lower
+from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Cast, Coalesce, Concat, Greatest, Lower, TruncDate
+from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
+from django.db.models.sql.constants import LOUTER
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
@@ -65,35 +67,29 @@ HEALTH_AMBER_QUIET_DAYS = 60
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
-class HealthFigure(models.Func):
-    """One of ``with_health()``'s annotations, as one scalar subquery computing its figures once.
+class HealthJoin:
+    """``LEFT JOIN LATERAL (…) AS partnership_health ON TRUE``: a partnership's health figures, once per row.
 
-    Django repeats an annotation's whole SQL wherever another annotation refers to it, so a CASE
-    over subquery-backed figures ran the same subqueries over and over (24 SubPlans for 4 figures).
-    Here each annotation is a single subquery whose FROM computes the figures it needs once: the
-    due and overdue counts in one pass over the partnership's commitments, the latest day of
-    progress or activity in one more, and the colour and reason are derived from those columns.
-    Being a correlated subquery in the select list, PostgreSQL evaluates it only for the rows a
-    page shows (after ORDER BY … LIMIT), which a LATERAL join could not offer.
+    Django repeats an annotation's SQL wherever another annotation refers to it, so a CASE over
+    subquery-backed figures ran the same subqueries over and over (24 SubPlans for 4 figures). Here
+    one lateral subquery per partnership computes the four figures (due and overdue counts, latest
+    progress day, latest activity day) in a single pass over its commitments, and the annotations
+    read its columns. It is an entry of the query's ``alias_map`` like Django's own ``Join``:
+
+    - the subquery is an aggregate without GROUP BY (exactly one row), so PostgreSQL drops the join
+      where no column is used (the paginator's COUNT(*));
+    - a nested loop keeps the outer order, so under ORDER BY … LIMIT 25 it runs for the rows shown.
     """
 
-    OUTPUTS = {
-        "due": models.IntegerField,
-        "overdue": models.IntegerField,
-        "last_activity_on": models.DateField,
-        "quiet_days": models.IntegerField,
-        "health": models.CharField,
-        "health_reason": models.CharField,
-    }
+    table_name = "partnership_health"
+    join_type = LOUTER
+    nullable = True
+    filtered_relation = None
 
-    def __init__(self, figure: str, today: datetime.date, texts: dict[str, str] | None = None):
-        super().__init__(F("pk"), F("status"), F("signed_on"), F("created_at"), output_field=self.OUTPUTS[figure]())
-        self.figure, self.today, self.texts = figure, today, texts or {}
+    def __init__(self, parent_alias: str, table_alias: str | None, today: datetime.date):
+        self.parent_alias, self.table_alias, self.today = parent_alias, table_alias, today
 
-    def as_sql(self, compiler, connection, **extra_context):
-        (pk, pk_params), (status, status_params), (signed_on, signed_params), (created, created_params) = (
-            compiler.compile(expression) for expression in self.get_source_expressions()
-        )
+    def as_sql(self, compiler, connection):
         qn = connection.ops.quote_name
         commitment = Partnership._meta.get_field("commitments").related_model
         update = commitment._meta.get_field("updates").related_model
@@ -101,102 +97,86 @@ class HealthFigure(models.Func):
         def column(model, name):
             return qn(model._meta.get_field(name).column)
 
+        partnership = f"{qn(self.parent_alias)}.{qn(Partnership._meta.pk.column)}"
         tzname = timezone.get_current_timezone_name() if settings.USE_TZ else None
-        created_day, created_day_params = connection.ops.datetime_cast_date_sql(created, created_params, tzname)
-        latest_update_day, latest_update_params = connection.ops.datetime_cast_date_sql(
-            f"MAX(u.{column(update, 'submitted_at')})", (), tzname
+        # MAX(submitted_at) then the local day: the same day as the MAX of local days, and each
+        # commitment's latest update is the last entry of the (commitment_id, submitted_at) index.
+        latest_update, update_params = connection.ops.datetime_cast_date_sql(
+            f"MAX((SELECT MAX(u.{column(update, 'submitted_at')}) FROM {qn(update._meta.db_table)} u"
+            f" WHERE u.{column(update, 'commitment')} = c.{qn(commitment._meta.pk.column)}))",
+            (),
+            tzname,
         )
-        sql, params = [], []
+        due = f"c.{column(commitment, 'due_on')} < %s"
+        sql = (
+            f"LEFT JOIN LATERAL (SELECT COUNT(*) FILTER (WHERE {due}) AS due,"
+            f" COUNT(*) FILTER (WHERE {due} AND c.{column(commitment, 'completed_on')} IS NULL) AS overdue,"
+            f" {latest_update} AS update_day,"
+            f" (SELECT MAX(a.{column(Activity, 'occurred_on')}) FROM {qn(Activity._meta.db_table)} a"
+            f" WHERE a.{column(Activity, 'partnership')} = {partnership}) AS activity_day"
+            f" FROM {qn(commitment._meta.db_table)} c WHERE c.{column(commitment, 'partnership')} = {partnership})"
+            f" {qn(self.table_alias)} ON TRUE"
+        )
+        return sql, [self.today, self.today, *update_params]
 
-        def add(text, *values):
-            sql.append(text)
-            params.extend(values)
+    def relabeled_clone(self, change_map):
+        return self.__class__(
+            change_map.get(self.parent_alias, self.parent_alias),
+            change_map.get(self.table_alias, self.table_alias),
+            self.today,
+        )
 
-        needs_counts = self.figure in ("due", "overdue", "health", "health_reason")
-        needs_latest = self.figure != "due" and self.figure != "overdue"
-        add("(SELECT ")
-        self._select(add, status, status_params)
-        add(" FROM ")
-        if needs_counts:
-            add(
-                f"(SELECT COUNT(*) AS due, COUNT(*) FILTER (WHERE c.{column(commitment, 'completed_on')} IS NULL)"
-                f" AS overdue FROM {qn(commitment._meta.db_table)} c WHERE c.{column(commitment, 'partnership')} = "
-            )
-            add(pk, *pk_params)
-            add(f" AND c.{column(commitment, 'due_on')} < %s) AS counts", self.today)
-        if needs_counts and needs_latest:
-            add(" CROSS JOIN ")
-        if needs_latest:
-            add("(SELECT COALESCE(GREATEST((SELECT ")
-            add(latest_update_day, *latest_update_params)
-            add(
-                f" FROM {qn(update._meta.db_table)} u JOIN {qn(commitment._meta.db_table)} c"
-                f" ON u.{column(update, 'commitment')} = c.{qn(commitment._meta.pk.column)}"
-                f" WHERE c.{column(commitment, 'partnership')} = "
-            )
-            add(pk, *pk_params)
-            add(
-                f"), (SELECT MAX(a.{column(Activity, 'occurred_on')}) FROM {qn(Activity._meta.db_table)} a"
-                f" WHERE a.{column(Activity, 'partnership')} = "
-            )
-            add(pk, *pk_params)
-            add(")), ")
-            add(signed_on, *signed_params)
-            add(", ")
-            add(created_day, *created_day_params)
-            add(") AS day) AS latest")
-        add(")")
-        return "".join(sql), params
+    def promote(self):
+        return self  # always LEFT: the lateral aggregate has exactly one row anyway
 
-    def _select(self, add, status, status_params):
-        """The select list of the subquery: the figure itself, or the colour or reason derived from them."""
-        quiet = ("(%s::date - latest.day)", [self.today])
-        if self.figure in ("due", "overdue"):
-            add(f"counts.{self.figure}")
-        elif self.figure == "last_activity_on":
-            add("latest.day")
-        elif self.figure == "quiet_days":
-            add(quiet[0], *quiet[1])
-        else:
-            red_overdue = "counts.overdue > 0 AND counts.overdue >= counts.due * %s"
-            unassessed = [Partnership.Status.ASSIGNED, Partnership.Status.SURVEYED, Partnership.Status.ENDED]
-            health = self.figure == "health"
-            overdue_then = self.texts.get("overdue", "")
-            quiet_then = self.texts.get("quiet", "")
-            add("CASE")
-            if not health:
-                add(f" WHEN {status} = %s THEN %s", *status_params, Partnership.Status.ENDED, self.texts["ended"])
-            add(f" WHEN {status} IN (%s, %s, %s) THEN ", *status_params, *unassessed)
-            self._then(add, Partnership.Health.NONE if health else self.texts["unsigned"])
-            add(f" WHEN {red_overdue} THEN ", HEALTH_RED_OVERDUE_SHARE)
-            self._then(add, Partnership.Health.RED if health else overdue_then)
-            add(f" WHEN {quiet[0]} >= %s THEN ", *quiet[1], HEALTH_RED_QUIET_DAYS)
-            self._then(add, Partnership.Health.RED if health else quiet_then)
-            add(" WHEN counts.overdue > 0 THEN ")
-            self._then(add, Partnership.Health.AMBER if health else overdue_then)
-            add(f" WHEN {quiet[0]} >= %s THEN ", *quiet[1], HEALTH_AMBER_QUIET_DAYS)
-            self._then(add, Partnership.Health.AMBER if health else quiet_then)
-            add(" ELSE ")
-            self._then(add, Partnership.Health.GREEN if health else self.texts["on_track"])
-            add(" END")
+    demote = promote
 
-    def _then(self, add, text: str):
-        """A constant, or a translated "%(name)s" template filled with the figures it names."""
-        pieces = _PLACEHOLDER.split(str(text))
-        if len(pieces) == 1:
-            add("%s::text", str(text))
-            return
-        add("CONCAT(")
-        for index, piece in enumerate(pieces):
-            if index:
-                add(", ")
-            if index % 2 and piece == "days":
-                add("(%s::date - latest.day)", self.today)
-            elif index % 2:
-                add(f"counts.{piece}")  # "overdue" or "due"
-            else:
-                add("%s::text", piece)
-        add(")")
+    @property
+    def identity(self):
+        return self.__class__, self.parent_alias, self.table_alias, self.today
+
+    def __eq__(self, other):
+        return isinstance(other, HealthJoin) and self.identity == other.identity
+
+    def __hash__(self):
+        return hash(self.identity)
+
+    def equals(self, other):
+        return self == other
+
+
+class HealthColumn(models.Expression):
+    """A column of the HealthJoin subquery (``due``, ``overdue``, ``update_day``, ``activity_day``)."""
+
+    def __init__(self, alias: str, column: str, output_field):
+        super().__init__(output_field=output_field)
+        self.alias, self.column = alias, column
+
+    def as_sql(self, compiler, connection):
+        return f"{connection.ops.quote_name(self.alias)}.{connection.ops.quote_name(self.column)}", []
+
+    def relabeled_clone(self, change_map):
+        return self.__class__(change_map.get(self.alias, self.alias), self.column, self.output_field)
+
+    def get_group_by_cols(self):
+        return [self]
+
+    def __eq__(self, other):
+        return isinstance(other, HealthColumn) and (self.alias, self.column) == (other.alias, other.column)
+
+    def __hash__(self):
+        return hash((self.alias, self.column))
+
+
+def _sql_text(template: str, **values) -> models.Expression:
+    """A translated "%(name)s" template as an SQL string expression, each placeholder an SQL value."""
+    parts = []
+    for index, piece in enumerate(_PLACEHOLDER.split(template)):
+        if index % 2:
+            parts.append(Cast(values[piece], models.CharField()))
+        elif piece:
+            parts.append(Value(piece))
+    return Concat(*parts, output_field=models.CharField()) if len(parts) > 1 else parts[0]
 
 
 class PartnershipQuerySet(models.QuerySet):
@@ -295,20 +275,57 @@ class PartnershipQuerySet(models.QuerySet):
         Partnerships not yet signed, or ended, are not assessed (``none``).
         """
         today = today or timezone.localdate()
-        texts = {
-            "overdue": gettext("%(overdue)s/%(due)s cam kết đến hạn bị quá hạn"),
-            "quiet": gettext("Không có cập nhật tiến độ hay hoạt động trong %(days)s ngày"),
-            "ended": gettext("Đã kết thúc, không đánh giá"),
-            "unsigned": gettext("Chưa ký kết, chưa đánh giá"),
-            "on_track": gettext("Đúng tiến độ"),
-        }
-        return self.annotate(
-            due_commitment_count=HealthFigure("due", today),
-            overdue_commitment_count=HealthFigure("overdue", today),
-            last_activity_on=HealthFigure("last_activity_on", today),
-            quiet_days=HealthFigure("quiet_days", today),
-            health=HealthFigure("health", today),
-            health_reason=HealthFigure("health_reason", today, texts),
+        queryset = self._chain()
+        query = queryset.query
+        alias = query.join(HealthJoin(query.get_initial_alias(), None, today))
+        due = HealthColumn(alias, "due", models.IntegerField())
+        overdue = HealthColumn(alias, "overdue", models.IntegerField())
+        latest = Greatest(
+            HealthColumn(alias, "update_day", models.DateField()),
+            HealthColumn(alias, "activity_day", models.DateField()),
+        )
+        last_activity_on = Coalesce(latest, "signed_on", TruncDate("created_at"), output_field=models.DateField())
+        quiet_days = models.Func(
+            Value(today, output_field=models.DateField()),
+            last_activity_on,
+            template="(%(expressions)s)",
+            arg_joiner=" - ",
+            output_field=models.IntegerField(),
+        )
+        overdue_reason = _sql_text(gettext("%(overdue)s/%(due)s cam kết đến hạn bị quá hạn"), overdue=overdue, due=due)
+        quiet_reason = _sql_text(
+            gettext("Không có cập nhật tiến độ hay hoạt động trong %(days)s ngày"), days=quiet_days
+        )
+        not_assessed = Q(
+            status__in=[Partnership.Status.ASSIGNED, Partnership.Status.SURVEYED, Partnership.Status.ENDED]
+        )
+        red_overdue = Q(GreaterThan(overdue, 0)) & Q(GreaterThanOrEqual(overdue, due * HEALTH_RED_OVERDUE_SHARE))
+        red_quiet = Q(GreaterThanOrEqual(quiet_days, HEALTH_RED_QUIET_DAYS))
+        amber_quiet = Q(GreaterThanOrEqual(quiet_days, HEALTH_AMBER_QUIET_DAYS))
+        return queryset.annotate(
+            due_commitment_count=due,
+            overdue_commitment_count=overdue,
+            last_activity_on=last_activity_on,
+            quiet_days=quiet_days,
+            health=Case(
+                When(not_assessed, then=Value(Partnership.Health.NONE)),
+                When(red_overdue, then=Value(Partnership.Health.RED)),
+                When(red_quiet, then=Value(Partnership.Health.RED)),
+                When(GreaterThan(overdue, 0), then=Value(Partnership.Health.AMBER)),
+                When(amber_quiet, then=Value(Partnership.Health.AMBER)),
+                default=Value(Partnership.Health.GREEN),
+                output_field=models.CharField(),
+            ),
+            health_reason=Case(
+                When(status=Partnership.Status.ENDED, then=Value(gettext("Đã kết thúc, không đánh giá"))),
+                When(not_assessed, then=Value(gettext("Chưa ký kết, chưa đánh giá"))),
+                When(red_overdue, then=overdue_reason),
+                When(red_quiet, then=quiet_reason),
+                When(GreaterThan(overdue, 0), then=overdue_reason),
+                When(amber_quiet, then=quiet_reason),
+                default=Value(gettext("Đúng tiến độ")),
+                output_field=models.CharField(),
+            ),
         )
 
     def active(self):
