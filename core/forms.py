@@ -129,3 +129,11 @@ class FastSelect(forms.Select):
         key = "" if key is None else str(key)
         mark = " selected" if key in selected else ""
         return f'<option value="{escape(key)}"{mark}>{escape(str(label))}</option>'
+
+
+class FastSelectMultiple(FastSelect, forms.SelectMultiple):
+    """FastSelect for several values: ``<select multiple>``, read with ``getlist``."""
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        # Django's template adds "multiple"; rendering without the template, add it here.
+        return {**super().build_attrs(base_attrs, extra_attrs), "multiple": True}

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communes.forms import UnitField
 from communes.models import Commune
-from core.forms import TypedChoiceField
+from core.forms import FastSelect, FastSelectMultiple, TypedChoiceField
 
 from .models import Activity, Document, LegalBasis, Membership, Partnership
 from .reference_data import ASSIGNING_LETTER_NUMBER, RESOLUTION_NUMBER
@@ -31,6 +31,9 @@ class DateInput(forms.DateInput):
 
 
 class CommuneChoiceField(forms.ModelChoiceField):
+    # Rendered in Python: the partnership form offers every unit (3,321 at national scale) three times.
+    widget = FastSelect
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("empty_label", _("— Chọn đơn vị —"))
         super().__init__(*args, **kwargs)
@@ -96,6 +99,8 @@ def partnership_search(partnerships, text: str):
 
 
 class CommuneMultipleChoiceField(forms.ModelMultipleChoiceField):
+    widget = FastSelectMultiple
+
     def label_from_instance(self, obj):
         return CommuneChoiceField.label_from_instance(self, obj)
 
