@@ -42,6 +42,8 @@ class SuggestInput(forms.TextInput):
                 "hx-target": f"#{list_id}",
                 "hx-swap": "innerHTML",
                 "hx-sync": "this:replace",
+                # Inside a filter form that pushes its URL: a suggestion is not a page to go back to.
+                "hx-push-url": "false",
             }
         )
         html = super().render(name, value, attrs, renderer)
