@@ -3,10 +3,14 @@
 import django_filters
 from django import forms
 from django.db.models import Exists, F, OuterRef, Q
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from communes.filtersets import UnitFilter
 from communes.models import Commune
+from core.forms import FastSelect
+from partnerships.filtersets import PartnershipFilter
 from partnerships.models import Membership, Partnership
 
 from .models import Commitment, Field, ProgressUpdate, ReportingPeriod
@@ -50,25 +54,32 @@ class CommitmentFilterSet(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Nội dung, đơn vị… (gõ không dấu được)")}),
     )
     field = django_filters.ModelChoiceFilter(
-        queryset=Field.objects.all(), label=_("Lĩnh vực"), empty_label=_("Tất cả lĩnh vực")
+        widget=FastSelect, queryset=Field.objects.all(), label=_("Lĩnh vực"), empty_label=_("Tất cả lĩnh vực")
     )
     status = django_filters.ChoiceFilter(
-        choices=Commitment.Status.choices, label=_("Trạng thái"), empty_label=_("Tất cả trạng thái")
+        widget=FastSelect, choices=Commitment.Status.choices, label=_("Trạng thái"), empty_label=_("Tất cả trạng thái")
     )
     horizon = django_filters.ChoiceFilter(
-        choices=Commitment.Horizon.choices, label=_("Thời hạn"), empty_label=_("Trước mắt và lâu dài")
+        widget=FastSelect,
+        choices=Commitment.Horizon.choices,
+        label=_("Thời hạn"),
+        empty_label=_("Trước mắt và lâu dài"),
     )
-    owner = django_filters.ModelChoiceFilter(
-        queryset=owner_choices, label=_("Đơn vị thực hiện"), empty_label=_("Tất cả đơn vị")
+    owner = UnitFilter(
+        queryset=owner_choices,
+        label=_("Đơn vị thực hiện"),
+        suggestions_url=reverse_lazy("commitments:owner_suggestions"),
     )
     period = django_filters.ModelChoiceFilter(
-        queryset=period_choices, method="reported_in", label=_("Có báo cáo trong kỳ"), empty_label=_("Mọi kỳ")
+        widget=FastSelect,
+        queryset=period_choices,
+        method="reported_in",
+        label=_("Có báo cáo trong kỳ"),
+        empty_label=_("Mọi kỳ"),
     )
-    partnership = django_filters.ModelChoiceFilter(
-        queryset=partnership_choices, label=_("Quan hệ kết nghĩa"), empty_label=_("Tất cả quan hệ kết nghĩa")
-    )
+    partnership = PartnershipFilter(queryset=partnership_choices, label=_("Quan hệ kết nghĩa"))
     sort = django_filters.ChoiceFilter(
-        choices=SORT_CHOICES, method="sort_by", label=_("Sắp xếp theo"), empty_label=None
+        widget=FastSelect, choices=SORT_CHOICES, method="sort_by", label=_("Sắp xếp theo"), empty_label=None
     )
 
     class Meta:

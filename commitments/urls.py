@@ -8,6 +8,7 @@ app_name = "commitments"
 
 urlpatterns = [
     path("commitments/", views.commitment_list, name="commitment_list"),
+    path("commitments/suggest/owners/", views.owner_suggestions, name="owner_suggestions"),
     path("commitments/new/", views.commitment_create, name="commitment_create"),
     path("commitments/<int:pk>/", views.commitment_detail, name="commitment_detail"),
     path("commitments/<int:pk>/edit/", views.commitment_update, name="commitment_update"),

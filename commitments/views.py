@@ -21,11 +21,12 @@ from django_filters.views import FilterView
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from PIL import Image, ImageOps
 
-from core.views import HtmxFragmentMixin
+from communes.forms import unit_suggestion
+from core.views import MAX_SUGGESTIONS, HtmxFragmentMixin, render_suggestions, typed_text
 from partnerships.models import Partnership
 
 from . import services
-from .filtersets import CommitmentFilterSet
+from .filtersets import CommitmentFilterSet, owner_choices
 from .forms import CommitmentForm, ProgressForm, ReturnForm
 from .models import Commitment, Evidence, ProgressUpdate, ReportingPeriod
 
@@ -96,6 +97,14 @@ class CommitmentListView(HtmxFragmentMixin, FilterView):
 
 
 commitment_list = CommitmentListView.as_view()
+
+
+@require_GET
+def owner_suggestions(request):
+    """At most 20 units owning commitments the user may read, matching the typed name or code."""
+    text = typed_text(request)
+    units = owner_choices(request).search(text)[:MAX_SUGGESTIONS] if text else []
+    return render_suggestions(request, [(unit_suggestion(unit), unit.former_district) for unit in units])
 
 
 @require_GET
@@ -260,7 +269,17 @@ def review_queue(request):
     """Reports awaiting verification, oldest first."""
     if not request.user.is_city_staff:
         raise Http404
-    updates = reviewable_updates(request.user).awaiting_review().order_by("submitted_at", "pk")
+    # PostgreSQL's planning time grows steeply with each join (it tries every join order): the eight
+    # tables of reviewable_updates() took ~70 ms to plan and 2 ms to run at national scale. Awaiting
+    # reports have no reviewer yet, and the page's single period and 25 authors come cheaper as two
+    # prefetches: five tables plan in ~2 ms.
+    updates = (
+        ProgressUpdate.objects.visible_to(request.user)
+        .select_related("commitment__field", "commitment__owner", "commitment__partnership")
+        .prefetch_related("period", "author", "evidence")
+        .awaiting_review()
+        .order_by("submitted_at", "pk")
+    )
     page = paginate(request, updates)
     context = {"page_obj": page, "updates": page.object_list, "return_form": ReturnForm()}
     template = "commitments/review_queue.html" + ("#results" if request.htmx else "")
@@ -339,12 +358,15 @@ def my_unit(request):
         .with_reported_in(period)
         .order_by(F("due_on").asc(nulls_last=True), "pk")
     )
-    own_updates = ProgressUpdate.objects.editable_by(request.user).with_related().select_related("reviewed_by")
+    # Only what the page shows is joined: each extra table multiplies PostgreSQL's planning time.
+    own_updates = ProgressUpdate.objects.editable_by(request.user).select_related("commitment", "period")
     context = {
         "commune": request.user.commune,
         "period": period,
         "partnerships": Partnership.objects.contents_visible_to(request.user).with_members().order_by("title", "pk"),
-        "returned": own_updates.filter(state=ProgressUpdate.State.RETURNED).order_by("-reviewed_at", "-pk"),
+        "returned": own_updates.filter(state=ProgressUpdate.State.RETURNED)
+        .select_related("reviewed_by")
+        .order_by("-reviewed_at", "-pk"),
         "waiting": own_updates.awaiting_review().order_by("-submitted_at", "-pk"),
         **split_unit_commitments(commitments, request.user.commune_id, today),
     }

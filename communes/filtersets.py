@@ -4,7 +4,11 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
+from django_filters.filters import QuerySetRequestMixin
 
+from core.forms import FastSelect
+
+from .forms import UnitField
 from .models import Commune
 
 YES, NO, UNKNOWN = "yes", "no", "unknown"
@@ -12,10 +16,17 @@ FLAG_CHOICES = [(YES, _("Có")), (NO, _("Không")), (UNKNOWN, _("Chưa rõ"))]
 ROLE_UNKNOWN = "unknown"
 
 
+class UnitFilter(QuerySetRequestMixin, django_filters.Filter):
+    """A unit typed by code or name (see UnitField); ``queryset`` may be a function of the request."""
+
+    field_class = UnitField
+
+
 def former_district_choices():
     """Former districts present in the directory, in Vietnamese alphabetical order."""
-    names = Commune.objects.exclude(former_district="").values_list("former_district", flat=True).distinct()
-    return [(name, name) for name in sorted(names)]
+    # order_by(): the model's ordering (name) would otherwise join the DISTINCT and repeat each district.
+    names = Commune.objects.exclude(former_district="").order_by().values_list("former_district", flat=True)
+    return [(name, name) for name in sorted(set(names.distinct()))]
 
 
 def programme_role_choices():
@@ -34,23 +45,27 @@ class CommuneFilterSet(django_filters.FilterSet):
         method="filter_q",
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Ví dụ: hoa cuong")}),
     )
-    kind = django_filters.ChoiceFilter(label=_("Loại"), choices=Commune.Kind.choices, empty_label=_("Tất cả"))
+    kind = django_filters.ChoiceFilter(
+        widget=FastSelect, label=_("Loại"), choices=Commune.Kind.choices, empty_label=_("Tất cả")
+    )
     former_district = django_filters.ChoiceFilter(
-        label=_("Quận/huyện cũ"), choices=former_district_choices, empty_label=_("Tất cả")
+        widget=FastSelect, label=_("Quận/huyện cũ"), choices=former_district_choices, empty_label=_("Tất cả")
     )
     is_mountainous = django_filters.ChoiceFilter(
-        label=_("Miền núi"), choices=FLAG_CHOICES, method=filter_flag, empty_label=_("Tất cả")
+        widget=FastSelect, label=_("Miền núi"), choices=FLAG_CHOICES, method=filter_flag, empty_label=_("Tất cả")
     )
     is_border = django_filters.ChoiceFilter(
-        label=_("Biên giới"), choices=FLAG_CHOICES, method=filter_flag, empty_label=_("Tất cả")
+        widget=FastSelect, label=_("Biên giới"), choices=FLAG_CHOICES, method=filter_flag, empty_label=_("Tất cả")
     )
     programme_role = django_filters.ChoiceFilter(
+        widget=FastSelect,
         label=_("Vai trò"),
         choices=programme_role_choices,
         method="filter_programme_role",
         empty_label=_("Tất cả"),
     )
     paired = django_filters.ChoiceFilter(
+        widget=FastSelect,
         label=_("Kết nghĩa"),
         choices=[(YES, _("Đã có quan hệ kết nghĩa")), (NO, _("Chưa có quan hệ kết nghĩa"))],
         method="filter_paired",

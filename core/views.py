@@ -1,15 +1,27 @@
-"""The one house mixin (render only a named partial for htmx requests) and the server-error page."""
+"""The one house mixin (render only a named partial for htmx requests), suggestion lists, the server-error page."""
 
 import logging
 import sys
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.csrf import requires_csrf_token
 
 logger = logging.getLogger(__name__)
 DATABASE_RETRY_AFTER_SECONDS = 30
+MAX_SUGGESTIONS = 20  # what a <datalist> of suggestions shows: enough to spot a name, light to send
+
+
+def typed_text(request) -> str:
+    """What a suggestion input sent: under its own name (``?field=<name>&<name>=…``) or as ``q``."""
+    return request.GET.get(request.GET.get("field") or "q", "").strip()
+
+
+def render_suggestions(request, options):
+    """``<option>``s for a ``<datalist>``: (value put in the field, label shown beside it)."""
+    return render(request, "components/suggestions.html", {"options": options})
 
 
 class HtmxFragmentMixin:

@@ -5,10 +5,13 @@ from django import forms
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django_filters.filters import QuerySetRequestMixin
 
-from communes.filtersets import former_district_choices
+from communes.filtersets import UnitFilter, former_district_choices
 from communes.models import Commune
+from core.forms import FastSelect
 
+from .forms import PartnershipField
 from .models import Membership, Partnership
 
 SORTS = {
@@ -20,6 +23,12 @@ SORTS = {
     "-status": ("-status_order", "name_key", "pk"),
 }
 DEFAULT_SORT = "-signed_on"
+
+
+class PartnershipFilter(QuerySetRequestMixin, django_filters.Filter):
+    """A partnership typed by number, title or member name (see PartnershipField)."""
+
+    field_class = PartnershipField
 
 
 def member_choices(request):
@@ -43,25 +52,26 @@ class PartnershipFilterSet(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Ví dụ: hoa cuong")}),
     )
     status = django_filters.ChoiceFilter(
-        label=_("Trạng thái"), choices=Partnership.Status.choices, empty_label=_("Tất cả")
+        widget=FastSelect, label=_("Trạng thái"), choices=Partnership.Status.choices, empty_label=_("Tất cả")
     )
     former_district = django_filters.ChoiceFilter(
+        widget=FastSelect,
         label=_("Quận/huyện cũ"),
         choices=former_district_choices,
         method="filter_former_district",
         empty_label=_("Tất cả"),
     )
     field = django_filters.ModelChoiceFilter(
+        widget=FastSelect,
         label=_("Lĩnh vực"),
         queryset=field_choices,
         to_field_name="code",
         method="filter_field",
         empty_label=_("Tất cả"),
     )
-    commune = django_filters.ModelChoiceFilter(
-        label=_("Đơn vị thành viên"), queryset=member_choices, method="filter_commune", empty_label=_("Tất cả")
-    )
+    commune = UnitFilter(label=_("Đơn vị thành viên"), queryset=member_choices, method="filter_commune")
     sort = django_filters.ChoiceFilter(
+        widget=FastSelect,
         label=_("Sắp xếp"),
         choices=[
             ("-signed_on", _("Ngày ký: mới nhất trước")),

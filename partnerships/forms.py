@@ -4,10 +4,14 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from communes.forms import UnitField
 from communes.models import Commune
+from core.forms import FastSelect, FastSelectMultiple, TypedChoiceField
 
 from .models import Activity, Document, LegalBasis, Membership, Partnership
 from .reference_data import ASSIGNING_LETTER_NUMBER, RESOLUTION_NUMBER
@@ -27,6 +31,9 @@ class DateInput(forms.DateInput):
 
 
 class CommuneChoiceField(forms.ModelChoiceField):
+    # Rendered in Python: the partnership form offers every unit (3,321 at national scale) three times.
+    widget = FastSelect
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("empty_label", _("— Chọn đơn vị —"))
         super().__init__(*args, **kwargs)
@@ -37,7 +44,63 @@ class CommuneChoiceField(forms.ModelChoiceField):
         )
 
 
+# "12" or "#12" alone, or a suggestion such as "Kết nghĩa Hòa Cường – Trà Tân (#12)".
+PARTNERSHIP_NUMBER = re.compile(r"^#?(\d{1,9})$|\(#(\d{1,9})\)$")
+
+
+def partnership_suggestion(partnership: Partnership) -> str:
+    """What a suggestion puts in the field: the name, and the number that makes it unique."""
+    return f"{partnership} (#{partnership.pk})"
+
+
+class PartnershipField(TypedChoiceField):
+    """A partnership of ``queryset``: its number, a suggestion, its title or a member's name, without accents."""
+
+    suggestions_url = reverse_lazy("partnerships:partnership_suggestions")
+    placeholder = _("Tên đơn vị thành viên hoặc số")
+    default_error_messages = {
+        "unknown_code": _("Không có quan hệ kết nghĩa số %(text)s để chọn ở đây."),
+        "no_match": _(
+            "Không tìm thấy quan hệ kết nghĩa “%(text)s”. Gõ tên một đơn vị thành viên rồi chọn trong "
+            "danh sách gợi ý, hoặc nhập số của quan hệ kết nghĩa."
+        ),
+        "ambiguous": _(
+            "Có nhiều quan hệ kết nghĩa ứng với “%(text)s”: %(candidates)s. Hãy chọn trong danh sách gợi ý "
+            "hoặc nhập số của quan hệ kết nghĩa."
+        ),
+    }
+
+    def lookup(self, text):
+        partnerships = (self.queryset if self.queryset is not None else Partnership.objects.none()).order_by(
+            "title", "pk"
+        )
+        match = PARTNERSHIP_NUMBER.search(text.strip())
+        if match:
+            return partnerships.filter(pk=int(match.group(1) or match.group(2))), "unknown_code"
+        titled = partnerships.filter(title__unaccent__iexact=text)
+        if titled.exists():
+            return titled, "no_match"
+        # "Trà Tân": the partnership(s) that unit is a member of.
+        member = Membership.objects.filter(partnership=OuterRef("pk"), commune__name__unaccent__iexact=text)
+        return partnerships.filter(Exists(member)), "no_match"
+
+    def describe(self, row):
+        return partnership_suggestion(row)
+
+
+def partnership_search(partnerships, text: str):
+    """Partnerships whose number, title or a member's name or code (without accents) matches ``text``."""
+    text = text.strip()
+    member = Membership.objects.filter(partnership=OuterRef("pk"))
+    matches = Q(title__unaccent__icontains=text) | Exists(member.filter(commune__name__unaccent__icontains=text))
+    if text.lstrip("#").isdigit():
+        matches |= Q(pk=int(text.lstrip("#")[:9])) | Exists(member.filter(commune_id=text))
+    return partnerships.filter(matches)
+
+
 class CommuneMultipleChoiceField(forms.ModelMultipleChoiceField):
+    widget = FastSelectMultiple
+
     def label_from_instance(self, obj):
         return CommuneChoiceField.label_from_instance(self, obj)
 
@@ -198,7 +261,7 @@ class PartnershipForm(forms.ModelForm):
 class MembershipForm(forms.ModelForm):
     """Add a supporting unit to an existing partnership."""
 
-    commune = CommuneChoiceField(label=_("Đơn vị"), queryset=Commune.objects.none())
+    commune = UnitField(label=_("Đơn vị"))
     role = forms.ChoiceField(
         label=_("Vai trò"),
         choices=[

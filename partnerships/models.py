@@ -14,8 +14,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.lookups import Unaccent
 from django.db import models
-from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, Greatest, Lower, TruncDate
+from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
+from django.db.models.sql.constants import LOUTER
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
@@ -65,6 +67,107 @@ HEALTH_AMBER_QUIET_DAYS = 60
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
+class HealthJoin:
+    """``LEFT JOIN LATERAL (…) AS partnership_health ON TRUE``: a partnership's health figures, once per row.
+
+    Django repeats an annotation's SQL wherever another annotation refers to it, so a CASE over
+    subquery-backed figures ran the same subqueries over and over (24 SubPlans for 4 figures). Here
+    one lateral subquery per partnership computes the four figures (due and overdue counts, latest
+    progress day, latest activity day) in a single pass over its commitments, and the annotations
+    read its columns. It is an entry of the query's ``alias_map`` like Django's own ``Join``:
+
+    - the subquery is an aggregate without GROUP BY (exactly one row), so PostgreSQL drops the join
+      where no column is used (the paginator's COUNT(*));
+    - a nested loop keeps the outer order, so under ORDER BY … LIMIT 25 it runs for the rows shown.
+    """
+
+    table_name = "partnership_health"
+    join_type = LOUTER
+    nullable = True
+    filtered_relation = None
+
+    def __init__(self, parent_alias: str, table_alias: str | None, today: datetime.date):
+        self.parent_alias, self.table_alias, self.today = parent_alias, table_alias, today
+
+    def as_sql(self, compiler, connection):
+        qn = connection.ops.quote_name
+        commitment = Partnership._meta.get_field("commitments").related_model
+        update = commitment._meta.get_field("updates").related_model
+
+        def column(model, name):
+            return qn(model._meta.get_field(name).column)
+
+        partnership = f"{qn(self.parent_alias)}.{qn(Partnership._meta.pk.column)}"
+        tzname = timezone.get_current_timezone_name() if settings.USE_TZ else None
+        # MAX(submitted_at) then the local day: the same day as the MAX of local days, and each
+        # commitment's latest update is the last entry of the (commitment_id, submitted_at) index.
+        latest_update, update_params = connection.ops.datetime_cast_date_sql(
+            f"MAX((SELECT MAX(u.{column(update, 'submitted_at')}) FROM {qn(update._meta.db_table)} u"
+            f" WHERE u.{column(update, 'commitment')} = c.{qn(commitment._meta.pk.column)}))",
+            (),
+            tzname,
+        )
+        due = f"c.{column(commitment, 'due_on')} < %s"
+        sql = (
+            f"LEFT JOIN LATERAL (SELECT COUNT(*) FILTER (WHERE {due}) AS due,"
+            f" COUNT(*) FILTER (WHERE {due} AND c.{column(commitment, 'completed_on')} IS NULL) AS overdue,"
+            f" {latest_update} AS update_day,"
+            f" (SELECT MAX(a.{column(Activity, 'occurred_on')}) FROM {qn(Activity._meta.db_table)} a"
+            f" WHERE a.{column(Activity, 'partnership')} = {partnership}) AS activity_day"
+            f" FROM {qn(commitment._meta.db_table)} c WHERE c.{column(commitment, 'partnership')} = {partnership})"
+            f" {qn(self.table_alias)} ON TRUE"
+        )
+        return sql, [self.today, self.today, *update_params]
+
+    def relabeled_clone(self, change_map):
+        return self.__class__(
+            change_map.get(self.parent_alias, self.parent_alias),
+            change_map.get(self.table_alias, self.table_alias),
+            self.today,
+        )
+
+    def promote(self):
+        return self  # always LEFT: the lateral aggregate has exactly one row anyway
+
+    demote = promote
+
+    @property
+    def identity(self):
+        return self.__class__, self.parent_alias, self.table_alias, self.today
+
+    def __eq__(self, other):
+        return isinstance(other, HealthJoin) and self.identity == other.identity
+
+    def __hash__(self):
+        return hash(self.identity)
+
+    def equals(self, other):
+        return self == other
+
+
+class HealthColumn(models.Expression):
+    """A column of the HealthJoin subquery (``due``, ``overdue``, ``update_day``, ``activity_day``)."""
+
+    def __init__(self, alias: str, column: str, output_field):
+        super().__init__(output_field=output_field)
+        self.alias, self.column = alias, column
+
+    def as_sql(self, compiler, connection):
+        return f"{connection.ops.quote_name(self.alias)}.{connection.ops.quote_name(self.column)}", []
+
+    def relabeled_clone(self, change_map):
+        return self.__class__(change_map.get(self.alias, self.alias), self.column, self.output_field)
+
+    def get_group_by_cols(self):
+        return [self]
+
+    def __eq__(self, other):
+        return isinstance(other, HealthColumn) and (self.alias, self.column) == (other.alias, other.column)
+
+    def __hash__(self):
+        return hash((self.alias, self.column))
+
+
 def _sql_text(template: str, **values) -> models.Expression:
     """A translated "%(name)s" template as an SQL string expression, each placeholder an SQL value."""
     parts = []
@@ -74,12 +177,6 @@ def _sql_text(template: str, **values) -> models.Expression:
         elif piece:
             parts.append(Value(piece))
     return Concat(*parts, output_field=models.CharField()) if len(parts) > 1 else parts[0]
-
-
-def _count_per_partnership(queryset) -> Coalesce:
-    """How many rows of ``queryset`` belong to the outer partnership (0 when none), as a subquery."""
-    counted = queryset.order_by().values("partnership").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
 
 
 class PartnershipQuerySet(models.QuerySet):
@@ -178,64 +275,44 @@ class PartnershipQuerySet(models.QuerySet):
         Partnerships not yet signed, or ended, are not assessed (``none``).
         """
         today = today or timezone.localdate()
-        commitments = self.model._meta.get_field("commitments").related_model
-        updates = commitments._meta.get_field("updates").related_model
-        mine = {"partnership": OuterRef("pk")}
-        latest_update = (
-            updates.objects.filter(commitment__partnership=OuterRef("pk"))
-            .order_by()
-            .values("commitment__partnership")
-            .annotate(last=Max(TruncDate("submitted_at")))
-            .values("last")
+        queryset = self._chain()
+        query = queryset.query
+        alias = query.join(HealthJoin(query.get_initial_alias(), None, today))
+        due = HealthColumn(alias, "due", models.IntegerField())
+        overdue = HealthColumn(alias, "overdue", models.IntegerField())
+        latest = Greatest(
+            HealthColumn(alias, "update_day", models.DateField()),
+            HealthColumn(alias, "activity_day", models.DateField()),
         )
-        latest_activity = (
-            Activity.objects.filter(**mine)
-            .order_by()
-            .values("partnership")
-            .annotate(last=Max("occurred_on"))
-            .values("last")
-        )
+        last_activity_on = Coalesce(latest, "signed_on", TruncDate("created_at"), output_field=models.DateField())
         quiet_days = models.Func(
             Value(today, output_field=models.DateField()),
-            F("last_activity_on"),
+            last_activity_on,
             template="(%(expressions)s)",
             arg_joiner=" - ",
             output_field=models.IntegerField(),
         )
-        overdue_reason = _sql_text(
-            gettext("%(overdue)s/%(due)s cam kết đến hạn bị quá hạn"),
-            overdue=F("overdue_commitment_count"),
-            due=F("due_commitment_count"),
-        )
+        overdue_reason = _sql_text(gettext("%(overdue)s/%(due)s cam kết đến hạn bị quá hạn"), overdue=overdue, due=due)
         quiet_reason = _sql_text(
-            gettext("Không có cập nhật tiến độ hay hoạt động trong %(days)s ngày"), days=F("quiet_days")
+            gettext("Không có cập nhật tiến độ hay hoạt động trong %(days)s ngày"), days=quiet_days
         )
         not_assessed = Q(
             status__in=[Partnership.Status.ASSIGNED, Partnership.Status.SURVEYED, Partnership.Status.ENDED]
         )
-        red_overdue = Q(overdue_commitment_count__gt=0) & Q(
-            overdue_commitment_count__gte=F("due_commitment_count") * HEALTH_RED_OVERDUE_SHARE
-        )
-        return self.annotate(
-            due_commitment_count=_count_per_partnership(commitments.objects.filter(**mine, due_on__lt=today)),
-            overdue_commitment_count=_count_per_partnership(
-                commitments.objects.filter(**mine, due_on__lt=today, completed_on__isnull=True)
-            ),
-            last_activity_on=Coalesce(
-                Greatest(
-                    Subquery(latest_update, output_field=models.DateField()),
-                    Subquery(latest_activity, output_field=models.DateField()),
-                ),
-                "signed_on",
-                TruncDate("created_at"),
-            ),
+        red_overdue = Q(GreaterThan(overdue, 0)) & Q(GreaterThanOrEqual(overdue, due * HEALTH_RED_OVERDUE_SHARE))
+        red_quiet = Q(GreaterThanOrEqual(quiet_days, HEALTH_RED_QUIET_DAYS))
+        amber_quiet = Q(GreaterThanOrEqual(quiet_days, HEALTH_AMBER_QUIET_DAYS))
+        return queryset.annotate(
+            due_commitment_count=due,
+            overdue_commitment_count=overdue,
+            last_activity_on=last_activity_on,
             quiet_days=quiet_days,
             health=Case(
                 When(not_assessed, then=Value(Partnership.Health.NONE)),
                 When(red_overdue, then=Value(Partnership.Health.RED)),
-                When(quiet_days__gte=HEALTH_RED_QUIET_DAYS, then=Value(Partnership.Health.RED)),
-                When(overdue_commitment_count__gt=0, then=Value(Partnership.Health.AMBER)),
-                When(quiet_days__gte=HEALTH_AMBER_QUIET_DAYS, then=Value(Partnership.Health.AMBER)),
+                When(red_quiet, then=Value(Partnership.Health.RED)),
+                When(GreaterThan(overdue, 0), then=Value(Partnership.Health.AMBER)),
+                When(amber_quiet, then=Value(Partnership.Health.AMBER)),
                 default=Value(Partnership.Health.GREEN),
                 output_field=models.CharField(),
             ),
@@ -243,9 +320,9 @@ class PartnershipQuerySet(models.QuerySet):
                 When(status=Partnership.Status.ENDED, then=Value(gettext("Đã kết thúc, không đánh giá"))),
                 When(not_assessed, then=Value(gettext("Chưa ký kết, chưa đánh giá"))),
                 When(red_overdue, then=overdue_reason),
-                When(quiet_days__gte=HEALTH_RED_QUIET_DAYS, then=quiet_reason),
-                When(overdue_commitment_count__gt=0, then=overdue_reason),
-                When(quiet_days__gte=HEALTH_AMBER_QUIET_DAYS, then=quiet_reason),
+                When(red_quiet, then=quiet_reason),
+                When(GreaterThan(overdue, 0), then=overdue_reason),
+                When(amber_quiet, then=quiet_reason),
                 default=Value(gettext("Đúng tiến độ")),
                 output_field=models.CharField(),
             ),

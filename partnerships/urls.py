@@ -6,6 +6,7 @@ app_name = "partnerships"
 
 urlpatterns = [
     path("", views.PartnershipListView.as_view(), name="partnership_list"),
+    path("suggest/", views.partnership_suggestions, name="partnership_suggestions"),
     path("new/", views.PartnershipCreateView.as_view(), name="partnership_create"),
     path("<int:pk>/", views.PartnershipDetailView.as_view(), name="partnership_detail"),
     path("<int:pk>/edit/", views.PartnershipUpdateView.as_view(), name="partnership_update"),

@@ -16,11 +16,18 @@ from django_filters.views import FilterView
 from django_htmx.http import trigger_client_event
 
 from accounts.quotas import charge_uploads
-from core.views import HtmxFragmentMixin
+from core.views import MAX_SUGGESTIONS, HtmxFragmentMixin, render_suggestions, typed_text
 
 from . import services
 from .filtersets import PartnershipFilterSet
-from .forms import ActivityForm, DocumentForm, MembershipForm, PartnershipForm
+from .forms import (
+    ActivityForm,
+    DocumentForm,
+    MembershipForm,
+    PartnershipForm,
+    partnership_search,
+    partnership_suggestion,
+)
 from .models import Activity, ActivityPhoto, Document, Membership, Partnership
 from .uploads import save_with_uploads
 
@@ -101,6 +108,17 @@ class PartnershipListView(HtmxFragmentMixin, FilterView):
         current = self.request.htmx.current_url_abs_path if self.request.htmx else None
         embedded = bool(current) and current.split("?")[0] != self.request.path
         return super().get_context_data(embedded=embedded, **kwargs)
+
+
+@require_GET
+def partnership_suggestions(request):
+    """At most 20 partnerships whose contents the user may read, matching a number, title or member name."""
+    text = typed_text(request)
+    if not text:
+        return render_suggestions(request, [])
+    partnerships = partnership_search(Partnership.objects.contents_visible_to(request.user), text)
+    rows = partnerships.order_by("title", "pk")[:MAX_SUGGESTIONS]
+    return render_suggestions(request, [(partnership_suggestion(p), p.get_status_display()) for p in rows])
 
 
 class PartnershipDetailView(DetailView):

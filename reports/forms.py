@@ -9,7 +9,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from commitments.models import ReportingPeriod
+from communes.forms import UnitField
 from communes.models import Commune
+from partnerships.forms import PartnershipField
 from partnerships.models import Partnership
 
 from . import conf
@@ -103,16 +105,17 @@ class ReportRequestForm(forms.ModelForm):
     """ "Tạo báo cáo": the period, the kind and its scope, and the tasks for the next period."""
 
     period_code = forms.ChoiceField(label=_("Kỳ báo cáo"))
+    # Typed, not picked from a <select>: 2,000 partnerships and 3,321 units at national scale.
+    partnership = PartnershipField(
+        label=_("Quan hệ kết nghĩa"), required=False, help_text=_("Chỉ khi tạo báo cáo một quan hệ kết nghĩa.")
+    )
+    commune = UnitField(label=_("Đơn vị"), required=False, help_text=_("Chỉ khi tạo báo cáo một đơn vị."))
 
     class Meta:
         model = Report
         fields = ["kind", "partnership", "commune", "next_tasks", "signer_title", "signer_name"]
         widgets = {"next_tasks": forms.Textarea(attrs={"rows": 4})}
-        help_texts = {
-            "partnership": _("Chỉ khi tạo báo cáo một quan hệ kết nghĩa."),
-            "commune": _("Chỉ khi tạo báo cáo một đơn vị."),
-            "next_tasks": _("Mỗi dòng một ý; có thể bổ sung trước khi ban hành."),
-        }
+        help_texts = {"next_tasks": _("Mỗi dòng một ý; có thể bổ sung trước khi ban hành.")}
 
     field_order = ["period_code", "kind", "partnership", "commune", "next_tasks", "signer_title", "signer_name"]
 
@@ -121,10 +124,8 @@ class ReportRequestForm(forms.ModelForm):
         choices = period_choices()
         self.fields["period_code"].choices = choices
         self.fields["period_code"].initial = last_finished_quarter(choices)
-        self.fields["partnership"].queryset = Partnership.objects.visible_to(user).order_by("title", "pk")
-        self.fields["commune"].queryset = Commune.objects.visible_to(user).order_by_name()
-        for name in ("partnership", "commune"):
-            self.fields[name].empty_label = _("— Chọn —")
+        self.fields["partnership"].queryset = Partnership.objects.visible_to(user)
+        self.fields["commune"].queryset = Commune.objects.visible_to(user)
         layout = conf.layout()
         self.fields["signer_title"].initial = layout.signer_title
         self.fields["signer_name"].initial = layout.signer_name

@@ -16,6 +16,8 @@ REVIEW_WRITE = everyone(404, leader=403, city=200, admin=200)
 
 ROUTES = [
     Route("commitments:commitment_list", get=everyone(200)),
+    # Units owning commitments the user may read; an empty list for whoever reads none.
+    Route("commitments:owner_suggestions", get=everyone(200), query="?q=a"),
     Route(
         "commitments:commitment_detail",
         kwargs=lambda world: {"pk": world.commitment.pk},

@@ -116,11 +116,64 @@ class CommitmentListViewTests(WorldTestCase):
         self.assertContains(response, self.world.commitment.get_absolute_url())
         self.assertContains(response, self.world.other_commitment.get_absolute_url())
 
-    def test_owner_filter_lists_only_units_the_officer_may_read(self):
-        self.login(self.world.officer)
+    def test_owner_filter_is_typed_not_a_select_of_every_unit(self):
+        self.login(self.world.city)
         response = self.client.get(self.url)
-        self.assertContains(response, f'<option value="{self.world.supporter.code}">')
+        suggestions = reverse("commitments:owner_suggestions")
+        self.assertContains(response, f'hx-get="{suggestions}?field=owner"')
+        self.assertContains(response, '<datalist id="id_owner_suggestions"></datalist>', html=True)
         self.assertNotContains(response, f'<option value="{self.world.outsider.code}">')
+
+    def test_owner_suggestions_list_only_units_the_officer_may_read(self):
+        self.login(self.world.officer)
+        url = reverse("commitments:owner_suggestions")
+        response = self.client.get(url, {"field": "owner", "owner": "9"}, **HX)  # every factory code starts with 9
+        self.assertContains(response, f"({self.world.supporter.code})")
+        self.assertNotContains(response, f"({self.world.outsider.code})")
+        self.login(self.world.city)
+        response = self.client.get(url, {"field": "owner", "owner": "son tra"}, **HX)
+        self.assertContains(response, f'<option value="Phường Sơn Trà ({self.world.outsider.code})">')
+
+    def test_owner_typed_by_name_or_code_filters_and_keeps_the_text(self):
+        mine = factories.commitment(partnership=self.world.partnership, owner=self.world.supported, title="Của Trà Tân")
+        self.login(self.world.city)
+        for typed in ("tra tan", self.world.supported.code, f"Xã Trà Tân ({self.world.supported.code})"):
+            response = self.client.get(self.url, {"owner": typed})
+            self.assertContains(response, mine.get_absolute_url())
+            self.assertNotContains(response, self.world.commitment.get_absolute_url())
+            self.assertContains(response, f'value="{typed}"')
+
+    def test_unknown_owner_gets_a_message_next_to_the_field_and_keeps_the_text(self):
+        self.login(self.world.city)
+        response = self.client.get(self.url, {"owner": "khong co dau"})
+        self.assertContains(response, 'id="id_owner_error"')
+        self.assertContains(response, "Không tìm thấy đơn vị “khong co dau”")
+        self.assertContains(response, 'value="khong co dau"')
+        self.assertNotContains(response, self.world.commitment.get_absolute_url())
+
+    def test_officer_cannot_type_a_unit_outside_their_partnerships(self):
+        self.login(self.world.officer)
+        response = self.client.get(self.url, {"owner": self.world.outsider.code})
+        self.assertContains(response, f"Không có đơn vị mã {self.world.outsider.code} để chọn ở đây.")
+        self.assertNotContains(response, self.world.other_commitment.get_absolute_url())
+
+    def test_bookmarked_partnership_link_still_filters(self):
+        """The partnership page links here with ?partnership=<pk>."""
+        self.login(self.world.city)
+        response = self.client.get(self.url, {"partnership": self.world.other_partnership.pk})
+        self.assertContains(response, self.world.other_commitment.get_absolute_url())
+        self.assertNotContains(response, self.world.commitment.get_absolute_url())
+
+    def test_owner_suggestions_query_count_does_not_grow_with_rows(self):
+        self.login(self.world.city)
+        url = reverse("commitments:owner_suggestions") + "?field=owner&owner=9"
+
+        def more_owners():
+            for _ in range(25):
+                factories.commitment(partnership=self.world.partnership, owner=self.world.supported)
+                factories.commitment(partnership=factories.partnership(), title="Cam kết khác")
+
+        self.assert_same_query_count(url, more_owners, expected=3, htmx=True)
 
     def test_status_filter_finds_overdue_commitments(self):
         overdue = factories.commitment(
@@ -155,7 +208,7 @@ class CommitmentListViewTests(WorldTestCase):
 
     def test_page_query_count_does_not_grow_with_rows(self):
         self.login(self.world.officer)
-        self.assert_same_query_count(self.url, more_commitments(self.world), expected=8)
+        self.assert_same_query_count(self.url, more_commitments(self.world), expected=6)
 
     def test_fragment_query_count_does_not_grow_with_rows(self):
         self.login(self.world.officer)
@@ -545,8 +598,8 @@ class ReviewQueueViewTests(WorldTestCase):
     def test_query_counts_do_not_grow_with_rows(self):
         self.login(self.world.city)
         fixtures.update_with_photo(self.world)
-        self.assert_same_query_count(self.url, more_commitments(self.world, 4), expected=5)
-        self.assert_same_query_count(self.url, more_commitments(self.world, 2), expected=5, htmx=True)
+        self.assert_same_query_count(self.url, more_commitments(self.world, 4), expected=7)
+        self.assert_same_query_count(self.url, more_commitments(self.world, 2), expected=7, htmx=True)
 
     def test_verify_in_place_with_htmx(self):
         update = fixtures.submitted_update(self.world)

@@ -141,3 +141,32 @@ class TestCommuneDetail:
 
         assert "xã 9" in body
         assert len(one) == len(many) <= 15
+
+
+class TestUnitSuggestions:
+    url = reverse("communes:unit_suggestions")
+
+    def test_names_without_accents_and_code_prefixes_match(self, client, world):
+        client.force_login(world.officer)
+
+        by_name = client.get(self.url, {"field": "commune", "commune": "hoa cuong"}, headers={"HX-Request": "true"})
+        by_code = client.get(self.url, {"q": world.outsider.code[:4]}, headers={"HX-Request": "true"})
+
+        assert (
+            f'<option value="Phường Hòa Cường ({world.supporter.code})">Hòa Vang</option>' in by_name.content.decode()
+        )
+        assert f"({world.outsider.code})" in by_code.content.decode()
+
+    def test_at_most_twenty_with_a_constant_query_count(self, client, world):
+        client.force_login(world.city)
+        url = self.url + "?q=tan"
+        client.get(url)
+        with count_queries() as one:
+            client.get(url)
+        for number in range(25):
+            factories.commune(name=f"Tân {number}")
+        with count_queries() as many:
+            response = client.get(url)
+
+        assert response.content.decode().count("<option") == 20
+        assert len(one.captured_queries) == len(many.captured_queries) == 3

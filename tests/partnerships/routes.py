@@ -45,6 +45,8 @@ CITY_WRITES = everyone(404, leader=403, city=200, admin=200)
 
 ROUTES = [
     Route(name="partnerships:partnership_list", get=everyone(200)),
+    # Only partnerships whose contents the user may read; an empty list for the others.
+    Route(name="partnerships:partnership_suggestions", get=everyone(200), query="?q=1"),
     Route(name="partnerships:partnership_detail", kwargs=PK, get=everyone(200)),
     Route(
         name="partnerships:partnership_create",

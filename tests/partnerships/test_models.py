@@ -4,7 +4,7 @@ import datetime
 
 import pghistory
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from partnerships.models import Membership, Partnership
 from tests import factories
@@ -180,6 +180,99 @@ class TestWithHealth:
         partnership = factories.partnership(signed_on=timezone.localdate())
 
         assert Partnership.objects.with_health().get(pk=partnership.pk).health == Partnership.Health.GREEN
+
+
+def brute_force_health(partnership: Partnership, today: datetime.date) -> dict:
+    """with_health()'s figures recomputed row by row in Python, straight from the rules."""
+    rows = list(partnership.commitments.all())
+    due = [c for c in rows if c.due_on is not None and c.due_on < today]
+    overdue = [c for c in due if c.completed_on is None]
+    days = [timezone.localdate(u.submitted_at) for c in rows for u in c.updates.all()]
+    days += [a.occurred_on for a in partnership.activities.all()]
+    last = max(days) if days else (partnership.signed_on or timezone.localdate(partnership.created_at))
+    quiet = (today - last).days
+    overdue_reason = f"{len(overdue)}/{len(due)} cam kết đến hạn bị quá hạn"
+    quiet_reason = f"Không có cập nhật tiến độ hay hoạt động trong {quiet} ngày"
+    if partnership.status == Partnership.Status.ENDED:
+        health, reason = Partnership.Health.NONE, "Đã kết thúc, không đánh giá"
+    elif partnership.status in (Partnership.Status.ASSIGNED, Partnership.Status.SURVEYED):
+        health, reason = Partnership.Health.NONE, "Chưa ký kết, chưa đánh giá"
+    elif overdue and len(overdue) >= len(due) * 0.3:
+        health, reason = Partnership.Health.RED, overdue_reason
+    elif quiet >= 120:
+        health, reason = Partnership.Health.RED, quiet_reason
+    elif overdue:
+        health, reason = Partnership.Health.AMBER, overdue_reason
+    elif quiet >= 60:
+        health, reason = Partnership.Health.AMBER, quiet_reason
+    else:
+        health, reason = Partnership.Health.GREEN, "Đúng tiến độ"
+    return {
+        "due_commitment_count": len(due),
+        "overdue_commitment_count": len(overdue),
+        "last_activity_on": last,
+        "quiet_days": quiet,
+        "health": health,
+        "health_reason": reason,
+    }
+
+
+class TestWithHealthAgainstBruteForce:
+    """Every annotation of with_health(), for partnerships of each colour, equals a row-by-row computation."""
+
+    def build(self):
+        officer = factories.user()
+        days_ago = lambda n: TODAY - datetime.timedelta(days=n)  # noqa: E731
+
+        def reported(partnership, days: int):
+            commitment = factories.commitment(
+                partnership=partnership, start_on=days_ago(400), due_on=days_ago(5), completed_on=days_ago(days)
+            )
+            # 06:30 in Đà Nẵng is the previous day in UTC: the day must be taken in local time.
+            moment = timezone.make_aware(datetime.datetime.combine(days_ago(days), datetime.time(6, 30)))
+            factories.progress(commitment=commitment, author=officer, submitted_at=moment)
+
+        green = factories.partnership(signed_on=days_ago(300))
+        commitments(green, on_time=3, completed_late=1, future=2)
+        reported(green, 2)
+        amber_overdue = factories.partnership(signed_on=days_ago(300))
+        commitments(amber_overdue, overdue=1, on_time=4)
+        recent_activity(amber_overdue, days_ago=10)
+        amber_quiet = factories.partnership(signed_on=days_ago(300))
+        commitments(amber_quiet, on_time=2)
+        reported(amber_quiet, 75)
+        recent_activity(amber_quiet, days_ago=90)
+        red_share = factories.partnership(signed_on=days_ago(300))
+        commitments(red_share, overdue=2, on_time=3, future=5)
+        reported(red_share, 1)
+        red_quiet = factories.partnership(signed_on=days_ago(300))
+        recent_activity(red_quiet, days_ago=121)
+        red_never_heard = factories.partnership(signed_on=days_ago(130))
+        unsigned = factories.partnership(status=Partnership.Status.SURVEYED, signed_on=None)
+        commitments(unsigned, overdue=3)
+        ended = factories.partnership(status=Partnership.Status.ENDED)
+        commitments(ended, overdue=1)
+        return [green, amber_overdue, amber_quiet, red_share, red_quiet, red_never_heard, unsigned, ended]
+
+    def test_every_annotation_matches(self):
+        built = self.build()
+        expected = {p.pk: brute_force_health(p, TODAY) for p in Partnership.objects.all()}
+        names = list(next(iter(expected.values())))
+
+        actual = {row["pk"]: row for row in Partnership.objects.with_health(today=TODAY).values("pk", *names)}
+
+        assert {pk: {n: row[n] for n in names} for pk, row in actual.items()} == expected
+        assert {expected[p.pk]["health"] for p in built} == set(Partnership.Health)
+        assert [expected[p.pk]["health"] for p in built[:3]] == ["green", "amber", "amber"]
+
+    def test_matches_in_english_too(self):
+        partnership = factories.partnership(signed_on=TODAY - datetime.timedelta(days=200))
+        commitments(partnership, overdue=1, on_time=1)
+
+        with translation.override("en"):
+            row = Partnership.objects.with_health(today=TODAY).get(pk=partnership.pk)
+
+        assert row.health_reason == "1/2 commitments due are overdue"
 
 
 class TestWithMemberNames:

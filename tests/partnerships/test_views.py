@@ -475,3 +475,94 @@ class TestActivities:
         client.force_login(world.outsider_officer)
         assert client.get(url).status_code == 404
         assert ActivityPhoto.objects.filter(pk=photo.pk).exists()
+
+
+# --- Typed choices: suggestions and the member field ------------------------------------------------
+
+SUGGEST = reverse("partnerships:partnership_suggestions")
+
+
+class TestPartnershipSuggestions:
+    def test_officers_are_offered_only_partnerships_whose_contents_they_read(self, client, world):
+        client.force_login(world.officer)
+
+        html = body(client.get(SUGGEST, {"field": "partnership", "partnership": "a"}, headers=HTMX))
+
+        assert f"(#{world.partnership.pk})" in html
+        assert f"(#{world.other_partnership.pk})" not in html
+
+    def test_a_member_name_without_accents_or_a_number_finds_the_partnership(self, client, world):
+        client.force_login(world.city)
+
+        by_name = body(client.get(SUGGEST, {"q": "son tra"}, headers=HTMX))
+        by_number = body(client.get(SUGGEST, {"q": f"#{world.partnership.pk}"}, headers=HTMX))
+
+        assert f'<option value="{world.other_partnership} (#{world.other_partnership.pk})">' in by_name
+        assert f"(#{world.partnership.pk})" not in by_name
+        assert f"(#{world.partnership.pk})" in by_number
+
+    def test_at_most_twenty_and_nothing_for_empty_text(self, client, world):
+        supported = factories.commune(name="Tân Lập")
+        for _ in range(22):
+            factories.partnership(supported=supported, supporters=[factories.commune(kind="ward")])
+        client.force_login(world.city)
+
+        assert body(client.get(SUGGEST, {"q": "tan lap"}, headers=HTMX)).count("<option") == 20
+        assert "<option" not in body(client.get(SUGGEST, {"q": " "}, headers=HTMX))
+
+    def test_query_count_does_not_grow_with_rows(self, client, world):
+        client.force_login(world.city)
+        url = SUGGEST + "?q=a"
+        client.get(url, headers=HTMX)
+        with count_queries() as one:
+            client.get(url, headers=HTMX)
+        for _ in range(10):
+            factories.partnership(title="Kết nghĩa A")
+        with count_queries() as many:
+            response = client.get(url, headers=HTMX)
+
+        assert body(response).count("<option") > 10
+        assert len(one.captured_queries) == len(many.captured_queries) == 3
+
+
+class TestTypedMember:
+    def test_a_unit_typed_by_name_is_added(self, client, world):
+        client.force_login(world.city)
+
+        response = client.post(
+            reverse("partnerships:member_add", args=[world.partnership.pk]),
+            {"commune": "son tra", "role": "co_supporter", "joined_on": "2025-10-01"},
+        )
+
+        assert response.status_code == 302
+        assert world.partnership.memberships.filter(commune=world.outsider, role="co_supporter").exists()
+
+    def test_an_unknown_unit_is_refused_next_to_the_field_and_the_text_kept(self, client, world):
+        client.force_login(world.city)
+
+        html = body(
+            client.post(
+                reverse("partnerships:member_add", args=[world.partnership.pk]),
+                {"commune": "khong ton tai", "role": "co_supporter", "joined_on": "2025-10-01"},
+            )
+        )
+
+        assert 'id="id_commune_error"' in html and "Không tìm thấy đơn vị “khong ton tai”" in html
+        assert 'value="khong ton tai"' in html
+
+    def test_detail_page_has_no_select_of_every_unit(self, client, world):
+        client.force_login(world.city)
+
+        html = body(client.get(detail_url(world.partnership)))
+
+        assert f'<option value="{world.outsider.code}"' not in html
+        assert 'list="id_commune_suggestions"' in html
+
+    def test_bookmarked_commune_link_still_filters_the_list(self, client, world):
+        """A unit's page links to the list with ?commune=<code>."""
+        client.force_login(world.city)
+
+        html = body(client.get(LIST, {"commune": world.outsider.code}))
+
+        assert detail_url(world.other_partnership) in html
+        assert detail_url(world.partnership) not in html

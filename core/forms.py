@@ -1,0 +1,141 @@
+"""Form pieces shared by the apps: a typed choice among thousands of rows, with suggestions."""
+
+import unicodedata
+from html import escape
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+# Shown in the message when a name matches several rows; beyond that the person narrows it down.
+MAX_LISTED_CANDIDATES = 5
+
+
+def fold(text: str) -> str:
+    """Lower case without Vietnamese diacritics (đ → d), as PostgreSQL's unaccent + lower compare."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
+
+
+class SuggestInput(forms.TextInput):
+    """A text input; as the person types, htmx fills its ``<datalist>`` with at most ~20 suggestions.
+
+    Without JavaScript it is a plain text field: the form resolves what was typed on the server.
+    ``url`` answers ``<option>`` elements for the text sent under the field's own name
+    (``?field=<name>&<name>=<text>``).
+    """
+
+    def __init__(self, url, attrs=None):
+        super().__init__(attrs={"autocomplete": "off", "spellcheck": "false", **(attrs or {})})
+        self.url = url
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = dict(attrs or {})
+        list_id = f"{attrs.get('id') or name}_suggestions"
+        attrs.update(
+            {
+                "list": list_id,
+                "hx-get": f"{self.url}?field={name}",
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": f"#{list_id}",
+                "hx-swap": "innerHTML",
+                "hx-sync": "this:replace",
+                # Inside a filter form that pushes its URL: a suggestion is not a page to go back to.
+                "hx-push-url": "false",
+            }
+        )
+        html = super().render(name, value, attrs, renderer)
+        return html + format_html('<datalist id="{}"></datalist>', list_id)
+
+
+class TypedChoiceField(forms.CharField):
+    """One row of ``queryset`` named by what the person typed: a key, a suggestion, or a name.
+
+    Subclasses say how text is read (``lookup``) and what the messages say. The typed text is
+    kept as typed (the bound field shows it again next to any error). ``queryset`` scopes what may
+    be chosen, exactly like ``ModelChoiceField.queryset``; it can be set after construction.
+    """
+
+    widget = forms.TextInput
+    suggestions_url = None
+    placeholder = ""
+    default_error_messages = {}
+
+    def __init__(self, *, queryset=None, suggestions_url=None, **kwargs):
+        # Lazy URLs: fields are built at import time, before the URLconf can be reversed.
+        url = self.suggestions_url if suggestions_url is None else suggestions_url
+        if url is not None and "widget" not in kwargs:
+            kwargs["widget"] = SuggestInput(url, attrs={"placeholder": self.placeholder} if self.placeholder else None)
+        kwargs.setdefault("max_length", 300)
+        super().__init__(**kwargs)
+        self.queryset = queryset
+
+    def lookup(self, text: str):
+        """(a queryset of candidates, the error code used when it does not hold exactly one row)."""
+        raise NotImplementedError
+
+    def clean(self, value):
+        text = super().clean(value)
+        if text in self.empty_values:
+            return None
+        candidates, code = self.lookup(text)
+        found = list(candidates[: MAX_LISTED_CANDIDATES + 1])
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise ValidationError(self.error_messages[code], code=code, params={"text": text})
+        listed = ", ".join(self.describe(row) for row in found[:MAX_LISTED_CANDIDATES])
+        if len(found) > MAX_LISTED_CANDIDATES:
+            listed += ", …"
+        raise ValidationError(
+            self.error_messages["ambiguous"], code="ambiguous", params={"text": text, "candidates": listed}
+        )
+
+    def describe(self, row) -> str:
+        """How a candidate is named in the "several match" message: with the key to type."""
+        return str(row)
+
+    def prepare_value(self, value):
+        # Initial values may be rows or keys; bound data is shown exactly as typed.
+        if value is not None and hasattr(value, "_meta"):
+            return self.describe(value)
+        return value
+
+
+class FastSelect(forms.Select):
+    """A ``<select>`` rendered in Python: the same HTML without one template per ``<option>``.
+
+    Django renders each option through the template engine (≈ 0.07 ms each, plus its attributes);
+    for the ~680 former districts of national scale that alone cost more than the rest of a list
+    page, and a filter form's few dozen options cost a list page what the admin spends on its
+    whole changelist (TARGETS.md P3).
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        selected = set(self.format_value(value))
+        html = []
+        for group, choices in self.choices:
+            if isinstance(choices, list | tuple):
+                html.append(f'<optgroup label="{escape(group)}">')
+                html.extend(self._option(key, label, selected) for key, label in choices)
+                html.append("</optgroup>")
+            else:
+                html.append(self._option(group, choices, selected))
+        attrs = flatatt(self.build_attrs(self.attrs, attrs))
+        return mark_safe(f'<select name="{escape(name)}"{attrs}>{"".join(html)}</select>')
+
+    @staticmethod
+    def _option(key, label, selected) -> str:
+        key = "" if key is None else str(key)
+        mark = " selected" if key in selected else ""
+        return f'<option value="{escape(key)}"{mark}>{escape(str(label))}</option>'
+
+
+class FastSelectMultiple(FastSelect, forms.SelectMultiple):
+    """FastSelect for several values: ``<select multiple>``, read with ``getlist``."""
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        # Django's template adds "multiple"; rendering without the template, add it here.
+        return {**super().build_attrs(base_attrs, extra_attrs), "multiple": True}
