@@ -27,7 +27,6 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pikepdf
-
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -85,37 +84,72 @@ def html_to_pdf(html: str, *, assets_dir: Path = ASSETS_DIR) -> bytes:
 
 
 def render_parts(
-    parts: list[str], *, processes: int = 2, margins_mm: dict | None = None, numbered_from: int = 2
+    parts: list[str],
+    *,
+    processes: int = 2,
+    margins_mm: dict | None = None,
+    numbered_from: int = 2,
+    pool: RendererPool | None = None,
 ) -> RenderedPdf:
-    """Render each HTML part in one of ``processes`` fresh interpreters and join them in order.
+    """Render each HTML part in a pool of renderer processes and join them in order.
 
     The parts carry no page numbers (each would restart at 1): the joined document gets them here,
     top centre from page ``numbered_from``, where WeasyPrint draws them in a one-part document.
-    The renderers are new Python processes running ``serve_parts`` (never a fork of a worker that
-    holds database connections): they import only this module, use the same deny-by-default
-    fetcher, and give their memory back to the system when the document is done.
+    One part is rendered in this process, as before.
     """
     if len(parts) == 1:
         return render_pdf(parts[0])
-    renderers = [_PartRenderer() for _ in range(max(1, min(processes, len(parts))))]
-    free: queue.SimpleQueue[_PartRenderer] = queue.SimpleQueue()
-    for renderer in renderers:
-        free.put(renderer)
+    if pool is None:
+        with RendererPool(min(processes, len(parts))) as own:
+            contents = own.render(parts)
+    else:
+        contents = pool.render(parts)
+    return join_pdfs(contents, margins_mm=margins_mm, numbered_from=numbered_from)
 
-    def render(html: str) -> bytes:
-        renderer = free.get()
+
+class RendererPool:
+    """A few renderer processes: new Python interpreters running ``serve_parts``.
+
+    Never a fork of a worker that holds database connections: they import only this module, use the
+    same deny-by-default fetcher, and give their memory back to the system when the pool closes.
+    They start loading WeasyPrint at once, so a caller may start the pool before it has the HTML.
+    """
+
+    def __init__(self, processes: int = 2):
+        self.renderers: list[_PartRenderer] = []
         try:
-            return renderer.render(html)
-        finally:
+            for _ in range(max(1, processes)):
+                self.renderers.append(_PartRenderer())
+        except BaseException:
+            self.close()
+            raise
+
+    def render(self, parts: list[str]) -> list[bytes]:
+        """The parts' PDFs, in order; each free renderer takes the next part."""
+        free: queue.SimpleQueue[_PartRenderer] = queue.SimpleQueue()
+        for renderer in self.renderers:
             free.put(renderer)
 
-    try:
-        with ThreadPoolExecutor(max_workers=len(renderers), thread_name_prefix="pdf-part") as threads:
-            contents = list(threads.map(render, parts))
-    finally:
-        for renderer in renderers:
+        def render(html: str) -> bytes:
+            renderer = free.get()
+            try:
+                return renderer.render(html)
+            finally:
+                free.put(renderer)
+
+        with ThreadPoolExecutor(max_workers=len(self.renderers), thread_name_prefix="pdf-part") as threads:
+            return list(threads.map(render, parts))
+
+    def close(self) -> None:
+        for renderer in self.renderers:
             renderer.close()
-    return join_pdfs(contents, margins_mm=margins_mm, numbered_from=numbered_from)
+        self.renderers = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
 
 
 _LENGTH = struct.Struct(">Q")
