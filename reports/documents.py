@@ -66,9 +66,7 @@ def document_context(report: Report, figures: CityFigures) -> dict:
     if is_city and not summarised:  # the map draws Đà Nẵng's units only
         appendices.append("map")
     day = issued_on(report)
-    overdue_groups = (
-        figures.oldest_overdue_by_province(conf.get("REPORT_OVERDUE_PER_PROVINCE")) if summarised else []
-    )
+    overdue_groups = figures.oldest_overdue_by_province(conf.get("REPORT_OVERDUE_PER_PROVINCE")) if summarised else []
     return {
         "summarised": summarised,
         "overdue_groups": overdue_groups,

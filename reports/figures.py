@@ -144,7 +144,9 @@ def load_rows(*, user=None, period: ReportingPeriod | None = None, as_of: dateti
             # The province is where the unit's merged old units were (units carry no province column).
             .annotate(
                 province=Subquery(
-                    Constituent.objects.filter(commune=OuterRef("pk")).order_by("old_province").values("old_province")[:1]
+                    Constituent.objects.filter(commune=OuterRef("pk"))
+                    .order_by("old_province")
+                    .values("old_province")[:1]
                 )
             )
             .values(

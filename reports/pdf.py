@@ -137,8 +137,22 @@ class RendererPool:
             finally:
                 free.put(renderer)
 
-        with ThreadPoolExecutor(max_workers=len(self.renderers), thread_name_prefix="pdf-part") as threads:
-            return list(threads.map(render, parts))
+        threads = ThreadPoolExecutor(max_workers=len(self.renderers), thread_name_prefix="pdf-part")
+        futures = [threads.submit(render, html) for html in parts]
+        try:
+            return [future.result() for future in futures]
+        except BaseException:
+            # A failed part or the task's time limit: stop everything now rather than render the rest.
+            for future in futures:
+                future.cancel()
+            self.kill()
+            raise
+        finally:
+            threads.shutdown(wait=True, cancel_futures=True)
+
+    def kill(self) -> None:
+        for renderer in self.renderers:
+            renderer.process.kill()
 
     def close(self) -> None:
         for renderer in self.renderers:

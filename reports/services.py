@@ -375,9 +375,7 @@ def _render_and_store(report: Report) -> Report:
             raise ReportTooLarge(_(TOO_LARGE_MESSAGE) % {"rows": document.printed_rows, "limit": limit})
         # The rows are stored with the progress, not on their own: one write fewer before the PDF.
         _update_claimed(report, progress=40, **({"data": rows} if fresh_rows else {}))
-        rendered = pdf.render_parts(
-            document.parts, processes=processes, margins_mm=conf.layout().margins_mm, pool=pool
-        )
+        rendered = pdf.render_parts(document.parts, processes=processes, margins_mm=conf.layout().margins_mm, pool=pool)
     return _finish(report, rendered.content, rendered.page_count)
 
 
