@@ -149,15 +149,18 @@ def printed_rows(context: dict) -> int:
     return rows
 
 
-def build_document(report: Report, figures: CityFigures) -> ReportDocument:
-    """The report's HTML: one document, or, when the per-partnership appendix is longer than a
-    chunk, the main text, the appendix in chunks and the remaining appendices as separate parts,
-    none numbering its pages (``pdf.render_parts`` numbers the joined document)."""
+def build_document(report: Report, figures: CityFigures, *, split: bool | None = None) -> ReportDocument:
+    """The report's HTML in parts for the renderer processes: the main text, the per-partnership
+    appendix in chunks, the remaining appendices; none numbers its pages (``pdf.render_parts``
+    numbers the joined document). Every appendix starts on a new page, so the joined document looks
+    exactly like the whole one. ``split=False`` (or one renderer process): one whole document."""
     context = document_context(report, figures)
     rows = context["partnership_rows"] if "partnerships" in context["appendices"] else []
     size = max(1, conf.get("REPORT_APPENDIX_CHUNK_ROWS"))
     counted = printed_rows(context)
-    if len(rows) <= size:
+    if split is None:
+        split = conf.get("REPORT_RENDER_PROCESSES") > 1
+    if not split:
         html = render_to_string("reports/pdf/report.html", context)
         return ReportDocument(parts=[html], printed_rows=counted, summarised=context["summarised"])
     chunks = [rows[start : start + size] for start in range(0, len(rows), size)]

@@ -21,6 +21,7 @@ import queue
 import struct
 import subprocess
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,7 +116,11 @@ class RendererPool:
     They start loading WeasyPrint at once, so a caller may start the pool before it has the HTML.
     """
 
+    # A renderer is replaced after this many parts, so that its memory does not creep up.
+    MAX_PARTS = 40
+
     def __init__(self, processes: int = 2):
+        self.lock = threading.Lock()  # one document at a time through the pipes
         self.renderers: list[_PartRenderer] = []
         try:
             for _ in range(max(1, processes)):
@@ -126,6 +131,10 @@ class RendererPool:
 
     def render(self, parts: list[str]) -> list[bytes]:
         """The parts' PDFs, in order; each free renderer takes the next part."""
+        with self.lock:
+            return self._render(parts)
+
+    def _render(self, parts: list[str]) -> list[bytes]:
         free: queue.SimpleQueue[_PartRenderer] = queue.SimpleQueue()
         for renderer in self.renderers:
             free.put(renderer)
@@ -136,6 +145,11 @@ class RendererPool:
                 return renderer.render(html)
             finally:
                 free.put(renderer)
+
+        for index, renderer in enumerate(self.renderers):
+            if renderer.parts >= self.MAX_PARTS:
+                renderer.close()
+                self.renderers[index] = _PartRenderer()
 
         threads = ThreadPoolExecutor(max_workers=len(self.renderers), thread_name_prefix="pdf-part")
         futures = [threads.submit(render, html) for html in parts]
@@ -153,6 +167,10 @@ class RendererPool:
     def kill(self) -> None:
         for renderer in self.renderers:
             renderer.process.kill()
+
+    @property
+    def alive(self) -> bool:
+        return bool(self.renderers) and all(r.process.poll() is None for r in self.renderers)
 
     def close(self) -> None:
         for renderer in self.renderers:
@@ -185,8 +203,26 @@ def serve_parts() -> None:
         sink.flush()
 
 
+_shared: dict[int, RendererPool] = {}
+
+
+def shared_pool(processes: int = 2) -> RendererPool:
+    """This process's renderer pool, started on first use and kept warm for the next documents.
+
+    Renderers that were killed (a failed part, a time limit) are replaced. The renderers read from
+    a pipe this process holds: when it exits, however it exits, they see the end of it and exit.
+    """
+    pool = _shared.get(processes)
+    if pool is None or not pool.alive:
+        if pool is not None:
+            pool.close()
+        pool = _shared[processes] = RendererPool(processes)
+    return pool
+
+
 class _PartRenderer:
     def __init__(self):
+        self.parts = 0
         self.process = subprocess.Popen(
             [sys.executable, "-c", "from reports.pdf import serve_parts; serve_parts()"],
             stdin=subprocess.PIPE,
@@ -195,6 +231,7 @@ class _PartRenderer:
         )
 
     def render(self, html: str) -> bytes:
+        self.parts += 1
         data = html.encode()
         self.process.stdin.write(_LENGTH.pack(len(data)) + data)
         self.process.stdin.flush()
@@ -233,8 +270,9 @@ MM = 72 / 25.4
 def join_pdfs(contents: list[bytes], *, margins_mm: dict | None = None, numbered_from: int = 2) -> RenderedPdf:
     """One PDF from several, its pages numbered continuously (top centre, from ``numbered_from``)."""
     margins = {"top": 20, "bottom": 20, "left": 30, "right": 15} | (margins_mm or {})
-    joined = pikepdf.Pdf.new()
-    sources = [pikepdf.Pdf.open(io.BytesIO(content)) for content in contents]
+    # The first part (the main text, with the headings' bookmarks and the title) receives the others.
+    joined = pikepdf.Pdf.open(io.BytesIO(contents[0]))
+    sources = [pikepdf.Pdf.open(io.BytesIO(content)) for content in contents[1:]]
     try:
         for source in sources:
             joined.pages.extend(source.pages)

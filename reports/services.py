@@ -9,7 +9,6 @@ lazily, inside the rendering step: the web process never loads it (except in eag
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import hashlib
 import json
@@ -34,7 +33,6 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.models import Role
 from commitments.models import ReportingPeriod
-from partnerships.models import Partnership
 
 from . import conf
 from .figures import CityFigures, Scope, load_rows
@@ -359,32 +357,23 @@ def _render_and_store(report: Report) -> Report:
 
     report = Report.objects.with_related().get(pk=report.pk)
     processes = conf.get("REPORT_RENDER_PROCESSES")
-    with contextlib.ExitStack() as stack:
-        # A long document is rendered in parts by renderer processes: start them now, so that they
-        # load WeasyPrint while this process reads the rows and builds the figures.
-        pool = stack.enter_context(pdf.RendererPool(processes)) if _expects_parts(report) else None
-        rows = report.data
-        fresh_rows = rows is None
-        if fresh_rows:
-            rows = report_rows(report.period)
-        figures = CityFigures.build(rows, report_scope(report))
-        with translation.override("vi"):
-            document = documents.build_document(report, figures)
-        limit = conf.get("REPORT_MAX_TABLE_ROWS")
-        if document.printed_rows > limit:
-            raise ReportTooLarge(_(TOO_LARGE_MESSAGE) % {"rows": document.printed_rows, "limit": limit})
-        # The rows are stored with the progress, not on their own: one write fewer before the PDF.
-        _update_claimed(report, progress=40, **({"data": rows} if fresh_rows else {}))
-        rendered = pdf.render_parts(document.parts, processes=processes, margins_mm=conf.layout().margins_mm, pool=pool)
+    # The document is rendered in parts by this process's renderer processes (kept warm between
+    # reports); asked for first, so that new ones load WeasyPrint while the rows are read.
+    pool = pdf.shared_pool(processes) if processes > 1 else None
+    rows = report.data
+    fresh_rows = rows is None
+    if fresh_rows:
+        rows = report_rows(report.period)
+    figures = CityFigures.build(rows, report_scope(report))
+    with translation.override("vi"):
+        document = documents.build_document(report, figures, split=pool is not None)
+    limit = conf.get("REPORT_MAX_TABLE_ROWS")
+    if document.printed_rows > limit:
+        raise ReportTooLarge(_(TOO_LARGE_MESSAGE) % {"rows": document.printed_rows, "limit": limit})
+    # The rows are stored with the progress, not on their own: one write fewer before the PDF.
+    _update_claimed(report, progress=40, **({"data": rows} if fresh_rows else {}))
+    rendered = pdf.render_parts(document.parts, processes=processes, margins_mm=conf.layout().margins_mm, pool=pool)
     return _finish(report, rendered.content, rendered.page_count)
-
-
-def _expects_parts(report: Report) -> bool:
-    """Whether the city-wide report's appendix of partnerships will be longer than one chunk."""
-    if report.kind != Report.Kind.CITY:
-        return False
-    count = len(report.data["partnerships"]) if report.data else Partnership.objects.count()
-    return count > conf.get("REPORT_APPENDIX_CHUNK_ROWS")
 
 
 @transaction.atomic

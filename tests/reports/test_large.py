@@ -12,7 +12,7 @@ from partnerships.models import Membership, Partnership
 from reports.documents import build_document
 from reports.figures import CityFigures
 from reports.models import Report
-from reports.pdf import RendererPool, render_parts
+from reports.pdf import RendererPool, render_parts, shared_pool
 from reports.services import report_rows, report_scope, run_report
 from tests import factories
 from tests.reports.pdftools import fonts, page_texts, text_of, top_margin_texts
@@ -137,9 +137,17 @@ class ChunkedRenderingTests(TestCase):
 
     def render(self, **values) -> Report:
         report = Report.objects.create(period=self.programme.q4, kind=Report.Kind.CITY, **values)
-        with mock.patch("reports.pdf.RendererPool", wraps=RendererPool) as pool:
+        pool = shared_pool(2)
+        before = sum(renderer.parts for renderer in pool.renderers)
+        with (
+            mock.patch.object(RendererPool, "MAX_PARTS", 10**6),  # no renderer replaced while counting
+            mock.patch("reports.pdf.render_pdf", side_effect=AssertionError("rendered in the worker")),
+        ):
             run_report(report_id=report.pk)
-        pool.assert_called_once_with(2)  # started before the rows were read: the report will be long
+        # Every part went to the renderer processes, which stay up, warm, for the next report.
+        document, _figures = document_of(report)
+        self.assertIs(shared_pool(2), pool)
+        self.assertEqual(sum(renderer.parts for renderer in pool.renderers), before + len(document.parts))
         return Report.objects.get(pk=report.pk)
 
     def test_the_parts_are_joined_with_continuous_page_numbers_and_the_draft_mark_on_every_page(self):
