@@ -197,10 +197,14 @@ def serve_parts() -> None:
             content = render_pdf(html).content
         except Exception as error:  # reported to the parent, which fails the report
             message = f"{type(error).__name__}: {error}"[:2000].encode()
-            sink.write(_LENGTH.pack(_FAILED) + _LENGTH.pack(len(message)) + message)
+            answer = _LENGTH.pack(_FAILED) + _LENGTH.pack(len(message)) + message
         else:
-            sink.write(_LENGTH.pack(len(content)) + content)
-        sink.flush()
+            answer = _LENGTH.pack(len(content)) + content
+        try:
+            sink.write(answer)
+            sink.flush()
+        except BrokenPipeError:  # the worker is gone: nobody is waiting for this part
+            return
 
 
 _shared: dict[int, RendererPool] = {}
@@ -218,6 +222,12 @@ def shared_pool(processes: int = 2) -> RendererPool:
             pool.close()
         pool = _shared[processes] = RendererPool(processes)
     return pool
+
+
+def close_shared_pools() -> None:
+    """Stop this process's renderers (they would stop anyway when this process exits)."""
+    while _shared:
+        _shared.popitem()[1].close()
 
 
 class _PartRenderer:
