@@ -162,7 +162,7 @@ def finalise_report(*, report: Report, finalised_by, next_tasks: str, signer_tit
     what is signed. Once that rendering is done the row can no longer change (a database trigger).
     """
     _require_city_staff(finalised_by)
-    report = Report.objects.select_for_update().get(pk=report.pk)
+    report = Report.objects.select_for_update().defer("data").get(pk=report.pk)
     if report.is_final:
         raise ValidationError(_("Báo cáo này đã được ban hành."), code="already_final")
     if report.status != Report.Status.DONE:
@@ -223,7 +223,7 @@ def _worker_name() -> str:
 def _claim(report_id: int) -> Report | None:
     """Take the report for this worker, or None when it is done, failed, or being rendered elsewhere."""
     with transaction.atomic():
-        report = Report.objects.select_for_update(skip_locked=True).filter(pk=report_id).first()
+        report = Report.objects.select_for_update(skip_locked=True).defer("data").filter(pk=report_id).first()
         if report is None or report.status not in (Report.Status.QUEUED, Report.Status.RUNNING):
             return None
         # Held by a live worker's session until it finishes; a dead worker's lock went with its connection.
@@ -355,7 +355,7 @@ def _render_and_store(report: Report) -> Report:
     """Figures → HTML → PDF, stored and the report done; the Excel workbook follows (its own task)."""
     from . import documents, pdf  # WeasyPrint loads here, in the worker only
 
-    report = Report.objects.with_related().get(pk=report.pk)
+    report = Report.objects.with_related().get(pk=report.pk)  # its stored rows too, when finalising
     processes = conf.get("REPORT_RENDER_PROCESSES")
     # The document is rendered in parts by this process's renderer processes (kept warm between
     # reports); asked for first, so that new ones load WeasyPrint while the rows are read.
@@ -378,7 +378,8 @@ def _render_and_store(report: Report) -> Report:
 
 @transaction.atomic
 def _finish(report: Report, content: bytes, page_count: int) -> Report:
-    current = Report.objects.select_for_update().get(pk=report.pk)
+    # Not the stored rows (tens of megabytes at national scale): saving writes only the loaded fields.
+    current = Report.objects.select_for_update().defer("data").get(pk=report.pk)
     if current.claim_token != report.claim_token or current.status != Report.Status.RUNNING:
         raise _LostClaim
     old_files = [f.name for f in (current.pdf, current.xlsx) if f]
@@ -461,7 +462,7 @@ def _build_workbook(report: Report) -> bytes:
 
 @transaction.atomic
 def _store_workbook(report_id: int, sha256: str, workbook: bytes | None) -> Report | None:
-    current = Report.objects.select_for_update().get(pk=report_id)
+    current = Report.objects.select_for_update().defer("data").get(pk=report_id)
     # Rendered again meanwhile (finalised): this workbook describes the previous PDF; the new one follows.
     if current.sha256 != sha256 or current.xlsx_status != Report.WorkbookStatus.PENDING:
         return None
@@ -486,9 +487,13 @@ def requeue_stalled_reports(*, now: datetime.datetime | None = None) -> list[int
     beat_before = now - datetime.timedelta(seconds=conf.get("REPORT_HEARTBEAT_TIMEOUT_SECONDS"))
     requeued = []
     with transaction.atomic():
-        stalled = Report.objects.select_for_update(skip_locked=True).filter(
-            Q(status=Report.Status.QUEUED, queued_at__lt=queued_before)
-            | Q(status=Report.Status.RUNNING, heartbeat_at__lt=beat_before)
+        stalled = (
+            Report.objects.select_for_update(skip_locked=True)
+            .defer("data")
+            .filter(
+                Q(status=Report.Status.QUEUED, queued_at__lt=queued_before)
+                | Q(status=Report.Status.RUNNING, heartbeat_at__lt=beat_before)
+            )
         )
         for report in stalled.order_by("queued_at"):
             if report.status == Report.Status.RUNNING:
