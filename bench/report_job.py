@@ -220,8 +220,11 @@ def main() -> None:
                         alone.append(run["weasyprint_seconds"])
                 if report.pk in published:
                     started = time.perf_counter()
-                    run_workbook(report_id=report.pk)
+                    with TreeMemory() as workbook_memory:
+                        run_workbook(report_id=report.pk)
                     run["workbook_seconds"] = round(time.perf_counter() - started, 3)
+                    # (This process already holds what the rendering left: a worker's own task holds less.)
+                    run["workbook_peak_rss_mb"] = round(workbook_memory.peak / 2**20, 1)
                     workbooks.append(run["workbook_seconds"])
             run["warmup"] = not timed and not single
             outcome["runs"].append(run)
