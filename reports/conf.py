@@ -37,8 +37,23 @@ DEFAULTS = {
     "REPORT_HEARTBEAT_SECONDS": 15,
     "REPORT_HEARTBEAT_TIMEOUT_SECONDS": 90,
     "REPORT_MAX_ATTEMPTS": 3,
-    # Bigger reports are refused rather than risk a worker's memory (RELIABILITY.md I7).
+    # Bigger reports are refused rather than risk a worker's memory (RELIABILITY.md I7): table rows
+    # actually printed (a summarised report prints far fewer rows than it has commitments).
     "REPORT_MAX_TABLE_ROWS": 5000,
+    # Above this many partnerships a report is summarised (by province and field, with the oldest
+    # overdue commitments of each province instead of every one), as a national programme would be.
+    "REPORT_SUMMARY_ABOVE_PARTNERSHIPS": 300,
+    "REPORT_OVERDUE_PER_PROVINCE": 20,
+    # The per-partnership appendix is rendered in chunks of this many rows, in a pool of processes,
+    # and the chunk PDFs are joined: each process stays small and both cores work.
+    "REPORT_APPENDIX_CHUNK_ROWS": 150,
+    "REPORT_RENDER_PROCESSES": 2,
+    # Provinces: units belong to the province of their merged old units; provinces merged into the
+    # home province in 2025 (Nghị quyết 202/2025/QH15) count as the home province.
+    "REPORT_HOME_PROVINCE": "Thành phố Đà Nẵng",
+    "REPORT_MERGED_PROVINCES": ["Thành phố Đà Nẵng", "Tỉnh Quảng Nam"],
+    # Seconds after its PDF within which a report's Excel workbook should be made, else it is re-sent.
+    "REPORT_WORKBOOK_TIMEOUT_SECONDS": 120,
     # Reminders go out this many days before a quarter's cut-off.
     "REPORT_REMINDER_DAYS_BEFORE_CUTOFF": 7,
 }

@@ -6,6 +6,7 @@ The layout follows Hướng dẫn 36-HD/VPTW (DOMAIN.md §4); the HTML goes to `
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -47,19 +48,37 @@ def issued_on(report: Report) -> datetime.date:
     return timezone.localdate()
 
 
+def is_summarised(figures: CityFigures) -> bool:
+    """A scope this large (a national programme) prints totals by province instead of every line."""
+    return len(figures.partnerships) > conf.get("REPORT_SUMMARY_ABOVE_PARTNERSHIPS")
+
+
 def document_context(report: Report, figures: CityFigures) -> dict:
     layout = conf.layout()
     is_city = report.kind == Report.Kind.CITY
+    summarised = is_summarised(figures)
     appendices = []
     if report.kind != Report.Kind.PARTNERSHIP:
         appendices.append("partnerships")
     if report.kind != Report.Kind.CITY:
         appendices.append("commitments")
     appendices.append("fields")
-    if is_city:
+    if is_city and not summarised:  # the map draws Đà Nẵng's units only
         appendices.append("map")
     day = issued_on(report)
+    overdue_groups = figures.oldest_overdue_by_province(conf.get("REPORT_OVERDUE_PER_PROVINCE")) if summarised else []
     return {
+        "summarised": summarised,
+        "overdue_groups": overdue_groups,
+        "overdue_shown": sum(len(lines) for _province, lines in overdue_groups),
+        "overdue_per_province": conf.get("REPORT_OVERDUE_PER_PROVINCE"),
+        "stalled_by_province": [p for p in figures.provinces if p.stalled],
+        "not_reported_by_province": [p for p in figures.provinces if p.not_reported_units],
+        "part": "whole",
+        "numbered": True,
+        "partnership_rows": list(enumerate(figures.partnerships, start=1)),
+        "partnership_rows_first": True,
+        "partnership_rows_last": True,
         "report": report,
         "figures": figures,
         "layout": layout,
@@ -84,7 +103,9 @@ def document_context(report: Report, figures: CityFigures) -> dict:
         )
         if figures.fields
         else "",
-        "coverage_map": coverage_map(figures, links=False, for_print=True, id_prefix="report-map") if is_city else "",
+        "coverage_map": coverage_map(figures, links=False, for_print=True, id_prefix="report-map")
+        if "map" in appendices
+        else "",
         "signer_title": report.signer_title or layout.signer_title,
         "signer_name": report.signer_name or layout.signer_name,
         "status_counts": {tally.key: tally.count for tally in figures.commitments_by_status}
@@ -99,4 +120,59 @@ def document_context(report: Report, figures: CityFigures) -> dict:
 
 
 def render_report_html(report: Report, figures: CityFigures) -> str:
+    """The whole report as one HTML document (what ``build_document`` renders when it is small)."""
     return render_to_string("reports/pdf/report.html", document_context(report, figures))
+
+
+@dataclass(frozen=True)
+class ReportDocument:
+    """The report's HTML in parts rendered separately and joined in order (one part when small)."""
+
+    parts: list[str]
+    printed_rows: int
+    summarised: bool
+
+    @property
+    def html_bytes(self) -> int:
+        return sum(len(part.encode()) for part in self.parts)
+
+
+def printed_rows(context: dict) -> int:
+    """Table rows the document prints: what the size limit is about (not the rows it summarises)."""
+    figures = context["figures"]
+    appendices = context["appendices"]
+    rows = context["overdue_shown"] if context["summarised"] else len(figures.overdue)
+    rows += len(figures.provinces) if context["summarised"] else 0
+    rows += len(figures.partnerships) if "partnerships" in appendices else 0
+    rows += len(figures.commitments) if "commitments" in appendices else 0
+    rows += len(figures.fields)
+    return rows
+
+
+def build_document(report: Report, figures: CityFigures, *, split: bool | None = None) -> ReportDocument:
+    """The report's HTML in parts for the renderer processes: the main text, the per-partnership
+    appendix in chunks, the remaining appendices; none numbers its pages (``pdf.render_parts``
+    numbers the joined document). Every appendix starts on a new page, so the joined document looks
+    exactly like the whole one. ``split=False`` (or one renderer process): one whole document."""
+    context = document_context(report, figures)
+    rows = context["partnership_rows"] if "partnerships" in context["appendices"] else []
+    size = max(1, conf.get("REPORT_APPENDIX_CHUNK_ROWS"))
+    counted = printed_rows(context)
+    if split is None:
+        split = conf.get("REPORT_RENDER_PROCESSES") > 1
+    if not split:
+        html = render_to_string("reports/pdf/report.html", context)
+        return ReportDocument(parts=[html], printed_rows=counted, summarised=context["summarised"])
+    chunks = [rows[start : start + size] for start in range(0, len(rows), size)]
+    parts = [render_to_string("reports/pdf/report.html", context | {"part": "main", "numbered": False})]
+    for index, chunk in enumerate(chunks):
+        part = context | {
+            "part": "partnerships",
+            "numbered": False,
+            "partnership_rows": chunk,
+            "partnership_rows_first": index == 0,
+            "partnership_rows_last": index == len(chunks) - 1,
+        }
+        parts.append(render_to_string("reports/pdf/report.html", part))
+    parts.append(render_to_string("reports/pdf/report.html", context | {"part": "rest", "numbered": False}))
+    return ReportDocument(parts=parts, printed_rows=counted, summarised=context["summarised"])

@@ -24,9 +24,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from commitments.models import Commitment, Field, ProgressUpdate, ReportingPeriod
-from communes.models import Commune
+from communes.models import Commune, Constituent
 from partnerships.models import Activity, Membership, Partnership
 
+from . import conf
 from .periods import quarter_periods_within
 
 ROWS_VERSION = 1
@@ -139,8 +140,24 @@ def load_rows(*, user=None, period: ReportingPeriod | None = None, as_of: dateti
             "ends_on": period.ends_on,
         },
         "units": list(
-            Commune.objects.order_by("code").values(
-                "code", "name", "kind", "former_district", "is_mountainous", "is_border", "programme_role"
+            Commune.objects.order_by("code")
+            # The province is where the unit's merged old units were (units carry no province column).
+            .annotate(
+                province=Subquery(
+                    Constituent.objects.filter(commune=OuterRef("pk"))
+                    .order_by("old_province")
+                    .values("old_province")[:1]
+                )
+            )
+            .values(
+                "code",
+                "name",
+                "kind",
+                "former_district",
+                "is_mountainous",
+                "is_border",
+                "programme_role",
+                "province",
             )
         ),
         "fields": list(Field.objects.order_by("order", "name").values("id", "code", "name")),
@@ -233,6 +250,7 @@ class MapUnitFigure:
 class CommitmentLine:
     id: int
     title: str
+    province: str
     field_id: int
     target_unit: str
     target_quantity: Decimal | None
@@ -306,6 +324,22 @@ class PartnershipFigures:
     activity_value_vnd: int = 0
 
 
+@dataclass
+class ProvinceFigures:
+    """One province's share of a large (national) scope: what the summarised report prints per province."""
+
+    name: str
+    units: int = 0
+    partnerships: int = 0
+    stalled: int = 0
+    not_reported_units: int = 0
+    commitments: int = 0
+    completed: int = 0
+    overdue: int = 0
+    progress_percent: int = 0
+    achieved_value_vnd: int = 0
+
+
 @dataclass(frozen=True)
 class UnitLine:
     code: str
@@ -353,6 +387,7 @@ class CityFigures:
     activities: ActivityTotals
     awaiting_verification: int
     districts: list[str]
+    provinces: list[ProvinceFigures] = field(default_factory=list)
 
     @property
     def completed(self) -> int:
@@ -370,9 +405,13 @@ class CityFigures:
     def period_ends_on(self) -> datetime.date | None:
         return _date(self.period["ends_on"]) if self.period else None
 
-    @property
-    def table_rows(self) -> int:
-        return len(self.partnerships) + len(self.fields) + len(self.commitments)
+    def oldest_overdue_by_province(self, per_province: int) -> list[tuple[str, list[CommitmentLine]]]:
+        """The ``per_province`` longest-overdue commitments of each province (provinces in name order)."""
+        grouped: dict[str, list[CommitmentLine]] = defaultdict(list)
+        for line in self.overdue:  # already oldest first
+            if len(grouped[line.province]) < per_province:
+                grouped[line.province].append(line)
+        return sorted(grouped.items(), key=lambda item: sort_key(item[0]))
 
     @classmethod
     def build(cls, rows: dict, scope: Scope | None = None) -> CityFigures:
@@ -407,6 +446,15 @@ def _percent(commitment: dict) -> int:
     else:
         ratio = Decimal(0)
     return round(max(Decimal(0), min(ratio, Decimal(1))) * 100)
+
+
+def province_of(unit: dict | None) -> str:
+    """The unit's province today: provinces merged in 2025 (Quảng Nam into Đà Nẵng) count as the new one."""
+    home = conf.get("REPORT_HOME_PROVINCE")
+    if unit is None or not unit.get("province"):
+        return home
+    province = unit["province"]
+    return home if province in conf.get("REPORT_MERGED_PROVINCES") else province
 
 
 def _mean(values: list[int]) -> int:
@@ -554,6 +602,18 @@ class _Builder:
                 ],
             )
         by_status = Counter(p.status for p in partnerships.values())
+        # A partnership belongs to the province of the unit it supports.
+        partnership_province = {
+            pid: province_of(
+                self.units.get(
+                    next(
+                        (m["commune_id"] for m in self.members[pid] if m["role"] == Membership.Role.SUPPORTED),
+                        next((m["commune_id"] for m in self.members[pid]), ""),
+                    )
+                )
+            )
+            for pid in partnerships
+        }
 
         field_names = {f["id"]: f for f in self.field_rows}
         fields = {f["id"]: FieldFigures(id=f["id"], code=f["code"], name=f["name"]) for f in self.field_rows}
@@ -613,6 +673,7 @@ class _Builder:
                     period_value_vnd=(commitment.get("period_value_vnd") or 0) if self.has_period else None,
                     partnership_id=pid,
                     partnership_name=partnership.name,
+                    province=partnership_province[pid],
                     owner_code=commitment["owner_id"],
                     owner_name=self.unit_name(commitment["owner_id"]),
                     field_name=field_names[commitment["field_id"]]["name"],
@@ -669,6 +730,7 @@ class _Builder:
             by_kind[activity["kind"]] += activity["count"]
 
         ordered = list(partnerships.values())
+        provinces = self.province_figures(codes, ordered, partnership_province, lines, partnership_percents, waiting)
         return CityFigures(
             scope=self.scope,
             as_of=self.as_of,
@@ -709,7 +771,34 @@ class _Builder:
             ),
             awaiting_verification=self.rows["awaiting_verification"],
             districts=district_names(self.rows),
+            provinces=provinces,
         )
+
+    def province_figures(self, codes, partnerships, partnership_province, lines, partnership_percents, waiting):
+        provinces: dict[str, ProvinceFigures] = {}
+
+        def of(name: str) -> ProvinceFigures:
+            return provinces.setdefault(name, ProvinceFigures(name=name))
+
+        for code in codes:
+            of(province_of(self.units[code])).units += 1
+        for code in waiting:
+            of(province_of(self.units.get(code))).not_reported_units += 1
+        percents: dict[str, list[int]] = defaultdict(list)
+        for partnership in partnerships:
+            figures = of(partnership_province[partnership.id])
+            figures.partnerships += 1
+            figures.stalled += partnership.health == Partnership.Health.RED
+            figures.achieved_value_vnd += partnership.achieved_value_vnd
+            percents[figures.name].extend(partnership_percents.get(partnership.id, []))
+        for line in lines:
+            figures = of(line.province)
+            figures.commitments += 1
+            figures.completed += line.status in COMPLETED
+            figures.overdue += line.status == Commitment.Status.OVERDUE
+        for name, values in percents.items():
+            provinces[name].progress_percent = _mean(values)
+        return sorted(provinces.values(), key=lambda p: sort_key(p.name))
 
 
 def district_names(rows: dict) -> list[str]:

@@ -90,6 +90,10 @@ class ReportQuerySet(models.QuerySet):
         return self.filter(status__in=[Report.Status.QUEUED, Report.Status.RUNNING])
 
 
+# The columns the workbook follow-up writes (see the "finalised_report_is_immutable" trigger).
+WORKBOOK_COLUMNS = "ARRAY['xlsx', 'xlsx_sha256', 'xlsx_status', 'xlsx_attempts']"
+
+
 @pghistory.track(exclude=["heartbeat_at", "progress", "data"])
 class Report(models.Model):
     """One version of a report document (city-wide, one partnership or one unit) for one period.
@@ -108,6 +112,14 @@ class Report(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", _("Đang chờ xử lý")
         RUNNING = "running", _("Đang tạo")
+        DONE = "done", _("Đã xong")
+        FAILED = "failed", _("Lỗi")
+
+    class WorkbookStatus(models.TextChoices):
+        """The Excel workbook is made after the PDF (a follow-up task), so the PDF is ready sooner."""
+
+        NONE = "", _("Chưa có")
+        PENDING = "pending", _("Đang chuẩn bị")
         DONE = "done", _("Đã xong")
         FAILED = "failed", _("Lỗi")
 
@@ -165,6 +177,10 @@ class Report(models.Model):
     page_count = models.PositiveSmallIntegerField(_("số trang"), null=True, blank=True)
     xlsx = models.FileField(_("tệp Excel"), upload_to=report_file_path, blank=True)
     xlsx_sha256 = models.CharField(max_length=64, blank=True)
+    xlsx_status = models.CharField(
+        _("trạng thái tệp Excel"), max_length=10, choices=WorkbookStatus.choices, default="", blank=True
+    )
+    xlsx_attempts = models.PositiveSmallIntegerField(_("số lần tạo tệp Excel"), default=0)
 
     document_type = models.CharField(_("loại văn bản"), max_length=10, default=DOCUMENT_TYPE, editable=False)
     term = models.CharField(_("nhiệm kỳ"), max_length=20, blank=True, editable=False)
@@ -224,10 +240,20 @@ class Report(models.Model):
             ),
         ]
         triggers = [
-            # A finalised report, once its final file exists, is a signed document: nothing may change.
+            # A finalised report, once its final file exists, is a signed document: nothing may change,
+            # except that its Excel workbook, made just after the PDF, may still be stored once.
             pgtrigger.Protect(
                 name="finalised_report_is_immutable",
-                operation=pgtrigger.Update | pgtrigger.Delete,
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Condition(
+                    "OLD.status = 'done' AND OLD.finalised_at IS NOT NULL AND NOT ("
+                    "OLD.xlsx_status = 'pending' AND "
+                    f"(to_jsonb(NEW.*) - {WORKBOOK_COLUMNS}) = (to_jsonb(OLD.*) - {WORKBOOK_COLUMNS}))"
+                ),
+            ),
+            pgtrigger.Protect(
+                name="finalised_report_is_kept",
+                operation=pgtrigger.Delete,
                 condition=pgtrigger.Condition("OLD.status = 'done' AND OLD.finalised_at IS NOT NULL"),
             ),
         ]

@@ -39,12 +39,14 @@ from .figures import CityFigures, Scope, load_rows
 from .models import NumberRegister, PeriodSnapshot, Reminder, Report
 from .periods import default_convention, ensure_period, ensure_period_from_label, lower_first, quarter_containing
 from .quotas import check_report_quota
-from .tasks import render_report_task
+from .tasks import build_workbook_task, render_report_task
 
 logger = logging.getLogger(__name__)
 
-# Advisory-lock keys for reports: a fixed base plus the report id (one bigint key space).
+# Advisory-lock keys for reports: a fixed base plus the report id (one bigint key space); the
+# workbook follow-up of a report has its own key, so it never waits for, nor blocks, a rendering.
 LOCK_BASE = 0x5245_0000_0000_0000
+WORKBOOK_LOCK_BASE = 0x5258_0000_0000_0000
 
 TIMEOUT_MESSAGE = gettext_noop(
     "Báo cáo mất quá nhiều thời gian để tạo nên đã bị dừng. Vui lòng thu hẹp phạm vi hoặc liên hệ quản trị."
@@ -162,7 +164,7 @@ def finalise_report(*, report: Report, finalised_by, next_tasks: str, signer_tit
     what is signed. Once that rendering is done the row can no longer change (a database trigger).
     """
     _require_city_staff(finalised_by)
-    report = Report.objects.select_for_update().get(pk=report.pk)
+    report = Report.objects.select_for_update().defer("data").get(pk=report.pk)
     if report.is_final:
         raise ValidationError(_("Báo cáo này đã được ban hành."), code="already_final")
     if report.status != Report.Status.DONE:
@@ -202,16 +204,16 @@ def _lock_key(report_id: int) -> int:
     return LOCK_BASE + report_id
 
 
-def _try_lock(report_id: int) -> bool:
+def _try_lock(report_id: int, base: int = LOCK_BASE) -> bool:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [_lock_key(report_id)])
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [base + report_id])
         return cursor.fetchone()[0]
 
 
-def _unlock(report_id: int) -> None:
+def _unlock(report_id: int, base: int = LOCK_BASE) -> None:
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [_lock_key(report_id)])
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [base + report_id])
     except DatabaseError:  # the connection is gone, and the lock with it
         logger.warning("Could not release the advisory lock of report %s", report_id)
 
@@ -223,7 +225,7 @@ def _worker_name() -> str:
 def _claim(report_id: int) -> Report | None:
     """Take the report for this worker, or None when it is done, failed, or being rendered elsewhere."""
     with transaction.atomic():
-        report = Report.objects.select_for_update(skip_locked=True).filter(pk=report_id).first()
+        report = Report.objects.select_for_update(skip_locked=True).defer("data").filter(pk=report_id).first()
         if report is None or report.status not in (Report.Status.QUEUED, Report.Status.RUNNING):
             return None
         # Held by a live worker's session until it finishes; a dead worker's lock went with its connection.
@@ -352,46 +354,128 @@ def run_report(*, report_id: int) -> Report | None:
 
 
 def _render_and_store(report: Report) -> Report:
-    from . import documents, pdf, spreadsheet  # WeasyPrint loads here, in the worker only
+    """Figures → HTML → PDF, stored and the report done; the Excel workbook follows (its own task)."""
+    from . import documents, pdf  # WeasyPrint loads here, in the worker only
 
-    report = Report.objects.with_related().get(pk=report.pk)
+    report = Report.objects.with_related().get(pk=report.pk)  # its stored rows too, when finalising
+    processes = conf.get("REPORT_RENDER_PROCESSES")
+    # The document is rendered in parts by this process's renderer processes (kept warm between
+    # reports); asked for first, so that new ones load WeasyPrint while the rows are read.
+    pool = pdf.shared_pool(processes) if processes > 1 else None
     rows = report.data
-    if rows is None:
+    fresh_rows = rows is None
+    if fresh_rows:
         rows = report_rows(report.period)
-        _update_claimed(report, data=rows, progress=30)
     figures = CityFigures.build(rows, report_scope(report))
-    limit = conf.get("REPORT_MAX_TABLE_ROWS")
-    if figures.table_rows > limit:
-        raise ReportTooLarge(_(TOO_LARGE_MESSAGE) % {"rows": figures.table_rows, "limit": limit})
     with translation.override("vi"):
-        html = documents.render_report_html(report, figures)
-        _update_claimed(report, progress=50)
-        rendered = pdf.render_pdf(html)
-        _update_claimed(report, progress=85)
-        workbook = spreadsheet.build_workbook(report, figures)
-    return _finish(report, rendered.content, rendered.page_count, workbook)
+        document = documents.build_document(report, figures, split=pool is not None)
+    limit = conf.get("REPORT_MAX_TABLE_ROWS")
+    if document.printed_rows > limit:
+        raise ReportTooLarge(_(TOO_LARGE_MESSAGE) % {"rows": document.printed_rows, "limit": limit})
+    # The rows are stored with the progress, not on their own: one write fewer before the PDF.
+    _update_claimed(report, progress=40, **({"data": rows} if fresh_rows else {}))
+    rendered = pdf.render_parts(document.parts, processes=processes, margins_mm=conf.layout().margins_mm, pool=pool)
+    return _finish(report, rendered.content, rendered.page_count)
 
 
 @transaction.atomic
-def _finish(report: Report, content: bytes, page_count: int, workbook: bytes) -> Report:
-    current = Report.objects.select_for_update().get(pk=report.pk)
+def _finish(report: Report, content: bytes, page_count: int) -> Report:
+    # Not the stored rows (tens of megabytes at national scale): saving writes only the loaded fields.
+    current = Report.objects.select_for_update().defer("data").get(pk=report.pk)
     if current.claim_token != report.claim_token or current.status != Report.Status.RUNNING:
         raise _LostClaim
     old_files = [f.name for f in (current.pdf, current.xlsx) if f]
     current.pdf.save(f"{report.pk}.pdf", ContentFile(content), save=False)
-    current.xlsx.save(f"{report.pk}.xlsx", ContentFile(workbook), save=False)
     current.sha256 = hashlib.sha256(content).hexdigest()
-    current.xlsx_sha256 = hashlib.sha256(workbook).hexdigest()
     current.size_bytes = len(content)
     current.page_count = page_count
     current.status = Report.Status.DONE
     current.progress = 100
     current.finished_at = timezone.now()
     current.claim_token = None
+    # The workbook of the previous rendering (a draft's, before finalising) does not describe this one.
+    current.xlsx = ""
+    current.xlsx_sha256 = ""
+    current.xlsx_status = Report.WorkbookStatus.PENDING
+    current.xlsx_attempts = 0
     current.save()
     storage = current.pdf.storage
     for name in old_files:
         transaction.on_commit(partial(storage.delete, name))
+    transaction.on_commit(partial(_enqueue_workbook, current.pk))
+    return current
+
+
+# --- The Excel workbook (a follow-up of the PDF) ----------------------------------------------------
+
+
+def _enqueue_workbook(report_id: int) -> None:
+    """Publish the workbook message; with the broker down the re-queue job sends it later."""
+    try:
+        build_workbook_task.apply_async(
+            args=[report_id],
+            retry=True,
+            retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.3, "interval_max": 0.5},
+        )
+    except BrokerError:
+        logger.warning("Broker unavailable: the workbook of report %s waits for the re-queue job", report_id)
+
+
+def run_workbook(*, report_id: int) -> Report | None:
+    """Build and store a finished report's Excel workbook from the figures its PDF was rendered from.
+
+    A no-op when the workbook is already made (a second delivery) or being made by another worker.
+    """
+    if not _try_lock(report_id, WORKBOOK_LOCK_BASE):
+        return None
+    try:
+        with transaction.atomic():
+            report = Report.objects.select_for_update(of=("self",)).with_related().filter(pk=report_id).first()
+            if report is None or report.status != Report.Status.DONE:
+                return None
+            if report.xlsx_status != Report.WorkbookStatus.PENDING:
+                return None
+            if report.xlsx_attempts >= conf.get("REPORT_MAX_ATTEMPTS"):
+                report.xlsx_status = Report.WorkbookStatus.FAILED
+                report.save(update_fields=["xlsx_status"])
+                return report
+            report.xlsx_attempts += 1
+            report.save(update_fields=["xlsx_attempts"])
+        sha256 = report.sha256
+        try:
+            workbook = _build_workbook(report)
+        except (DatabaseError, SoftTimeLimitExceeded):
+            raise
+        except Exception:
+            logger.exception("The workbook of report %s failed", report.pk)
+            workbook = None
+        return _store_workbook(report.pk, sha256, workbook)
+    finally:
+        _unlock(report_id, WORKBOOK_LOCK_BASE)
+
+
+def _build_workbook(report: Report) -> bytes:
+    from . import spreadsheet
+
+    figures = CityFigures.build(report.data, report_scope(report))
+    with translation.override("vi"):
+        return spreadsheet.build_workbook(report, figures)
+
+
+@transaction.atomic
+def _store_workbook(report_id: int, sha256: str, workbook: bytes | None) -> Report | None:
+    current = Report.objects.select_for_update().defer("data").get(pk=report_id)
+    # Rendered again meanwhile (finalised): this workbook describes the previous PDF; the new one follows.
+    if current.sha256 != sha256 or current.xlsx_status != Report.WorkbookStatus.PENDING:
+        return None
+    if workbook is None:
+        current.xlsx_status = Report.WorkbookStatus.FAILED
+        current.save(update_fields=["xlsx_status"])
+        return current
+    current.xlsx.save(f"{report_id}.xlsx", ContentFile(workbook), save=False)
+    current.xlsx_sha256 = hashlib.sha256(workbook).hexdigest()
+    current.xlsx_status = Report.WorkbookStatus.DONE
+    current.save(update_fields=["xlsx", "xlsx_sha256", "xlsx_status"])
     return current
 
 
@@ -405,9 +489,13 @@ def requeue_stalled_reports(*, now: datetime.datetime | None = None) -> list[int
     beat_before = now - datetime.timedelta(seconds=conf.get("REPORT_HEARTBEAT_TIMEOUT_SECONDS"))
     requeued = []
     with transaction.atomic():
-        stalled = Report.objects.select_for_update(skip_locked=True).filter(
-            Q(status=Report.Status.QUEUED, queued_at__lt=queued_before)
-            | Q(status=Report.Status.RUNNING, heartbeat_at__lt=beat_before)
+        stalled = (
+            Report.objects.select_for_update(skip_locked=True)
+            .defer("data")
+            .filter(
+                Q(status=Report.Status.QUEUED, queued_at__lt=queued_before)
+                | Q(status=Report.Status.RUNNING, heartbeat_at__lt=beat_before)
+            )
         )
         for report in stalled.order_by("queued_at"):
             if report.status == Report.Status.RUNNING:
@@ -423,6 +511,16 @@ def requeue_stalled_reports(*, now: datetime.datetime | None = None) -> list[int
             report.save(update_fields=["status", "queued_at", "claim_token"])
             transaction.on_commit(partial(_enqueue, report))
             requeued.append(report.pk)
+        # Workbooks whose message was lost or whose worker died; a live worker holds the lock.
+        workbook_before = now - datetime.timedelta(seconds=conf.get("REPORT_WORKBOOK_TIMEOUT_SECONDS"))
+        waiting = Report.objects.filter(
+            status=Report.Status.DONE, xlsx_status=Report.WorkbookStatus.PENDING, finished_at__lt=workbook_before
+        ).values_list("pk", flat=True)
+        for report_id in waiting:
+            if _try_lock(report_id, WORKBOOK_LOCK_BASE):
+                _unlock(report_id, WORKBOOK_LOCK_BASE)
+                transaction.on_commit(partial(_enqueue_workbook, report_id))
+                requeued.append(report_id)
     return requeued
 
 

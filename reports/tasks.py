@@ -19,6 +19,20 @@ def render_report_task(report_id: int) -> None:
         run_report(report_id=report_id)
 
 
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=5,
+)
+def build_workbook_task(report_id: int) -> None:
+    """After the PDF: the report's Excel workbook; a duplicate delivery finds it made and does nothing."""
+    from reports.services import run_workbook
+
+    with pghistory.context(task="reports.build_workbook", report=report_id):
+        run_workbook(report_id=report_id)
+
+
 @shared_task
 def requeue_stalled_reports_task() -> list[int]:
     """Beat, every minute: re-send lost messages, take back reports whose worker died."""

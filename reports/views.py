@@ -172,7 +172,8 @@ class ReportDetailView(ReportAccessMixin, StopPollingMixin, HtmxFragmentMixin, D
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         report = self.object
-        context["is_polling"] = not report.is_finished
+        # Also while the workbook is being made after the PDF, so that its link appears when ready.
+        context["is_polling"] = not report.is_finished or report.xlsx_status == Report.WorkbookStatus.PENDING
         if self.request.user.is_city_staff and report.status == Report.Status.DONE and not report.is_final:
             context.setdefault("finalise_form", FinaliseForm(instance=report))
         return context
@@ -221,6 +222,9 @@ class ReportFileView(ReportAccessMixin, View):
         reports = Report.objects.visible_to(request.user).filter(status=Report.Status.DONE)
         report = get_object_or_404(reports.select_related("period"), pk=pk)
         stored = getattr(report, self.field)
+        if not stored and self.field == "xlsx" and report.xlsx_status == Report.WorkbookStatus.PENDING:
+            messages.info(request, _("Tệp Excel đang được chuẩn bị, vui lòng thử lại sau ít giây."))
+            return redirect(report)
         if not stored:
             raise Http404
         response = FileResponse(

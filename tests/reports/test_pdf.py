@@ -7,8 +7,8 @@ from pathlib import Path
 
 from fontTools.ttLib import TTFont
 
-from reports.pdf import ASSETS_DIR, AssetsOnlyFetcher, html_to_pdf, render_pdf
-from tests.reports.pdftools import fonts, has_embedded_files, reader, text_of
+from reports.pdf import ASSETS_DIR, AssetsOnlyFetcher, RendererPool, html_to_pdf, render_parts, render_pdf
+from tests.reports.pdftools import fonts, has_embedded_files, reader, text_of, top_margin_texts
 
 FONT_FACES = """
 <style>
@@ -149,3 +149,32 @@ def test_fetcher_serves_only_files_inside_the_assets_directory():
             continue
         raise AssertionError(f"fetched {url}")
     assert fetcher.refused == refused
+
+
+def test_renderer_processes_refuse_every_fetch_too_and_exit_afterwards():
+    """A long document is rendered by renderer processes: the same deny-by-default fetcher there."""
+    with loopback_listener() as (port, hits):
+        part = f"""<html><head>{FONT_FACES}<link rel="stylesheet" href="http://127.0.0.1:{port}/style.css"></head>
+        <body><p>{VIETNAMESE}</p><img src="http://127.0.0.1:{port}/image.png" alt="">
+        <img src="file:///etc/hostname" alt=""></body></html>"""
+        with RendererPool(2) as pool:
+            processes = [renderer.process for renderer in pool.renderers]
+            joined = render_parts([part, part, part], pool=pool)
+    assert hits == []
+    assert joined.page_count == 3
+    assert VIETNAMESE in text_of(joined.content)
+    assert not has_embedded_files(joined.content)
+    assert [process.returncode for process in processes] == [0, 0]
+
+
+def test_joined_parts_are_numbered_from_page_two_like_one_document():
+    numbered = '@page { @top-center { content: counter(page); font-family: "Report Serif"; font-size: 14pt; vertical-align: middle; } } @page :first { @top-center { content: none; } }'
+    pages = "".join(f'<p style="break-after: page">{n}</p>' for n in range(5))
+    whole = render_pdf(
+        f"<html><head>{FONT_FACES}<style>@page {{ margin: 20mm 15mm 20mm 30mm }} {numbered}</style></head><body>{pages}</body></html>"
+    )
+    part = f"<html><head>{FONT_FACES}<style>@page {{ margin: 20mm 15mm 20mm 30mm }}</style></head><body>{pages}</body></html>"
+    joined = render_parts([part, part], processes=2)
+    assert top_margin_texts(whole.content) == ["", "2", "3", "4", "5"]
+    assert top_margin_texts(joined.content) == [""] + [str(n) for n in range(2, 11)]
+    assert all("Report-Serif" in name and embedded for name, embedded in fonts(joined.content).items())

@@ -20,6 +20,7 @@ from reports.figures import load_rows
 from reports.models import NumberRegister, PeriodSnapshot, Reminder, Report
 from reports.services import (
     LOCK_BASE,
+    WORKBOOK_LOCK_BASE,
     close_period,
     draft_city_report_after_cutoff,
     finalise_report,
@@ -28,6 +29,7 @@ from reports.services import (
     request_report,
     requeue_stalled_reports,
     run_report,
+    run_workbook,
     send_report_reminders,
 )
 from tests import factories
@@ -35,10 +37,11 @@ from tests.reports.pdftools import text_of
 from tests.reports.programme import Programme, at
 
 PUBLISH = "reports.services.render_report_task.apply_async"
+PUBLISH_WORKBOOK = "reports.services.build_workbook_task.apply_async"
 
 
 @contextlib.contextmanager
-def lock_held_by_another_worker(report_id: int):
+def lock_held_by_another_worker(report_id: int, base: int = LOCK_BASE):
     """A second database session holding the report's advisory lock, as a live worker does."""
     params = connection.settings_dict
     with psycopg.connect(
@@ -49,7 +52,7 @@ def lock_held_by_another_worker(report_id: int):
         port=params["PORT"] or None,
         autocommit=True,
     ) as other:
-        other.execute("SELECT pg_advisory_lock(%s)", [LOCK_BASE + report_id])
+        other.execute("SELECT pg_advisory_lock(%s)", [base + report_id])
         yield
 
 
@@ -130,6 +133,9 @@ class RunReportTests(TestCase):
         self.assertEqual(report.sha256, hashlib.sha256(content).hexdigest())
         self.assertEqual(report.size_bytes, len(content))
         self.assertGreaterEqual(report.page_count, 2)
+        self.assertEqual((report.xlsx.name, report.xlsx_status), ("", Report.WorkbookStatus.PENDING))
+        run_workbook(report_id=report.pk)
+        report.refresh_from_db()
         self.assertTrue(report.xlsx.name.endswith(".xlsx"))
         self.assertIsNotNone(report.data)
         self.assertIsNone(report.claim_token)
@@ -187,6 +193,84 @@ class RunReportTests(TestCase):
                 run_report(report_id=report.pk)
         report.refresh_from_db()
         self.assertEqual(report.status, Report.Status.RUNNING)  # taken over by the retry or the re-queue job
+
+
+class WorkbookFollowUpTests(TestCase):
+    """The PDF is stored and the report done first; the Excel workbook is a follow-up task of its own."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.programme = Programme.build()
+
+    def rendered(self) -> Report:
+        report = Report.objects.create(
+            period=self.programme.q4, kind=Report.Kind.PARTNERSHIP, partnership=self.programme.world.partnership
+        )
+        with mock.patch(PUBLISH_WORKBOOK) as publish, self.captureOnCommitCallbacks(execute=True):
+            with mock.patch("reports.spreadsheet.build_workbook") as build:
+                run_report(report_id=report.pk)
+            build.assert_not_called()  # not on the way to the PDF
+        publish.assert_called_once()
+        self.assertEqual(publish.call_args.kwargs["args"], [report.pk])
+        return Report.objects.get(pk=report.pk)
+
+    def test_the_pdf_is_ready_before_the_workbook(self):
+        report = self.rendered()
+        self.assertEqual(report.status, Report.Status.DONE)
+        self.assertTrue(report.pdf.read().startswith(b"%PDF-"))
+        self.assertEqual((report.xlsx.name, report.xlsx_status), ("", Report.WorkbookStatus.PENDING))
+
+    def test_the_follow_up_stores_the_workbook_once(self):
+        report = self.rendered()
+        done = run_workbook(report_id=report.pk)
+        self.assertEqual(done.xlsx_status, Report.WorkbookStatus.DONE)
+        content = done.xlsx.read()
+        self.assertTrue(content.startswith(b"PK"))
+        self.assertEqual(done.xlsx_sha256, hashlib.sha256(content).hexdigest())
+        # A second delivery of the message changes nothing.
+        self.assertIsNone(run_workbook(report_id=report.pk))
+        again = Report.objects.get(pk=report.pk)
+        self.assertEqual((again.xlsx.name, again.xlsx_attempts, again.sha256), (done.xlsx.name, 1, report.sha256))
+
+    def test_a_delivery_while_another_worker_builds_it_does_nothing(self):
+        report = self.rendered()
+        with lock_held_by_another_worker(report.pk, base=WORKBOOK_LOCK_BASE):
+            self.assertIsNone(run_workbook(report_id=report.pk))
+        report.refresh_from_db()
+        self.assertEqual((report.xlsx_status, report.xlsx_attempts), (Report.WorkbookStatus.PENDING, 0))
+
+    def test_a_failing_workbook_leaves_the_pdf_and_says_so(self):
+        report = self.rendered()
+        with mock.patch("reports.spreadsheet.build_workbook", side_effect=ValueError("boom")):
+            failed = run_workbook(report_id=report.pk)
+        self.assertEqual(failed.xlsx_status, Report.WorkbookStatus.FAILED)
+        self.assertEqual((failed.status, failed.sha256), (Report.Status.DONE, report.sha256))
+
+    def test_a_finalised_report_gets_its_workbook_and_then_cannot_change(self):
+        report = self.rendered()
+        run_workbook(report_id=report.pk)
+        final = finalise_report(
+            report=report, finalised_by=self.programme.world.city, next_tasks="x", signer_title="x", signer_name="y"
+        )
+        with mock.patch(PUBLISH_WORKBOOK), self.captureOnCommitCallbacks(execute=True):
+            run_report(report_id=final.pk)
+        final.refresh_from_db()
+        self.assertEqual((final.xlsx.name, final.xlsx_status), ("", Report.WorkbookStatus.PENDING))
+        with self.assertRaises(DatabaseError), transaction.atomic():  # the workbook may come, nothing else
+            Report.objects.filter(pk=final.pk).update(next_tasks="sửa", xlsx_attempts=1)
+        stored = run_workbook(report_id=final.pk)
+        self.assertEqual(stored.xlsx_status, Report.WorkbookStatus.DONE)
+        with self.assertRaises(DatabaseError), transaction.atomic():
+            Report.objects.filter(pk=final.pk).update(xlsx_status=Report.WorkbookStatus.PENDING)
+
+    def test_a_lost_workbook_message_is_sent_again(self):
+        report = self.rendered()
+        later = report.finished_at + datetime.timedelta(minutes=10)
+        with mock.patch(PUBLISH_WORKBOOK) as publish, self.captureOnCommitCallbacks(execute=True):
+            self.assertEqual(requeue_stalled_reports(now=later), [report.pk])
+            with lock_held_by_another_worker(report.pk, base=WORKBOOK_LOCK_BASE):
+                self.assertEqual(requeue_stalled_reports(now=later), [])
+        publish.assert_called_once()
 
 
 class RequeueTests(TestCase):

@@ -197,7 +197,7 @@ class ReportDetailTests(TestCase):
         response = self.client.get(url, headers=poll)
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, '<progress value="50" max="100"')
-        self.assertContains(response, 'hx-trigger="every 2s"')
+        self.assertContains(response, 'hx-trigger="every 1s"')
         Report.objects.filter(pk=report.pk).update(status=Report.Status.DONE, progress=100)
         response = self.client.get(url, headers=poll)
         self.assertEqual(response.status_code, 286)
@@ -224,6 +224,27 @@ class ReportDetailTests(TestCase):
         self.assertIn("du-thao", download["Content-Disposition"])
         workbook = self.client.get(reverse("reports:report_xlsx", args=[report.pk]))
         self.assertIn("spreadsheetml", workbook["Content-Type"])
+
+    def test_while_the_workbook_is_prepared_the_pdf_is_offered_and_the_page_says_so(self):
+        report = finished_report(self.period, kind=Report.Kind.CITY, xlsx_status=Report.WorkbookStatus.PENDING)
+        report.xlsx.delete(save=True)
+        url = reverse("reports:report_detail", args=[report.pk])
+        poll = {**HTMX, "HX-Trigger": "report-status"}
+        response = self.client.get(url, headers=poll)
+        self.assertEqual(response.status_code, 200)  # still polled: the workbook link is coming
+        self.assertContains(response, reverse("reports:report_download", args=[report.pk]))
+        self.assertContains(response, "Tệp Excel đang được chuẩn bị")
+        self.assertNotContains(response, reverse("reports:report_xlsx", args=[report.pk]))
+        download = self.client.get(reverse("reports:report_xlsx", args=[report.pk]), follow=True)
+        self.assertRedirects(download, url)
+        self.assertContains(download, "Tệp Excel đang được chuẩn bị, vui lòng thử lại sau ít giây.")
+        report.xlsx.save("r.xlsx", ContentFile(b"PK\x03\x04"), save=False)
+        report.xlsx_status = Report.WorkbookStatus.DONE
+        report.save()
+        response = self.client.get(url, headers=poll)
+        self.assertEqual(response.status_code, 286)
+        self.assertContains(response, reverse("reports:report_xlsx", args=[report.pk]), status_code=286)
+        self.assertNotContains(response, "đang được chuẩn bị", status_code=286)
 
     def test_an_unfinished_report_has_no_file(self):
         report = Report.objects.create(period=self.period, kind=Report.Kind.CITY)

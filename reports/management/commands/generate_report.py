@@ -18,7 +18,7 @@ from communes.models import Commune
 from partnerships.models import Partnership
 from reports.models import Report
 from reports.periods import ensure_period_from_label
-from reports.services import request_report, run_report
+from reports.services import request_report, run_report, run_workbook
 
 
 class Command(BaseCommand):
@@ -49,6 +49,7 @@ class Command(BaseCommand):
         )
         if options["sync"]:
             run_report(report_id=report.pk)
+            run_workbook(report_id=report.pk)  # here too; a queued duplicate then finds it made
         report = self.wait(report, options["timeout"])
         if report.status != Report.Status.DONE:
             raise CommandError(
