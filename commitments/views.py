@@ -339,6 +339,9 @@ def paginate(request, queryset):
 # --- My unit -------------------------------------------------------------------------------------
 
 
+MY_UNIT_SECTION_LIMIT = 10
+
+
 @require_GET
 def my_unit(request):
     """A unit officer's desk: what the unit owes, what is overdue, what came back and why.
@@ -368,8 +371,14 @@ def my_unit(request):
         .select_related("reviewed_by")
         .order_by("-reviewed_at", "-pk"),
         "waiting": own_updates.awaiting_review().order_by("-submitted_at", "-pk"),
-        **split_unit_commitments(commitments, request.user.commune_id, today),
     }
+    # A unit of the national-scale programme can owe over a hundred commitments: the desk shows the
+    # first ones of each section (soonest due first) with their totals and a link to the full list.
+    sections = split_unit_commitments(commitments, request.user.commune_id, today)
+    sections["waiting"] = list(context.pop("waiting"))
+    sections["returned"] = list(context.pop("returned"))  # fixing one brings the next into view
+    context["totals"] = {name: len(rows) for name, rows in sections.items()}
+    context |= {name: rows[:MY_UNIT_SECTION_LIMIT] for name, rows in sections.items()}
     return render(request, "commitments/my_unit.html", context)
 
 

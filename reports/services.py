@@ -112,7 +112,7 @@ def request_report(
     ``enqueue=False`` leaves the sending to the caller (``generate_report --sync`` renders in-process).
     """
     _require_city_staff(requested_by)
-    check_report_quota(requested_by)  # RELIABILITY K6, counted under a lock held until commit (rel)
+    check_report_quota(requested_by)  # RELIABILITY K6: counted under a lock held until commit
     if isinstance(period, str):
         period = ensure_period_from_label(period)  # "2025-Q3": created with its bounds if needed
     # Serialises requests for one period, so versions are numbered without gaps or clashes.

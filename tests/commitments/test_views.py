@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from commitments import services
+from commitments import services, views
 from commitments.models import Commitment, ProgressUpdate
 from tests import factories
 from tests.assertions import count_queries
@@ -719,6 +719,28 @@ class MyUnitViewTests(WorldTestCase):
         for user in (self.world.city, self.world.leader, self.world.admin):
             self.login(user)
             self.assertEqual(self.client.get(self.url).status_code, 404)
+
+    def test_a_long_section_shows_its_soonest_rows_its_total_and_a_link_to_all(self):
+        limit = views.MY_UNIT_SECTION_LIMIT
+        overdue = [
+            factories.commitment(
+                partnership=self.world.partnership,
+                start_on=datetime.date(2025, 1, 1),
+                due_on=datetime.date(2025, 3, 1) + datetime.timedelta(days=n),
+                title=f"Quá hạn {n:02}",
+            )
+            for n in range(limit + 3)
+        ]
+        self.login(self.world.officer)
+        response = self.client.get(self.url)
+        self.assertEqual(response.context["overdue"], overdue[:limit])
+        self.assertEqual(response.context["totals"]["overdue"], limit + 3)
+        self.assertContains(response, f'<span class="stat__value">{limit + 3}</span>', html=True)
+        self.assertContains(response, f"Xem cả {limit + 3} cam kết quá hạn")
+        self.assertContains(response, f"?owner={self.world.supporter.code}&amp;status=overdue")
+        self.assertNotContains(response, "Quá hạn 22")
+        # The owed section is short: no link.
+        self.assertNotContains(response, "cam kết cần thực hiện</a>")
 
     def test_query_count_does_not_grow_with_rows(self):
         self.login(self.world.officer)
