@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.LocaleMiddleware",  # Vietnamese unless English is chosen in the menu
     "django.middleware.common.CommonMiddleware",
+    "core.middleware.UnicodeNormalizationMiddleware",  # one Unicode form (NFC) for everything typed
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.LoginRequiredMiddleware",

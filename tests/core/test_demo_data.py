@@ -1,3 +1,6 @@
+import io
+import re
+
 import pytest
 from django.core.management import call_command
 
@@ -69,3 +72,15 @@ def test_second_run_changes_nothing(seeded):
     call_command("seed_demo", verbosity=0)
     assert [model.objects.count() for model in (Partnership, Commitment, ProgressUpdate, Activity, User)] == counts
     assert Events.objects.count() == events
+
+
+def test_the_example_officer_of_the_readme_has_work_to_do(seeded):
+    """A new user follows the README: the officer it names must have commitments to report on."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    code = re.search(r"e\.g\. `officer-(\d{5})`", readme).group(1)
+    assert Commitment.objects.filter(owner=code, completed_on__isnull=True).exists()
+    printed = io.StringIO()
+    call_command("seed_demo", stdout=printed)
+    assert f"officer-{code}" in printed.getvalue()

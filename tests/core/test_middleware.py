@@ -51,3 +51,42 @@ class TestLocaleMiddleware:
 
         assert "Cookie" in response["Vary"]
         assert "Accept-Language" not in response["Vary"]
+
+
+class TestUnicodeNormalizationMiddleware:
+    """RELIABILITY E6: text typed as letters plus combining marks is stored and searched as NFC."""
+
+    NFC_NAME = "Hòa Cường"
+
+    def test_both_forms_of_a_name_differ_byte_for_byte(self):
+        import unicodedata
+
+        decomposed = unicodedata.normalize("NFD", self.NFC_NAME)
+        assert decomposed != self.NFC_NAME and len(decomposed) > len(self.NFC_NAME)
+
+    def test_a_search_typed_decomposed_finds_the_name_stored_precomposed(self, client, world):
+        import unicodedata
+
+        from tests import factories
+
+        factories.commune(name=self.NFC_NAME)
+        client.force_login(world.city)
+        response = client.get(LIST, {"q": unicodedata.normalize("NFD", self.NFC_NAME)})
+        assert self.NFC_NAME in response.content.decode()
+        assert response.context["filter"].form.cleaned_data["q"] == self.NFC_NAME
+
+    def test_text_posted_decomposed_is_stored_precomposed(self, client, world):
+        import unicodedata
+        import uuid
+
+        from commitments.models import ProgressUpdate
+
+        narrative = "Đã trao quà cho các hộ nghèo ở xã Trà Tân, phường Hòa Cường."
+        client.force_login(world.officer)
+        response = client.post(
+            reverse("commitments:progress_create", args=[world.commitment.pk]),
+            {"achieved_quantity": "1", "narrative": unicodedata.normalize("NFD", narrative),
+             "client_token": str(uuid.uuid4())},
+        )
+        assert response.status_code == 302
+        assert ProgressUpdate.objects.get(commitment=world.commitment).narrative == narrative

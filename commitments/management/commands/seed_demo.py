@@ -19,7 +19,7 @@ class Command(BaseCommand):
         self.stdout.write("  admin   – quản trị viên")
         self.stdout.write("  city    – cán bộ Thành ủy")
         self.stdout.write("  leader  – lãnh đạo (chỉ xem)")
-        self.stdout.write("  officer-<mã đơn vị> – cán bộ đơn vị, ví dụ officer-20257 (Hòa Cường)")
+        self.stdout.write("  officer-<mã đơn vị> – cán bộ đơn vị, ví dụ officer-20401 (Hội An Tây)")
         self.stdout.write(
             "admin và city cần thêm mã xác thực hai bước: thêm khóa bí mật minh họa "
             f"{DEMO_TOTP_SECRET} vào một ứng dụng xác thực (TOTP, 30 giây, 6 chữ số)."
