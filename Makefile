@@ -40,6 +40,7 @@ lint: install
 	$(BIN)/lint-imports
 
 bench: install
+	@bash bin/install-system-packages --with-bench
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lock:
