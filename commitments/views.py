@@ -6,6 +6,9 @@ Access: reads go through ``visible_to``, writes through ``editable_by``; anythin
 
 import io
 import mimetypes
+from dataclasses import dataclass
+from itertools import groupby
+from operator import attrgetter
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,7 +31,7 @@ from partnerships.models import Partnership
 from . import services
 from .filtersets import CommitmentFilterSet, owner_choices
 from .forms import CommitmentForm, ProgressForm, ReturnForm
-from .models import Commitment, Evidence, ProgressUpdate, ReportingPeriod
+from .models import Commitment, Evidence, Field, ProgressUpdate, ReportingPeriod
 
 PAGE_SIZE = 25
 THUMBNAIL_SIDE = 480
@@ -153,6 +156,21 @@ def commitment_update(request, pk):
     context = {"form": form, "commitment": commitment, "partnership": commitment.partnership}
     return render(request, "commitments/commitment_form.html", context)
 
+# A partnership of the national-scale programme can hold 150 commitments: each field shows its
+# soonest-due ones and links to the full, paginated list of that field.
+FIELD_ROWS_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class FieldGroup:
+    field: Field
+    commitments: list
+    total: int
+
+    @property
+    def hidden(self) -> int:
+        return self.total - len(self.commitments)
+
 
 @require_GET
 def partnership_commitments(request, pk):
@@ -168,7 +186,12 @@ def partnership_commitments(request, pk):
     template = "commitments/partnership_commitments.html"
     if request.htmx and not request.htmx.boosted:
         template += "#grouped"
-    return render(request, template, {"partnership": partnership, "commitments": commitments})
+    groups = [
+        FieldGroup(field, rows[:FIELD_ROWS_SHOWN], len(rows))
+        for field, rows in ((field, list(rows)) for field, rows in groupby(commitments, key=attrgetter("field")))
+    ]
+    return render(request, template, {"partnership": partnership, "groups": groups})
+
 
 
 # --- Progress reports ----------------------------------------------------------------------------

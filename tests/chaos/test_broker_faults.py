@@ -1,4 +1,5 @@
-"""L3 and L5 (RELIABILITY.md): Redis crashes with work queued, and Redis is down when a report is requested.
+"""L3, L4 and L5 (RELIABILITY.md): Redis crashes with work queued, Redis loses everything (FLUSHALL), and
+Redis is down when a report is requested.
 
 Redis is the test's own redis-server (AOF everysec, password, temp data folder); workers, beat and the
 web server (gunicorn) are the test's own processes against the pytest database.
@@ -44,6 +45,32 @@ def test_l3_redis_kill9_with_20_queued_reports_keeps_them_all(processes, redis, 
     assert len(done) == 20, processes.logs()
     assert all(row.attempts == 1 for row in rows)
     assert set(stored_pdfs()) - before == {Path(row.pdf.path) for row in rows}
+
+
+def test_l4_redis_flushall_with_20_queued_reports_the_requeue_job_sends_them_again(processes, redis, deadline, measured):
+    """Total broker loss: the report rows in PostgreSQL are the source of truth, Redis only carries work."""
+    world = factories.World.build()
+    period = factories.period(2025, 4)
+    reports = [
+        Report.objects.create(period=period, kind=Report.Kind.PARTNERSHIP, partnership=world.partnership, version=v)
+        for v in range(1, 21)
+    ]
+    before = set(stored_pdfs())
+    publish(redis.url, [report.pk for report in reports])
+    assert redis.queue_length() == 20
+    redis.client().flushall()
+    assert redis.queue_length() == 0  # every message gone
+
+    lost = time.monotonic()
+    processes.beat(redis)  # the re-queue job is the only way back
+    processes.worker(redis, deadline, concurrency=2)
+    rows = wait_all(reports, FINISHED, min(deadline, lost + RECOVERY_SECONDS))
+    measured("20/20 DONE after FLUSHALL, through the re-queue job", time.monotonic() - lost)
+
+    done = [row for row in rows if row.status == Report.Status.DONE]
+    assert len(done) == 20, processes.logs()
+    assert all(row.attempts <= 3 for row in rows)
+    assert set(stored_pdfs()) - before == {Path(row.pdf.path) for row in rows}  # exactly one file each
 
 
 def test_l5_redis_down_when_a_report_is_requested(processes, redis, deadline, measured):

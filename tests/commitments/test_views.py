@@ -398,6 +398,29 @@ class PartnershipCommitmentsViewTests(WorldTestCase):
         self.assertContains(response, '<progress value="0" max="100"')
         self.assertContains(response, "Hạn 31/12/2026")
 
+    def test_a_long_field_shows_its_soonest_commitments_and_links_to_all_of_them(self):
+        shown = views.FIELD_ROWS_SHOWN
+        field = self.world.commitment.field
+        for n in range(shown + 2):
+            factories.commitment(
+                partnership=self.world.partnership, field=field, title=f"Hạng mục {n:02}",
+                due_on=datetime.date(2026, 1, 1) + datetime.timedelta(days=n),
+            )
+        self.login(self.world.city)
+        response = self.client.get(self.url())
+        (group,) = response.context["groups"]
+        self.assertEqual(group.total, shown + 3)
+        self.assertEqual([c.title for c in group.commitments], [f"Hạng mục {n:02}" for n in range(shown)])
+        self.assertContains(response, f"({shown + 3})")
+        self.assertContains(response, f"Xem cả {shown + 3} cam kết lĩnh vực {field.name}")
+        self.assertContains(response, f"?partnership={self.world.partnership.pk}&amp;field={field.pk}&amp;sort=due")
+        self.assertNotContains(response, f"Hạng mục {shown:02}")
+        listed = self.client.get(
+            reverse("commitments:commitment_list"),
+            {"partnership": self.world.partnership.pk, "field": field.pk, "sort": "due"},
+        )
+        self.assertContains(listed, f"Hạng mục {shown:02}")  # the link leads to the hidden ones
+
     def test_htmx_gets_the_grouped_fragment(self):
         self.login(self.world.city)
         response = self.client.get(self.url(), **HX)
