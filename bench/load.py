@@ -17,6 +17,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -129,26 +130,39 @@ def check_signed_in(url: str, cookie: str) -> None:
         raise RuntimeError(f"{url} answered {status} to a signed-in request")
 
 
-def measure_throughput(user, *, paths: dict[str, str], seconds: int = WRK_SECONDS) -> dict:
-    """Start gunicorn on a free loopback port, run wrk on each path (after a warm-up), stop it."""
-    if not shutil.which("wrk"):
-        return {"error": "wrk is not installed (apt-get install wrk)"}
+@contextmanager
+def gunicorn(env: dict, folder: Path):
+    """gunicorn with 2 sync workers on a free loopback port: yields its base URL and its log file."""
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    cookies = session_cookies(user)
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    results = {"server": "gunicorn, 2 sync workers", "seconds": seconds}
-    with tempfile.TemporaryDirectory(prefix="ketnghia-wrk-") as folder:
-        log = open(Path(folder) / "gunicorn.log", "w")  # noqa: SIM115 (closed below)
+    log_path = Path(folder) / "gunicorn.log"
+    with open(log_path, "w") as log:
         server = subprocess.Popen(
-            [str(gunicorn), "config.wsgi:application", "--workers", "2", "--bind", f"127.0.0.1:{port}"]
-            + ["--log-level", "warning", "--timeout", "120"],
+            [str(Path(sys.executable).with_name("gunicorn")), "config.wsgi:application", "--workers", "2"]
+            + ["--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "120"],
             cwd=ROOT,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+        try:
+            yield f"http://127.0.0.1:{port}", log_path
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=10)
+
+
+def measure_throughput(user, *, paths: dict[str, str], seconds: int = WRK_SECONDS) -> dict:
+    """Start gunicorn on a free loopback port, run wrk on each path (after a warm-up), stop it."""
+    if not shutil.which("wrk"):
+        return {"error": "wrk is not installed (apt-get install wrk)"}
+    cookies = session_cookies(user)
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
+    results = {"server": "gunicorn, 2 sync workers", "seconds": seconds}
+    with tempfile.TemporaryDirectory(prefix="ketnghia-wrk-") as folder, gunicorn(env, folder) as (base, log):
         try:
             script = Path(folder) / "cookies.lua"
             script.write_text(lua_script(cookies))
@@ -158,16 +172,5 @@ def measure_throughput(user, *, paths: dict[str, str], seconds: int = WRK_SECOND
                     check_signed_in(base + path, cookie)
                 results[name] = wrk(base + path, script, seconds)
         except Exception as error:
-            log.flush()
-            results["error"] = (
-                f"{type(error).__name__}: {error}; gunicorn: {(Path(folder) / 'gunicorn.log').read_text()[-1500:]}"
-            )
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=10)
-            log.close()
+            results["error"] = f"{type(error).__name__}: {error}; gunicorn: {log.read_text()[-1500:]}"
     return results

@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from django.conf import settings
 
-from .load import free_port, wait_until_up
+from .load import gunicorn, wait_until_up
 from .measure import signed_in_client
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,23 +51,11 @@ def measure_slow_link(officer, *, submissions: int = 5) -> dict:
         return {"error": f"{officer} has no commitment to report on"}
     client = signed_in_client(officer)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     # Plain http on loopback: the browser would refuse a Secure "__Host-" cookie there, so this server
     # names its session cookie "sessionid"; the session itself is the one signed in above.
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings_browser", "DJANGO_SECURE_COOKIES": "false"}
-    gunicorn = Path(sys.executable).with_name("gunicorn")
     timings, errors = [], []
-    with tempfile.TemporaryDirectory(prefix="ketnghia-slow-") as folder:
-        log = open(Path(folder) / "gunicorn.log", "w")  # noqa: SIM115 (closed below)
-        server = subprocess.Popen(
-            [str(gunicorn), "config.wsgi:application", "--workers", "2", "--bind", f"127.0.0.1:{port}"]
-            + ["--log-level", "warning", "--timeout", "120"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    with tempfile.TemporaryDirectory(prefix="ketnghia-slow-") as folder, gunicorn(env, folder) as (base, log):
         try:
             wait_until_up(base + "/bench/hello/", f"sessionid={cookie}", time.monotonic() + 60)
             with sync_playwright() as playwright:
@@ -86,16 +72,7 @@ def measure_slow_link(officer, *, submissions: int = 5) -> dict:
                         errors.append(f"commitment {pk}: {type(error).__name__}: {str(error)[:300]}")
                 browser.close()
         except Exception as error:
-            log.flush()
-            errors.append(f"{type(error).__name__}: {error}; gunicorn: {(Path(folder) / 'gunicorn.log').read_text()[-1500:]}")
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=10)
-            log.close()
+            errors.append(f"{type(error).__name__}: {error}; gunicorn: {log.read_text()[-1500:]}")
     result = {
         "profile": "Slow 3G (DevTools): 2,000 ms latency, 50 KB/s down and up",
         "device": "390 × 844 phone viewport, touch",
