@@ -122,10 +122,27 @@ def partnership_suggestions(request):
 
 
 class PartnershipDetailView(DetailView):
+    """One partnership. Its change history is built only when asked for (``?history=1``): htmx asks once
+    the section scrolls into view and gets that section alone; without JavaScript a link reloads the page."""
+
     template_name = DETAIL_TEMPLATE
 
     def get_queryset(self):
         return detail_queryset(self.request.user)
+
+    @property
+    def wants_history(self) -> bool:
+        return "history" in self.request.GET
+
+    def get_template_names(self):
+        if self.wants_history and self.request.htmx and not self.request.htmx.boosted:
+            return [f"{DETAIL_TEMPLATE}#history"]
+        return super().get_template_names()
+
+    def render_to_response(self, context, **kwargs):
+        if self.wants_history and not context.get("partnership").can_see_contents:
+            raise Http404  # the history is private content: nothing to show, as for the other sections
+        return super().render_to_response(context, **kwargs)
 
     def get_context_data(self, **kwargs):
         partnership, user = self.object, self.request.user
@@ -137,7 +154,7 @@ class PartnershipDetailView(DetailView):
                 "activities": Activity.objects.visible_to(user)
                 .filter(partnership=partnership)
                 .prefetch_related(photos),
-                "history": partnership.change_history(),
+                "history": partnership.change_history() if self.wants_history else None,
                 "can_log_activity": user.is_city_staff or is_member_officer(user, partnership),
             }
         if context["can_edit"]:

@@ -86,6 +86,11 @@ class ReportQuerySet(models.QuerySet):
     def with_related(self):
         return self.select_related("period", "partnership", "commune", "requested_by", "finalised_by")
 
+    def for_display(self):
+        """What pages show: the related rows, without ``data`` (the frozen figures only the renderer reads,
+        tens of kilobytes of JSON per report that the list would otherwise decode 25 times)."""
+        return self.with_related().defer("data")
+
     def unfinished(self):
         return self.filter(status__in=[Report.Status.QUEUED, Report.Status.RUNNING])
 

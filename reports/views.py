@@ -127,7 +127,7 @@ class ReportListView(ReportAccessMixin, StopPollingMixin, HtmxFragmentMixin, Lis
     paginate_by = 25
 
     def get_queryset(self):
-        return Report.objects.visible_to(self.request.user).with_related()
+        return Report.objects.visible_to(self.request.user).for_display()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -167,7 +167,7 @@ class ReportDetailView(ReportAccessMixin, StopPollingMixin, HtmxFragmentMixin, D
     context_object_name = "report"
 
     def get_queryset(self):
-        return Report.objects.visible_to(self.request.user).with_related()
+        return Report.objects.visible_to(self.request.user).for_display()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -196,13 +196,62 @@ class TestPartnershipDetail:
             == 302
         )
 
-        response = client.get(detail_url(world.partnership))
+        response = client.get(detail_url(world.partnership) + "?history=1")
 
         # Events of one transaction share a timestamp; pick the partnership's own update.
         entry = next(e for e in response.context["history"] if e.kind == "update" and e.subject == "quan hệ kết nghĩa")
         assert entry.who == "Lan Nguyễn Thị"
         assert [(c.field, c.old, c.new) for c in entry.changes] == [("trạng thái", "Đã ký kết", "Đang triển khai")]
         assert "Lan Nguyễn Thị" in body(response)
+
+    def test_history_is_built_only_when_asked_for(self, client, world):
+        """The page links to its history (htmx loads it once on screen; the plain link reloads the page)."""
+        add_contents(world)
+        client.force_login(world.city)
+        url = detail_url(world.partnership)
+
+        response = client.get(url)
+
+        assert response.context["history"] is None
+        html = body(response)
+        assert f'hx-get="{url}?history=1"' in html and f'href="{url}?history=1#history"' in html
+        assert 'class="history"' not in html
+
+        full = client.get(url + "?history=1")
+        assert 'class="history"' in body(full) and 'id="members"' in body(full)
+        assert full.context["history"]
+
+    def test_history_fragment_is_the_section_alone(self, client, world):
+        add_contents(world)
+        client.force_login(world.supported_officer)
+
+        html = body(client.get(detail_url(world.partnership) + "?history=1", headers={"HX-Request": "true"}))
+
+        assert html.lstrip().startswith('<section id="history"') and 'class="history"' in html
+        assert 'id="members"' not in html and "<html" not in html
+
+    def test_history_of_a_partnership_whose_contents_are_private_is_404(self, client, world):
+        add_contents(world)
+        client.force_login(world.outsider_officer)
+        url = detail_url(world.partnership) + "?history=1"
+
+        assert client.get(url).status_code == 404
+        assert client.get(url, headers={"HX-Request": "true"}).status_code == 404
+
+    def test_history_fragment_query_count_does_not_grow_with_events(self, client, world):
+        client.force_login(world.city)
+        url = detail_url(world.partnership) + "?history=1"
+        add_contents(world)
+        client.get(url, headers={"HX-Request": "true"})
+
+        with count_queries() as one:
+            client.get(url, headers={"HX-Request": "true"})
+        for _ in range(5):
+            add_contents(world)
+        with count_queries() as many:
+            client.get(url, headers={"HX-Request": "true"})
+
+        assert len(one) == len(many) <= 15, [q["sql"][:120] for q in many.captured_queries]
 
     def test_missing_partnership_is_404(self, client, world):
         client.force_login(world.city)

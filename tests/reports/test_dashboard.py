@@ -9,7 +9,6 @@ from decimal import Decimal
 
 import psycopg
 import pytest
-from django import forms
 from django.conf import settings as django_settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
@@ -25,7 +24,6 @@ from communes.models import Commune
 from partnerships.models import Activity, Membership, Partnership
 from partnerships.services import add_member, log_activity, remove_member, update_partnership
 from reports.figures import Scope
-from reports.forms import PlainSelect
 from reports.summary import cached_summary, current_version, load_summary
 from tests import factories
 from tests.assertions import count_queries
@@ -380,20 +378,3 @@ def test_redis_shares_the_figures_between_processes_and_a_commit_invalidates_the
     Commitment.objects.filter(pk=world.commitment.pk).update(achieved_value_vnd=Decimal(5_000_000))
     assert figures(client).achieved_value_vnd == first.achieved_value_vnd + 5_000_000
     other_worker.delete(*other_worker.keys(f"{prefix}:*"))
-
-
-@pytest.mark.parametrize("data", [None, {"district": 'x"y'}, {"district": "Hòa <Vang>"}, {"district": "không có"}])
-def test_plain_select_writes_what_django_select_writes(data):
-    """The dashboard's district select, written in Python, is Django's Select HTML (spaces aside)."""
-    choices = [("", "Tất cả"), ("Hòa <Vang>", "Hòa <Vang>"), ('x"y', 'x"y'), ("Đại Lộc", "Đại Lộc")]
-
-    def rendered(widget) -> str:
-        class Form(forms.Form):
-            district = forms.ChoiceField(choices=choices, required=False, widget=widget)
-
-        form = Form(data)
-        form.is_valid()
-        return re.sub(r">\s+<", "><", str(form["district"]))
-
-    assert rendered(PlainSelect) == rendered(forms.Select)
-    assert "&lt;Vang&gt;" in rendered(PlainSelect)
