@@ -16,11 +16,12 @@ import random
 import uuid
 from html.parser import HTMLParser
 
-from locust import HttpUser, between, events, task
+from locust import FastHttpUser, between, events, task
 
 PASSWORD = os.environ.get("LOAD_PASSWORD", "demo-password-2025")
 P95_PAGE_MS = float(os.environ.get("LOAD_P95_PAGE_MS", "300"))
 P95_POST_MS = float(os.environ.get("LOAD_P95_POST_MS", "800"))
+P99_MS = float(os.environ.get("LOAD_P99_MS", "1500"))
 POST_NAMES = {"POST progress", "POST report request"}
 # Signing in hashes with Argon2 on purpose and happens once per user, during the ramp: reported, not budgeted.
 UNBUDGETED = {"GET login", "POST login", "GET two-step", "POST two-step"}
@@ -60,6 +61,35 @@ def hidden_inputs(html: str, action: str) -> dict:
 
 
 SIGNED_IN = {"count": 0, "measuring": False}
+CPU_AT_START: dict = {}
+PROCESS_GROUPS = ("gunicorn", "celery", "locust", "postgres", "redis")
+
+
+def cpu_seconds_by_process() -> dict:
+    """CPU seconds used so far by every process on the machine, keyed by (pid, group)."""
+    import psutil
+
+    seconds = {}
+    for process in psutil.process_iter(["pid", "name", "cmdline"]):
+        try:
+            command = " ".join(process.info["cmdline"] or [process.info["name"] or ""])
+            times = process.cpu_times()
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+        group = next((name for name in PROCESS_GROUPS if name in command), "other")
+        seconds[(process.info["pid"], group)] = times.user + times.system
+    return seconds
+
+
+def cpu_report(elapsed: float) -> str:
+    """Where the machine's CPU went while measuring: cores used by each kind of process."""
+    import psutil
+
+    used: dict[str, float] = {}
+    for key, seconds in cpu_seconds_by_process().items():
+        used[key[1]] = used.get(key[1], 0.0) + seconds - CPU_AT_START.get(key, 0.0)
+    cores = ", ".join(f"{group} {seconds / elapsed:.2f}" for group, seconds in sorted(used.items(), key=lambda i: -i[1]))
+    return f"CPU while measuring ({psutil.cpu_count()} cores), in cores: {cores}"
 
 
 def signed_in(environment) -> None:
@@ -71,10 +101,11 @@ def signed_in(environment) -> None:
     if not SIGNED_IN["measuring"] and target and SIGNED_IN["count"] >= target:
         SIGNED_IN["measuring"] = True
         environment.stats.reset_all()
+        CPU_AT_START.update(cpu_seconds_by_process())
         print(f"all {target} users signed in: measuring from now on")
 
 
-class PortalUser(HttpUser):
+class PortalUser(FastHttpUser):  # gevent's HTTP client: the load generator takes less of the 2 cores
     abstract = True
     wait_time = between(1, 3)
     username = ""
@@ -270,8 +301,14 @@ def check_pass_criteria(environment, **kwargs):
         if p95 >= budget:
             problems.append(f"{entry.name}: p95 {p95:.0f} ms ≥ {budget:.0f} ms")
     total = stats.total
+    budgeted = [entry for entry in stats.entries.values() if entry.name not in UNBUDGETED]
+    slowest_p99 = max((entry.get_response_time_percentile(0.99) for entry in budgeted), default=0)
+    if slowest_p99 >= P99_MS:
+        problems.append(f"p99 {slowest_p99:.0f} ms ≥ {P99_MS:.0f} ms")
     print("\n=== load summary (K2) ===")
     print("\n".join(lines))
+    if CPU_AT_START:
+        print(cpu_report(max(1.0, total.last_request_timestamp - total.start_time)))
     print(
         f"total: {total.num_requests} requests, {total.total_rps:.1f} req/s, {total.num_failures} failures, "
         f"p95 {total.get_response_time_percentile(0.95):.0f} ms, p99 {total.get_response_time_percentile(0.99):.0f} ms"

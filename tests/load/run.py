@@ -1,8 +1,9 @@
-"""``make load``: serve the portal with demo data under gunicorn (2 workers) on loopback and run locust.
+"""``make load``: serve the portal with demo data on loopback, as docker-compose.yml runs it, and run locust.
 
     python tests/load/run.py [--users 50] [--seconds 30] [--ramp 10] [--fresh] [--no-worker]
 
-Uses the database ``ketnghia_load`` on LOAD_DATABASE_URL's server (created, migrated and seeded with
+Gunicorn and the Celery worker run with docker-compose.yml's commands (workers, timeouts, concurrency),
+only bound to loopback. Uses the database ``ketnghia_load`` on LOAD_DATABASE_URL's server (created, migrated and seeded with
 load_reference_data + seed_demo if needed; ``--fresh`` drops it first). Starts its own Redis (temp
 folder) and one Celery worker so report requests render in the background as in production, then
 gunicorn and locust (headless; statistics restart once every user has signed in). Every process it started is
@@ -62,6 +63,21 @@ print(json.dumps({
     "period_code": last_finished_quarter(period_choices()),
 }))
 """
+
+
+def production_command(service: str, **options: str) -> list[str]:
+    """The command docker-compose.yml runs for ``service``, with some ``--option value`` pairs replaced
+    (``bind``, ``loglevel``…), so the load measures the web and worker processes as production runs them."""
+    import shlex
+
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    words = shlex.split(compose["services"][service]["command"])
+    for option, value in options.items():
+        flag = "--" + option.replace("_", "-")
+        words[words.index(flag) + 1] = value
+    return [str(BIN / words[0]), *words[1:]]
 
 
 def free_port() -> int:
@@ -233,14 +249,14 @@ def main() -> int:
         if not options.no_worker:
             started.start(
                 "worker",
-                [str(BIN / "celery"), "-A", "config", "worker", "-Q", "reports,celery", "-c", "1", "-l", "warning"],
+                production_command("worker", loglevel="WARNING"),
                 env,
             )
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         started.start(
             "gunicorn",
-            [str(BIN / "gunicorn"), "config.wsgi:application", "--workers", "2", "--bind", f"127.0.0.1:{port}"],
+            production_command("web", bind=f"127.0.0.1:{port}"),
             env,
         )
         try:
@@ -248,7 +264,7 @@ def main() -> int:
         except RuntimeError:
             print(started.log("gunicorn"))
             raise
-        answers(base + "/accounts/login/")  # both workers warm
+        answers(base + "/accounts/login/")  # a second worker warm
 
         users, ramp = options.users, max(1, options.ramp)
         print(f"locust: {users} users, spawned over {ramp} s, then {options.seconds} s measured, against {base}")
