@@ -1,12 +1,10 @@
 """Account operations that touch more than one table."""
 
-import logging
-
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-logger = logging.getLogger("portal.security")
+from core.logging import SUCCESS, security_event
 
 
 def end_sessions(users, *, by) -> int:
@@ -20,5 +18,5 @@ def end_sessions(users, *, by) -> int:
         if session.get_decoded().get(SESSION_KEY) in wanted
     ]
     Session.objects.filter(session_key__in=ended).delete()
-    logger.info("sessions ended: %d for user ids %s by %s", len(ended), sorted(wanted), by.pk)
+    security_event("sessions_ended", outcome=SUCCESS, actor=by, sessions=len(ended), user_ids=sorted(wanted))
     return len(ended)

@@ -18,6 +18,8 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
+from core.logging import DENIED, FAILURE, SUCCESS, security_event
+
 from .forms import CodeForm
 from .mfa import (
     DEVICE_NAME,
@@ -26,7 +28,6 @@ from .mfa import (
     base32_secret,
     confirmed_devices,
     is_verified,
-    logger,
     mark_verified,
     must_use_mfa,
 )
@@ -85,9 +86,7 @@ class VerifyView(View):
                     _("Bạn đã nhập sai nhiều lần. Hãy đợi %(seconds)s giây rồi nhập mã mới.")
                     % {"seconds": max(seconds, 1)},
                 )
-                logger.warning(
-                    "mfa throttled user=%r ip=%s", request.user.get_username(), request.META.get("REMOTE_ADDR")
-                )
+                security_event("mfa_verify", outcome=DENIED, request=request, reason="throttled")
                 return self.render(form)
             code = form.cleaned_data["code"]
             candidate = matching_device(self.devices, code)
@@ -96,12 +95,12 @@ class VerifyView(View):
             accepted = candidate and verify_token(request.user, candidate.persistent_id, code)
             if accepted:
                 mark_verified(request, accepted)
-                logger.info("mfa verified user=%r ip=%s", request.user.get_username(), request.META.get("REMOTE_ADDR"))
+                security_event("mfa_verify", outcome=SUCCESS, request=request)
                 return redirect(next_url(request))
             if candidate is None:
                 for device in self.devices:
                     device.throttle_increment()
-            logger.warning("mfa failed user=%r ip=%s", request.user.get_username(), request.META.get("REMOTE_ADDR"))
+            security_event("mfa_verify", outcome=FAILURE, request=request)
             form.add_error(
                 "code", _("Mã không đúng, đã hết hạn hoặc đã được dùng. Hãy nhập mã đang hiện trong ứng dụng.")
             )
@@ -152,7 +151,7 @@ class EnrolView(View):
                 request.session.pop(PENDING_KEY_SESSION_KEY, None)
                 request.session[ENROLLED_SESSION_KEY] = not must_use_mfa(request.user)
                 mark_verified(request, device)
-                logger.info("mfa enrolled user=%r ip=%s", request.user.get_username(), request.META.get("REMOTE_ADDR"))
+                security_event("mfa_enrol", outcome=SUCCESS, request=request)
                 messages.success(
                     request, _("Đã bật xác thực hai bước. Từ nay mỗi lần đăng nhập sẽ cần mã trong ứng dụng.")
                 )
