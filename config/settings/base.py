@@ -116,6 +116,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "reports:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# Accounts are created by administrators and opened with a single-use set-password link
+# (accounts.admin, RELIABILITY B6): valid 72 hours at most; setting the password spends it.
+PASSWORD_RESET_TIMEOUT = int(timedelta(hours=72).total_seconds())
 
 # Login throttling: per username+IP so one office NAT cannot lock out a whole ward.
 AXES_FAILURE_LIMIT = 5
