@@ -8,8 +8,6 @@ successful login, the username is locked whatever the address. Colleagues behind
 address are not affected, and a forged ``X-Forwarded-For`` changes nothing (the cap ignores addresses).
 """
 
-import logging
-
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username, get_failure_limit
 from axes.models import AccessFailureLog, AccessLog
@@ -17,7 +15,7 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
-logger = logging.getLogger("portal.security")
+from .security_events import USERNAME_CAP_ATTRIBUTE
 
 
 def username_failures(username: str) -> int:
@@ -37,6 +35,6 @@ class PortalAxesHandler(AxesDatabaseHandler):
             return failures
         username = get_client_username(request, credentials)
         if username and username_failures(username) >= settings.AXES_USERNAME_FAILURE_LIMIT:
-            logger.warning("login locked per username (cap reached) user=%r", username)
+            setattr(request, USERNAME_CAP_ATTRIBUTE, True)  # the lockout event names the cause
             return limit
         return failures

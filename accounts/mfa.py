@@ -7,7 +7,6 @@ session key), which is decided without a query: pages stay as light as before.
 """
 
 import base64
-import logging
 from binascii import unhexlify
 
 import django_otp
@@ -17,8 +16,6 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import Role
-
-logger = logging.getLogger("portal.security")
 
 MFA_ROLES = frozenset({Role.CITY_STAFF, Role.ADMINISTRATOR})
 # Set at password login when a user outside MFA_ROLES has enrolled: they are asked for a code too.

@@ -56,6 +56,7 @@ class SessionLifetimeMiddleware:
             started = request.session.get(SESSION_STARTED_KEY, now)
             seen = request.session.get(SESSION_SEEN_KEY, now)
             if now - started > settings.SESSION_ABSOLUTE_SECONDS or now - seen > settings.SESSION_IDLE_SECONDS:
+                request.logout_reason = "session_expired"  # read by the logout security event
                 logout(request)
             elif now - seen >= SEEN_GRANULARITY_SECONDS or SESSION_SEEN_KEY not in request.session:
                 request.session[SESSION_STARTED_KEY] = started

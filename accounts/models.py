@@ -21,7 +21,20 @@ class PortalUserManager(UserManager):
         return super().get_queryset().select_related("commune")
 
 
-@pghistory.track(exclude=["password", "last_login"])
+# Password hashes and login times stay out of the history; a password change or set-password link is
+# recorded as a manual event instead (accounts.services), with the actor from the request context.
+PASSWORD_CHANGED_EVENT = "password_change"
+PASSWORD_SET_BY_LINK_EVENT = "password_set_by_link"
+
+
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    pghistory.ManualEvent(PASSWORD_CHANGED_EVENT),
+    pghistory.ManualEvent(PASSWORD_SET_BY_LINK_EVENT),
+    exclude=["password", "last_login"],
+)
 class User(AbstractUser):
     """A person who signs in: city staff, a ward/commune officer, a leader or an administrator."""
 

@@ -17,4 +17,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("two-step/", views.VerifyView.as_view(), name="mfa_verify"),
     path("two-step/enrol/", views.EnrolView.as_view(), name="mfa_enrol"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    # Public: the single-use link an administrator creates (UserAdmin.create_set_password_links).
+    path("set-password/<uidb64>/<token>/", login_not_required(views.SetPasswordView.as_view()), name="set_password"),
 ]

@@ -1,4 +1,5 @@
-"""The second step of signing in: confirm a TOTP code, or enrol an authenticator app first."""
+"""The second step of signing in (confirm a TOTP code, or enrol an authenticator app first), changing
+one's password, and the set-password link that opens an account."""
 
 import base64
 import time
@@ -7,18 +8,29 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
 from django.db import transaction
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.encoding import force_bytes
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django_otp import verify_token
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
-from .forms import CodeForm
+from core.logging import DENIED, FAILURE, SUCCESS, security_event
+
+from . import services
+from .forms import CodeForm, PasswordChangeForm, SetPasswordForm
 from .mfa import (
     DEVICE_NAME,
     ENROLLED_SESSION_KEY,
@@ -26,7 +38,6 @@ from .mfa import (
     base32_secret,
     confirmed_devices,
     is_verified,
-    logger,
     mark_verified,
     must_use_mfa,
 )
@@ -85,9 +96,7 @@ class VerifyView(View):
                     _("Bạn đã nhập sai nhiều lần. Hãy đợi %(seconds)s giây rồi nhập mã mới.")
                     % {"seconds": max(seconds, 1)},
                 )
-                logger.warning(
-                    "mfa throttled user=%r ip=%s", request.user.get_username(), request.META.get("REMOTE_ADDR")
-                )
+                security_event("mfa_verify", outcome=DENIED, request=request, reason="throttled")
                 return self.render(form)
             code = form.cleaned_data["code"]
             candidate = matching_device(self.devices, code)
@@ -96,12 +105,12 @@ class VerifyView(View):
             accepted = candidate and verify_token(request.user, candidate.persistent_id, code)
             if accepted:
                 mark_verified(request, accepted)
-                logger.info("mfa verified user=%r ip=%s", request.user.get_username(), request.META.get("REMOTE_ADDR"))
+                security_event("mfa_verify", outcome=SUCCESS, request=request)
                 return redirect(next_url(request))
             if candidate is None:
                 for device in self.devices:
                     device.throttle_increment()
-            logger.warning("mfa failed user=%r ip=%s", request.user.get_username(), request.META.get("REMOTE_ADDR"))
+            security_event("mfa_verify", outcome=FAILURE, request=request)
             form.add_error(
                 "code", _("Mã không đúng, đã hết hạn hoặc đã được dùng. Hãy nhập mã đang hiện trong ứng dụng.")
             )
@@ -152,7 +161,7 @@ class EnrolView(View):
                 request.session.pop(PENDING_KEY_SESSION_KEY, None)
                 request.session[ENROLLED_SESSION_KEY] = not must_use_mfa(request.user)
                 mark_verified(request, device)
-                logger.info("mfa enrolled user=%r ip=%s", request.user.get_username(), request.META.get("REMOTE_ADDR"))
+                security_event("mfa_enrol", outcome=SUCCESS, request=request)
                 messages.success(
                     request, _("Đã bật xác thực hai bước. Từ nay mỗi lần đăng nhập sẽ cần mã trong ứng dụng.")
                 )
@@ -177,3 +186,79 @@ class EnrolView(View):
             "required": must_use_mfa(self.request.user),
         }
         return render(self.request, self.template_name, context)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """A signed-in person changes their password (RELIABILITY B3): this session stays signed in, every
+    other session of theirs is sent to the login page at its next request."""
+
+    template_name = "accounts/password_change.html"
+    form_class = PasswordChangeForm
+    success_url = reverse_lazy("reports:dashboard")
+    title = gettext_lazy("Đổi mật khẩu")
+
+    def form_valid(self, form):
+        services.change_password(user=form.user, new_password=form.cleaned_data["new_password1"])
+        update_session_auth_hash(self.request, form.user)
+        security_event("password_change", outcome=SUCCESS, request=self.request, object_id=form.user.pk)
+        messages.success(self.request, _("Đã đổi mật khẩu. Các phiên đăng nhập khác của bạn đã kết thúc."))
+        return redirect(self.get_success_url())
+
+    def form_invalid(self, form):
+        if form.has_error("old_password", "password_incorrect"):
+            security_event("password_change", outcome=FAILURE, request=self.request, reason="wrong_current_password")
+        return super().form_invalid(form)
+
+
+def set_password_path(user) -> str:
+    """The single-use link for ``user`` (RELIABILITY B6): valid PASSWORD_RESET_TIMEOUT seconds, and
+    spent once a password is set (the token is derived from the password hash and the last login)."""
+    return reverse(
+        "accounts:set_password",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+
+
+class SetPasswordView(auth_views.PasswordResetConfirmView):
+    """The public page behind a set-password link: choose a password; a spent, expired or forged link
+    is refused in Vietnamese. Django first moves the token from the URL into the session and redirects
+    to ``…/set-password/``, so the token does not stay in the address bar or a Referer."""
+
+    template_name = "accounts/set_password.html"
+    form_class = SetPasswordForm
+    success_url = reverse_lazy("accounts:login")
+    title = gettext_lazy("Đặt mật khẩu")
+
+    def dispatch(self, request, *args, **kwargs):
+        response = super().dispatch(request, *args, **kwargs)
+        if not self.validlink and not isinstance(response, HttpResponseRedirect):
+            security_event(
+                "set_password_link_refused",
+                outcome=DENIED,
+                request=request,
+                actor=None,
+                object_id=self.user.pk if self.user is not None else None,
+                route=self.link_route(),
+            )
+        return response
+
+    def form_valid(self, form):
+        services.set_password_by_link(user=self.user, new_password=form.cleaned_data["new_password1"])
+        del self.request.session[INTERNAL_RESET_SESSION_TOKEN]
+        security_event(
+            "set_password_link_used",
+            outcome=SUCCESS,
+            request=self.request,
+            actor=self.user,
+            object_id=self.user.pk,
+            route=self.link_route(),
+        )
+        messages.success(self.request, _("Đã đặt mật khẩu. Hãy đăng nhập bằng mật khẩu mới."))
+        return redirect(self.success_url)
+
+    def link_route(self) -> str:
+        # The token is a credential until spent: the log names the route, never the token.
+        return reverse("accounts:set_password", kwargs={"uidb64": self.kwargs["uidb64"], "token": "…"})

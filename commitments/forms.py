@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from communes.models import Commune
+from core.forms import TamperEvidentMixin
 from core.templatetags.portal import number, vnd
 from partnerships.uploads import MAX_IMAGE_SIDE, validate_upload
 
@@ -145,7 +146,7 @@ class MultipleFileField(forms.FileField):
         return [single_file_clean(data, initial)] if data else []
 
 
-class CommitmentForm(OptimisticLockMixin, forms.ModelForm):
+class CommitmentForm(TamperEvidentMixin, OptimisticLockMixin, forms.ModelForm):
     """A commitment of one partnership; its owner is one of that partnership's members."""
 
     conflict_fields = (
@@ -227,7 +228,7 @@ class CommitmentForm(OptimisticLockMixin, forms.ModelForm):
         return cleaned
 
 
-class ProgressForm(OptimisticLockMixin, forms.ModelForm):
+class ProgressForm(TamperEvidentMixin, OptimisticLockMixin, forms.ModelForm):
     """What a unit achieved in this period, with evidence; also used to correct a returned report."""
 
     conflict_fields = ("achieved_quantity", "achieved_value_vnd", "narrative", "state")
@@ -378,7 +379,7 @@ class ProgressForm(OptimisticLockMixin, forms.ModelForm):
         return cleaned
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(TamperEvidentMixin, forms.Form):
     """Why a progress report goes back to its unit."""
 
     reason = forms.CharField(

@@ -1,13 +1,16 @@
-"""Form pieces shared by the apps: a typed choice among thousands of rows, with suggestions."""
+"""Form pieces shared by the apps: a typed choice among thousands of rows, with suggestions, and the
+tampering report every write form makes."""
 
 import unicodedata
 from html import escape
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+
+from core.logging import DENIED, security_event
 
 # Shown in the message when a name matches several rows; beyond that the person narrows it down.
 MAX_LISTED_CANDIDATES = 5
@@ -139,3 +142,53 @@ class FastSelectMultiple(FastSelect, forms.SelectMultiple):
     def build_attrs(self, base_attrs, extra_attrs=None):
         # Django's template adds "multiple"; rendering without the template, add it here.
         return {**super().build_attrs(base_attrs, extra_attrs), "multiple": True}
+
+
+# Refusals the page itself cannot produce: a value outside the offered choices, an id outside the
+# offered rows, a missing hidden version (commitments.forms.OptimisticLockMixin).
+TAMPERING_CODES = frozenset({"invalid_choice", "invalid_pk_value", "no_version"})
+
+
+class TamperEvidentMixin:
+    """A write form that reports, as one ``tampered_field`` security event per submission, the fields
+    whose submitted values its own page could not have sent (RELIABILITY G4).
+
+    That is a choice or row that was not offered, an invalid hidden field, or any value for a field
+    shown disabled (browsers never send those; the form already ignores them). Only field names are
+    logged, never values. Typed fields (``TypedChoiceField``) are not choices: a typo is not tampering.
+    """
+
+    def full_clean(self):
+        super().full_clean()
+        if not self.is_bound:
+            return
+        tampered = sorted(set(self.tampered_fields()))
+        if tampered:
+            security_event("tampered_field", outcome=DENIED, form=type(self).__name__, fields=tampered)
+
+    def tampered_fields(self):
+        for name, errors in self.errors.as_data().items():
+            codes = {error.code for error in errors}
+            if name == NON_FIELD_ERRORS:
+                if "no_version" in codes:
+                    yield "version"
+            elif self.fields[name].widget.is_hidden or codes & TAMPERING_CODES:
+                yield name
+        for name, field in self.fields.items():
+            if field.disabled and self.sent_for_disabled(name, field):
+                yield name
+
+    def sent_for_disabled(self, name, field) -> bool:
+        """A value arrived for a disabled field, other than the one shown. (Django's ``has_changed``
+        is always False for disabled fields, so the comparison is made here.)"""
+        key = self.add_prefix(name)
+        if key not in self.data:
+            return False
+        sent = field.widget.value_from_datadict(self.data, self.files, key)
+        shown = field.prepare_value(self.get_initial_for_field(field, name))
+        return as_strings(sent) != as_strings(shown)
+
+
+def as_strings(value) -> list[str]:
+    values = value if isinstance(value, list | tuple) else [value]
+    return sorted("" if item is None else str(item) for item in values)

@@ -3,10 +3,14 @@
 import unicodedata
 
 from django.conf import settings
-from django.http import QueryDict
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, QueryDict
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.urls import Resolver404
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+
+from core.logging import DENIED, current_request, security_event
 
 
 class LocaleMiddleware(DjangoLocaleMiddleware):
@@ -32,6 +36,41 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
         response.headers.setdefault("Content-Language", translation.get_language())
         return response
 
+
+class SecurityEventMiddleware:
+    """Give security events the request they happen in, and log every refused object lookup once.
+
+    Views fetch through ``visible_to(user)``/``editable_by(user)`` and answer an object out of reach
+    with 404, the same as a missing one, or refuse a role with 403 (``PermissionDenied``). Both leave
+    the view as an exception, so this is the one place that writes the ``authorization_failure``
+    event, with the route and the object id from the URL. A URL that matches no route (``Resolver404``)
+    never reaches a view and is not a security event.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = current_request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            current_request.reset(token)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, Resolver404) or not isinstance(exception, Http404 | PermissionDenied):
+            return None
+        match = request.resolver_match
+        ids = list(match.kwargs.values()) if match is not None else []
+        security_event(
+            "authorization_failure",
+            outcome=DENIED,
+            request=request,
+            object_id=ids[-1] if ids else None,  # the innermost object the URL names
+            view=match.view_name if match is not None else None,
+            status=403 if isinstance(exception, PermissionDenied) else 404,
+        )
+        return None
 
 
 class UnicodeNormalizationMiddleware:

@@ -1,4 +1,4 @@
-"""The one house mixin (render only a named partial for htmx requests), suggestion lists, the server-error page."""
+"""The one house mixin (render only a named partial for htmx requests), suggestion lists, the error pages."""
 
 import logging
 import sys
@@ -7,7 +7,10 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.views import csrf
 from django.views.decorators.csrf import requires_csrf_token
+
+from core.logging import DENIED, ERROR, security_event
 
 logger = logging.getLogger(__name__)
 DATABASE_RETRY_AFTER_SECONDS = 30
@@ -45,9 +48,27 @@ def server_error(request):
     connection's health check (CONN_HEALTH_CHECKS) reconnects by itself once the server is back.
     """
     error = sys.exc_info()[1]
-    if isinstance(error, (OperationalError, InterfaceError)):
+    database_down = isinstance(error, (OperationalError, InterfaceError))
+    security_event(
+        "server_error",
+        outcome=ERROR,
+        request=request,
+        status=503 if database_down else 500,
+        error=type(error).__name__ if error is not None else None,
+    )
+    if database_down:
         logger.error("database unavailable while serving %s", request.path)
         response = HttpResponse(render_to_string("503.html"), status=503)
         response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
         return response
     return HttpResponse(render_to_string("500.html"), status=500)
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: Django's page (templates/403_csrf.html), plus one security event.
+
+    ``reason`` is Django's fixed text ("CSRF token missing.", "Origin checking failed - … does not
+    match …"); it never contains a token.
+    """
+    security_event("csrf_failure", outcome=DENIED, request=request, reason=reason)
+    return csrf.csrf_failure(request, reason=reason)

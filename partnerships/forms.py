@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communes.forms import UnitField
 from communes.models import Commune
-from core.forms import FastSelect, FastSelectMultiple, TypedChoiceField
+from core.forms import FastSelect, FastSelectMultiple, TamperEvidentMixin, TypedChoiceField
 
 from .models import Activity, Document, LegalBasis, Membership, Partnership
 from .reference_data import ASSIGNING_LETTER_NUMBER, RESOLUTION_NUMBER
@@ -143,7 +143,7 @@ class MultipleImageField(forms.FileField):
         return [super(MultipleImageField, self).clean(upload, initial) for upload in files]
 
 
-class PartnershipForm(forms.ModelForm):
+class PartnershipForm(TamperEvidentMixin, forms.ModelForm):
     """A partnership and its members: exactly one supported unit, one lead supporter, optional co-supporters."""
 
     supported = CommuneChoiceField(
@@ -258,7 +258,7 @@ class PartnershipForm(forms.ModelForm):
         }
 
 
-class MembershipForm(forms.ModelForm):
+class MembershipForm(TamperEvidentMixin, forms.ModelForm):
     """Add a supporting unit to an existing partnership."""
 
     commune = UnitField(label=_("Đơn vị"))
@@ -296,7 +296,7 @@ class MembershipForm(forms.ModelForm):
         return role
 
 
-class DocumentForm(forms.ModelForm):
+class DocumentForm(TamperEvidentMixin, forms.ModelForm):
     """A paper of the partnership (PDF scan or photo); the file is checked and stored under a random name."""
 
     class Meta:
@@ -321,7 +321,7 @@ class DocumentForm(forms.ModelForm):
         return super().save(commit=commit)
 
 
-class ActivityForm(forms.ModelForm):
+class ActivityForm(TamperEvidentMixin, forms.ModelForm):
     """An activity with its photos, straight from a phone camera."""
 
     value_vnd = VndField(label=_("Giá trị (đồng)"), required=False, help_text=_("Ví dụ: 50.000.000"))

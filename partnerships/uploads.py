@@ -26,9 +26,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps
 
+from core.logging import DENIED, security_event
+
 from .scanning import ScanError, get_scanner
 
-logger = logging.getLogger("portal.security")
+logger = logging.getLogger(__name__)
 
 Image.MAX_IMAGE_PIXELS = 40_000_000  # larger is a decompression bomb, not a phone photo
 
@@ -74,8 +76,23 @@ def sniff(upload) -> str | None:
 def validate_upload(upload, *, allow_pdf: bool = True) -> StoredUpload:
     """Raise a Vietnamese ValidationError unless ``upload`` is a genuine JPEG, PNG (or PDF).
 
-    On success, return (and remember on the upload, for stored_upload) the bytes to store.
+    On success, return (and remember on the upload, for stored_upload) the bytes to store. Every
+    refusal is one ``upload_rejected`` security event carrying the refusal's code.
     """
+    try:
+        return checked_upload(upload, allow_pdf=allow_pdf)
+    except ValidationError as refusal:
+        security_event(
+            "upload_rejected",
+            outcome=DENIED,
+            reason=refusal.code,
+            file_name=PurePath(upload.name or "").name,
+            size=upload.size,
+        )
+        raise
+
+
+def checked_upload(upload, *, allow_pdf: bool) -> StoredUpload:
     name = PurePath(upload.name or "").name
     if upload.size > settings.UPLOAD_MAX_BYTES:
         raise ValidationError(
@@ -126,13 +143,12 @@ def scan(data: bytes, name: str) -> None:
     try:
         result = get_scanner().scan(data)
     except ScanError:
-        logger.exception("upload_scan_failed name=%r", name)
+        logger.exception("antivirus scan failed for %r", name)  # the operator's log; the refusal is an event
         raise ValidationError(
             _("Chưa kiểm tra được virus cho tệp “%(name)s” nên chưa nhận tệp. Vui lòng thử lại sau.") % {"name": name},
             code="scan_failed",
         ) from None
     if not result.clean:
-        logger.warning("upload_infected name=%r signature=%r", name, result.signature)
         raise ValidationError(
             _("Tệp “%(name)s” bị phần mềm diệt virus đánh dấu là nguy hiểm nên không được nhận.") % {"name": name},
             code="infected",
@@ -186,7 +202,6 @@ def check_pdf(data: bytes, name: str) -> None:
             _("Tệp PDF “%(name)s” bị hỏng hoặc không đọc được.") % {"name": name}, code="pdf_broken"
         ) from None
     if active:
-        logger.warning("upload_pdf_active_content name=%r found=%s", name, active)
         raise ValidationError(
             _("Tệp PDF “%(name)s” chứa mã lệnh hoặc tệp nhúng, không được chấp nhận.") % {"name": name},
             code="pdf_active_content",

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from commitments.models import ReportingPeriod
 from communes.forms import UnitField
 from communes.models import Commune
-from core.forms import FastSelect
+from core.forms import FastSelect, TamperEvidentMixin
 from partnerships.forms import PartnershipField
 from partnerships.models import Partnership
 
@@ -70,7 +70,7 @@ def last_finished_quarter(choices: list[tuple[str, str]], today: datetime.date |
     return choices[0][0] if choices else None
 
 
-class ReportRequestForm(forms.ModelForm):
+class ReportRequestForm(TamperEvidentMixin, forms.ModelForm):
     """ "Tạo báo cáo": the period, the kind and its scope, and the tasks for the next period."""
 
     period_code = forms.ChoiceField(label=_("Kỳ báo cáo"), widget=FastSelect)
@@ -119,7 +119,7 @@ class ReportRequestForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
-class FinaliseForm(forms.ModelForm):
+class FinaliseForm(TamperEvidentMixin, forms.ModelForm):
     """What must be settled before a report is numbered and issued."""
 
     class Meta:
@@ -136,7 +136,7 @@ class FinaliseForm(forms.ModelForm):
         """The report row is changed only by ``finalise_report``, never by this form."""
 
 
-class PeriodCloseForm(forms.Form):
+class PeriodCloseForm(TamperEvidentMixin, forms.Form):
     """Confirms closing a period (a deliberate, irreversible step)."""
 
     confirm = forms.BooleanField(label=_("Tôi xác nhận chốt số liệu kỳ này; sau khi chốt không thể sửa."))

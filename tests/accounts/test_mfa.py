@@ -105,16 +105,18 @@ def test_a_correct_code_opens_the_portal_and_returns_to_the_page_asked_for(world
     assert client.get("/admin/").status_code == 302  # city staff are not administrators: the admin login
 
 
-def test_wrong_code_is_refused_in_vietnamese_and_logged(world, caplog):
+def test_wrong_code_is_refused_in_vietnamese_and_logged(world, security_log):
     client = Client()
     password_login(client, world.city)
     good = code_for(device_of(world.city))
     wrong = f"{(int(good) + 1) % 1_000_000:06d}"
-    with caplog.at_level("WARNING", logger="portal.security"):
-        response = client.post(VERIFY, {"code": wrong})
+    security_log.clear()
+    response = client.post(VERIFY, {"code": wrong}, REMOTE_ADDR="10.9.8.7")
     assert response.status_code == 200
     assert "Mã không đúng" in response.content.decode()
-    assert any("mfa failed" in record.getMessage() and "'city'" in record.getMessage() for record in caplog.records)
+    [event] = security_log.events()
+    assert (event["event"], event["outcome"], event["actor"], event["ip"]) == ("mfa_verify", "failure", "city", "10.9.8.7")
+    assert wrong not in security_log.text
     assert client.get(reverse("communes:commune_list")).status_code == 302
     response = client.post(VERIFY, {"code": "12ab"})
     assert "đúng 6 chữ số" in response.content.decode()
