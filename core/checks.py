@@ -86,6 +86,10 @@ def check_celery_delivery(app_configs, **kwargs):
     visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
     if settings.CELERY_TASK_TIME_LIMIT >= visibility:
         problems.append(Error("The task time limit must stay below the broker's visibility timeout.", id="portal.E032"))
+    # A pickled message is code run by the worker: whoever can write to Redis could run anything.
+    serializers = {getattr(settings, "CELERY_TASK_SERIALIZER", "json"), getattr(settings, "CELERY_RESULT_SERIALIZER", "json")}
+    if list(getattr(settings, "CELERY_ACCEPT_CONTENT", [])) != ["json"] or serializers != {"json"}:
+        problems.append(Error("Celery must serialize and accept JSON only (no pickle).", id="portal.E033"))
     return problems
 
 

@@ -65,6 +65,8 @@ def test_upload_checks_fire():
         ({"CELERY_TASK_REJECT_ON_WORKER_LOST": False}, "portal.E030"),
         ({"CELERY_WORKER_PREFETCH_MULTIPLIER": 4}, "portal.E031"),
         ({"CELERY_TASK_TIME_LIMIT": 10_000}, "portal.E032"),
+        ({"CELERY_ACCEPT_CONTENT": ["json", "pickle"]}, "portal.E033"),
+        ({"CELERY_TASK_SERIALIZER": "pickle"}, "portal.E033"),
     ],
 )
 def test_celery_checks_fire(overrides, expected):
