@@ -408,6 +408,11 @@ class Partnership(models.Model):
                 violation_error_message=_("Ngày hết hiệu lực phải sau ngày bắt đầu."),
             ),
             models.CheckConstraint(
+                name="partnership_effective_not_before_signing",
+                condition=Q(signed_on__isnull=True) | Q(term_start__isnull=True) | Q(term_start__gte=models.F("signed_on")),
+                violation_error_message=_("Ngày bắt đầu hiệu lực không được trước ngày ký kết."),
+            ),
+            models.CheckConstraint(
                 name="partnership_unsigned_has_no_signing_date",
                 condition=Q(signed_on__isnull=True) | ~Q(status__in=["assigned", "surveyed"]),
                 violation_error_message=_("Quan hệ chưa ký kết thì không có ngày ký."),
