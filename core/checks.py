@@ -93,6 +93,22 @@ def check_celery_delivery(app_configs, **kwargs):
     return problems
 
 
+@register()
+def check_database_resilience(app_configs, **kwargs):
+    """A lost database fails fast, and no statement holds a connection for ever (RELIABILITY J2)."""
+    problems = []
+    database = settings.DATABASES["default"]
+    connect_timeout = database.get("OPTIONS", {}).get("connect_timeout")
+    if not database.get("CONN_HEALTH_CHECKS") or connect_timeout is None or not 0 < int(connect_timeout) <= 3:
+        problems.append(Error("The database needs CONN_HEALTH_CHECKS and a connect_timeout of 1–3 s.", id="portal.E050"))
+    web, worker = getattr(settings, "WEB_STATEMENT_TIMEOUT", 0), getattr(settings, "WORKER_STATEMENT_TIMEOUT", 0)
+    if not 0 < web <= 30 or worker < web:
+        problems.append(
+            Error("WEB_STATEMENT_TIMEOUT must be 1–30 s and WORKER_STATEMENT_TIMEOUT at least as long.", id="portal.E051")
+        )
+    return problems
+
+
 @register(Tags.security, deploy=True)
 def check_upload_scanner(app_configs, **kwargs):
     """Production scans uploads with a real antivirus; the stub only knows the EICAR test string."""

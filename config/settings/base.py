@@ -93,6 +93,10 @@ TEMPLATES = [
 # --- Database: PostgreSQL always -------------------------------------------------------------
 DATABASE_URL = env("DATABASE_URL", default="") or embedded_database_url(BASE_DIR / "var" / "pgdata")
 DATABASES = {"default": database_settings(DATABASE_URL)}
+# How long one SQL statement may run before PostgreSQL cancels it, per kind of process (seconds):
+# the entry points apply them (config.database.limit_statements); other processes have no limit.
+WEB_STATEMENT_TIMEOUT = env.int("WEB_STATEMENT_TIMEOUT", default=30)
+WORKER_STATEMENT_TIMEOUT = env.int("WORKER_STATEMENT_TIMEOUT", default=300)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Users and authentication ----------------------------------------------------------------
