@@ -70,6 +70,15 @@ def check_upload_limits(app_configs, **kwargs):
         return [Error("UPLOAD_MAX_BYTES must be set and at most 50 MB.", id="portal.E020")]
     if settings.DATA_UPLOAD_MAX_MEMORY_SIZE is None:
         return [Error("DATA_UPLOAD_MAX_MEMORY_SIZE must be set.", id="portal.E021")]
+    fields, files = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS, settings.DATA_UPLOAD_MAX_NUMBER_FILES
+    if (
+        settings.DATA_UPLOAD_MAX_MEMORY_SIZE > 2.5 * 1024 * 1024
+        or fields is None
+        or fields > 1000
+        or files is None
+        or files > 10
+    ):
+        return [Error("Request bodies: at most 2.5 MB besides files, 1,000 fields and 10 files.", id="portal.E022")]
     return []
 
 

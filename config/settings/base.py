@@ -191,7 +191,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# What one request may carry besides its files: above these Django answers 400 before any view runs
+# (RELIABILITY E7). Files: at most 10 per request, the forms' own limit (MAX_EVIDENCE_FILES, MAX_PHOTOS).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=15 * 1024 * 1024)
 # Quotas counted in PostgreSQL (accounts/quotas.py, reports/quotas.py): uploads per person per 24 h,
 # report requests per person per hour, and reports waiting to be rendered in all.

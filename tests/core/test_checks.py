@@ -56,6 +56,13 @@ def test_upload_checks_fire():
         assert ids(checks.check_upload_limits(None)) == {"portal.E020"}
     with override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=None):
         assert ids(checks.check_upload_limits(None)) == {"portal.E021"}
+    for overrides in (
+        {"DATA_UPLOAD_MAX_MEMORY_SIZE": 5 * 1024 * 1024},
+        {"DATA_UPLOAD_MAX_NUMBER_FIELDS": None},
+        {"DATA_UPLOAD_MAX_NUMBER_FILES": 100},
+    ):
+        with override_settings(**overrides):
+            assert ids(checks.check_upload_limits(None)) == {"portal.E022"}
 
 
 @pytest.mark.parametrize(
