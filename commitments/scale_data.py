@@ -981,7 +981,7 @@ def backfill_insert_events(model: type[models.Model]) -> int:
          WHERE NOT EXISTS (
                SELECT 1 FROM {quote(events._meta.db_table)} e WHERE e.pgh_obj_id = t.{pk} AND e.pgh_label = 'insert'
          )
-    """
+    """  # nosec B608 # table and column names from _meta (seed command)
     with connection.cursor() as cursor:
         cursor.execute(statement)
         return cursor.rowcount

@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_filters.views import FilterView
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from PIL import Image, ImageOps
@@ -35,6 +35,10 @@ from .models import Commitment, Evidence, Field, ProgressUpdate, ReportingPeriod
 
 PAGE_SIZE = 25
 THUMBNAIL_SIDE = 480
+
+
+# A form page: shown by GET, sent by POST; PUT, PATCH and DELETE get 405 (RELIABILITY D2).
+require_GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
 
 
 def forbid_leadership(user) -> None:
@@ -123,6 +127,7 @@ def commitment_detail(request, pk):
     return render(request, "commitments/commitment_detail.html", context)
 
 
+@require_GET_OR_POST
 def commitment_create(request):
     """City staff add a commitment to the partnership named by ``?partnership=``; without one, pick it."""
     forbid_leadership(request.user)
@@ -140,6 +145,7 @@ def commitment_create(request):
     return render(request, "commitments/commitment_form.html", {"form": form, "partnership": partnership})
 
 
+@require_GET_OR_POST
 def commitment_update(request, pk):
     forbid_leadership(request.user)
     commitment = get_object_or_404(Commitment.objects.editable_by(request.user).with_related(), pk=pk)
@@ -205,6 +211,7 @@ def render_progress_form(request, form, commitment, update=None):
     return render(request, template, context)
 
 
+@require_GET_OR_POST
 def progress_create(request, pk):
     forbid_leadership(request.user)
     commitment = get_object_or_404(Commitment.objects.editable_by(request.user).with_related(), pk=pk)
@@ -223,6 +230,7 @@ def progress_create(request, pk):
     return render_progress_form(request, form, commitment)
 
 
+@require_GET_OR_POST
 def progress_resubmit(request, pk):
     forbid_leadership(request.user)
     updates = ProgressUpdate.objects.editable_by(request.user).with_related()
@@ -320,6 +328,7 @@ def progress_verify(request, pk):
     return review_done(request, update, _("Đã xác nhận báo cáo tiến độ."))
 
 
+@require_GET_OR_POST
 def progress_return(request, pk):
     """Send a report back with a reason; a page of its own without JavaScript, a row of the queue with."""
     require_reviewer(request.user)

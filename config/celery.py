@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import worker_init, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
@@ -21,3 +21,17 @@ def yield_the_cpu_to_people(**kwargs):
     from django.conf import settings
 
     os.nice(settings.WORKER_NICENESS)
+
+
+@worker_init.connect
+def limit_worker_statements(**kwargs):
+    """A worker's statements may run up to WORKER_STATEMENT_TIMEOUT (a national report's queries take
+    longer than a page's), not the web's limit. Sent once in the worker's main process, before the pool
+    starts; connections opened before it (the fixup's checks) are closed so that none keeps no limit."""
+    from django.conf import settings
+    from django.db import connections
+
+    from config.database import limit_statements
+
+    limit_statements(settings.DATABASES, settings.WORKER_STATEMENT_TIMEOUT)
+    connections.close_all()

@@ -12,6 +12,7 @@ import atexit
 import fcntl
 import json
 import os
+import re
 import signal
 import sys
 from contextlib import contextmanager
@@ -84,6 +85,25 @@ def stop_embedded(data_dir: Path) -> None:
         pass
 
 
+CONNECT_TIMEOUT_SECONDS = 3
+_STATEMENT_TIMEOUT = re.compile(r"\s*-c\s*statement_timeout=\S+")
+
+
+def limit_statements(databases: dict, seconds: int) -> None:
+    """Have PostgreSQL cancel any statement of this process that runs longer than ``seconds``.
+
+    Set at connection start (libpq ``options``), so it costs no query. Each kind of process calls it
+    from its own entry point, before it connects: the web with ``WEB_STATEMENT_TIMEOUT`` (config/wsgi.py,
+    config/asgi.py) and the Celery worker with ``WORKER_STATEMENT_TIMEOUT`` (config/celery.py), so a
+    report rendered in the background is not stopped at the web's limit. Management commands
+    (migrate, seed_scale, backup, restore), the test suite and bench keep PostgreSQL's default: no limit.
+    """
+    for database in databases.values():
+        options = database.setdefault("OPTIONS", {})
+        flags = _STATEMENT_TIMEOUT.sub("", options.get("options", "")).strip()
+        options["options"] = f"{flags} -c statement_timeout={int(seconds)}s".strip()
+
+
 def database_settings(url: str) -> dict:
     """Django's DATABASES['default'] for a ``postgresql://`` URL (socket ``?host=`` supported)."""
     parsed = urlparse(url)
@@ -93,6 +113,9 @@ def database_settings(url: str) -> dict:
     # PostgreSQL's JIT compiles hundreds of functions for the health/status CASE plans on every page
     # and costs seconds at national scale (bench/findings.md); these short OLTP queries never gain.
     query.setdefault("options", "-c jit=off")
+    # A database that does not answer (host down, packets dropped) fails the request in seconds
+    # instead of holding a gunicorn worker for the operating system's TCP timeout (minutes).
+    query.setdefault("connect_timeout", str(CONNECT_TIMEOUT_SECONDS))
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": (parsed.path or "/postgres").lstrip("/") or "postgres",

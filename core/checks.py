@@ -70,6 +70,15 @@ def check_upload_limits(app_configs, **kwargs):
         return [Error("UPLOAD_MAX_BYTES must be set and at most 50 MB.", id="portal.E020")]
     if settings.DATA_UPLOAD_MAX_MEMORY_SIZE is None:
         return [Error("DATA_UPLOAD_MAX_MEMORY_SIZE must be set.", id="portal.E021")]
+    fields, files = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS, settings.DATA_UPLOAD_MAX_NUMBER_FILES
+    if (
+        settings.DATA_UPLOAD_MAX_MEMORY_SIZE > 2.5 * 1024 * 1024
+        or fields is None
+        or fields > 1000
+        or files is None
+        or files > 10
+    ):
+        return [Error("Request bodies: at most 2.5 MB besides files, 1,000 fields and 10 files.", id="portal.E022")]
     return []
 
 
@@ -86,6 +95,26 @@ def check_celery_delivery(app_configs, **kwargs):
     visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
     if settings.CELERY_TASK_TIME_LIMIT >= visibility:
         problems.append(Error("The task time limit must stay below the broker's visibility timeout.", id="portal.E032"))
+    # A pickled message is code run by the worker: whoever can write to Redis could run anything.
+    serializers = {getattr(settings, "CELERY_TASK_SERIALIZER", "json"), getattr(settings, "CELERY_RESULT_SERIALIZER", "json")}
+    if list(getattr(settings, "CELERY_ACCEPT_CONTENT", [])) != ["json"] or serializers != {"json"}:
+        problems.append(Error("Celery must serialize and accept JSON only (no pickle).", id="portal.E033"))
+    return problems
+
+
+@register()
+def check_database_resilience(app_configs, **kwargs):
+    """A lost database fails fast, and no statement holds a connection for ever (RELIABILITY J2)."""
+    problems = []
+    database = settings.DATABASES["default"]
+    connect_timeout = database.get("OPTIONS", {}).get("connect_timeout")
+    if not database.get("CONN_HEALTH_CHECKS") or connect_timeout is None or not 0 < int(connect_timeout) <= 3:
+        problems.append(Error("The database needs CONN_HEALTH_CHECKS and a connect_timeout of 1–3 s.", id="portal.E050"))
+    web, worker = getattr(settings, "WEB_STATEMENT_TIMEOUT", 0), getattr(settings, "WORKER_STATEMENT_TIMEOUT", 0)
+    if not 0 < web <= 30 or worker < web:
+        problems.append(
+            Error("WEB_STATEMENT_TIMEOUT must be 1–30 s and WORKER_STATEMENT_TIMEOUT at least as long.", id="portal.E051")
+        )
     return problems
 
 

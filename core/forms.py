@@ -127,7 +127,7 @@ class FastSelect(forms.Select):
             else:
                 html.append(self._option(group, choices, selected))
         attrs = flatatt(self.build_attrs(self.attrs, attrs))
-        return mark_safe(f'<select name="{escape(name)}"{attrs}>{"".join(html)}</select>')
+        return mark_safe(f'<select name="{escape(name)}"{attrs}>{"".join(html)}</select>')  # nosec B308 B703 # name, attrs (flatatt), options escaped
 
     @staticmethod
     def _option(key, label, selected) -> str:

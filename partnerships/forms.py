@@ -242,6 +242,12 @@ class PartnershipForm(TamperEvidentMixin, forms.ModelForm):
                 ),
             )
         start, end = cleaned.get("term_start"), cleaned.get("term_end")
+        signed_on = cleaned.get("signed_on")
+        if signed_on and start and start < signed_on:
+            self.add_error(
+                "term_start",
+                ValidationError(_("Ngày bắt đầu hiệu lực không được trước ngày ký kết."), code="effective_before_signing"),
+            )
         if start and end and end < start:
             self.add_error(
                 "term_end",

@@ -102,14 +102,14 @@ class HealthJoin:
         # MAX(submitted_at) then the local day: the same day as the MAX of local days, and each
         # commitment's latest update is the last entry of the (commitment_id, submitted_at) index.
         latest_update, update_params = connection.ops.datetime_cast_date_sql(
-            f"MAX((SELECT MAX(u.{column(update, 'submitted_at')}) FROM {qn(update._meta.db_table)} u"
+            f"MAX((SELECT MAX(u.{column(update, 'submitted_at')}) FROM {qn(update._meta.db_table)} u"  # nosec B608 # table and column names from _meta, values are params
             f" WHERE u.{column(update, 'commitment')} = c.{qn(commitment._meta.pk.column)}))",
             (),
             tzname,
         )
         due = f"c.{column(commitment, 'due_on')} < %s"
         sql = (
-            f"LEFT JOIN LATERAL (SELECT COUNT(*) FILTER (WHERE {due}) AS due,"
+            f"LEFT JOIN LATERAL (SELECT COUNT(*) FILTER (WHERE {due}) AS due,"  # nosec B608 # table and column names from _meta, values are params
             f" COUNT(*) FILTER (WHERE {due} AND c.{column(commitment, 'completed_on')} IS NULL) AS overdue,"
             f" {latest_update} AS update_day,"
             f" (SELECT MAX(a.{column(Activity, 'occurred_on')}) FROM {qn(Activity._meta.db_table)} a"
@@ -406,6 +406,11 @@ class Partnership(models.Model):
                 | Q(term_start__isnull=True)
                 | Q(term_end__gte=models.F("term_start")),
                 violation_error_message=_("Ngày hết hiệu lực phải sau ngày bắt đầu."),
+            ),
+            models.CheckConstraint(
+                name="partnership_effective_not_before_signing",
+                condition=Q(signed_on__isnull=True) | Q(term_start__isnull=True) | Q(term_start__gte=models.F("signed_on")),
+                violation_error_message=_("Ngày bắt đầu hiệu lực không được trước ngày ký kết."),
             ),
             models.CheckConstraint(
                 name="partnership_unsigned_has_no_signing_date",

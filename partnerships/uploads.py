@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import io
 import logging
+import unicodedata
 import warnings
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -73,6 +74,19 @@ def sniff(upload) -> str | None:
     return kind.mime if kind else None
 
 
+def display_name(raw: str | None) -> str:
+    """The name a person gave the file, fit to show and to send back in Content-Disposition: its last
+    path part only, NFC (as Vietnamese text is stored everywhere else), without control or format
+    characters (CR/LF, NUL, right-to-left overrides), at most 255 characters with its extension kept.
+    Never used as a path."""
+    name = unicodedata.normalize("NFC", PurePath((raw or "").replace("\\", "/")).name)
+    name = "".join(char for char in name if unicodedata.category(char)[0] != "C").strip()
+    if len(name) > 255:  # shorten the stem, keep the extension the content is checked against
+        suffix = PurePath(name).suffix[:16]
+        name = name[: 255 - len(suffix)] + suffix
+    return name
+
+
 def validate_upload(upload, *, allow_pdf: bool = True) -> StoredUpload:
     """Raise a Vietnamese ValidationError unless ``upload`` is a genuine JPEG, PNG (or PDF).
 
@@ -86,14 +100,14 @@ def validate_upload(upload, *, allow_pdf: bool = True) -> StoredUpload:
             "upload_rejected",
             outcome=DENIED,
             reason=refusal.code,
-            file_name=PurePath(upload.name or "").name,
+            file_name=display_name(upload.name),
             size=upload.size,
         )
         raise
 
 
 def checked_upload(upload, *, allow_pdf: bool) -> StoredUpload:
-    name = PurePath(upload.name or "").name
+    name = display_name(upload.name)
     if upload.size > settings.UPLOAD_MAX_BYTES:
         raise ValidationError(
             _("Tệp “%(name)s” quá lớn (tối đa %(limit)s MB).")
@@ -123,7 +137,7 @@ def checked_upload(upload, *, allow_pdf: bool) -> StoredUpload:
         data = reencoded_image(data, mime, name)
     stored = StoredUpload(
         content=ContentFile(data, name=f"upload.{allowed[mime]}"),
-        original_name=name[:255],
+        original_name=name,
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
         is_pdf=mime == PDF_TYPE,

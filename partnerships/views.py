@@ -34,6 +34,10 @@ from .uploads import save_with_uploads
 DETAIL_TEMPLATE = "partnerships/partnership_detail.html"
 
 
+# Form views: shown by GET, sent by POST; Django's edit views would also take PUT (RELIABILITY D2).
+FORM_METHODS = ["get", "post", "head", "options"]
+
+
 def detail_queryset(user):
     """A partnership as its pages show it: members, legal basis, health and what the user may read."""
     return (
@@ -163,6 +167,7 @@ class PartnershipDetailView(DetailView):
 
 
 class PartnershipCreateView(CityStaffOnlyMixin, CreateView):
+    http_method_names = FORM_METHODS
     form_class = PartnershipForm
     template_name = "partnerships/partnership_form.html"
 
@@ -179,6 +184,7 @@ class PartnershipCreateView(CityStaffOnlyMixin, CreateView):
 
 
 class PartnershipUpdateView(EditablePartnershipMixin, UpdateView):
+    http_method_names = FORM_METHODS
     form_class = PartnershipForm
     template_name = "partnerships/partnership_form.html"
 
@@ -198,6 +204,7 @@ class PartnershipUpdateView(EditablePartnershipMixin, UpdateView):
 class MemberAddView(EditablePartnershipMixin, HtmxFragmentMixin, FormView):
     """Add a supporting unit; htmx swaps the members card, without JavaScript the page reloads."""
 
+    http_method_names = FORM_METHODS
     form_class = MembershipForm
     template_name = "partnerships/membership_form.html"
     fragment_name = "form"
@@ -264,6 +271,7 @@ class MemberRemoveView(NoLeadershipWritesMixin, HtmxFragmentMixin, TemplateView)
 
 
 class DocumentUploadView(EditablePartnershipMixin, FormView):
+    http_method_names = FORM_METHODS
     form_class = DocumentForm
     template_name = "partnerships/document_form.html"
 
@@ -288,6 +296,7 @@ class DocumentUploadView(EditablePartnershipMixin, FormView):
 class ActivityCreateView(FormView):
     """City staff, or an officer of a member unit, logs an activity with photos from a phone."""
 
+    http_method_names = FORM_METHODS
     form_class = ActivityForm
     template_name = "partnerships/activity_form.html"
 

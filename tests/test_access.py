@@ -6,6 +6,7 @@ The set of views reachable without login must equal an explicit allow-list.
 
 import importlib
 import pkgutil
+from collections import Counter
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -116,3 +117,53 @@ def test_access(client, world, route: Route, role: str, method: str):
     assert response.status_code == expected, f"{method.upper()} {url} as {role}: {response.status_code} != {expected}"
     if expected == LOGIN and role == "anonymous":
         assert response["Location"].startswith(reverse("accounts:login"))
+
+
+UNSAFE_METHODS = ("put", "patch", "delete")
+# Views that still answer another method like GET (200, the form again, nothing written), with why.
+ANSWERS_OTHER_METHODS_LIKE_GET = {
+    "accounts:mfa_enrol": "accounts/ views are being changed in another branch; restrict to GET/POST there",
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_put_patch_and_delete_change_nothing(client, world, role):
+    """No view offers PUT, PATCH or DELETE (the pages' forms only POST): on every route each answers
+    405 to a signed-in role and the login redirect to anonymous, and no row nor audit event changes.
+
+    Every role is walked, not only those that may not write: a role that may write by POST must not
+    be able to by another method either. The tables are compared per route (the route's own objects
+    are built, then the three requests are sent, then everything is rolled back)."""
+    from pghistory.models import Events
+
+    from tests.security.helpers import table_snapshot
+    from tests.security.test_headers import rolled_back, url_of
+
+    user = user_for(world, role)
+    if user is not None:
+        client.force_login(user)
+    wrong, answers = [], Counter()
+    for route in ROUTES:
+        with rolled_back():
+            url = url_of(route, world)
+            before, events = table_snapshot(), Events.objects.count()
+            for method in UNSAFE_METHODS:
+                response = getattr(client, method)(url, data="x=1", content_type="application/x-www-form-urlencoded")
+                answers[response.status_code] += 1
+                if role == "anonymous":
+                    refused = response.status_code == LOGIN and response["Location"].startswith(reverse("accounts:login"))
+                else:
+                    # 405 where the method is checked first, 403/404 where the permission is; a redirect
+                    # (the language switch, the second step) only when it changed nothing, cookies included.
+                    refused = response.status_code in (403, 404, 405) or (
+                        response.status_code == 302 and not response.cookies
+                    )
+                if response.status_code == 200 and route.name in ANSWERS_OTHER_METHODS_LIKE_GET:
+                    refused = True  # and the tables below prove it changed nothing
+                if not refused:
+                    wrong.append(f"{method.upper()} {url}: {response.status_code} {dict(response.cookies)}")
+            assert table_snapshot() == before, f"{url} as {role}: rows changed"
+            assert Events.objects.count() == events, f"{url} as {role}: audit events added"
+    assert wrong == []
+    assert sum(answers.values()) == len(ROUTES) * len(UNSAFE_METHODS)

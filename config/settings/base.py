@@ -94,6 +94,10 @@ TEMPLATES = [
 # --- Database: PostgreSQL always -------------------------------------------------------------
 DATABASE_URL = env("DATABASE_URL", default="") or embedded_database_url(BASE_DIR / "var" / "pgdata")
 DATABASES = {"default": database_settings(DATABASE_URL)}
+# How long one SQL statement may run before PostgreSQL cancels it, per kind of process (seconds):
+# the entry points apply them (config.database.limit_statements); other processes have no limit.
+WEB_STATEMENT_TIMEOUT = env.int("WEB_STATEMENT_TIMEOUT", default=30)
+WORKER_STATEMENT_TIMEOUT = env.int("WORKER_STATEMENT_TIMEOUT", default=300)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Users and authentication ----------------------------------------------------------------
@@ -192,7 +196,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# What one request may carry besides its files: above these Django answers 400 before any view runs
+# (RELIABILITY E7). Files: at most 10 per request, the forms' own limit (MAX_EVIDENCE_FILES, MAX_PHOTOS).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=15 * 1024 * 1024)
 # Quotas counted in PostgreSQL (accounts/quotas.py, reports/quotas.py): uploads per person per 24 h,
 # report requests per person per hour, and reports waiting to be rendered in all.

@@ -516,10 +516,12 @@ class ProgressCreateViewTests(WorldTestCase):
         self.assertFalse(ProgressUpdate.objects.exists())
 
     def test_more_than_ten_files_are_refused(self):
+        """Django refuses the eleventh file before the form sees it (DATA_UPLOAD_MAX_NUMBER_FILES, E7);
+        the form's own message covers a resubmission whose kept and added files exceed ten."""
         self.login(self.world.officer)
         files = [fixtures.photo(f"anh-{index}.png") for index in range(11)]
         response = self.client.post(self.url(), {**self.data(), "evidence": files})
-        self.assertContains(response, "Tối đa 10 tệp minh chứng mỗi lần gửi.")
+        self.assertEqual(response.status_code, 400)
         self.assertFalse(ProgressUpdate.objects.exists())
 
     def test_double_tap_creates_one_update(self):

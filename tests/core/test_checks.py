@@ -56,6 +56,13 @@ def test_upload_checks_fire():
         assert ids(checks.check_upload_limits(None)) == {"portal.E020"}
     with override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=None):
         assert ids(checks.check_upload_limits(None)) == {"portal.E021"}
+    for overrides in (
+        {"DATA_UPLOAD_MAX_MEMORY_SIZE": 5 * 1024 * 1024},
+        {"DATA_UPLOAD_MAX_NUMBER_FIELDS": None},
+        {"DATA_UPLOAD_MAX_NUMBER_FILES": 100},
+    ):
+        with override_settings(**overrides):
+            assert ids(checks.check_upload_limits(None)) == {"portal.E022"}
 
 
 @pytest.mark.parametrize(
@@ -65,6 +72,8 @@ def test_upload_checks_fire():
         ({"CELERY_TASK_REJECT_ON_WORKER_LOST": False}, "portal.E030"),
         ({"CELERY_WORKER_PREFETCH_MULTIPLIER": 4}, "portal.E031"),
         ({"CELERY_TASK_TIME_LIMIT": 10_000}, "portal.E032"),
+        ({"CELERY_ACCEPT_CONTENT": ["json", "pickle"]}, "portal.E033"),
+        ({"CELERY_TASK_SERIALIZER": "pickle"}, "portal.E033"),
     ],
 )
 def test_celery_checks_fire(overrides, expected):

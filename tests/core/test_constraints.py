@@ -58,6 +58,10 @@ class TestPartnerships:
         with violates("partnership_term_ends_after_start"):
             factories.partnership(term_start=datetime.date(2026, 1, 1), term_end=datetime.date(2025, 1, 1))
 
+    def test_term_does_not_start_before_signing(self):
+        with violates("partnership_effective_not_before_signing"):
+            factories.partnership(signed_on=datetime.date(2025, 8, 8), term_start=datetime.date(2025, 8, 7))
+
     def test_unsigned_has_no_signing_date(self):
         with violates("partnership_unsigned_has_no_signing_date"):
             factories.partnership(status=Partnership.Status.ASSIGNED, signed_on=datetime.date(2025, 8, 8))
