@@ -128,8 +128,11 @@ class EnrolView(View):
     """Show a new secret (QR code and text) and create the device only once a code from it is confirmed."""
 
     template_name = "accounts/mfa_enrol.html"
+    http_method_names = ["get", "post"]  # PUT, PATCH, DELETE: 405 (RELIABILITY D2)
 
     def dispatch(self, request, *args, **kwargs):
+        if request.method.lower() not in self.http_method_names:
+            return self.http_method_not_allowed(request, *args, **kwargs)
         if confirmed_devices(request.user).exists():
             if not is_verified(request):
                 # Adding a second app needs the first one: a stolen password alone must not enrol a device.
@@ -194,6 +197,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     template_name = "accounts/password_change.html"
     form_class = PasswordChangeForm
+    http_method_names = ["get", "post"]  # FormView would treat PUT as POST (RELIABILITY D2)
     success_url = reverse_lazy("reports:dashboard")
     title = gettext_lazy("Đổi mật khẩu")
 
@@ -229,10 +233,14 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
 
     template_name = "accounts/set_password.html"
     form_class = SetPasswordForm
+    http_method_names = ["get", "post"]  # FormView would treat PUT as POST (RELIABILITY D2)
     success_url = reverse_lazy("accounts:login")
     title = gettext_lazy("Đặt mật khẩu")
 
     def dispatch(self, request, *args, **kwargs):
+        if request.method.lower() not in self.http_method_names:
+            # Before Django's link check, which would answer any method with the "invalid link" page.
+            return self.http_method_not_allowed(request, *args, **kwargs)
         response = super().dispatch(request, *args, **kwargs)
         if not self.validlink and not isinstance(response, HttpResponseRedirect):
             security_event(

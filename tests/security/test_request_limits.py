@@ -33,6 +33,7 @@ def assert_refused(response):
     assert response.status_code == 400
     body = response.content.decode()
     assert not any(secret in body for secret in SECRETS), body[:500]
+    assert "Không gửi được yêu cầu" in body and "tối đa 10 tệp" in body  # templates/400.html, in Vietnamese
     assert not ProgressUpdate.objects.exists()
 
 
