@@ -427,7 +427,8 @@ class ProgressUpdate(models.Model):
         return f"{self.commitment} – {self.period}"
 
     def get_absolute_url(self):
-        return reverse("commitments:commitment_detail", args=[self.commitment_id]) + f"#update-{self.pk}"
+        # ?update= opens the page of the commitment's reports that holds this one (see commitment_detail).
+        return reverse("commitments:commitment_detail", args=[self.commitment_id]) + f"?update={self.pk}#update-{self.pk}"
 
     @property
     def is_locked(self) -> bool:

@@ -13,7 +13,7 @@ from operator import attrgetter
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -39,6 +39,7 @@ THUMBNAIL_SIDE = 480
 
 # A form page: shown by GET, sent by POST; PUT, PATCH and DELETE get 405 (RELIABILITY D2).
 require_GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
+UPDATES_PER_PAGE = 10  # progress reports per page of a commitment
 
 
 def forbid_leadership(user) -> None:
@@ -116,15 +117,37 @@ def owner_suggestions(request):
 
 @require_GET
 def commitment_detail(request, pk):
+    """A commitment and its progress reports, newest first, UPDATES_PER_PAGE a page: a long-running
+    commitment gathers hundreds over the years. htmx pages through the reports section alone."""
     commitments = Commitment.objects.visible_to(request.user).with_status().with_related()
     commitment = get_object_or_404(commitments, pk=pk)
-    updates = commitment.updates.select_related("period", "author", "reviewed_by").prefetch_related("evidence")
+    updates = (
+        commitment.updates.select_related("period", "author", "reviewed_by")
+        .prefetch_related("evidence")
+        .order_by("-submitted_at", "-pk")
+    )
+    page = Paginator(updates, UPDATES_PER_PAGE).get_page(updates_page_number(request, updates))
     context = {
         "commitment": commitment,
-        "updates": updates.order_by("-submitted_at", "-pk"),
+        "updates": page.object_list,
+        "page_obj": page,
         "can_edit": Commitment.objects.editable_by(request.user).filter(pk=pk).exists(),
     }
-    return render(request, "commitments/commitment_detail.html", context)
+    template = "commitments/commitment_detail.html"
+    if request.htmx and not request.htmx.boosted and "page" in request.GET:
+        template += "#updates"
+    return render(request, template, context)
+
+
+def updates_page_number(request, updates) -> str | int | None:
+    """``?page=``, or else the page holding ``?update=<pk>``: a link to one report lands on its page."""
+    wanted = request.GET.get("update", "")
+    if "page" not in request.GET and wanted.isdigit():
+        target = updates.filter(pk=int(wanted)).values_list("submitted_at", flat=True).first()
+        if target is not None:
+            newer = updates.filter(Q(submitted_at__gt=target) | Q(submitted_at=target, pk__gt=int(wanted)))
+            return newer.count() // UPDATES_PER_PAGE + 1
+    return request.GET.get("page")
 
 
 @require_GET_OR_POST

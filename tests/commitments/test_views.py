@@ -280,7 +280,48 @@ class CommitmentDetailViewTests(WorldTestCase):
             fixtures.returned_update(self.world)
 
         fixtures.update_with_photo(self.world)
-        self.assert_same_query_count(self.url(), add_updates, expected=6)
+        self.assert_same_query_count(self.url(), add_updates, expected=7)
+
+    def add_reports(self, count: int) -> list:
+        """``count`` reports on world.commitment, a day apart, oldest first."""
+        start = timezone.now() - datetime.timedelta(days=count)
+        return [
+            fixtures.submitted_update(self.world, narrative=f"Báo cáo số {n}", at=start + datetime.timedelta(days=n))
+            for n in range(count)
+        ]
+
+    def test_reports_are_paged_newest_first(self):
+        reports = self.add_reports(views.UPDATES_PER_PAGE + 2)
+        self.login(self.world.officer)
+
+        first = self.client.get(self.url())
+        second = self.client.get(self.url() + "?page=2")
+
+        self.assertEqual(list(first.context["updates"]), reports[::-1][: views.UPDATES_PER_PAGE])
+        self.assertEqual(list(second.context["updates"]), reports[1::-1])
+        self.assertContains(first, f"{len(reports)} báo cáo")
+        self.assertContains(first, 'rel="next"')
+
+    def test_a_link_to_one_report_opens_the_page_that_holds_it(self):
+        reports = self.add_reports(views.UPDATES_PER_PAGE * 2 + 1)
+        self.login(self.world.officer)
+
+        response = self.client.get(reports[0].get_absolute_url())
+
+        self.assertEqual(response.context["page_obj"].number, 3)
+        self.assertContains(response, f'id="update-{reports[0].pk}"')
+        self.assertEqual(self.client.get(reports[-1].get_absolute_url()).context["page_obj"].number, 1)
+
+    def test_htmx_pages_the_reports_section_alone(self):
+        self.add_reports(views.UPDATES_PER_PAGE + 1)
+        self.login(self.world.officer)
+
+        response = self.client.get(self.url() + "?page=2", headers={"HX-Request": "true"})
+
+        html = response.content.decode().strip()
+        self.assertTrue(html.startswith('<section id="updates"'), html[:200])
+        self.assertNotIn("<html", html)
+        self.assertEqual(len(response.context["updates"]), 1)
 
 
 class CommitmentFormViewTests(WorldTestCase):
