@@ -72,6 +72,6 @@ chaos: install
 	CI=true RUN_CHAOS=1 $(BIN)/python -m pytest tests/chaos -m chaos -q $(PYTEST_ARGS)
 
 # Steady load (RELIABILITY.md K2): gunicorn and a Celery worker as in docker-compose.yml + demo data in the ketnghia_load database + locust.
-# LOAD_USERS (50), LOAD_SECONDS (30 measured), LOAD_RAMP (10), LOAD_DATABASE_URL; LOAD_ARGS=--fresh re-seeds.
+# LOAD_USERS (200), LOAD_SECONDS (60 measured), LOAD_RAMP (20): K2 as written, LOAD_DATABASE_URL; LOAD_ARGS=--fresh re-seeds.
 load: install
 	$(BIN)/python tests/load/run.py $(LOAD_ARGS)

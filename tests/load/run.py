@@ -1,6 +1,6 @@
 """``make load``: serve the portal with demo data on loopback, as docker-compose.yml runs it, and run locust.
 
-    python tests/load/run.py [--users 50] [--seconds 30] [--ramp 10] [--fresh] [--no-worker]
+    python tests/load/run.py [--users 200] [--seconds 60] [--ramp 20] [--fresh] [--no-worker]
 
 Gunicorn and the Celery worker run with docker-compose.yml's commands (workers, timeouts, concurrency),
 only bound to loopback. Uses the database ``ketnghia_load`` on LOAD_DATABASE_URL's server (created, migrated and seeded with
@@ -174,9 +174,9 @@ def manage(*args: str, env: dict, timeout: int = 600) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--users", type=int, default=int(os.environ.get("LOAD_USERS", "50")))
-    parser.add_argument("--seconds", type=int, default=int(os.environ.get("LOAD_SECONDS", "30")), help="steady state")
-    parser.add_argument("--ramp", type=int, default=int(os.environ.get("LOAD_RAMP", "10")), help="seconds to spawn")
+    parser.add_argument("--users", type=int, default=int(os.environ.get("LOAD_USERS", "200")))
+    parser.add_argument("--seconds", type=int, default=int(os.environ.get("LOAD_SECONDS", "60")), help="steady state")
+    parser.add_argument("--ramp", type=int, default=int(os.environ.get("LOAD_RAMP", "20")), help="seconds to spawn")
     parser.add_argument("--database-url", default=os.environ.get("LOAD_DATABASE_URL", DEFAULT_DATABASE_URL))
     parser.add_argument("--fresh", action="store_true", help="drop and re-seed the load database")
     parser.add_argument("--no-worker", action="store_true", help="no Celery worker: report requests stay queued")
