@@ -1,13 +1,18 @@
 """The 94 commune-level units of Đà Nẵng since 1/7/2025 and the old units merged into each."""
 
 import pghistory
-from django.contrib.postgres.lookups import Unaccent
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
+
+
+class NameKey(models.Func):
+    """``unaccent(lower(name))`` through the IMMUTABLE SQL function that the directory's index is built on."""
+
+    function = "communes_name_key"
+    output_field = models.TextField()
 
 
 class CommuneQuerySet(models.QuerySet):
@@ -32,7 +37,8 @@ class CommuneQuerySet(models.QuerySet):
         return self.filter(programme_role=Commune.ProgrammeRole.SUPPORTING)
 
     def order_by_name(self):
-        return self.order_by(Unaccent(Lower("name")), "code")
+        """Name without accents, then code: read in index order (communes/migrations/0003_name_sort_key.py)."""
+        return self.order_by(NameKey("name"), "code")
 
 
 @pghistory.track()
