@@ -13,14 +13,15 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.lookups import Unaccent
-from django.db import models
+from django.db import connections, models
 from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Concat, Greatest, Lower, TruncDate
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 from django.db.models.sql.constants import LOUTER
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from pghistory.models import Event, MiddlewareEvents
 
@@ -328,6 +329,26 @@ class PartnershipQuerySet(models.QuerySet):
             ),
         )
 
+    def add_health(self, partnerships, today: datetime.date | None = None) -> list:
+        """Set ``health`` and ``health_reason`` (as ``with_health()`` computes them) on partnerships
+        already fetched, with one query over their keys, and return them as a list.
+
+        For pages: annotating the listing's queryset instead makes every clone of it (filters, the
+        paginator's count, ordering, the page slice) carry and recompile the whole health expression.
+        Here it is compiled once per day, language and time zone (``_health_query``) and only the
+        keys change from one page to the next.
+        """
+        partnerships = list(partnerships)
+        if partnerships:
+            sql, params = _health_query(self.db, today or timezone.localdate())
+            params = [[partnership.pk for partnership in partnerships] if p is _KEYS else p for p in params]
+            with connections[self.db].cursor() as cursor:
+                cursor.execute(sql, params)
+                figures = {pk: (health, reason) for pk, health, reason in cursor.fetchall()}
+            for partnership in partnerships:
+                partnership.health, partnership.health_reason = figures[partnership.pk]
+        return partnerships
+
     def active(self):
         return self.filter(status__in=Partnership.ACTIVE_STATUSES)
 
@@ -338,6 +359,29 @@ class PartnershipQuerySet(models.QuerySet):
         return self.filter(
             Q(memberships__commune__name__unaccent__icontains=text) | Q(title__unaccent__icontains=text)
         ).distinct()
+
+
+# Stands for the list of keys in the compiled health query; replaced by the real keys at each call.
+_KEYS = ["keys"]
+_HEALTH_QUERIES: dict[tuple, tuple[str, tuple]] = {}
+
+
+def _health_query(alias: str, today: datetime.date) -> tuple[str, tuple]:
+    """The SQL of ``with_health()`` for a set of keys, compiled once per (database, day, language, time
+    zone): what it depends on besides the keys. The keys travel as one array parameter, ``_KEYS``."""
+    key = (alias, today, get_language(), timezone.get_current_timezone_name())
+    if key not in _HEALTH_QUERIES:
+        keys = RawSQL("SELECT unnest(%s::bigint[])", (_KEYS,))
+        query = (
+            Partnership.objects.using(alias)
+            .filter(pk__in=keys)
+            .with_health(today)
+            .values_list("pk", "health", "health_reason")
+        )
+        if len(_HEALTH_QUERIES) > 64:  # days and languages accumulate slowly; keep it bounded anyway
+            _HEALTH_QUERIES.clear()
+        _HEALTH_QUERIES[key] = query.query.sql_with_params()
+    return _HEALTH_QUERIES[key]
 
 
 @pghistory.track()

@@ -39,12 +39,12 @@ FORM_METHODS = ["get", "post", "head", "options"]
 
 
 def detail_queryset(user):
-    """A partnership as its pages show it: members, legal basis, health and what the user may read."""
+    """A partnership as its pages show it: members, legal basis and what the user may read (the detail
+    view adds its health after the lookup, see PartnershipQuerySet.add_health)."""
     return (
         Partnership.objects.visible_to(user)
         .select_related("legal_basis", "assigning_document")
         .with_member_names()
-        .with_health()
         .with_contents_visibility(user)
     )
 
@@ -105,13 +105,16 @@ class PartnershipListView(HtmxFragmentMixin, FilterView):
 
     def get_queryset(self):
         user = self.request.user
-        return Partnership.objects.visible_to(user).with_member_names().with_health().with_contents_visibility(user)
+        return Partnership.objects.visible_to(user).with_member_names().with_contents_visibility(user)
 
     def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Health for the rows shown only, in one query (see PartnershipQuerySet.add_health).
+        context["partnerships"] = Partnership.objects.add_health(context["page_obj"].object_list)
         # Embedded in another page (a commune's), the fragment must not push its own URL to history.
         current = self.request.htmx.current_url_abs_path if self.request.htmx else None
-        embedded = bool(current) and current.split("?")[0] != self.request.path
-        return super().get_context_data(embedded=embedded, **kwargs)
+        context["embedded"] = bool(current) and current.split("?")[0] != self.request.path
+        return context
 
 
 @require_GET
@@ -133,6 +136,11 @@ class PartnershipDetailView(DetailView):
 
     def get_queryset(self):
         return detail_queryset(self.request.user)
+
+    def get_object(self, queryset=None):
+        partnership = super().get_object(queryset)
+        Partnership.objects.add_health([partnership])
+        return partnership
 
     @property
     def wants_history(self) -> bool:

@@ -265,6 +265,21 @@ class TestWithHealthAgainstBruteForce:
         assert {expected[p.pk]["health"] for p in built} == set(Partnership.Health)
         assert [expected[p.pk]["health"] for p in built[:3]] == ["green", "amber", "amber"]
 
+    def test_add_health_sets_the_same_health_on_fetched_rows_in_one_query(self, django_assert_num_queries):
+        self.build()
+        expected = {p.pk: brute_force_health(p, TODAY) for p in Partnership.objects.all()}
+        fetched = list(Partnership.objects.order_by("pk"))
+
+        with django_assert_num_queries(1):
+            returned = Partnership.objects.add_health(iter(fetched), today=TODAY)
+
+        assert returned == fetched
+        assert {p.pk: (p.health, p.health_reason) for p in fetched} == {
+            pk: (row["health"], row["health_reason"]) for pk, row in expected.items()
+        }
+        with django_assert_num_queries(0):
+            assert Partnership.objects.add_health([]) == []
+
     def test_matches_in_english_too(self):
         partnership = factories.partnership(signed_on=TODAY - datetime.timedelta(days=200))
         commitments(partnership, overdue=1, on_time=1)
