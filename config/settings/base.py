@@ -239,6 +239,7 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = 1_000_000  # KiB
 # Worker processes lower their CPU priority (config/celery.py): interactive pages first under load.
 WORKER_NICENESS = env.int("WORKER_NICENESS", default=10)
+WORKER_IDLE_SCHEDULING = env.bool("WORKER_IDLE_SCHEDULING", default=True)  # Linux SCHED_IDLE, see config/celery.py
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 600,
     "unacked_restore_interval": 5,

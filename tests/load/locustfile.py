@@ -63,7 +63,15 @@ def hidden_inputs(html: str, action: str) -> dict:
 
 SIGNED_IN = {"count": 0, "measuring": False}
 CPU_USED: dict[str, float] = {}  # CPU seconds per kind of process while measuring
-PROCESS_GROUPS = ("gunicorn", "celery", "locust", "postgres", "redis")
+# (what the command line contains, the kind reported); the report renderers are the worker's children.
+PROCESS_GROUPS = (
+    ("gunicorn", "gunicorn"),
+    ("celery", "celery"),
+    ("reports/pdf.py", "report renderers"),
+    ("locust", "locust"),
+    ("postgres", "postgres"),
+    ("redis", "redis"),
+)
 
 
 def cpu_seconds_by_process() -> dict:
@@ -77,7 +85,7 @@ def cpu_seconds_by_process() -> dict:
             times = process.cpu_times()
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             continue
-        kind = next((name for name in PROCESS_GROUPS if name in command), "other")
+        kind = next((kind for marker, kind in PROCESS_GROUPS if marker in command), "other")
         seconds[(process.info["pid"], kind)] = times.user + times.system
     return seconds
 
