@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import logging
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -543,21 +544,42 @@ def _scope_key(scope: Scope) -> str:
     return f"{flag[scope.mountainous]}{flag[scope.border]}{scope.former_district}"
 
 
-def _cached(key: str | None, compute):
-    """``compute()``, through the dashboard cache when there is a key; a failing cache is bypassed."""
+def recent_key(key: str) -> str:
+    """Where the latest figures stored under ``key``'s name sit, whatever the counter: the key without
+    the counter's value (its epoch kept, so a restored database never reads another one's figures)."""
+    prefix, epoch, _value, rest = key.split(":", 3)
+    return f"{prefix}-recent:{epoch}:{rest}"
+
+
+def _cached(key: str | None, compute, *, reuse_recent: bool = False):
+    """``compute()``, through the dashboard cache when there is a key; a failing cache is bypassed.
+
+    With ``reuse_recent``, figures computed less than ``DASHBOARD_REUSE_SECONDS`` ago under an older
+    counter are served instead of computing again: while people keep writing (every progress report
+    moves the counter) the dashboard is then computed at most once per that many seconds instead of
+    after every write, and is never older than that. 0 turns this off (every write is seen at once).
+    """
     if key is None:
         return compute()
     cache = caches[CACHE_ALIAS]
+    reuse_seconds = settings.DASHBOARD_REUSE_SECONDS if reuse_recent else 0
+    latest = recent_key(key) if reuse_seconds else None
     try:
-        value = cache.get(key)
+        found = cache.get_many([key, latest] if latest else [key])
     except Exception:  # any backend error (Redis down, timeout): the figures matter more than the cache
         logger.warning("dashboard cache unavailable, computing the figures directly", exc_info=True)
         return compute()
-    if value is not None:
-        return value
+    if key in found:
+        return found[key]
+    if latest in found:
+        computed_at, value = found[latest]
+        if time.time() - computed_at < reuse_seconds:
+            return value
+    started = time.time()  # the figures are as of when their computation began
     value = compute()
+    entries = {key: value, latest: (started, value)} if latest else {key: value}
     try:
-        cache.set(key, value, CACHE_SECONDS)
+        cache.set_many(entries, CACHE_SECONDS)
     except Exception:
         logger.warning("dashboard cache unavailable, figures not stored", exc_info=True)
     return value
@@ -578,8 +600,9 @@ def summary_key(version: str | None, *parts: str, today: datetime.date | None = 
 
 
 def cached_dashboard_parts(key: str | None, render) -> dict:
-    """The dashboard's rendered parts (see reports.views.DashboardView), under ``key`` when there is one."""
-    return _cached(key, render)
+    """The dashboard's rendered parts (see reports.views.DashboardView), under ``key`` when there is one;
+    recent parts are reused for DASHBOARD_REUSE_SECONDS (see ``_cached``)."""
+    return _cached(key, render, reuse_recent=True)
 
 
 def cached_summary(version: str | None, scope: Scope, *, today: datetime.date | None = None) -> DashboardSummary:

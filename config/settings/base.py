@@ -271,6 +271,9 @@ CACHES = {
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dashboard"},
 }
+# The dashboard may show figures up to this many seconds old while people keep writing (reports/summary.py
+# _cached): computed at most once per interval instead of after every progress report. 0: never reused.
+DASHBOARD_REUSE_SECONDS = env.int("DASHBOARD_REUSE_SECONDS", default=5)
 
 # --- Quarterly reports: the rest of the layout and pipeline settings have defaults in reports/conf.py.
 REPORTING_CONVENTION = env("REPORTING_CONVENTION", default="decree_09")  # or "calendar" quarters

@@ -20,3 +20,7 @@ MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMid
 # COMMIT) never moves and a shared cache would hand one test's figures to the next: no caching
 # here; tests/reports/test_dashboard_cache.py switches a real cache on where it tests it.
 CACHES = {**CACHES, "dashboard": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}  # noqa: F405
+
+# Every write is seen by the next dashboard at once; tests/reports/test_dashboard.py turns the reuse
+# of recent figures on where it tests it.
+DASHBOARD_REUSE_SECONDS = 0

@@ -67,7 +67,7 @@ CPU_USED: dict[str, float] = {}  # CPU seconds per kind of process while measuri
 PROCESS_GROUPS = (
     ("gunicorn", "gunicorn"),
     ("celery", "celery"),
-    ("reports/pdf.py", "report renderers"),
+    ("serve_parts", "report renderers"),
     ("locust", "locust"),
     ("postgres", "postgres"),
     ("redis", "redis"),

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import psycopg
 import pytest
+import time_machine
 from django.conf import settings as django_settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
@@ -314,6 +315,29 @@ class DashboardCacheInvalidationTests(TransactionTestCase):
             other.execute("UPDATE commitments_commitment SET due_on = '2025-06-30', start_on = '2025-01-01'")
         self.assert_fresh(before, figures(self.client), "another connection's UPDATE")
         self.assertEqual(figures(self.client).overdue_count, 2)
+
+    def test_recent_figures_are_reused_for_the_configured_seconds_then_recomputed(self):
+        """DASHBOARD_REUSE_SECONDS: under a stream of writes the dashboard is computed once per interval,
+        never showing figures older than that."""
+        before = figures(self.client)
+        with override_settings(DASHBOARD_REUSE_SECONDS=5), time_machine.travel(timezone.now(), tick=False) as clock:
+            caches["dashboard"].clear()
+            reused = figures(self.client)  # computed now, remembered as the recent figures
+            factories.activity(partnership=self.world.partnership)  # committed: the counter moves
+            Commitment.objects.filter(pk=self.world.commitment.pk).update(achieved_value_vnd=Decimal(9_000_000))
+
+            clock.shift(4)
+            self.assertEqual(figures(self.client), reused, "within 5 s the recent figures are reused")
+
+            clock.shift(2)
+            self.assert_fresh(before, figures(self.client), "after 5 s")
+        self.assertEqual(figures(self.client).achieved_value_vnd, 9_000_000)
+
+    def test_without_reuse_every_write_is_seen_at_once(self):
+        before = figures(self.client)
+        with override_settings(DASHBOARD_REUSE_SECONDS=0):
+            Commitment.objects.filter(pk=self.world.commitment.pk).update(achieved_value_vnd=Decimal(9_000_000))
+            self.assert_fresh(before, figures(self.client), "reuse off")
 
     def test_the_day_is_part_of_the_key(self):
         version = current_version()
