@@ -13,7 +13,7 @@ from operator import attrgetter
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F, Q
+from django.db.models import Count, F, Q, Window
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -430,11 +430,19 @@ def my_unit(request):
     # A unit of the national-scale programme can owe over a hundred commitments: the desk shows the
     # first ones of each section (soonest due first) with their totals and a link to the full list.
     sections = split_unit_commitments(commitments, request.user.commune_id, today)
-    sections["waiting"] = list(context.pop("waiting"))
-    sections["returned"] = list(context.pop("returned"))  # fixing one brings the next into view
     context["totals"] = {name: len(rows) for name, rows in sections.items()}
     context |= {name: rows[:MY_UNIT_SECTION_LIMIT] for name, rows in sections.items()}
+    # Reports pile up while they wait for the city's review: read the first ones and their total in
+    # one query each rather than every report. Fixing a returned one brings the next into view.
+    for name in ("waiting", "returned"):
+        context[name], context["totals"][name] = first_rows_and_total(context.pop(name), MY_UNIT_SECTION_LIMIT)
     return render(request, "commitments/my_unit.html", context)
+
+
+def first_rows_and_total(queryset, limit: int) -> tuple[list, int]:
+    """The first ``limit`` rows of ``queryset`` and how many it holds, in one query (COUNT(*) OVER ())."""
+    rows = list(queryset.annotate(total_rows=Window(Count("pk")))[:limit])
+    return rows, rows[0].total_rows if rows else 0
 
 
 def split_unit_commitments(commitments, unit_code: str, today) -> dict:

@@ -808,6 +808,22 @@ class MyUnitViewTests(WorldTestCase):
         # The owed section is short: no link.
         self.assertNotContains(response, "cam kết cần thực hiện</a>")
 
+    def test_waiting_reports_show_the_newest_and_their_total(self):
+        limit = views.MY_UNIT_SECTION_LIMIT
+        start = timezone.now() - datetime.timedelta(days=30)
+        waiting = [
+            fixtures.submitted_update(self.world, narrative=f"Chờ {n}", at=start + datetime.timedelta(days=n))
+            for n in range(limit + 2)
+        ]
+        self.login(self.world.officer)
+
+        response = self.client.get(self.url)
+
+        self.assertEqual(response.context["waiting"], waiting[::-1][:limit])
+        self.assertEqual(response.context["totals"]["waiting"], limit + 2)
+        self.assertEqual(response.context["totals"]["returned"], 0)
+        self.assertContains(response, f'<span class="stat__value">{limit + 2}</span>', html=True)
+
     def test_query_count_does_not_grow_with_rows(self):
         self.login(self.world.officer)
         fixtures.returned_update(self.world)
