@@ -1,7 +1,6 @@
 """Filters of the commitment list; every choice list is scoped to what the user may read."""
 
 import django_filters
-from django import forms
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -9,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communes.filtersets import UnitFilter
 from communes.models import Commune
-from core.forms import FastSelect
+from core.forms import FastSelect, FastTextInput
 from partnerships.filtersets import PartnershipFilter
 from partnerships.models import Membership, Partnership
 
@@ -51,7 +50,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="search",
         label=_("Tìm kiếm"),
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Nội dung, đơn vị… (gõ không dấu được)")}),
+        widget=FastTextInput(attrs={"type": "search", "placeholder": _("Nội dung, đơn vị… (gõ không dấu được)")}),
     )
     field = django_filters.ModelChoiceFilter(
         widget=FastSelect, queryset=Field.objects.all(), label=_("Lĩnh vực"), empty_label=_("Tất cả lĩnh vực")

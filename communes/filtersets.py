@@ -1,12 +1,11 @@
 """Filters for the directory of the 94 units."""
 
 import django_filters
-from django import forms
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from django_filters.filters import QuerySetRequestMixin
 
-from core.forms import FastSelect
+from core.forms import FastSelect, FastTextInput
 
 from .forms import UnitField
 from .models import Commune
@@ -43,7 +42,7 @@ class CommuneFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Tìm tên hoặc mã đơn vị"),
         method="filter_q",
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Ví dụ: hoa cuong")}),
+        widget=FastTextInput(attrs={"type": "search", "placeholder": _("Ví dụ: hoa cuong")}),
     )
     kind = django_filters.ChoiceFilter(
         widget=FastSelect, label=_("Loại"), choices=Commune.Kind.choices, empty_label=_("Tất cả")

@@ -22,7 +22,20 @@ def fold(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
 
 
-class SuggestInput(forms.TextInput):
+class FastTextInput(forms.TextInput):
+    """A text ``<input>`` rendered in Python: the HTML of Django's input.html and attrs.html templates,
+    without two template renders per field (a list page's filters cost a millisecond or two in them)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        value_attribute = "" if widget["value"] is None else f' value="{escape(str(widget["value"]))}"'
+        attributes = flatatt(widget["attrs"])  # escapes every value; True: the bare name; False: left out
+        return mark_safe(  # nosec B308 B703 # name, type and value are escaped above, the attributes by flatatt
+            f'<input type="{escape(widget["type"])}" name="{escape(name)}"{value_attribute}{attributes}>'
+        )
+
+
+class SuggestInput(FastTextInput):
     """A text input; as the person types, htmx fills its ``<datalist>`` with at most ~20 suggestions.
 
     Without JavaScript it is a plain text field: the form resolves what was typed on the server.
@@ -61,7 +74,7 @@ class TypedChoiceField(forms.CharField):
     be chosen, exactly like ``ModelChoiceField.queryset``; it can be set after construction.
     """
 
-    widget = forms.TextInput
+    widget = FastTextInput
     suggestions_url = None
     placeholder = ""
     default_error_messages = {}

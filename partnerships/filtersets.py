@@ -1,7 +1,6 @@
 """Filters and sorting for the list of partnerships."""
 
 import django_filters
-from django import forms
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +8,7 @@ from django_filters.filters import QuerySetRequestMixin
 
 from communes.filtersets import UnitFilter, former_district_choices
 from communes.models import Commune
-from core.forms import FastSelect
+from core.forms import FastSelect, FastTextInput
 
 from .forms import PartnershipField
 from .models import Membership, Partnership
@@ -49,7 +48,7 @@ class PartnershipFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Tìm đơn vị, chương trình"),
         method="filter_q",
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Ví dụ: hoa cuong")}),
+        widget=FastTextInput(attrs={"type": "search", "placeholder": _("Ví dụ: hoa cuong")}),
     )
     status = django_filters.ChoiceFilter(
         widget=FastSelect, label=_("Trạng thái"), choices=Partnership.Status.choices, empty_label=_("Tất cả")
