@@ -62,3 +62,26 @@ def test_worker_consumes_the_reports_queue():
     listed = queues[queues.index("--queues") + 1].split(",")
     routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
     assert routed <= set(listed)
+
+
+PRELOAD_PROBE = """
+import config.wsgi
+from django.db import connections
+print(sum(connection.connection is not None for connection in connections.all()))
+"""
+
+
+def test_a_preloaded_web_application_opens_no_database_connection_before_the_fork():
+    """gunicorn --preload imports the application once in the master and forks the workers from it: a
+    connection opened at import would be shared by every worker's process."""
+    import os
+    import subprocess
+    import sys
+
+    assert "--preload" in shlex.split(COMPOSE["services"]["web"]["command"])
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    done = subprocess.run(
+        [sys.executable, "-c", PRELOAD_PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-1] == "0"
