@@ -58,7 +58,7 @@ def run(command: list[str], *, env: dict, timeout: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", choices=["city", "national", "both"], default="both")
-    parser.add_argument("--requests", type=int, default=30, help="timed requests per page (at least 30 for P1)")
+    parser.add_argument("--requests", type=int, default=60, help="timed requests per page (at least 30 for P1; 60 steadies the p95)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed requests before timing each page")
     parser.add_argument("--wrk-seconds", type=int, default=10)
     parser.add_argument("--skip", action="append", default=[], choices=["load", "reports", "browser"])
