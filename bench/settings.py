@@ -1,6 +1,6 @@
 """Benchmark settings: production's (``config.settings.base``) plus the bench-only URLconf.
 
-Only three things differ from production, none of which touches the pages measured:
+Only these things differ from production, none of which touches the pages measured:
 - ``ROOT_URLCONF`` adds a "hello" view (the P4 reference) and an admin site whose commitment
   changelist has the portal's page size (the P3 reference); production has neither;
 - the Django test client's host ("testserver") is allowed;
@@ -20,3 +20,5 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
 MEDIA_ROOT = BASE_DIR / "var" / "bench-media"  # noqa: F405
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# The bench signs in many clients; their login events are not what it measures.
+LOGGING["loggers"]["portal.security"]["level"] = "WARNING"  # noqa: F405
