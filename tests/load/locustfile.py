@@ -23,6 +23,10 @@ PASSWORD = os.environ.get("LOAD_PASSWORD", "demo-password-2025")
 P95_PAGE_MS = float(os.environ.get("LOAD_P95_PAGE_MS", "300"))
 P95_POST_MS = float(os.environ.get("LOAD_P95_POST_MS", "800"))
 P99_MS = float(os.environ.get("LOAD_P99_MS", "1500"))
+# RELIABILITY L7 (run.py --kill-worker): the requests a SIGKILLed sync worker had in flight, at most one.
+TOLERATED_FAILURES = int(os.environ.get("LOAD_TOLERATED_FAILURES", "0"))
+RUN_ID = os.environ.get("LOAD_RUN_ID", "")  # tags this run's progress reports, counted afterwards by run.py
+WRITES = {"attempted": 0, "acknowledged": 0}  # progress reports sent, and those answered 302 (saved)
 POST_NAMES = {"POST progress", "POST report request"}
 # Signing in hashes with Argon2 on purpose and happens once per user, during the ramp: reported, not budgeted.
 UNBUDGETED = {"GET login", "POST login", "GET two-step", "POST two-step"}
@@ -280,12 +284,15 @@ class Officer(PortalUser):
             **form,
             "achieved_quantity": "1",
             "achieved_value_vnd": "1000000",
-            "narrative": f"Cập nhật tiến độ (kiểm thử tải {uuid.uuid4().hex[:8]})",
+            "narrative": f"Cập nhật tiến độ (kiểm thử tải {RUN_ID}-{uuid.uuid4().hex[:8]})",
         }
+        WRITES["attempted"] += 1
         with self.client.post(
             action, data=data, name="POST progress", allow_redirects=False, catch_response=True
         ) as response:
-            if response.status_code != 302:
+            if response.status_code == 302:
+                WRITES["acknowledged"] += 1
+            else:
                 response.failure(f"progress update answered {response.status_code}")
 
 
@@ -307,9 +314,9 @@ def check_pass_criteria(environment, **kwargs):
     problems = []
     if not SIGNED_IN["measuring"]:
         problems.append(f"only {SIGNED_IN['count']} users signed in before the end: nothing steady was measured")
-    if SERVER_ERRORS["count"]:
+    if SERVER_ERRORS["count"] > TOLERATED_FAILURES:
         problems.append(f"{SERVER_ERRORS['count']} server errors (5xx or no answer)")
-    if stats.total.num_failures:
+    if stats.total.num_failures > TOLERATED_FAILURES:
         problems.append(f"{stats.total.num_failures} failed requests")
     lines = []
     for entry in sorted(stats.entries.values(), key=lambda e: e.name):
@@ -340,5 +347,8 @@ def check_pass_criteria(environment, **kwargs):
     )
     for problem in problems:
         print("FAIL:", problem)
+    if os.environ.get("LOAD_REPORT"):
+        with open(os.environ["LOAD_REPORT"], "w") as handle:
+            json.dump({**WRITES, "server_errors": SERVER_ERRORS["count"], "failures": stats.total.num_failures}, handle)
     print("PASS" if not problems else "LOAD TEST FAILED")
     environment.process_exit_code = 1 if problems else 0

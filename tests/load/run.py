@@ -1,6 +1,6 @@
 """``make load``: serve the portal with demo data on loopback, as docker-compose.yml runs it, and run locust.
 
-    python tests/load/run.py [--users 200] [--seconds 60] [--ramp 20] [--fresh] [--no-worker]
+    python tests/load/run.py [--users 200] [--seconds 60] [--ramp 20] [--fresh] [--no-worker] [--kill-worker]
 
 Gunicorn and the Celery worker run with docker-compose.yml's commands (workers, timeouts, concurrency),
 only bound to loopback. Uses the database ``ketnghia_load`` on LOAD_DATABASE_URL's server (created, migrated and seeded with
@@ -78,6 +78,51 @@ def production_command(service: str, **options: str) -> list[str]:
         flag = "--" + option.replace("_", "-")
         words[words.index(flag) + 1] = value
     return [str(BIN / words[0]), *words[1:]]
+
+
+def kill_a_worker(gunicorn: subprocess.Popen) -> dict:
+    """RELIABILITY L7: SIGKILL one worker of the gunicorn master and time until the master has replaced it."""
+    import psutil
+
+    master = psutil.Process(gunicorn.pid)
+    workers = master.children()
+    victim = workers[0]
+    victim.send_signal(signal.SIGKILL)
+    killed_at = time.monotonic()
+    deadline = killed_at + 30
+    while time.monotonic() < deadline:
+        current = master.children()
+        if len(current) == len(workers) and victim.pid not in {worker.pid for worker in current}:
+            respawn = time.monotonic() - killed_at
+            print(f"L7: worker {victim.pid} SIGKILLed; the master had a new one {respawn:.2f} s later")
+            return {"respawn_seconds": respawn}
+        time.sleep(0.05)
+    print("L7: the master did not replace the killed worker within 30 s")
+    return {"respawn_seconds": None}
+
+
+def writes_kept(database_url: str, run_id: str, report_file: Path, killed: dict) -> bool:
+    """L7's pass criteria: respawned in ≤ 5 s, at most the killed worker's one request lost, and every
+    acknowledged progress report in the database (a write cut off mid-way leaves nothing, not half)."""
+    import psycopg
+
+    report = json.loads(report_file.read_text())
+    with psycopg.connect(database_url) as connection:
+        stored = connection.execute(
+            "SELECT count(*) FROM commitments_progressupdate WHERE narrative LIKE %s",
+            [f"%(kiểm thử tải {run_id}-%"],
+        ).fetchone()[0]
+    print(
+        f"L7: {report['acknowledged']} progress reports acknowledged, {stored} stored, {report['attempted']} sent; "
+        f"{report['failures']} failed requests, {report['server_errors']} without an answer"
+    )
+    respawn = killed["respawn_seconds"]
+    return (
+        respawn is not None
+        and respawn <= 5
+        and report["failures"] <= 1
+        and report["acknowledged"] <= stored <= report["attempted"]
+    )
 
 
 def free_port() -> int:
@@ -180,6 +225,11 @@ def main() -> int:
     parser.add_argument("--database-url", default=os.environ.get("LOAD_DATABASE_URL", DEFAULT_DATABASE_URL))
     parser.add_argument("--fresh", action="store_true", help="drop and re-seed the load database")
     parser.add_argument("--no-worker", action="store_true", help="no Celery worker: report requests stay queued")
+    parser.add_argument(
+        "--kill-worker",
+        action="store_true",
+        help="RELIABILITY L7: SIGKILL one gunicorn worker 20 s into the measured load, then check the respawn",
+    )
     options = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="ketnghia-load-"))
@@ -254,7 +304,7 @@ def main() -> int:
             )
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        started.start(
+        gunicorn = started.start(
             "gunicorn",
             production_command("web", bind=f"127.0.0.1:{port}"),
             env,
@@ -268,7 +318,13 @@ def main() -> int:
 
         users, ramp = options.users, max(1, options.ramp)
         print(f"locust: {users} users, spawned over {ramp} s, then {options.seconds} s measured, against {base}")
-        locust = subprocess.run(
+        run_id = secrets.token_hex(4)
+        report_file = folder / "locust-report.json"
+        locust_env = {**env, "LOAD_CAST": str(cast_file), "LOAD_RUN_ID": run_id, "LOAD_REPORT": str(report_file)}
+        if options.kill_worker:
+            locust_env["LOAD_TOLERATED_FAILURES"] = "1"  # a sync worker has one request in flight
+        total_seconds = ramp + SETTLE_SECONDS + options.seconds
+        locust = subprocess.Popen(
             [
                 str(BIN / "locust"),
                 "-f",
@@ -280,16 +336,22 @@ def main() -> int:
                 "-r",
                 f"{users / ramp:.2f}",
                 "-t",
-                f"{ramp + SETTLE_SECONDS + options.seconds}s",
+                f"{total_seconds}s",
                 "--host",
                 base,
                 "--loglevel",
                 "WARNING",
             ],
             cwd=ROOT,
-            env={**env, "LOAD_CAST": str(cast_file)},
-            timeout=ramp + SETTLE_SECONDS + options.seconds + 120,
+            env=locust_env,
         )
+        killed = None
+        if options.kill_worker:
+            time.sleep(ramp + SETTLE_SECONDS + 20)
+            killed = kill_a_worker(gunicorn)
+        locust.wait(timeout=total_seconds + 120)
+        if killed is not None and not writes_kept(options.database_url, run_id, report_file, killed):
+            return 1
         worker_log = started.log("gunicorn", 20000)
         if "Traceback" in worker_log or "[CRITICAL]" in worker_log:
             print("gunicorn logged errors:\n" + worker_log[-4000:])
