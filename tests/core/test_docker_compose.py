@@ -85,3 +85,11 @@ def test_a_preloaded_web_application_opens_no_database_connection_before_the_for
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split()[-1] == "0"
+
+
+def test_the_web_entry_point_compiles_every_template_before_serving():
+    """config.wsgi loads the templates into the cached loader (once in the preloading master)."""
+    import config.wsgi
+
+    templates = list((ROOT / "templates").rglob("*.html"))
+    assert config.wsgi.compile_templates() == len(templates) > 40
