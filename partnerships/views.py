@@ -105,7 +105,7 @@ class PartnershipListView(HtmxFragmentMixin, FilterView):
 
     def get_queryset(self):
         user = self.request.user
-        return Partnership.objects.visible_to(user).with_member_names().with_contents_visibility(user)
+        return Partnership.objects.visible_to(user).with_member_names(names_only=True).with_contents_visibility(user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -317,6 +317,20 @@ class TestWithMemberNames:
         assert names[0] == "Hòa Cường – Trà Tân"
         assert world.partnership.pk == Partnership.objects.order_by("pk").first().pk
 
+    @pytest.mark.parametrize("names_only", [False, True])
+    def test_names_only_gives_the_same_names_in_the_same_two_queries(self, names_only):
+        factories.World.build()
+        factories.partnership(supporters=[factories.commune(name="Bàn Thạch"), factories.commune(name="Việt An")])
+        expected = [p.display_name() for p in Partnership.objects.with_member_names().order_by("pk")]
+
+        with count_queries() as queries:
+            rows = list(Partnership.objects.with_member_names(names_only=names_only).order_by("pk"))
+            names = [p.display_name() for p in rows]
+            roles = [m.role for p in rows for m in p.memberships.all()]
+
+        assert (len(queries), names) == (2, expected)
+        assert len(roles) == Membership.objects.count()
+
 
 class TestVisibility:
     def test_everyone_signed_in_sees_every_partnership(self, world):
