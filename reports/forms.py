@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from commitments.models import ReportingPeriod
 from communes.forms import UnitField
 from communes.models import Commune
-from core.forms import FastSelect, TamperEvidentMixin
+from core.forms import FastSelect, FastTextInput, TamperEvidentMixin
 from partnerships.forms import PartnershipField
 from partnerships.models import Partnership
 
@@ -83,7 +83,12 @@ class ReportRequestForm(TamperEvidentMixin, forms.ModelForm):
     class Meta:
         model = Report
         fields = ["kind", "partnership", "commune", "next_tasks", "signer_title", "signer_name"]
-        widgets = {"next_tasks": forms.Textarea(attrs={"rows": 4}), "kind": FastSelect}
+        widgets = {
+            "next_tasks": forms.Textarea(attrs={"rows": 4}),
+            "kind": FastSelect,
+            "signer_title": FastTextInput,
+            "signer_name": FastTextInput,
+        }
         help_texts = {"next_tasks": _("Mỗi dòng một ý; có thể bổ sung trước khi ban hành.")}
 
     field_order = ["period_code", "kind", "partnership", "commune", "next_tasks", "signer_title", "signer_name"]
