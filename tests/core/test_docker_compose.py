@@ -65,15 +65,17 @@ def test_worker_consumes_the_reports_queue():
 
 
 PRELOAD_PROBE = """
+import gc
 import config.wsgi
 from django.db import connections
-print(sum(connection.connection is not None for connection in connections.all()))
+print(gc.get_freeze_count() > 1000, sum(connection.connection is not None for connection in connections.all()))
 """
 
 
 def test_a_preloaded_web_application_opens_no_database_connection_before_the_fork():
     """gunicorn --preload imports the application once in the master and forks the workers from it: a
-    connection opened at import would be shared by every worker's process."""
+    connection opened at import would be shared by every worker's process. What it loaded is frozen
+    (gc.freeze) so that the workers' collections do not scan it."""
     import os
     import subprocess
     import sys
@@ -84,7 +86,9 @@ def test_a_preloaded_web_application_opens_no_database_connection_before_the_for
         [sys.executable, "-c", PRELOAD_PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split()[-1] == "0"
+    frozen, connected = done.stdout.split()[-2:]
+    assert connected == "0"
+    assert frozen == "True"  # what the master loaded is out of the workers' garbage collections
 
 
 def test_the_web_entry_point_compiles_every_template_before_serving():
