@@ -68,6 +68,7 @@ PRELOAD_PROBE = """
 import gc
 import config.wsgi
 from django.db import connections
+print(gc.get_threshold() == config.wsgi.WEB_GC_THRESHOLDS != (700, 10, 10))
 print(gc.get_freeze_count() > 1000, sum(connection.connection is not None for connection in connections.all()))
 """
 
@@ -75,7 +76,7 @@ print(gc.get_freeze_count() > 1000, sum(connection.connection is not None for co
 def test_a_preloaded_web_application_opens_no_database_connection_before_the_fork():
     """gunicorn --preload imports the application once in the master and forks the workers from it: a
     connection opened at import would be shared by every worker's process. What it loaded is frozen
-    (gc.freeze) so that the workers' collections do not scan it."""
+    (gc.freeze) so that the workers' collections do not scan it, and they run less often than by default."""
     import os
     import subprocess
     import sys
@@ -86,9 +87,10 @@ def test_a_preloaded_web_application_opens_no_database_connection_before_the_for
         [sys.executable, "-c", PRELOAD_PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    frozen, connected = done.stdout.split()[-2:]
+    tuned, frozen, connected = done.stdout.split()[-3:]
     assert connected == "0"
     assert frozen == "True"  # what the master loaded is out of the workers' garbage collections
+    assert tuned == "True"  # and young collections run less often than Python's default (every 700)
 
 
 def test_the_web_entry_point_compiles_every_template_before_serving():
