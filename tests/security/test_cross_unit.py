@@ -4,6 +4,7 @@ partnership they do not belong to, or write what their unit does not own.
 At least 200 attempts (GET and POST, plain and htmx, with valid forged payloads so that a missing check
 would show as a write): 0 succeed, every answer is 403 or 404, and the domain tables (row counts and a
 checksum of their contents, audit log included) and the media folder are byte-for-byte unchanged.
+Each refusal writes one ``authorization_failure`` record to the security log.
 """
 
 from dataclasses import dataclass
@@ -145,13 +146,14 @@ def intruders(world) -> list:
     return officers
 
 
-def test_officers_of_other_units_get_nowhere(client, world):
+def test_officers_of_other_units_get_nowhere(client, world, security_log):
     targets = build_targets(world)
     outsiders, member = intruders(world), world.supported_officer
     tables, media = table_snapshot(), media_snapshot()
-    results = []
+    results, logged = [], []
     for officer in [*outsiders, member]:
         client.force_login(officer)
+        security_log.clear()  # signing in is an event of its own
         for attempt in attempts(targets):
             if officer is member and not attempt.members_too:
                 continue  # a member may read its partnership's contents; it may not write what it does not own
@@ -163,9 +165,14 @@ def test_officers_of_other_units_get_nowhere(client, world):
                     data = attempt.data(targets) if attempt.data else {}
                     status = client.post(url, data, **headers).status_code
                     results.append((officer.username, "POST", url, headers, status))
+        logged.extend(security_log.events())
     assert len(results) >= 200, len(results)
     succeeded = [result for result in results if result[-1] not in DENIED]
     assert succeeded == [], f"{len(succeeded)} of {len(results)} cross-unit attempts were not refused"
+    # ASVS 16.3.2: one authorization-failure record per refusal, naming who tried what.
+    refusals = sorted((user, url.split("?")[0]) for user, _method, url, _headers, _status in results)
+    assert sorted((event["actor"], event["route"]) for event in logged) == refusals
+    assert {(event["event"], event["outcome"]) for event in logged} == {("authorization_failure", "denied")}
     assert table_snapshot() == tables, "a refused attempt changed the database"
     assert media_snapshot() == media, "a refused attempt changed the stored files"
 
