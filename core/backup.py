@@ -16,6 +16,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from core.privileges import grant_app_privileges
+
 
 @dataclass(frozen=True)
 class Backup:
@@ -56,11 +58,14 @@ def client_binary(name: str) -> str:
 
 
 def connection_env() -> dict:
+    """libpq's variables for the configured database; what the URL leaves out (a password given to the
+    process as PGPASSWORD, say) stays as the environment has it."""
     db = connection.settings_dict
+    configured = {"PGHOST": db["HOST"] or "", "PGPORT": str(db["PORT"] or ""), "PGUSER": db["USER"] or "",
+                  "PGPASSWORD": db["PASSWORD"] or "", "PGDATABASE": db["NAME"]}
     env = dict(os.environ)
-    env.update({"PGHOST": db["HOST"] or "", "PGPORT": str(db["PORT"] or ""), "PGUSER": db["USER"] or "",
-                "PGPASSWORD": db["PASSWORD"] or "", "PGDATABASE": db["NAME"]})
-    return {key: value for key, value in env.items() if value != ""}
+    env.update({key: value for key, value in configured.items() if value != ""})
+    return env
 
 
 def table_counts() -> dict[str, int]:
@@ -85,7 +90,10 @@ def file_checksums(root: Path) -> dict[str, str]:
 def make_backup(folder: Path) -> Backup:
     backup = Backup(folder)
     folder.mkdir(parents=True, exist_ok=False)
-    subprocess.run([client_binary("pg_dump"), "--format=custom", "--no-owner", "--file", str(backup.dump)],
+    # Neither owners nor grants are kept: a restore creates the tables as its own role (the owner) and
+    # grants the application role afresh, whatever the roles of the server the backup came from.
+    subprocess.run([client_binary("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
+                    "--file", str(backup.dump)],
                    env=connection_env(), check=True, capture_output=True)
     with connection.cursor() as cursor:
         # Cached read models (the dashboard) were computed from the rows just replaced, and the restore
@@ -100,11 +108,35 @@ def make_backup(folder: Path) -> Backup:
     return backup
 
 
+class RestoreRefused(Exception):
+    """The configured role cannot replace the tables (it is not their owner)."""
+
+
+def check_restoring_role() -> None:
+    """``pg_restore --clean`` drops and re-creates every table, which only their owner (or a superuser)
+    may do: the application role, which owns nothing (RELIABILITY A7), is refused before anything is dropped."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT rolsuper, (SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner <> current_user) "
+            "FROM pg_roles WHERE rolname = current_user"
+        )
+        superuser, owned_by_others = cursor.fetchone()
+    if not superuser and owned_by_others:
+        raise RestoreRefused(
+            f"Vai trò {connection.settings_dict['USER']!r} không sở hữu {owned_by_others} bảng nên không thể khôi phục: "
+            "hãy chạy bằng vai trò sở hữu cơ sở dữ liệu (vai trò chạy migrate, xem docs/OPERATIONS.md)."
+        )
+
+
 def restore_backup(backup: Backup) -> None:
-    """Replace the current database contents and media folder with the backup's."""
-    subprocess.run([client_binary("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
-                    "--dbname", connection.settings_dict["NAME"], str(backup.dump)],
+    """Replace the current database contents and media folder with the backup's, as the tables' owner;
+    then the application role (``DATABASE_APP_ROLE``, if any) gets its grants on the new tables."""
+    check_restoring_role()
+    subprocess.run([client_binary("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges",
+                    "--single-transaction", "--dbname", connection.settings_dict["NAME"], str(backup.dump)],
                    env=connection_env(), check=True, capture_output=True)
+    if settings.DATABASE_APP_ROLE:
+        grant_app_privileges(role=settings.DATABASE_APP_ROLE)
     media_root = Path(settings.MEDIA_ROOT)
     media_root.mkdir(parents=True, exist_ok=True)
     with tarfile.open(backup.media, "r:gz") as archive:

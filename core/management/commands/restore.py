@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.backup import Backup, restore_backup, verify_restore
+from core.backup import Backup, RestoreRefused, restore_backup, verify_restore
 
 
 class Command(BaseCommand):
@@ -15,7 +15,10 @@ class Command(BaseCommand):
         backup = Backup(Path(folder))
         if not backup.manifest.exists():
             raise CommandError(f"Không tìm thấy bản sao lưu tại {folder}.")
-        restore_backup(backup)
+        try:
+            restore_backup(backup)
+        except RestoreRefused as refusal:
+            raise CommandError(str(refusal)) from refusal
         problems = verify_restore(backup)
         if problems:
             raise CommandError("Khôi phục chưa đầy đủ: " + "; ".join(problems[:20]))
