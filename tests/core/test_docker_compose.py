@@ -4,6 +4,7 @@ import importlib
 import re
 import shlex
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -19,9 +20,12 @@ def settings_variables() -> set[str]:
 
 
 def test_expected_services_with_healthchecks():
-    assert set(COMPOSE["services"]) == {"web", "worker", "beat", "postgres", "redis"}
+    assert set(COMPOSE["services"]) == {"migrate", "web", "worker", "beat", "postgres", "redis"}
     for name, service in COMPOSE["services"].items():
-        assert "healthcheck" in service, name
+        if name == "migrate":
+            assert service["restart"] == "no"  # one-shot: runs to completion before the others start
+        else:
+            assert "healthcheck" in service, name
 
 
 def test_app_commands_name_real_modules():
@@ -38,7 +42,7 @@ def test_app_commands_name_real_modules():
 
 def test_every_variable_set_for_the_app_is_read_by_the_settings():
     known = settings_variables() | {"DJANGO_SETTINGS_MODULE"}
-    for name in APP_SERVICES:
+    for name in [*APP_SERVICES, "migrate"]:
         variables = set(COMPOSE["services"][name]["environment"])
         assert variables <= known, f"{name}: {variables - known} are not read by the settings"
 
@@ -46,6 +50,65 @@ def test_every_variable_set_for_the_app_is_read_by_the_settings():
 def test_env_example_documents_every_setting_variable():
     documented = set(re.findall(r"^([A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
     assert settings_variables() - {"DJANGO_ENV_FILE"} <= documented
+
+
+def database_user(service: str) -> str:
+    return urlsplit(COMPOSE["services"][service]["environment"]["DATABASE_URL"]).username
+
+
+def env_files(service: str) -> list[str]:
+    files = COMPOSE["services"][service].get("env_file", [])
+    return [files] if isinstance(files, str) else files
+
+
+def init_script_default(variable: str) -> str:
+    """The role name deploy/postgres-init/10-roles.sh uses when the variable is not set (as in compose)."""
+    script = (ROOT / "deploy" / "postgres-init" / "10-roles.sh").read_text()
+    return re.search(rf"\$\{{{variable}:-([a-z_]+)\}}", script).group(1)
+
+
+def test_the_portal_runs_as_the_application_role_and_migrates_as_the_owner():
+    """RELIABILITY A7: web, worker and beat sign in as a role that owns nothing, only after migrate (as
+    the owner, which then grants that role) has succeeded, and never see the owner's password."""
+    app, owner = init_script_default("POSTGRES_APP_ROLE"), init_script_default("POSTGRES_OWNER_ROLE")
+    assert app != owner
+    for name in APP_SERVICES:
+        service = COMPOSE["services"][name]
+        assert database_user(name) == app, name
+        assert service["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}, name
+        assert "postgres.env" not in env_files(name), name
+        assert "DATABASE_APP_ROLE" not in service["environment"], name
+        assert "OWNER" not in yaml.safe_dump(service), name
+    migrate = COMPOSE["services"]["migrate"]
+    assert database_user("migrate") == owner
+    assert urlsplit(migrate["environment"]["DATABASE_URL"]).password is None  # PGPASSWORD, from postgres.env
+    assert 'PGPASSWORD="$$POSTGRES_OWNER_PASSWORD"' in migrate["entrypoint"][2]
+    assert migrate["environment"]["DATABASE_APP_ROLE"] == app
+    assert "postgres.env" in env_files("migrate")
+    assert shlex.split(migrate["command"]) == ["python", "manage.py", "migrate", "--no-input"]
+
+
+def test_postgres_creates_the_roles_on_a_new_volume_and_redis_and_postgres_are_not_published():
+    postgres = COMPOSE["services"]["postgres"]
+    assert "./deploy/postgres-init:/docker-entrypoint-initdb.d:ro" in postgres["volumes"]
+    assert env_files("postgres") == ["postgres.env"]
+    assert "POSTGRES_USER" not in postgres["environment"]  # the superuser is "postgres", used by no service
+    scripts = sorted(path.name for path in (ROOT / "deploy" / "postgres-init").iterdir())
+    assert scripts == ["10-roles.sh", "20-superuser-local-only.sh"]
+    for name in ["postgres", "redis"]:
+        assert "ports" not in COMPOSE["services"][name], name  # reachable on the compose network only
+    assert all(port.startswith("127.0.0.1:") for port in COMPOSE["services"]["web"]["ports"])
+
+
+def test_every_password_compose_needs_is_documented():
+    interpolated = set(re.findall(r"\$\{([A-Z0-9_]+)\}", (ROOT / "docker-compose.yml").read_text()))
+    documented = set(re.findall(r"^([A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert interpolated <= documented
+    postgres_env = set(re.findall(r"^([A-Z0-9_]+)=", (ROOT / "deploy" / "postgres.env.example").read_text(), re.M))
+    assert postgres_env == {"POSTGRES_PASSWORD", "POSTGRES_OWNER_PASSWORD"}
+    assert not postgres_env & documented  # not in .env, which web, worker and beat read
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {".env", "postgres.env"} <= set(ignored)  # nor baked into the image
 
 
 def test_redis_keeps_queued_jobs():
