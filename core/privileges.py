@@ -20,7 +20,8 @@ from psycopg import sql
 
 READ_WRITE = ("SELECT", "INSERT", "UPDATE", "DELETE")
 APPEND_ONLY = ("SELECT", "INSERT")
-# pghistory upserts one context row per request, task or command (INSERT … ON CONFLICT DO UPDATE).
+# pghistory upserts one context row per request, task or command (INSERT … ON CONFLICT DO UPDATE);
+# a trigger keeps what a context has recorded (core/migrations/0002_audit_context_is_kept.py).
 CONTEXT = ("SELECT", "INSERT", "UPDATE")
 READ_ONLY = ("SELECT",)
 # Which migrations are applied is written by ``migrate``, that is by the owner.

@@ -74,3 +74,30 @@ def test_audit_trail_is_append_only():
     with pytest.raises(Exception, match="append"):
         with connection.cursor() as cursor:
             cursor.execute("UPDATE communes_communeevent SET name = 'sửa lịch sử'")
+
+
+def test_a_recorded_context_keeps_its_actor():
+    """Rewriting the context of past events cannot re-attribute them (core/migrations/0002): recorded values
+    stay, a command's context gets no actor, and only a null actor (before a login) can be filled in."""
+    from django.db import connection
+    from pghistory.models import Context
+
+    officer, other = factories.user(), factories.user()
+    with pghistory.context(user=officer.pk, url="/x/"):
+        factories.commune(name="Hòa Khánh")
+    with pghistory.context(command="seed_demo"):
+        factories.commune(name="Hòa Minh")
+    with pghistory.context(user=None, url="/accounts/login/"):
+        factories.commune(name="Hòa Hiệp")
+    by_officer, by_command, anonymous = (
+        Context.objects.get(metadata__url="/x/"),
+        Context.objects.get(metadata__command="seed_demo"),
+        Context.objects.get(metadata__url="/accounts/login/"),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE pghistory_context SET metadata = jsonb_build_object('user', %s)", [other.pk])
+    for context in (by_officer, by_command, anonymous):
+        context.refresh_from_db()
+    assert by_officer.metadata == {"user": officer.pk, "url": "/x/"}
+    assert by_command.metadata == {"command": "seed_demo"}
+    assert anonymous.metadata == {"user": other.pk, "url": "/accounts/login/"}

