@@ -36,11 +36,13 @@ def test_starts_serves_and_stops_with_its_last_user():
         from config.database import embedded_database_url
         url = embedded_database_url(__import__("pathlib").Path({str(data_dir)!r}))
         with psycopg.connect(url) as connection:
-            print(connection.execute("select 1").fetchone()[0], flush=True)
+            listening = connection.execute("show listen_addresses").fetchone()[0]
+            print(connection.execute("select 1").fetchone()[0], listening or "socket-only", flush=True)
         time.sleep(float(sys.argv[1]) if len(sys.argv) > 1 else 0)
     """
     holder = run_python(use_and_hold.replace("sys.argv[1]) if len(sys.argv) > 1 else 0", "6)"), wait=False)
-    assert holder.stdout.readline().strip() == "1", holder.stderr.read()
+    # Serving, and on its Unix socket only: no TCP port at all (RELIABILITY A7).
+    assert holder.stdout.readline().strip() == "1 socket-only", holder.stderr.read()
     assert server_running(data_dir)
 
     second = run_python(use_and_hold)  # a second user comes and goes while the first still holds it
