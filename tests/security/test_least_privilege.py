@@ -50,6 +50,7 @@ class Server:
     app: str
     app_password: str
     migrate_seconds: float = 0.0
+    password_hashes: dict = None
 
     def url(self, role: str, password: str) -> str:
         auth = f"{quote(role)}:{quote(password)}"
@@ -165,6 +166,12 @@ def server():
         # As the postgres image does: a database of the superuser's, then the init script.
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(found.database)))
         create_roles(found, superuser=admin.execute("SELECT current_user").fetchone()[0])
+        # The test server may trust loopback connections: that each role got its password is read here.
+        found.password_hashes = dict(
+            admin.execute(
+                "SELECT rolname, rolpassword FROM pg_authid WHERE rolname IN (%s, %s)", [found.owner, found.app]
+            ).fetchall()
+        )
         started = time.perf_counter()
         manage("migrate", "--no-input", url=found.owner_url, app_role=found.app)
         found.migrate_seconds = time.perf_counter() - started
@@ -235,6 +242,8 @@ def test_migrations_run_as_an_owner_that_is_no_superuser_and_the_app_role_owns_n
         )
         assert connection.execute("SELECT current_user").fetchone()[0] == server.app
     assert roles == {server.owner: False, server.app: False}
+    assert set(server.password_hashes) == {server.owner, server.app}
+    assert all(hashed and hashed.startswith(("SCRAM-SHA-256$", "md5")) for hashed in server.password_hashes.values())
     assert set(owners) == {server.owner}  # every table belongs to the owner, none to the app role
     assert owners[server.owner] > 40
     assert server.migrate_seconds < TIMEOUT
