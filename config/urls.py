@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from core.views import healthz
+
 admin.site.site_header = "Cổng thông tin kết nghĩa – Thành ủy Đà Nẵng"
 admin.site.site_title = "Quản trị kết nghĩa"
 admin.site.index_title = "Quản trị dữ liệu"
@@ -14,6 +16,7 @@ urlpatterns = [
     path("communes/", include("communes.urls")),
     path("partnerships/", include("partnerships.urls")),
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),  # public: load balancers, container health checks
 ]
 
 if settings.DEBUG:
