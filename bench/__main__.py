@@ -4,7 +4,7 @@
     python -m bench --pg-options "-c jit=off" --label jit-off     # a variant: bench/results/<date>-<scale>-jit-off.json
     python -m bench --only g5                  # one section (pages, load, k4, reports, browser, g5); the
     python -m bench --skip browser --skip g5   #   others keep their latest figures (see bench/run_scale.py)
-    python -m bench --only k4 --save-k4-baseline   # then keep its ratios as bench/k4-baseline.json
+    python -m bench --only k4 --save-k4-baseline   # then add its ratios to bench/k4-baseline.json
 
 Each scale is measured in a process of its own against its own database:
 
@@ -65,12 +65,12 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=60, help="timed requests per page (at least 30 for P1; 60 steadies the p95)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed requests before timing each page")
     parser.add_argument("--wrk-seconds", type=int, default=10)
-    parser.add_argument("--k4-seconds", type=int, default=30, help="K4: seconds of wrk per URL, in 6 turns (30 as in RELIABILITY)")
+    parser.add_argument("--k4-seconds", type=int, default=30, help="K4: seconds of wrk per URL, in 10 turns (30 as in RELIABILITY)")
     parser.add_argument("--g5-seconds", type=int, default=5, help="G5: seconds of each of the 8 pgbench runs")
     parser.add_argument("--skip", action="append", default=[], choices=SECTIONS)
     parser.add_argument("--only", action="append", default=[], choices=SECTIONS, help="measure only this section")
     parser.add_argument(
-        "--save-k4-baseline", action="store_true", help="write the city run's K4 ratios to bench/k4-baseline.json"
+        "--save-k4-baseline", action="store_true", help="add the city run's K4 ratios to bench/k4-baseline.json (median of its last 5 runs)"
     )
     parser.add_argument("--no-seed", action="store_true", help="fail instead of seeding a missing database")
     parser.add_argument("--pg-options", default="", help='PostgreSQL session settings, e.g. "-c jit=off"')

@@ -40,7 +40,7 @@ WRK_SECONDS = 10
 WARMUP_REQUESTS = 6  # sequential: both workers load their code and caches, and no backlog is left behind
 K4_CONNECTIONS = 64
 K4_SECONDS = 30  # per URL, as RELIABILITY K4's wrk -d30s
-K4_ROUNDS = 6
+K4_ROUNDS = 10
 K4_REFERENCE = "/bench/hello/public/"
 K4_PATHS = {"healthz": "/healthz", "login": "/accounts/login/"}  # like the reference, asked without a cookie
 

@@ -23,6 +23,7 @@ G5_TPS_RATIO = 0.5  # UPDATE transactions/s with the audit ÷ without, at least
 G5_POST_RATIO = 1.2  # progress POST p95 with the audit ÷ without, at most
 K4_DROP = 0.30  # a K4 ratio to hello more than 30 % below the baseline's fails
 K4_BASELINE = Path(__file__).resolve().with_name("k4-baseline.json")
+K4_BASELINE_RUNS = 5
 SECTION_LABELS = {
     "pages": "P1/P2 pages",
     "fragments": "P2 fragments",
@@ -74,16 +75,29 @@ def read_k4_baseline(path: Path = K4_BASELINE) -> dict | None:
 
 
 def save_k4_baseline(run: dict | None, path: Path = K4_BASELINE) -> Path:
-    """The K4 ratios (and, for the record, the requests/s) of ``run`` as the baseline later runs compare to."""
+    """Add the K4 figures of ``run`` to the baseline later runs compare to; its ratios are the median
+    of the last K4_BASELINE_RUNS runs kept in it (one run's ratio moves by ±20 % on a busy 2-core
+    machine). Delete the file to start a new baseline, on another machine for instance."""
+    import statistics
+
     k4 = (run or {}).get("k4") or {}
     if not k4.get("ratios") or "error" in k4 or k4_problems(k4, None):
         raise SystemExit(f"no clean K4 figures to keep as the baseline: {k4.get('error') or k4_problems(k4, None)}")
-    baseline = {
+    entry = {
         "measured_at": run.get("carried_over", {}).get("k4", run["started_at"]),
         "machine": f"{run['machine']['nproc']} CPU ({run['machine']['cpu']})",
         "ratios": k4["ratios"],
         "requests_per_second": {name: k4[name]["requests_per_second"] for name in ("hello", "healthz", "login")},
-        "command": {name: k4[name]["command"] for name in ("hello", "healthz", "login")},
+    }
+    kept = (read_k4_baseline(path) or {}).get("runs", [])
+    runs = [r for r in kept if r["measured_at"] != entry["measured_at"]][-(K4_BASELINE_RUNS - 1) :] + [entry]
+    baseline = {
+        "how": "python -m bench --only k4 --save-k4-baseline adds a run; ratios = median of the runs below",
+        "ratios": {name: round(statistics.median(r["ratios"][name] for r in runs), 4) for name in k4["ratios"]},
+        "measured_at": f"{runs[0]['measured_at']} – {runs[-1]['measured_at']}" if len(runs) > 1 else entry["measured_at"],
+        "machine": ", ".join(sorted({r["machine"] for r in runs})),
+        "command": {name: k4[name]["command"].rsplit(" ", 1)[0] + f" <server>{k4[name]['path']}" for name in ("hello", "healthz", "login")},
+        "runs": runs,
     }
     path.write_text(json.dumps(baseline, ensure_ascii=False, indent=2) + "\n")
     return path

@@ -9,6 +9,7 @@ admin.site.site_title = "Quản trị kết nghĩa"
 admin.site.index_title = "Quản trị dữ liệu"
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),  # public, first: load balancers and health checks ask often
     path("", include("reports.urls")),  # the dashboard at / and /reports/…
     path("", include("commitments.urls")),  # /commitments/… and /my-unit/
     path("i18n/", include("django.conf.urls.i18n")),
@@ -16,7 +17,6 @@ urlpatterns = [
     path("communes/", include("communes.urls")),
     path("partnerships/", include("partnerships.urls")),
     path("admin/", admin.site.urls),
-    path("healthz", healthz, name="healthz"),  # public: load balancers, container health checks
 ]
 
 if settings.DEBUG:

@@ -240,14 +240,20 @@ def test_k4_fails_on_errors_and_on_a_drop_of_more_than_30_percent():
     assert results_md.k4_verdict({"error": "wrk is not installed"}, baseline) is False
 
 
-def test_the_k4_baseline_keeps_the_ratios(tmp_path):
-    run = {"started_at": "2026-11-22T12:00:00+07:00", "machine": {"nproc": 2, "cpu": "AMD EPYC"}, "k4": K4}
-    saved = json.loads(results_md.save_k4_baseline(run, tmp_path / "k4-baseline.json").read_text())
-    assert saved["ratios"] == {"healthz": 4.25, "login": 0.95}
-    assert saved["requests_per_second"]["hello"] == 200.0
-    assert results_md.read_k4_baseline(tmp_path / "k4-baseline.json") == saved
+def test_the_k4_baseline_is_the_median_of_its_last_runs(tmp_path):
+    path = tmp_path / "k4-baseline.json"
+    machine = {"nproc": 2, "cpu": "AMD EPYC"}
+    for hour, (healthz, login) in enumerate([(4.0, 1.0), (5.0, 0.5), (4.25, 0.95), (1.0, 0.1), (9.0, 0.9), (4.5, 0.8)]):
+        run = {"started_at": f"2026-11-22T1{hour}:00:00+07:00", "machine": machine}
+        run["k4"] = {**K4, "ratios": {"healthz": healthz, "login": login}}
+        saved = json.loads(results_md.save_k4_baseline(run, path).read_text())
+    assert len(saved["runs"]) == 5  # the first run has left
+    assert saved["ratios"] == {"healthz": 4.5, "login": 0.8}
+    assert saved["runs"][-1]["requests_per_second"]["hello"] == 200.0
+    assert results_md.read_k4_baseline(path) == saved
     with pytest.raises(SystemExit):
         results_md.save_k4_baseline({**run, "k4": {**K4, "login": {**K4["login"], "non_2xx": 1}}}, tmp_path / "x.json")
+    assert not (tmp_path / "x.json").exists()
 
 
 def test_g5_verdict():
