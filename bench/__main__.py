@@ -2,6 +2,9 @@
 
     python -m bench [--scale city|national|both] [--requests 30] [--warmup 5] [--skip load] [--skip reports]
     python -m bench --pg-options "-c jit=off" --label jit-off     # a variant: bench/results/<date>-<scale>-jit-off.json
+    python -m bench --only g5                  # one section (pages, load, k4, reports, browser, g5); the
+    python -m bench --skip browser --skip g5   #   others keep their latest figures (see bench/run_scale.py)
+    python -m bench --only k4 --save-k4-baseline   # then add its ratios to bench/k4-baseline.json
 
 Each scale is measured in a process of its own against its own database:
 
@@ -26,6 +29,7 @@ from urllib.parse import quote
 import psycopg
 
 from . import results_md
+from .run_scale import CITY_ONLY, SECTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -61,12 +65,20 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=60, help="timed requests per page (at least 30 for P1; 60 steadies the p95)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed requests before timing each page")
     parser.add_argument("--wrk-seconds", type=int, default=10)
-    parser.add_argument("--skip", action="append", default=[], choices=["load", "reports", "browser"])
+    parser.add_argument("--k4-seconds", type=int, default=30, help="K4: seconds of wrk per URL, in 10 turns (30 as in RELIABILITY)")
+    parser.add_argument("--g5-seconds", type=int, default=5, help="G5: seconds of each of the 8 pgbench runs")
+    parser.add_argument("--skip", action="append", default=[], choices=SECTIONS)
+    parser.add_argument("--only", action="append", default=[], choices=SECTIONS, help="measure only this section")
+    parser.add_argument(
+        "--save-k4-baseline", action="store_true", help="add the city run's K4 ratios to bench/k4-baseline.json (median of its last 5 runs)"
+    )
     parser.add_argument("--no-seed", action="store_true", help="fail instead of seeding a missing database")
     parser.add_argument("--pg-options", default="", help='PostgreSQL session settings, e.g. "-c jit=off"')
     parser.add_argument("--label", default="", help="names a variant run (its JSON gets this suffix)")
     options = parser.parse_args()
     scales = ["city", "national"] if options.scale == "both" else [options.scale]
+    if options.only and options.scale == "both" and set(options.only) <= set(CITY_ONLY):
+        scales = ["city"]  # measured on the city database only
     RESULTS.mkdir(exist_ok=True)
     today = datetime.date.today().isoformat()
     for scale in scales:
@@ -89,9 +101,14 @@ def main() -> int:
             command += ["--label", options.label]
         command += ["--requests", str(options.requests), "--warmup", str(options.warmup)]
         command += ["--wrk-seconds", str(options.wrk_seconds)]
+        command += ["--k4-seconds", str(options.k4_seconds), "--g5-seconds", str(options.g5_seconds)]
         for skipped in options.skip:
             command += ["--skip", skipped]
+        for only in options.only:
+            command += ["--only", only]
         run(command, env={**env, "DJANGO_SETTINGS_MODULE": "bench.settings"}, timeout=3600)
+    if options.save_k4_baseline:
+        print(f"wrote {results_md.save_k4_baseline(results_md.latest(RESULTS, 'city', options.label))}")
     written = results_md.write(RESULTS, Path(__file__).resolve().parent / "RESULTS.md")
     print(f"wrote {written}")
     return 0

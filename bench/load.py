@@ -1,8 +1,16 @@
-"""P4: the dashboard under gunicorn (2 sync workers) and wrk, against the "hello" view of the same server.
+"""P4 and K4: gunicorn (2 sync workers) and wrk, against the "hello" view of the same server.
 
-Every request carries a signed-in session cookie, picked at random among 40 sessions (so 20
-connections do not all rewrite one session row: SESSION_SAVE_EVERY_REQUEST is on); both URLs go
-through the same middleware, so the ratio isolates the page's own cost.
+P4: the dashboard. Every request carries a signed-in session cookie, picked at random among 40
+sessions (so 20 connections do not all rewrite one session row: SESSION_SAVE_EVERY_REQUEST is on);
+both URLs go through the same middleware, so the ratio isolates the page's own cost.
+
+K4 (RELIABILITY): raw throughput of ``/healthz`` and the login page, asked without a cookie as a
+probe and a visitor would, with ``wrk -t2 -c64``. The reference is the hello view, public and asked
+without a cookie too (``/bench/hello/public/``), in the same server with the same wrk settings: none
+of the three reads the database or a session, so a busy PostgreSQL (shared with other work) moves
+them alike, and each figure's ratio to it is what the committed baseline (``bench/k4-baseline.json``)
+compares across machines. The URLs take turns in rounds (``K4_ROUNDS`` × ``seconds / K4_ROUNDS``, 30 s
+a URL in all by default), so that the machine's drift hits all three alike.
 """
 
 from __future__ import annotations
@@ -30,6 +38,11 @@ WRK_THREADS = 2
 WRK_CONNECTIONS = 20
 WRK_SECONDS = 10
 WARMUP_REQUESTS = 6  # sequential: both workers load their code and caches, and no backlog is left behind
+K4_CONNECTIONS = 64
+K4_SECONDS = 30  # per URL, as RELIABILITY K4's wrk -d30s
+K4_ROUNDS = 10
+K4_REFERENCE = "/bench/hello/public/"
+K4_PATHS = {"healthz": "/healthz", "login": "/accounts/login/"}  # like the reference, asked without a cookie
 
 
 def free_port() -> int:
@@ -77,28 +90,24 @@ def parse_wrk(output: str) -> dict:
         "socket_errors": output.split("Socket errors:", 1)[1].splitlines()[0].strip()
         if "Socket errors:" in output
         else "",
+        # "Socket errors: connect 0, read 3, write 0, timeout 1" -> 4 (wrk leaves the line out when all are 0)
+        "socket_error_count": sum(int(n) for n in re.findall(r"\d+", output.split("Socket errors:", 1)[1].splitlines()[0]))
+        if "Socket errors:" in output
+        else 0,
     }
 
 
-def wrk(url: str, script: Path, seconds: int) -> dict:
-    command = [
-        "wrk",
-        f"-t{WRK_THREADS}",
-        f"-c{WRK_CONNECTIONS}",
-        f"-d{seconds}s",
-        "--timeout",
-        "30s",
-        "--latency",
-        "-s",
-        str(script),
-        url,
-    ]
+def wrk(url: str, script: Path | None, seconds: int, *, connections: int = WRK_CONNECTIONS) -> dict:
+    """wrk on ``url``; with ``script`` (cookies.lua) every request carries a signed-in session cookie."""
+    command = ["wrk", f"-t{WRK_THREADS}", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "--latency"]
+    shown = command + (["-s", "<cookies.lua>"] if script else []) + [url]
+    command += (["-s", str(script)] if script else []) + [url]
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True)
-    return {"command": " ".join(command[:-3] + ["<cookies.lua>", url]), **parse_wrk(done.stdout)}
+    return {"command": " ".join(shown), **parse_wrk(done.stdout)}
 
 
-def wait_until_up(url: str, cookie: str, deadline: float) -> None:
-    request = urllib.request.Request(url, headers={"Cookie": cookie})
+def wait_until_up(url: str, cookie: str | None, deadline: float) -> None:
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
     while True:
         try:
             with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 # nosec B310 # a URL this module builds for its own loopback gunicorn
@@ -111,10 +120,11 @@ def wait_until_up(url: str, cookie: str, deadline: float) -> None:
         time.sleep(0.3)
 
 
-def check_signed_in(url: str, cookie: str) -> None:
+def check_answers_200(url: str, cookie: str | None) -> None:
     """One warm-up request; the cookie must reach the page itself, not the login redirect (which would
-    flatter the figure). Sequential, so a slow page leaves no queue behind to slow the measured run."""
-    request = urllib.request.Request(url, headers={"Cookie": cookie})
+    flatter the figure). Sequential, so a slow page leaves no queue behind to slow the measured run.
+    Without a cookie: the page must answer 200 itself too (wrk counts only 4xx and 5xx as non-2xx)."""
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
@@ -169,8 +179,60 @@ def measure_throughput(user, *, paths: dict[str, str], seconds: int = WRK_SECOND
             wait_until_up(base + paths["hello"], cookies[0], time.monotonic() + 60)
             for name, path in paths.items():
                 for cookie in cookies[:WARMUP_REQUESTS]:
-                    check_signed_in(base + path, cookie)
+                    check_answers_200(base + path, cookie)
                 results[name] = wrk(base + path, script, seconds)
         except Exception as error:
             results["error"] = f"{type(error).__name__}: {error}; gunicorn: {log.read_text()[-1500:]}"
+    return results
+
+
+def combine_rounds(rounds: list[dict]) -> dict:
+    """One URL's wrk rounds (of equal length) as one figure: requests/s is their mean, errors their sum."""
+    measured = [r for r in rounds if r.get("requests_per_second") is not None]
+    return {
+        "command": rounds[0]["command"] if rounds else "",
+        "requests_per_second": round(sum(r["requests_per_second"] for r in measured) / len(measured), 1)
+        if measured
+        else None,
+        "rounds_requests_per_second": [r.get("requests_per_second") for r in rounds],
+        "requests": sum(r["requests"] for r in rounds),
+        "p50_ms": sorted(r["p50_ms"] for r in measured if r["p50_ms"] is not None)[len(measured) // 2]
+        if measured and all(r["p50_ms"] is not None for r in measured)
+        else None,
+        "p99_ms": max((r["p99_ms"] for r in measured if r["p99_ms"] is not None), default=None),
+        "non_2xx": sum(r["non_2xx"] for r in rounds),
+        "socket_errors": sum(r["socket_error_count"] for r in rounds),
+    }
+
+
+def measure_raw_throughput(*, seconds: int = K4_SECONDS, rounds: int = K4_ROUNDS) -> dict:
+    """K4: /healthz, the login page and the public hello view without a cookie, wrk -t2 -c64, in
+    ``rounds`` turns of ``seconds / rounds`` each; requests/s and the ratio of each to hello."""
+    if not shutil.which("wrk"):
+        return {"error": "wrk is not installed (apt-get install wrk)"}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
+    paths = {"hello": K4_REFERENCE, **K4_PATHS}
+    turn = max(1, round(seconds / rounds))
+    results: dict = {"server": "gunicorn, 2 sync workers", "connections": K4_CONNECTIONS, "seconds": turn * rounds}
+    results["rounds"] = rounds
+    measured: dict[str, list[dict]] = {name: [] for name in paths}
+    with tempfile.TemporaryDirectory(prefix="ketnghia-wrk-") as folder, gunicorn(env, folder) as (base, log):
+        try:
+            wait_until_up(base + paths["hello"], None, time.monotonic() + 60)
+            for path in paths.values():
+                for _ in range(WARMUP_REQUESTS):
+                    check_answers_200(base + path, None)  # 200 itself, not a redirect
+            names = list(paths)
+            for index in range(rounds):
+                for name in names[index % len(names) :] + names[: index % len(names)]:
+                    measured[name].append(wrk(base + paths[name], None, turn, connections=K4_CONNECTIONS))
+        except Exception as error:
+            results["error"] = f"{type(error).__name__}: {error}; gunicorn: {log.read_text()[-1500:]}"
+            return results
+    for name in paths:
+        results[name] = {"path": paths[name], **combine_rounds(measured[name])}
+    hello = results["hello"]["requests_per_second"]
+    results["ratios"] = {
+        name: round(results[name]["requests_per_second"] / hello, 4) if hello else None for name in K4_PATHS
+    }
     return results

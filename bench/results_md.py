@@ -1,7 +1,7 @@
 """Write bench/RESULTS.md from the latest bench/results/<date>-<scale>.json of each scale.
 
-The verdicts are computed here from TARGETS.md's thresholds; the hand-written analysis (causes,
-what it would take) lives in bench/findings.md and is copied in at the end.
+The verdicts are computed here from TARGETS.md's thresholds (and RELIABILITY G5 and K4's); the
+hand-written analysis (causes, what it would take) lives in bench/findings.md and is copied in at the end.
 """
 
 from __future__ import annotations
@@ -19,6 +19,88 @@ P6_RSS_MB = 1024
 P7_FIRST_LOAD = 100 * 1024
 P7_FRAGMENT = 15 * 1024
 P8_SECONDS = 3.0
+G5_TPS_RATIO = 0.5  # UPDATE transactions/s with the audit ÷ without, at least
+G5_POST_RATIO = 1.2  # progress POST p95 with the audit ÷ without, at most
+K4_DROP = 0.30  # a K4 ratio to hello more than 30 % below the baseline's fails
+K4_BASELINE = Path(__file__).resolve().with_name("k4-baseline.json")
+K4_BASELINE_RUNS = 5
+SECTION_LABELS = {
+    "pages": "P1/P2 pages",
+    "fragments": "P2 fragments",
+    "p3": "P3",
+    "p4": "P4",
+    "p5": "P5/P6",
+    "p7": "P7",
+    "p8": "P8",
+    "g5": "G5",
+    "k4": "K4",
+}
+
+
+def g5_verdict(g5: dict) -> bool | None:
+    """Both G5 targets met; None when either was not measured."""
+    update, post = g5.get("update", {}), g5.get("post", {})
+    if update.get("ratio") is None or post.get("ratio_p95") is None:
+        return None
+    return update["ratio"] >= G5_TPS_RATIO and post["ratio_p95"] <= G5_POST_RATIO and not g5.get("audit_left_disabled")
+
+
+def k4_problems(k4: dict, baseline: dict | None) -> list[str]:
+    """What fails K4: a socket error or a non-2xx answer on any URL, or a ratio to hello more than
+    K4_DROP below the baseline's. Empty when it passes."""
+    problems = []
+    for name in ("hello", "healthz", "login"):
+        figures = k4.get(name, {})
+        if figures.get("socket_errors"):
+            problems.append(f"{name}: {figures['socket_errors']} socket errors")
+        if figures.get("non_2xx"):
+            problems.append(f"{name}: {figures['non_2xx']} non-2xx answers")
+    for name, ratio in (k4.get("ratios") or {}).items():
+        before = (baseline or {}).get("ratios", {}).get(name)
+        if ratio is not None and before and ratio < before * (1 - K4_DROP):
+            problems.append(f"{name} ÷ hello {ratio:.2f} < {before * (1 - K4_DROP):.2f} (baseline {before:.2f} − 30 %)")
+    return problems
+
+
+def k4_verdict(k4: dict, baseline: dict | None) -> bool | None:
+    if not k4 or "error" in k4:
+        return None if not k4 else False
+    if k4_problems(k4, baseline):
+        return False
+    return True if baseline else None
+
+
+def read_k4_baseline(path: Path = K4_BASELINE) -> dict | None:
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def save_k4_baseline(run: dict | None, path: Path = K4_BASELINE) -> Path:
+    """Add the K4 figures of ``run`` to the baseline later runs compare to; its ratios are the median
+    of the last K4_BASELINE_RUNS runs kept in it (one run's ratio moves by ±20 % on a busy 2-core
+    machine). Delete the file to start a new baseline, on another machine for instance."""
+    import statistics
+
+    k4 = (run or {}).get("k4") or {}
+    if not k4.get("ratios") or "error" in k4 or k4_problems(k4, None):
+        raise SystemExit(f"no clean K4 figures to keep as the baseline: {k4.get('error') or k4_problems(k4, None)}")
+    entry = {
+        "measured_at": run.get("carried_over", {}).get("k4", run["started_at"]),
+        "machine": f"{run['machine']['nproc']} CPU ({run['machine']['cpu']})",
+        "ratios": k4["ratios"],
+        "requests_per_second": {name: k4[name]["requests_per_second"] for name in ("hello", "healthz", "login")},
+    }
+    kept = (read_k4_baseline(path) or {}).get("runs", [])
+    runs = [r for r in kept if r["measured_at"] != entry["measured_at"]][-(K4_BASELINE_RUNS - 1) :] + [entry]
+    baseline = {
+        "how": "python -m bench --only k4 --save-k4-baseline adds a run; ratios = median of the runs below",
+        "ratios": {name: round(statistics.median(r["ratios"][name] for r in runs), 4) for name in k4["ratios"]},
+        "measured_at": f"{runs[0]['measured_at']} – {runs[-1]['measured_at']}" if len(runs) > 1 else entry["measured_at"],
+        "machine": ", ".join(sorted({r["machine"] for r in runs})),
+        "command": {name: k4[name]["command"].rsplit(" ", 1)[0] + f" <server>{k4[name]['path']}" for name in ("hello", "healthz", "login")},
+        "runs": runs,
+    }
+    path.write_text(json.dumps(baseline, ensure_ascii=False, indent=2) + "\n")
+    return path
 
 
 def latest(results: Path, scale: str, label: str = "") -> dict | None:
@@ -143,6 +225,16 @@ def write(results: Path, target: Path) -> Path:
             f"requests; DEBUG={run['settings']['debug']}; whole run {run.get('seconds', '?')} s."
         )
         lines.append("")
+        if run.get("carried_over"):
+            since: dict[str, list[str]] = {}
+            for key, when in run["carried_over"].items():
+                since.setdefault(when, []).append(SECTION_LABELS.get(key, key))
+            lines.append(
+                "Not measured in this run, figures kept from earlier runs: "
+                + "; ".join(f"{', '.join(sorted(names))} from {when}" for when, names in sorted(since.items()))
+                + "."
+            )
+            lines.append("")
         lines += machine_lines(run)
         lines.append("")
 
@@ -268,6 +360,42 @@ def write(results: Path, target: Path) -> Path:
         )
         + f" | {yes(p8_ok)} |"
     )
+    g5 = (city or {}).get("g5", {})
+    g5_update, g5_post = g5.get("update", {}), g5.get("post", {})
+    lines.append(
+        f"| G5 | audit: single-row UPDATE TPS with ÷ without ≥ {G5_TPS_RATIO}; progress POST p95 with ÷ without "
+        f"≤ {G5_POST_RATIO} | "
+        + (
+            f"UPDATE {g5_update['on']['tps']:,.0f} ÷ {g5_update['off']['tps']:,.0f} TPS = {g5_update['ratio']:.2f}"
+            if g5_update.get("ratio") is not None
+            else f"UPDATE: {g5_update.get('error', 'not measured')}"
+        )
+        + "; "
+        + (
+            f"POST p95 {ms(g5_post['on']['p95_ms'])} ÷ {ms(g5_post['off']['p95_ms'])} ms = {g5_post['ratio_p95']:.2f}"
+            if g5_post.get("ratio_p95") is not None
+            else f"POST: {g5_post.get('error', 'not measured')}"
+        ).replace("|", "/")
+        + (" (city)" if g5 else "")
+        + f" | {yes(g5_verdict(g5) if g5 else None)} |"
+    )
+    k4 = (city or {}).get("k4", {})
+    k4_baseline = read_k4_baseline(target.with_name(K4_BASELINE.name))
+    if "ratios" in k4:
+        k4_text = "; ".join(
+            f"{name} {k4[name]['requests_per_second']:,.0f} req/s = {k4['ratios'][name]:.2f} × hello"
+            + (f" (baseline {k4_baseline['ratios'][name]:.2f})" if k4_baseline else "")
+            for name in k4["ratios"]
+        )
+        k4_text += "; " + ("; ".join(k4_problems(k4, k4_baseline)) or "0 socket errors, 0 non-2xx")
+        if not k4_baseline:
+            k4_text += "; no baseline (bench/k4-baseline.json)"
+    else:
+        k4_text = k4.get("error", "not measured").replace("|", "/")[:300]
+    lines.append(
+        "| K4 | `/healthz` and login under wrk -c64: 0 socket errors, 0 non-2xx; requests/s ÷ hello not more "
+        f"than 30 % below the baseline | {k4_text} | {yes(k4_verdict(k4, k4_baseline))} |"
+    )
     lines.append("")
 
     # --- Details --------------------------------------------------------------------------------
@@ -326,6 +454,34 @@ def write(results: Path, target: Path) -> Path:
             )
         lines.append(f"| **ratio dashboard ÷ hello** | **{load.get('ratio', 0):.3f}** | | | | | |")
         lines.append("")
+    if k4:
+        lines += ["## K4: raw throughput of /healthz and the login page (wrk -t2 -c64)", ""]
+        if "error" in k4:
+            lines += [f"**city**: {k4['error']}", ""]
+        else:
+            lines += [
+                f"**city** — gunicorn (2 sync workers), `wrk -t2 -c{k4['connections']}`, {k4['seconds']} s a URL in "
+                f"{k4['rounds']} rounds taking turns, every URL asked without a cookie; the reference is the hello "
+                "view made public (`/bench/hello/public/`: like the other two, no database, no session). A later "
+                "ratio more than 30 % below the baseline "
+                "(`bench/k4-baseline.json`"
+                + (f", measured {k4_baseline['measured_at']} on {k4_baseline['machine']}" if k4_baseline else ", none yet")
+                + ") fails.",
+                "",
+                "| URL | requests/s | per round | p50 ms | p99 ms | requests | non-2xx | socket errors | ÷ hello | baseline ÷ hello |",
+                "|---|---|---|---|---|---|---|---|---|---|",
+            ]
+            for name in ("hello", "healthz", "login"):
+                r = k4[name]
+                ratio = k4["ratios"].get(name)
+                before = (k4_baseline or {}).get("ratios", {}).get(name)
+                lines.append(
+                    f"| {name} `{r['path']}` | "
+                    f"{r['requests_per_second']:,.1f} | {', '.join(f'{x:,.0f}' for x in r['rounds_requests_per_second'] if x is not None)} | "
+                    f"{ms(r['p50_ms'])} | {ms(r['p99_ms'])} | {r['requests']:,} | {r['non_2xx']} | {r['socket_errors']} | "
+                    f"{'1' if name == 'hello' else f'{ratio:.2f}'} | {'' if name == 'hello' else (f'{before:.2f}' if before else '—')} |"
+                )
+            lines.append("")
     lines += ["## P5/P6: report pipeline", ""]
     for run in runs:
         report = run.get("p5")
@@ -395,6 +551,59 @@ def write(results: Path, target: Path) -> Path:
             + (f"; errors: {'; '.join(p8['errors'])}" if p8.get("errors") else ""),
             "",
         ]
+    if g5:
+        lines += [
+            "## G5: what the audit costs a write",
+            "",
+            "django-pghistory's triggers switched off (`ALTER TABLE … DISABLE TRIGGER` on its own triggers only:",
+            "foreign keys and the dashboard's change counter keep running) for the \"off\" side, on again for \"on\";",
+            "why this and not `session_replication_role` or `pgtrigger.ignore`: `bench/audit.py`. Everything the",
+            "measurement wrote is removed afterwards.",
+            "",
+        ]
+        if g5_update.get("runs"):
+            lines += [
+                f"**Single-row UPDATE** (pgbench, city) — `{g5_update['command']}`: a random commitment's "
+                "`updated_at`, in one query string with pghistory's context as the portal sends it; runs in the "
+                "order shown.",
+                "",
+                "| run | audit | TPS | latency ms | transactions | failed |",
+                "|---|---|---|---|---|---|",
+            ]
+            for index, run in enumerate(g5_update["runs"], start=1):
+                lines.append(
+                    f"| {index} | {run['audit']} | {run['tps']:,.1f} | {run['latency_ms']} | {run['transactions']:,} | {run['failed']} |"
+                )
+            if g5_update.get("ratio") is not None:
+                lines.append(
+                    f"| **mean** | on ÷ off | **{g5_update['on']['tps']:,.1f} ÷ {g5_update['off']['tps']:,.1f} = "
+                    f"{g5_update['ratio']:.3f}** | | | |"
+                )
+            lines.append("")
+        elif g5_update.get("error"):
+            lines += [f"**Single-row UPDATE**: {g5_update['error']}", ""]
+        if g5_post.get("ratio_p95") is not None:
+            lines += [
+                f"**Progress-update POST** (Django test client, city, as `{g5_post['user']}`): {g5_post['rounds']} "
+                f"rounds of a block of {g5_post['block']} POSTs with the audit on and one with it off (order alternating, "
+                "one untimed POST after each switch); \"off\" also leaves out pghistory's HistoryMiddleware.",
+                "",
+                "| audit | n | p50 ms | p95 ms | min ms | max ms |",
+                "|---|---|---|---|---|---|",
+            ]
+            for side in ("on", "off"):
+                f = g5_post[side]
+                lines.append(
+                    f"| {side} | {f['n']} | {ms(f['p50_ms'])} | {ms(f['p95_ms'])} | {ms(f['min_ms'])} | {ms(f['max_ms'])} |"
+                )
+            lines.append(
+                f"| **on ÷ off** | | {g5_post['ratio_p50']:.2f} | **{g5_post['ratio_p95']:.2f}** | | |"
+            )
+            lines.append("")
+        elif g5_post.get("error"):
+            lines += [f"**Progress-update POST**: {g5_post['error']}", ""]
+        if g5.get("audit_left_disabled"):
+            lines += [f"**Audit triggers left disabled after the run**: {', '.join(g5['audit_left_disabled'])}", ""]
     for label in labels(results):
         lines += variant_lines(results, label)
     findings = target.with_name("findings.md")

@@ -1,6 +1,12 @@
-"""Measure one scale database (P1–P7) and write its JSON; ``python -m bench`` runs this once per scale.
+"""Measure one scale database (P1–P8, G5, K4) and write its JSON; ``python -m bench`` runs this once per scale.
 
 DJANGO_SETTINGS_MODULE=bench.settings DATABASE_URL=…/ketnghia_city python -m bench.run_scale --scale city --out F
+
+Sections (``--skip NAME``, or ``--only NAME`` for just one or a few): ``pages`` (P1/P2/P3/P7),
+``load`` (P4), ``k4``, ``reports`` (P5/P6), ``browser`` (P8), ``g5``; the last three and ``k4`` are
+measured on the city database only. A section not measured keeps the figures of the latest earlier
+JSON of the same scale (and label), and the JSON says so under ``carried_over`` (key → when it was
+measured), so that RESULTS.md still shows every target after a partial run.
 """
 
 from __future__ import annotations
@@ -15,6 +21,37 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SECTIONS = ("pages", "load", "k4", "reports", "browser", "g5")
+CITY_ONLY = ("k4", "browser", "g5")
+SECTION_KEYS = {
+    "pages": ("pages", "fragments", "p3", "p7"),
+    "load": ("p4",),
+    "k4": ("k4",),
+    "reports": ("p5",),
+    "browser": ("p8",),
+    "g5": ("g5",),
+}
+
+
+def skipped_sections(skip: list[str], only: list[str]) -> set[str]:
+    """The sections not to measure: those skipped, or all but the ones asked for with ``--only``."""
+    return set(skip) | ({name for name in SECTIONS if name not in only} if only else set())
+
+
+def carry_over(result: dict, previous: dict | None, skipped: set[str]) -> dict:
+    """Copy into ``result`` the figures of the skipped sections from ``previous`` (an earlier run's JSON),
+    noting in ``carried_over`` when each was measured (a figure carried twice keeps its first date)."""
+    if not previous:
+        return result
+    carried = {}
+    for section in sorted(skipped):
+        for key in SECTION_KEYS[section]:
+            if key in previous and key not in result:
+                result[key] = previous[key]
+                carried[key] = previous.get("carried_over", {}).get(key, previous.get("started_at", "?"))
+    if carried:
+        result["carried_over"] = carried
+    return result
 
 
 def measure_pages(cast, clients: dict, pages, *, requests: int, warmup: int, htmx: bool = False) -> dict:
@@ -102,9 +139,15 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--wrk-seconds", type=int, default=10)
     parser.add_argument("--report-repeat", type=int, default=5)
-    parser.add_argument("--skip", action="append", default=[], choices=["load", "reports", "browser"])
+    parser.add_argument("--k4-seconds", type=int, default=30)
+    parser.add_argument("--g5-seconds", type=int, default=5)
+    parser.add_argument("--skip", action="append", default=[], choices=SECTIONS)
+    parser.add_argument("--only", action="append", default=[], choices=SECTIONS)
     parser.add_argument("--label", default="")
     options = parser.parse_args()
+    skipped = skipped_sections(options.skip, options.only)
+    if options.scale != "city":
+        skipped |= set(CITY_ONLY)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     import django
 
@@ -114,7 +157,7 @@ def main() -> None:
 
     from commitments.models import Commitment
 
-    from . import load, machine, pages, slow_link, weight
+    from . import audit, load, machine, pages, results_md, slow_link, weight
     from .measure import get, signed_in_client
 
     started = time.perf_counter()
@@ -141,27 +184,31 @@ def main() -> None:
             "debug": settings.DEBUG,
             "label": options.label,
             "postgresql_options": connection.settings_dict["OPTIONS"].get("options", ""),
+            "sections": [name for name in SECTIONS if name not in skipped],
         },
     }
-    log("P1/P2 pages")
-    result["pages"] = measure_pages(cast, clients, pages.pages(cast), requests=options.requests, warmup=options.warmup)
-    log("P2/P7 fragments")
-    result["fragments"] = measure_pages(
-        cast, clients, pages.fragments(cast), requests=options.requests, warmup=options.warmup, htmx=True
-    )
-    log("P3 portal list vs admin changelist")
-    pairs = pages.comparison(cast)
-    result["p3"] = compare_with_admin(clients["admin"], pairs, requests=options.requests, warmup=options.warmup)
-    for name, (portal, admin) in pairs.items():
-        result["p3"][name]["portal"]["queries"] = count_queries(clients["admin"], portal)
-        result["p3"][name]["admin"]["queries"] = count_queries(clients["admin"], admin)
-    log("P7 first loads")
-    result["p7"] = {
-        "first_load": {
-            page.key: weight.first_load(get(clients[page.user], page.path).content) for page in pages.pages(cast)
+    if "pages" not in skipped:
+        log("P1/P2 pages")
+        result["pages"] = measure_pages(
+            cast, clients, pages.pages(cast), requests=options.requests, warmup=options.warmup
+        )
+        log("P2/P7 fragments")
+        result["fragments"] = measure_pages(
+            cast, clients, pages.fragments(cast), requests=options.requests, warmup=options.warmup, htmx=True
+        )
+        log("P3 portal list vs admin changelist")
+        pairs = pages.comparison(cast)
+        result["p3"] = compare_with_admin(clients["admin"], pairs, requests=options.requests, warmup=options.warmup)
+        for name, (portal, admin) in pairs.items():
+            result["p3"][name]["portal"]["queries"] = count_queries(clients["admin"], portal)
+            result["p3"][name]["admin"]["queries"] = count_queries(clients["admin"], admin)
+        log("P7 first loads")
+        result["p7"] = {
+            "first_load": {
+                page.key: weight.first_load(get(clients[page.user], page.path).content) for page in pages.pages(cast)
+            }
         }
-    }
-    if "load" not in options.skip:
+    if "load" not in skipped:
         log("P4 gunicorn + wrk")
         result["p4"] = load.measure_throughput(
             cast.staff, paths={"hello": "/bench/hello/", "dashboard": "/"}, seconds=options.wrk_seconds
@@ -170,14 +217,23 @@ def main() -> None:
             result["p4"]["ratio"] = round(
                 result["p4"]["dashboard"]["requests_per_second"] / result["p4"]["hello"]["requests_per_second"], 4
             )
-    if "reports" not in options.skip:
+    if "k4" not in skipped:
+        # Like P8 and G5, about the server rather than the amount of data: measured on the city database.
+        log(f"K4 /healthz and login under wrk -c{load.K4_CONNECTIONS}, {options.k4_seconds} s a URL")
+        result["k4"] = load.measure_raw_throughput(seconds=options.k4_seconds)
+    if "reports" not in skipped:
         log("P5/P6 report pipeline")
         result["p5"] = run_report_job(repeat=options.report_repeat, timeout=900)
-    if "browser" not in options.skip and options.scale == "city":
+    if "browser" not in skipped:
         # P8 is about the link, not the amount of data: measured once, on the city database.
         log("P8 progress form on Slow 3G")
         result["p8"] = slow_link.measure_slow_link(cast.officer)
+    if "g5" not in skipped:
+        # Last: its thousands of UPDATEs (removed afterwards) must not disturb the other figures.
+        log("G5 audit overhead: pgbench UPDATE and progress POST, audit triggers on and off")
+        result["g5"] = audit.measure_audit_overhead(cast.officer, pgbench_seconds=options.g5_seconds)
     result["seconds"] = round(time.perf_counter() - started, 1)
+    carry_over(result, results_md.latest(Path(options.out).parent, options.scale, options.label), skipped)
     Path(options.out).write_text(json.dumps(result, ensure_ascii=False, indent=2, default=str) + "\n")
     log(f"written {options.out}")
 

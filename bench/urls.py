@@ -1,10 +1,13 @@
 """The portal's URLs plus two references that exist only in the benchmark (never in production):
 
 - ``/bench/hello/``: the smallest Django view, behind the same middleware (P4's reference);
+- ``/bench/hello/public/``: the same view without login, asked without a cookie (K4's reference: like
+  ``/healthz`` and the login page, it reads neither the database nor a session);
 - ``/bench/admin/``: Django's admin changelist of commitments with the portal's page size (P3's reference).
 """
 
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
 from django.urls import path
 
@@ -30,6 +33,7 @@ bench_admin.register(Commitment, BenchCommitmentAdmin)
 
 urlpatterns = [
     path("bench/hello/", hello, name="bench_hello"),
+    path("bench/hello/public/", login_not_required(hello), name="bench_public_hello"),
     path("bench/admin/", bench_admin.urls),
     *portal_urlpatterns,
 ]

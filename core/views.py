@@ -1,14 +1,17 @@
-"""The one house mixin (render only a named partial for htmx requests), suggestion lists, the error pages."""
+"""The one house mixin (render only a named partial for htmx requests), suggestion lists, the error pages,
+the health check."""
 
 import logging
 import sys
 
+from django.contrib.auth.decorators import login_not_required
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views import csrf
 from django.views.decorators.csrf import requires_csrf_token
+from django.views.decorators.http import require_safe
 
 from core.logging import DENIED, ERROR, security_event
 
@@ -72,3 +75,14 @@ def csrf_failure(request, reason=""):
     """
     security_event("csrf_failure", outcome=DENIED, request=request, reason=reason)
     return csrf.csrf_failure(request, reason=reason)
+
+
+@login_not_required
+@require_safe
+def healthz(request):
+    """``/healthz`` for load balancers and container health checks: the web process answers.
+
+    Public, and reads neither the database nor the session (a probe without a cookie makes no query),
+    so a probe every few seconds costs almost nothing; RELIABILITY K4 measures its throughput.
+    """
+    return HttpResponse("ok", content_type="text/plain; charset=utf-8")
