@@ -317,7 +317,7 @@ class Portal:
 
     def locust(self, users: int, ramp: int, run_time: int, env: dict | None = None, args=()) -> subprocess.Popen:
         print(f"locust: {users} users, spawned over {ramp} s, against {self.base}")
-        return subprocess.Popen(
+        process = subprocess.Popen(
             [
                 str(BIN / "locust"),
                 "-f",
@@ -344,7 +344,10 @@ class Portal:
                 "LOAD_REPORT": str(self.report_file),
                 **(env or {}),
             },
+            start_new_session=True,  # its own process group: Started.stop ends it if this script fails midway
         )
+        self.started.processes.append(("locust", process))
+        return process
 
     def report(self) -> dict:
         """What the locustfile wrote when it quit (empty if it did not get that far)."""
@@ -731,6 +734,16 @@ def report_burst(portal: Portal) -> int:
 # --- K5 soak ---------------------------------------------------------------------------------------
 
 
+def failed_reports(connection, since: float) -> dict[str, int]:
+    """Reports that ended failed since ``since`` (wall clock), counted by error message."""
+    rows = connection.execute(
+        "SELECT left(error_message, 200), count(*) FROM reports_report WHERE status = 'failed' "
+        "AND finished_at >= to_timestamp(%s) GROUP BY 1 ORDER BY 2 DESC",
+        [since],
+    ).fetchall()
+    return dict(rows)
+
+
 def soak(portal: Portal) -> int:
     """K5: the K2 mix at 50 users for 30 minutes, sampling worker memory, connections and the queue."""
     import psycopg
@@ -746,7 +759,7 @@ def soak(portal: Portal) -> int:
     )
     print(f"K5 soak: {users} users for {options.seconds} s measured, sampled every {SOAK_SAMPLE_SECONDS} s")
     log_offset = portal.gunicorn_log_size()
-    began = time.monotonic()
+    began, began_at = time.monotonic(), time.time()
     locust = portal.locust(users, ramp, ramp + SETTLE_SECONDS + options.seconds, {"LOAD_MODE": "soak"})
     warm_at = began + ramp + SETTLE_SECONDS + SOAK_WARM_UP * options.seconds
     baseline: dict[int, int] = {}
@@ -771,10 +784,16 @@ def soak(portal: Portal) -> int:
                     connection.execute("SELECT count(*) FROM reports_report WHERE status = 'queued'").fetchone()[0]
                 )
             time.sleep(SOAK_SAMPLE_SECONDS)
-    locust.wait()
+        locust.wait()
+        failed = failed_reports(connection, began_at)
     events = criteria.worker_events(portal.gunicorn_log_since(log_offset))
     report = portal.report()
     recycled = len(set(events.recycled) & set(baseline))
+    if failed:  # not a K5 criterion, but a soak is where it shows
+        print(f"K5 (not judged): {sum(failed.values())} reports failed while the soak ran:")
+        for message, count in failed.items():
+            print(f"  {count} × {message}")
+        print("  the worker's log ends with:\n" + portal.started.log("worker", 3000))
     results = [
         criteria.server_errors(report.get("statuses", {})),
         criteria.rss_growth(baseline, last_seen, SOAK_RSS_GROWTH),
