@@ -74,5 +74,9 @@ chaos: install
 # Steady load (RELIABILITY.md K2): gunicorn and a Celery worker as in docker-compose.yml + demo data in the ketnghia_load database + locust.
 # LOAD_USERS (200), LOAD_SECONDS (60 measured), LOAD_RAMP (20): K2 as written, LOAD_DATABASE_URL; LOAD_ARGS=--fresh re-seeds,
 # LOAD_ARGS=--kill-worker also SIGKILLs a gunicorn worker mid-load (RELIABILITY L7).
+# Other modes of the same runner, each printing a table of its criteria (exit 0 only if all pass):
+#   LOAD_ARGS=--overload       K3: 500 users without pauses for 30 s; statuses, worker crashes, audited writes, recovery
+#   LOAD_ARGS=--report-burst   K6: 30 report requests from 10 people within 60 s while 50 users browse
+#   LOAD_ARGS=--soak           K5: 50 users for 30 minutes (add --seconds 300 for a shorter try-out)
 load: install
 	$(BIN)/python tests/load/run.py $(LOAD_ARGS)

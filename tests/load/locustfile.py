@@ -6,6 +6,12 @@ communes). Mix, as K2 asks: ~60 % dashboard and lists, ~25 % details, ~10 % prog
 officer's own unit, with the form's one-time token and hidden fields), ~5 % report requests.
 Pass criteria are checked on quitting and set the process exit code: 0 server errors, no failures,
 p95 < LOAD_P95_PAGE_MS (300) for pages and < LOAD_P95_POST_MS (800) for posts.
+
+run.py's other modes (LOAD_MODE: overload, report-burst, soak; RELIABILITY K3, K6, K5) use the same users
+and judge the run themselves from what this file writes to LOAD_REPORT when locust quits: every answer's
+status, the acknowledged progress reports, the burst's report requests and, with LOAD_RECORD_GETS, the
+start time and duration of every page GET. LOAD_NO_WAIT removes the pause between tasks (K3);
+LOAD_MEASURE_SECONDS ends the run that long after every user has signed in.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import time
 import uuid
 from html.parser import HTMLParser
 
-from locust import FastHttpUser, between, events, task
+from locust import FastHttpUser, between, constant, events, tag, task
 
 PASSWORD = os.environ.get("LOAD_PASSWORD", "demo-password-2025")
 P95_PAGE_MS = float(os.environ.get("LOAD_P95_PAGE_MS", "300"))
@@ -26,7 +32,15 @@ P99_MS = float(os.environ.get("LOAD_P99_MS", "1500"))
 # RELIABILITY L7 (run.py --kill-worker): the requests a SIGKILLed sync worker had in flight, at most one.
 TOLERATED_FAILURES = int(os.environ.get("LOAD_TOLERATED_FAILURES", "0"))
 RUN_ID = os.environ.get("LOAD_RUN_ID", "")  # tags this run's progress reports, counted afterwards by run.py
+MODE = os.environ.get("LOAD_MODE", "steady")  # steady (K2) judges itself here; the others are judged by run.py
+NO_WAIT = os.environ.get("LOAD_NO_WAIT") == "1"
+MEASURE_SECONDS = float(os.environ.get("LOAD_MEASURE_SECONDS", "0"))  # 0: locust's own --run-time ends the run
+RECORD_GETS = os.environ.get("LOAD_RECORD_GETS") == "1"
 WRITES = {"attempted": 0, "acknowledged": 0}  # progress reports sent, and those answered 302 (saved)
+ACKNOWLEDGED_TAGS: list[str] = []  # the unique part of each acknowledged progress report's narrative
+STATUSES: dict[str, int] = {}  # every answer's status code, or "no answer (<error>)", over the whole run
+GET_SAMPLES: list[tuple[float, float]] = []  # (wall-clock start, milliseconds) of page GETs, with LOAD_RECORD_GETS
+REPORT_REQUESTS: list[dict] = []  # the report burst's requests (run.py --report-burst)
 POST_NAMES = {"POST progress", "POST report request"}
 # Signing in hashes with Argon2 on purpose and happens once per user, during the ramp: reported, not budgeted.
 UNBUDGETED = {"GET login", "POST login", "GET two-step", "POST two-step"}
@@ -132,11 +146,13 @@ def signed_in(environment) -> None:
         SIGNED_IN["since"] = time.monotonic()
         gevent.spawn(account_cpu)
         print(f"all {target} users signed in: measuring from now on")
+        if MEASURE_SECONDS and environment.runner is not None:
+            gevent.spawn_later(MEASURE_SECONDS, environment.runner.quit)
 
 
 class PortalUser(FastHttpUser):  # gevent's HTTP client: the load generator takes less of the 2 cores
     abstract = True
-    wait_time = between(1, 3)
+    wait_time = constant(0) if NO_WAIT else between(1, 3)
     username = ""
     dashboard_status = 200  # officers are redirected to "my unit" (302)
 
@@ -163,7 +179,12 @@ class PortalUser(FastHttpUser):  # gevent's HTTP client: the load generator take
             if response.status_code != expected:
                 response.failure(f"{path} answered {response.status_code}")
 
-    # Shared browsing: dashboard, lists, details.
+
+class BrowsingUser(PortalUser):
+    """Shared browsing: dashboard, lists, details (locust adds a base class's tasks to every subclass)."""
+
+    abstract = True
+
     @task(12)
     def dashboard(self):
         self.page("/", "GET dashboard", expected=self.dashboard_status)
@@ -192,26 +213,52 @@ class PortalUser(FastHttpUser):  # gevent's HTTP client: the load generator take
 TOTP_KEYS_TAKEN = {"count": 0}
 
 
-class CityStaff(PortalUser):
+def enter_totp_code(user: PortalUser, key: str) -> None:
+    """The second step of a city-staff sign-in: the code of the authenticator app (TOTP device) ``key``."""
+    from binascii import unhexlify
+
+    from django_otp.oath import TOTP
+
+    with user.client.get("/accounts/two-step/", name="GET two-step", catch_response=True) as page:
+        form = hidden_inputs(page.text, "/accounts/two-step/")
+    data = {**form, "code": f"{TOTP(unhexlify(key)).token():06d}"}
+    with user.client.post(
+        "/accounts/two-step/", data=data, name="POST two-step", allow_redirects=False, catch_response=True
+    ) as response:
+        if response.status_code != 302:
+            response.failure(f"two-step code of {user.username} answered {response.status_code}")
+
+
+def post_report_request(user: PortalUser, next_tasks: str = ""):
+    """Open the report list and ask for a partnership report with its form; returns locust's response."""
+    with user.client.get("/reports/", name="GET report list", catch_response=True) as page:
+        form = hidden_inputs(page.text, "/reports/")
+    data = {
+        **form,
+        "period_code": CAST["period_code"],
+        "kind": "partnership",
+        "partnership": random.choice(CAST["partnerships"]),
+        "next_tasks": next_tasks,
+        "signer_title": "PHÓ BÍ THƯ THƯỜNG TRỰC",
+        "signer_name": "",
+    }
+    with user.client.post(
+        "/reports/", data=data, name="POST report request", allow_redirects=False, catch_response=True
+    ) as response:
+        if response.status_code != 302:
+            response.failure(f"report request answered {response.status_code}")
+        return response
+
+
+class CityStaff(BrowsingUser):
     weight = 2
     username = "city"
 
     def second_step(self):
-        """City staff must enter a TOTP code; each simulated user has its own device (tests/load/run.py)."""
-        from binascii import unhexlify
-
-        from django_otp.oath import TOTP
-
+        """Each simulated city user has its own device of the one "city" account (tests/load/run.py)."""
         key = CAST["totp_keys"][TOTP_KEYS_TAKEN["count"] % len(CAST["totp_keys"])]
         TOTP_KEYS_TAKEN["count"] += 1
-        with self.client.get("/accounts/two-step/", name="GET two-step", catch_response=True) as page:
-            form = hidden_inputs(page.text, "/accounts/two-step/")
-        data = {**form, "code": f"{TOTP(unhexlify(key)).token():06d}"}
-        with self.client.post(
-            "/accounts/two-step/", data=data, name="POST two-step", allow_redirects=False, catch_response=True
-        ) as response:
-            if response.status_code != 302:
-                response.failure(f"two-step code of {self.username} answered {response.status_code}")
+        enter_totp_code(self, key)
 
     @task(4)
     def report_list(self):
@@ -221,27 +268,13 @@ class CityStaff(PortalUser):
     def commitment_detail(self):
         self.page(f"/commitments/{random.choice(CAST['commitments'])}/", "GET commitment detail")
 
+    @tag("report-request")  # left out by the report burst (--exclude-tags): there only the Reporters ask
     @task(4)
     def request_report(self):
-        with self.client.get("/reports/", name="GET report list", catch_response=True) as page:
-            form = hidden_inputs(page.text, "/reports/")
-        data = {
-            **form,
-            "period_code": CAST["period_code"],
-            "kind": "partnership",
-            "partnership": random.choice(CAST["partnerships"]),
-            "next_tasks": "",
-            "signer_title": "PHÓ BÍ THƯ THƯỜNG TRỰC",
-            "signer_name": "",
-        }
-        with self.client.post(
-            "/reports/", data=data, name="POST report request", allow_redirects=False, catch_response=True
-        ) as response:
-            if response.status_code != 302:
-                response.failure(f"report request answered {response.status_code}")
+        post_report_request(self)
 
 
-class Leader(PortalUser):
+class Leader(BrowsingUser):
     weight = 1
     username = "leader"
 
@@ -254,7 +287,7 @@ class Leader(PortalUser):
         self.page(f"/commitments/{random.choice(CAST['commitments'])}/", "GET commitment detail")
 
 
-class Officer(PortalUser):
+class Officer(BrowsingUser):
     weight = 4
     dashboard_status = 302
 
@@ -292,19 +325,69 @@ class Officer(PortalUser):
         ) as response:
             if response.status_code == 302:
                 WRITES["acknowledged"] += 1
+                ACKNOWLEDGED_TAGS.append(data["narrative"].rsplit("-", 1)[1].rstrip(")"))
             else:
                 response.failure(f"progress update answered {response.status_code}")
 
 
+REPORTERS_TAKEN = {"count": 0}
+BURST_SECONDS = float(os.environ.get("LOAD_BURST_SECONDS", "60"))
+BURST_REQUESTS_EACH = int(os.environ.get("LOAD_BURST_REQUESTS_EACH", "3"))
+
+
+class Reporter(PortalUser):
+    """RELIABILITY K6 (run.py --report-burst): city staff, each with an account of their own (the cast's
+    ``reporters``), who ask for BURST_REQUESTS_EACH partnership reports at random moments of the
+    BURST_SECONDS after every user has signed in, and then only wait. Each request's "next tasks" text
+    carries the run id, so that run.py finds the burst's reports and no request repeats a pending one.
+    They do not browse: the 50 other users do (run.py --report-burst)."""
+
+    abstract = not CAST.get("reporters")  # only when run.py made reporter accounts
+    fixed_count = len(CAST.get("reporters", []))
+
+    def on_start(self):
+        account = CAST["reporters"][REPORTERS_TAKEN["count"] % len(CAST["reporters"])]
+        REPORTERS_TAKEN["count"] += 1
+        self.username, self.totp_key = account["username"], account["totp_key"]
+        super().on_start()
+
+    def second_step(self):
+        enter_totp_code(self, self.totp_key)
+
+    @task
+    def burst(self):
+        import gevent
+
+        while not SIGNED_IN["measuring"]:
+            gevent.sleep(0.2)
+        moments = sorted(random.uniform(0, BURST_SECONDS - 5) for _ in range(BURST_REQUESTS_EACH))
+        for number, moment in enumerate(moments, start=1):
+            gevent.sleep(max(0.0, SIGNED_IN["since"] + moment - time.monotonic()))
+            response = post_report_request(self, next_tasks=f"K6 {RUN_ID} {self.username} #{number}")
+            REPORT_REQUESTS.append({"username": self.username, "at": time.time(), "status": response.status_code or 0})
+        while True:  # done: the user stays signed in and idle until run.py ends the run
+            gevent.sleep(60)
+
+
 SERVER_ERRORS = {"count": 0}
+ENVIRONMENT = {}
+
+
+@events.init.add_listener
+def remember_stats(environment, **kwargs):
+    ENVIRONMENT["stats"] = environment.stats
 
 
 @events.request.add_listener
-def count_server_errors(response=None, exception=None, **kwargs):
-    """5xx answers and dropped connections (no answer at all) are server errors."""
+def count_answers(request_type=None, name=None, response_time=None, response=None, exception=None, **kwargs):
+    """Every answer's status; 5xx answers and dropped connections (no answer at all) are server errors."""
     status = getattr(response, "status_code", 0) or 0
     if status >= 500 or (exception is not None and status == 0):
         SERVER_ERRORS["count"] += 1
+    key = str(status) if status else f"no answer ({type(exception).__name__})"
+    STATUSES[key] = STATUSES.get(key, 0) + 1
+    if RECORD_GETS and request_type == "GET" and name not in UNBUDGETED:
+        GET_SAMPLES.append((kwargs.get("start_time") or time.time(), response_time or 0.0))
 
 
 @events.quitting.add_listener
@@ -337,6 +420,17 @@ def check_pass_criteria(environment, **kwargs):
     slowest_p99 = max((entry.get_response_time_percentile(0.99) for entry in budgeted), default=0)
     if slowest_p99 >= P99_MS:
         problems.append(f"p99 {slowest_p99:.0f} ms ≥ {P99_MS:.0f} ms")
+    if MODE != "steady":  # judged by run.py from the report written at quit
+        print(f"\n=== locust statistics ({MODE}; pass criteria follow from run.py) ===")
+        print("\n".join(line.rsplit("  (p95", 1)[0] for line in lines))
+        if "since" in SIGNED_IN:
+            print(cpu_report(max(1.0, time.monotonic() - SIGNED_IN["since"])))
+        print(
+            f"total: {total.num_requests} requests, {total.total_rps:.1f} req/s, {total.num_failures} failures, "
+            f"p95 {total.get_response_time_percentile(0.95):.0f} ms, p99 {total.get_response_time_percentile(0.99):.0f} ms"
+        )
+        environment.process_exit_code = 0 if SIGNED_IN["measuring"] else 1
+        return
     print("\n=== load summary (K2) ===")
     print("\n".join(lines))
     if "since" in SIGNED_IN:
@@ -347,8 +441,26 @@ def check_pass_criteria(environment, **kwargs):
     )
     for problem in problems:
         print("FAIL:", problem)
-    if os.environ.get("LOAD_REPORT"):
-        with open(os.environ["LOAD_REPORT"], "w") as handle:
-            json.dump({**WRITES, "server_errors": SERVER_ERRORS["count"], "failures": stats.total.num_failures}, handle)
     print("PASS" if not problems else "LOAD TEST FAILED")
     environment.process_exit_code = 1 if problems else 0
+
+
+@events.quit.add_listener
+def write_report(**kwargs):
+    """What run.py judges, written once every user has stopped (a SIGTERM fires ``quitting`` before)."""
+    if not os.environ.get("LOAD_REPORT"):
+        return
+    report = {
+        **WRITES,
+        "server_errors": SERVER_ERRORS["count"],
+        "failures": ENVIRONMENT["stats"].total.num_failures,  # since measuring began, as the K2 summary
+        "stopped_at": time.time(),
+        "signed_in": SIGNED_IN["count"],
+        "measured": SIGNED_IN["measuring"],
+        "statuses": STATUSES,
+        "acknowledged_tags": ACKNOWLEDGED_TAGS,
+        "report_requests": REPORT_REQUESTS,
+        "get_samples": GET_SAMPLES,
+    }
+    with open(os.environ["LOAD_REPORT"], "w") as handle:
+        json.dump(report, handle)
