@@ -135,6 +135,12 @@ class RendererPool:
             return self._render(parts)
 
     def _render(self, parts: list[str]) -> list[bytes]:
+        # Worn-out renderers are replaced before the free ones are handed out: handing out the one just
+        # closed failed the next report with "write to closed file" (1 in 40 during the K5 soak).
+        for index, renderer in enumerate(self.renderers):
+            if renderer.parts >= self.MAX_PARTS:
+                renderer.close()
+                self.renderers[index] = _PartRenderer()
         free: queue.SimpleQueue[_PartRenderer] = queue.SimpleQueue()
         for renderer in self.renderers:
             free.put(renderer)
@@ -145,11 +151,6 @@ class RendererPool:
                 return renderer.render(html)
             finally:
                 free.put(renderer)
-
-        for index, renderer in enumerate(self.renderers):
-            if renderer.parts >= self.MAX_PARTS:
-                renderer.close()
-                self.renderers[index] = _PartRenderer()
 
         threads = ThreadPoolExecutor(max_workers=len(self.renderers), thread_name_prefix="pdf-part")
         futures = [threads.submit(render, html) for html in parts]

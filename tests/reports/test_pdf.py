@@ -167,6 +167,19 @@ def test_renderer_processes_refuse_every_fetch_too_and_exit_afterwards():
     assert [process.returncode for process in processes] == [0, 0]
 
 
+def test_a_worn_out_renderer_is_replaced_before_the_next_document():
+    """After MAX_PARTS parts a renderer is replaced; the next document goes to its successor only."""
+    part = f"<html><head>{FONT_FACES}</head><body><p>{VIETNAMESE}</p></body></html>"
+    with RendererPool(2) as pool:
+        worn = pool.renderers[0]
+        worn.parts = RendererPool.MAX_PARTS
+        joined = render_parts([part, part, part, part], pool=pool)
+        assert worn not in pool.renderers
+        assert worn.process.poll() is not None  # closed, and nothing was written to it afterwards
+        assert sum(renderer.parts for renderer in pool.renderers) == 4
+    assert joined.page_count == 4
+
+
 def test_joined_parts_are_numbered_from_page_two_like_one_document():
     numbered = '@page { @top-center { content: counter(page); font-family: "Report Serif"; font-size: 14pt; vertical-align: middle; } } @page :first { @top-center { content: none; } }'
     pages = "".join(f'<p style="break-after: page">{n}</p>' for n in range(5))
