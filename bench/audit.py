@@ -144,7 +144,7 @@ def pgbench_script(table: str, first_id: int, last_id: int) -> str:
     the update trigger's ``OLD.* IS DISTINCT FROM NEW.*`` condition holds every time."""
     metadata = json.dumps({"user": None, "url": MARKER})
     return (
-        f"\\set id random({first_id}, {last_id})\n"
+        f"\\set id random({first_id}, {last_id})\n"  # nosec B608 # a pgbench script for the bench database: the table is a model's db_table, the rest constants
         "SELECT set_config('pghistory.context_id', gen_random_uuid()::text, true), "
         f"set_config('pghistory.context_metadata', '{metadata}', true) \\; "
         f'UPDATE "{table}" SET updated_at = now() WHERE id = :id;\n'
