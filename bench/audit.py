@@ -45,8 +45,9 @@ import subprocess
 import tempfile
 import time
 import uuid
-from html.parser import HTMLParser
 from pathlib import Path
+
+from tests.load.forms import hidden_inputs
 
 PGBENCH_CLIENTS = 4
 PGBENCH_THREADS = 2
@@ -215,31 +216,6 @@ def measure_update(*, seconds: int = PGBENCH_SECONDS) -> dict:
 
 
 # --- the progress-update POST -----------------------------------------------------------------
-
-
-class HiddenInputs(HTMLParser):
-    """The hidden inputs (one-time token, version, signed fields) of the form posting to ``action``."""
-
-    def __init__(self, action: str):
-        super().__init__()
-        self.action, self.inside, self.values = action, False, {}
-
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        if tag == "form":
-            self.inside = (attributes.get("action") or "").endswith(self.action)
-        elif tag == "input" and self.inside and attributes.get("type") == "hidden" and attributes.get("name"):
-            self.values[attributes["name"]] = attributes.get("value") or ""
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.inside = False
-
-
-def hidden_inputs(html: str, action: str) -> dict:
-    parser = HiddenInputs(action)
-    parser.feed(html)
-    return parser.values
 
 
 def without_history_middleware(client) -> None:

@@ -21,9 +21,10 @@ import os
 import random
 import time
 import uuid
-from html.parser import HTMLParser
 
 from locust import FastHttpUser, between, constant, events, tag, task
+
+from tests.load.forms import hidden_inputs
 
 PASSWORD = os.environ.get("LOAD_PASSWORD", "demo-password-2025")
 P95_PAGE_MS = float(os.environ.get("LOAD_P95_PAGE_MS", "300"))
@@ -52,31 +53,6 @@ def load_cast() -> dict:
 
 
 CAST = load_cast() if os.environ.get("LOAD_CAST") else {}
-
-
-class HiddenInputs(HTMLParser):
-    """The hidden inputs (CSRF, one-time token, version, next) of the form posting to ``action``."""
-
-    def __init__(self, action: str):
-        super().__init__()
-        self.action, self.inside, self.values = action, False, {}
-
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        if tag == "form":
-            self.inside = (attributes.get("action") or "").endswith(self.action)
-        elif tag == "input" and self.inside and attributes.get("type") == "hidden" and attributes.get("name"):
-            self.values[attributes["name"]] = attributes.get("value") or ""
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.inside = False
-
-
-def hidden_inputs(html: str, action: str) -> dict:
-    parser = HiddenInputs(action)
-    parser.feed(html)
-    return parser.values
 
 
 SIGNED_IN = {"count": 0, "measuring": False}
