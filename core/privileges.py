@@ -12,6 +12,7 @@ UPDATE or DELETE privilege cannot.
 """
 
 from dataclasses import dataclass
+from functools import cache
 
 import pghistory.models
 from django.apps import apps
@@ -41,13 +42,14 @@ class Grants:
         return sum(granted == privileges for granted in self.tables.values())
 
 
-def event_tables() -> set[str]:
+@cache  # the models do not change once the app registry is ready; privileges_for() asks once per table
+def event_tables() -> frozenset[str]:
     """The pghistory event tables, found from the models (every ``pghistory.models.Event`` subclass)."""
-    return {
+    return frozenset(
         model._meta.db_table
         for model in apps.get_models()
         if issubclass(model, pghistory.models.Event) and model._meta.managed and not model._meta.proxy
-    }
+    )
 
 
 def context_table() -> str:
