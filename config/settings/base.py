@@ -106,9 +106,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Users and authentication ----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# Django's ModelBackend, except that the user of every signed-in request is read without compiling
+# its SQL again (accounts/backends.py). Axes stays first: it refuses a locked-out login before any password check.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.PortalModelBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -147,6 +149,8 @@ OTP_TOTP_ISSUER = "Kết nghĩa Đà Nẵng"
 OTP_TOTP_THROTTLE_FACTOR = 1
 
 # --- Sessions and transport security ---------------------------------------------------------
+# Django's database sessions, loaded without compiling their SQL on every request (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
 # 30 minutes idle, 12 hours in all, enforced by accounts.middleware.SessionLifetimeMiddleware.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_IDLE_SECONDS = int(timedelta(minutes=30).total_seconds())
