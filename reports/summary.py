@@ -16,8 +16,9 @@ from __future__ import annotations
 import datetime
 import hashlib
 import logging
+import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -551,6 +552,55 @@ def recent_key(key: str) -> str:
     return f"{prefix}-recent:{epoch}:{rest}"
 
 
+class _Memo:
+    """This process's copy of the dashboard entries it last read from the cache or stored there.
+
+    An entry's key holds the change counter, read from PostgreSQL on every request, so a key names the
+    same figures in every process (as Redis does): once read, they need not be fetched and unpickled
+    again while the counter stays put. A write anywhere moves the counter, the next request asks for a
+    new key, and that goes to the cache as before. Figures reused under ``DASHBOARD_REUSE_SECONDS`` are
+    kept only until the moment the cache would stop reusing them. At most ``DASHBOARD_MEMO_ENTRIES``
+    entries, the least recently used leave first (0: no memo).
+    """
+
+    MISSING = object()
+
+    def __init__(self):
+        self._entries = OrderedDict()  # key -> (value, deadline or None)
+        self._lock = threading.Lock()  # gunicorn's threads share the process
+
+    def get(self, key: str):
+        if not settings.DASHBOARD_MEMO_ENTRIES:
+            return self.MISSING
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return self.MISSING
+            value, deadline = entry
+            if deadline is not None and time.time() >= deadline:
+                del self._entries[key]
+                return self.MISSING
+            self._entries.move_to_end(key)
+            return value
+
+    def put(self, key: str, value, *, deadline: float | None = None) -> None:
+        size = settings.DASHBOARD_MEMO_ENTRIES
+        if not size:
+            return
+        with self._lock:
+            self._entries[key] = (value, deadline)
+            self._entries.move_to_end(key)
+            while len(self._entries) > size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+memo = _Memo()
+
+
 def _cached(key: str | None, compute, *, reuse_recent: bool = False):
     """``compute()``, through the dashboard cache when there is a key; a failing cache is bypassed.
 
@@ -558,9 +608,15 @@ def _cached(key: str | None, compute, *, reuse_recent: bool = False):
     counter are served instead of computing again: while people keep writing (every progress report
     moves the counter) the dashboard is then computed at most once per that many seconds instead of
     after every write, and is never older than that. 0 turns this off (every write is seen at once).
+
+    Whatever is read or stored is also kept in this process (``memo``): the next request under the same
+    key is served without a round trip to Redis. Values are shared between requests: read them only.
     """
     if key is None:
         return compute()
+    value = memo.get(key)
+    if value is not memo.MISSING:
+        return value
     cache = caches[CACHE_ALIAS]
     reuse_seconds = settings.DASHBOARD_REUSE_SECONDS if reuse_recent else 0
     latest = recent_key(key) if reuse_seconds else None
@@ -570,10 +626,13 @@ def _cached(key: str | None, compute, *, reuse_recent: bool = False):
         logger.warning("dashboard cache unavailable, computing the figures directly", exc_info=True)
         return compute()
     if key in found:
+        memo.put(key, found[key])
         return found[key]
     if latest in found:
         computed_at, value = found[latest]
         if time.time() - computed_at < reuse_seconds:
+            # Until then the cache answers this key with these figures too (nobody computes before).
+            memo.put(key, value, deadline=computed_at + reuse_seconds)
             return value
     started = time.time()  # the figures are as of when their computation began
     value = compute()
@@ -582,6 +641,8 @@ def _cached(key: str | None, compute, *, reuse_recent: bool = False):
         cache.set_many(entries, CACHE_SECONDS)
     except Exception:
         logger.warning("dashboard cache unavailable, figures not stored", exc_info=True)
+        return value
+    memo.put(key, value)
     return value
 
 

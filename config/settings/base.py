@@ -282,6 +282,9 @@ CACHES = {
 # The dashboard may show figures up to this many seconds old while people keep writing (reports/summary.py
 # _cached): computed at most once per interval instead of after every progress report. 0: never reused.
 DASHBOARD_REUSE_SECONDS = env.int("DASHBOARD_REUSE_SECONDS", default=5)
+# Each process also keeps the entries it last read (reports/summary.py _Memo): a request whose change
+# counter has not moved skips the round trip to Redis and the unpickling. This many entries; 0: none.
+DASHBOARD_MEMO_ENTRIES = 16
 
 # --- Quarterly reports: the rest of the layout and pipeline settings have defaults in reports/conf.py.
 REPORTING_CONVENTION = env("REPORTING_CONVENTION", default="decree_09")  # or "calendar" quarters

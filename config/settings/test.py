@@ -24,6 +24,9 @@ CACHES = {**CACHES, "dashboard": {"BACKEND": "django.core.cache.backends.dummy.D
 # Every write is seen by the next dashboard at once; tests/reports/test_dashboard.py turns the reuse
 # of recent figures on where it tests it.
 DASHBOARD_REUSE_SECONDS = 0
+# For the same reason, no copy of those entries in the process either (the counter does not move);
+# tests/reports/test_summary.py turns the memo on where it tests it.
+DASHBOARD_MEMO_ENTRIES = 0
 
 # Reports start at once: a test's worker must not wait for the machine to be quiet (reports/pacing.py;
 # tests/reports/test_pacing.py tests the wait itself).
