@@ -94,7 +94,10 @@ class _Compiled:
         select_fields = compiler.klass_info["select_fields"]
         self.model_start, self.model_end = select_fields[0], select_fields[-1] + 1
         self.init_list = [column[0].target.attname for column in compiler.select[self.model_start : self.model_end]]
-        self.related_populators = get_related_populators(compiler.klass_info, compiler.select, alias, self.fetch_mode)
+        self.klass_info, self.select = compiler.klass_info, compiler.select
+        # A populator remembers the objects it made when the fetch mode tracks peers (FETCH_PEERS): then
+        # each run gets its own, or peers would pile up across requests.
+        self.related_populators = get_related_populators(self.klass_info, self.select, alias, self.fetch_mode)
         # Converters are called with the connection of the thread that runs the query, not the compiler's.
         self.converters = list(compiler.get_converters(fields).items())
 
@@ -108,6 +111,9 @@ class _Compiled:
             rows = cursor.fetchall()
         if self.converters:
             rows = list(self._converted(rows, connection))
+        populators = self.related_populators
+        if self.fetch_mode.track_peers:
+            populators = get_related_populators(self.klass_info, self.select, self.alias, self.fetch_mode)
         objects = []
         peers = []
         for row in rows:
@@ -117,7 +123,7 @@ class _Compiled:
             if self.fetch_mode.track_peers:
                 peers.append(weak_ref(obj))
                 obj._state.peers = peers
-            for populator in self.related_populators:
+            for populator in populators:
                 populator.populate(row, obj)
             objects.append(obj)
         return objects

@@ -65,6 +65,20 @@ def test_several_arguments_go_to_their_own_places():
     assert query.all(user.pk, "Mai") == []
 
 
+def test_peers_are_the_objects_of_one_run_only():
+    from django.db.models import FETCH_PEERS
+
+    communes = [factories.commune(), factories.commune()]
+    first, second = (factories.user(Role.UNIT_OFFICER, commune=commune) for commune in communes)
+    query = PrecompiledQuery(lambda pk: User.objects.fetch_mode(FETCH_PEERS).filter(pk__gte=pk), 1)
+
+    query.all(first.pk)
+    found = query.all(second.pk)
+
+    assert [peer() for peer in found[0]._state.peers] == [second]
+    assert [peer() for peer in found[0].commune._state.peers] == [communes[1]]
+
+
 def test_database_converters_are_applied():
     context = Context.objects.create(metadata={"user": 5, "url": "/a/"})
     query = PrecompiledQuery(lambda pk: Context.objects.filter(pk=pk), context.pk)
