@@ -8,10 +8,10 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.links import ObjectURL
 from partnerships.models import Partnership, upload_path
 
 
@@ -129,6 +129,9 @@ class ReportingPeriod(models.Model):
         first_month = last_month - 3
         start = datetime.date(year - 1, 12, 15) if first_month == 0 else datetime.date(year, first_month, 15)
         return start, datetime.date(year, last_month, 14)
+
+
+COMMITMENT_URL = ObjectURL("commitments:commitment_detail")
 
 
 class CommitmentQuerySet(models.QuerySet):
@@ -283,7 +286,7 @@ class Commitment(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("commitments:commitment_detail", args=[self.pk])
+        return COMMITMENT_URL(self.pk)
 
     @property
     def progress_ratio(self) -> float:
@@ -428,7 +431,7 @@ class ProgressUpdate(models.Model):
 
     def get_absolute_url(self):
         # ?update= opens the page of the commitment's reports that holds this one (see commitment_detail).
-        return reverse("commitments:commitment_detail", args=[self.commitment_id]) + f"?update={self.pk}#update-{self.pk}"
+        return COMMITMENT_URL(self.commitment_id) + f"?update={self.pk}#update-{self.pk}"
 
     @property
     def is_locked(self) -> bool:

@@ -3,9 +3,10 @@
 import pghistory
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
+
+from core.links import ObjectURL
 
 
 class NameKey(models.Func):
@@ -39,6 +40,9 @@ class CommuneQuerySet(models.QuerySet):
     def order_by_name(self):
         """Name without accents, then code: read in index order (communes/migrations/0003_name_sort_key.py)."""
         return self.order_by(NameKey("name"), "code")
+
+
+COMMUNE_URL = ObjectURL("communes:commune_detail")
 
 
 @pghistory.track()
@@ -101,7 +105,7 @@ class Commune(models.Model):
         }
 
     def get_absolute_url(self):
-        return reverse("communes:commune_detail", args=[self.code])
+        return COMMUNE_URL(self.code)
 
 
 @pghistory.track()

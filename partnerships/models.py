@@ -19,13 +19,13 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Concat, Greatest, Lower, TruncDate
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 from django.db.models.sql.constants import LOUTER
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from pghistory.models import Event, MiddlewareEvents
 
 from communes.models import Commune
+from core.links import ObjectURL
 
 
 def upload_path(instance, filename: str) -> str:
@@ -384,6 +384,9 @@ def _health_query(alias: str, today: datetime.date) -> tuple[str, tuple]:
     return _HEALTH_QUERIES[key]
 
 
+PARTNERSHIP_URL = ObjectURL("partnerships:partnership_detail")
+
+
 @pghistory.track()
 class Partnership(models.Model):
     """A kết nghĩa agreement: one supported commune and one or more supporting units under NQ 02-NQ/TU."""
@@ -453,7 +456,9 @@ class Partnership(models.Model):
             ),
             models.CheckConstraint(
                 name="partnership_effective_not_before_signing",
-                condition=Q(signed_on__isnull=True) | Q(term_start__isnull=True) | Q(term_start__gte=models.F("signed_on")),
+                condition=Q(signed_on__isnull=True)
+                | Q(term_start__isnull=True)
+                | Q(term_start__gte=models.F("signed_on")),
                 violation_error_message=_("Ngày bắt đầu hiệu lực không được trước ngày ký kết."),
             ),
             models.CheckConstraint(
@@ -467,7 +472,7 @@ class Partnership(models.Model):
         return self.title or gettext("Kết nghĩa #%(pk)s") % {"pk": self.pk}
 
     def get_absolute_url(self):
-        return reverse("partnerships:partnership_detail", args=[self.pk])
+        return PARTNERSHIP_URL(self.pk)
 
     @property
     def is_active(self) -> bool:
