@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.links import ObjectURL
+from core.models import ChoiceLabelsMixin
 from partnerships.models import Partnership, upload_path
 
 
@@ -48,7 +49,7 @@ class ReportingPeriodQuerySet(models.QuerySet):
 
 
 @pghistory.track()
-class ReportingPeriod(models.Model):
+class ReportingPeriod(ChoiceLabelsMixin, models.Model):
     """A reporting quarter (or half-year, year) with its data cut-off.
 
     It lives here, not in ``reports``, because progress updates are filed against it; reports only
@@ -184,7 +185,7 @@ class CommitmentQuerySet(models.QuerySet):
 
 
 @pghistory.track()
-class Commitment(models.Model):
+class Commitment(ChoiceLabelsMixin, models.Model):
     """A promise made in a partnership by one member unit, in one field, with a measurable target."""
 
     class Horizon(models.TextChoices):
@@ -338,7 +339,7 @@ class ProgressUpdateQuerySet(models.QuerySet):
 
 
 @pghistory.track()
-class ProgressUpdate(models.Model):
+class ProgressUpdate(ChoiceLabelsMixin, models.Model):
     """What a unit reports it achieved on a commitment in one period, with evidence, and its review."""
 
     class State(models.TextChoices):
@@ -446,7 +447,7 @@ class EvidenceQuerySet(models.QuerySet):
 
 
 @pghistory.track()
-class Evidence(models.Model):
+class Evidence(ChoiceLabelsMixin, models.Model):
     """A photo or PDF attached to a progress update as evidence (minh chứng)."""
 
     class Kind(models.TextChoices):

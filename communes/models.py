@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
 from core.links import ObjectURL
+from core.models import ChoiceLabelsMixin
 
 
 class NameKey(models.Func):
@@ -46,7 +47,7 @@ COMMUNE_URL = ObjectURL("communes:commune_detail")
 
 
 @pghistory.track()
-class Commune(models.Model):
+class Commune(ChoiceLabelsMixin, models.Model):
     """A ward (phường), commune (xã) or special zone (đặc khu) of Đà Nẵng, with its official code."""
 
     class Kind(models.TextChoices):

@@ -26,6 +26,7 @@ from pghistory.models import Event, MiddlewareEvents
 
 from communes.models import Commune
 from core.links import ObjectURL
+from core.models import ChoiceLabelsMixin
 
 
 def upload_path(instance, filename: str) -> str:
@@ -35,7 +36,7 @@ def upload_path(instance, filename: str) -> str:
 
 
 @pghistory.track()
-class LegalBasis(models.Model):
+class LegalBasis(ChoiceLabelsMixin, models.Model):
     """A Party or state document the programme rests on: Resolution 02-NQ/TU, an assigning letter."""
 
     class Kind(models.TextChoices):
@@ -388,7 +389,7 @@ PARTNERSHIP_URL = ObjectURL("partnerships:partnership_detail")
 
 
 @pghistory.track()
-class Partnership(models.Model):
+class Partnership(ChoiceLabelsMixin, models.Model):
     """A kết nghĩa agreement: one supported commune and one or more supporting units under NQ 02-NQ/TU."""
 
     class Status(models.TextChoices):
@@ -632,7 +633,7 @@ class MembershipQuerySet(models.QuerySet):
 
 
 @pghistory.track()
-class Membership(models.Model):
+class Membership(ChoiceLabelsMixin, models.Model):
     """A commune's place in a partnership: the supported commune, the lead supporter or a co-supporter."""
 
     class Role(models.TextChoices):
@@ -724,7 +725,7 @@ class ScopedToPartnershipQuerySet(models.QuerySet):
 
 
 @pghistory.track()
-class Document(models.Model):
+class Document(ChoiceLabelsMixin, models.Model):
     """A paper of the partnership: the signed memorandum scan, a survey report, a plan."""
 
     class Kind(models.TextChoices):
@@ -766,7 +767,7 @@ class Document(models.Model):
 
 
 @pghistory.track()
-class Activity(models.Model):
+class Activity(ChoiceLabelsMixin, models.Model):
     """Something that happened: a survey trip, a delegation, a handover, a secondment, a training."""
 
     class Kind(models.TextChoices):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.links import ObjectURL
+from core.models import ChoiceLabelsMixin
 
 from . import conf
 
@@ -104,7 +105,7 @@ REPORT_URL = ObjectURL("reports:report_detail")
 
 
 @pghistory.track(exclude=["heartbeat_at", "progress", "data"])
-class Report(models.Model):
+class Report(ChoiceLabelsMixin, models.Model):
     """One version of a report document (city-wide, one partnership or one unit) for one period.
 
     The row is the source of truth of the background pipeline: queued → running → done or failed.
