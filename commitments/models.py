@@ -304,6 +304,15 @@ class Commitment(ChoiceLabelsMixin, models.Model):
     def progress_percent(self) -> int:
         return round(self.progress_ratio * 100)
 
+    def is_editable_by(self, user) -> bool:
+        """Whether ``Commitment.objects.editable_by(user)`` holds this commitment, answered without a
+        query: for what a page offers (its buttons). Writes still go through ``editable_by``."""
+        if not user.is_authenticated:
+            return False
+        if user.is_city_staff:
+            return True
+        return user.is_unit_officer and self.owner_id == user.commune_id
+
     def is_target_reached(self) -> bool:
         quantity_ok = self.target_quantity is None or self.achieved_quantity >= self.target_quantity
         value_ok = self.target_value_vnd is None or self.achieved_value_vnd >= self.target_value_vnd

@@ -280,7 +280,8 @@ class CommitmentDetailViewTests(WorldTestCase):
             fixtures.returned_update(self.world)
 
         fixtures.update_with_photo(self.world)
-        self.assert_same_query_count(self.url(), add_updates, expected=7)
+        # Session, user, the commitment, the reports' count, the page of reports and their evidence.
+        self.assert_same_query_count(self.url(), add_updates, expected=6)
 
     def add_reports(self, count: int) -> list:
         """``count`` reports on world.commitment, a day apart, oldest first."""
@@ -444,7 +445,9 @@ class PartnershipCommitmentsViewTests(WorldTestCase):
         field = self.world.commitment.field
         for n in range(shown + 2):
             factories.commitment(
-                partnership=self.world.partnership, field=field, title=f"Hạng mục {n:02}",
+                partnership=self.world.partnership,
+                field=field,
+                title=f"Hạng mục {n:02}",
                 due_on=datetime.date(2026, 1, 1) + datetime.timedelta(days=n),
             )
         self.login(self.world.city)
