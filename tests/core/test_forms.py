@@ -5,7 +5,10 @@ import uuid
 
 import pytest
 from django import forms
+from django.forms.utils import flatatt
 from django.test.html import parse_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 from commitments import forms as commitment_forms
 from core.forms import (
@@ -18,6 +21,7 @@ from core.forms import (
     FastTextInput,
     SuggestInput,
     fold,
+    html_attributes,
 )
 from partnerships import forms as partnership_forms
 
@@ -144,3 +148,17 @@ def test_the_apps_date_pickers_render_as_django_renders_a_date_input(widget, dat
 
     assert bound_html(field(widget), data) == bound_html(field(DjangoDateInput), data)
     assert 'value="2026-03-09"' in str(field(widget).widget.render("f", DATE))
+
+
+@pytest.mark.parametrize(
+    "attrs",
+    [
+        {},
+        {"id": "id_q", "class": "c", "required": True, "disabled": False, "placeholder": None},
+        {"placeholder": 'Ví dụ: "hoa cuong" & <b>', "data-x": "'a'", "maxlength": 300, "step": 0.5},
+        {"title": mark_safe("<b>đã an toàn</b>"), "aria-label": gettext_lazy("Tìm kiếm"), "multiple": True},
+        {"z": "1", "a": "2", "m": True, "b": True, "list": "id_owner_suggestions", "hx-get": "/s/?field=owner&x=1"},
+    ],
+)
+def test_html_attributes_is_flatatt(attrs):
+    assert html_attributes(attrs) == flatatt(attrs)
