@@ -131,7 +131,7 @@ def commitment_detail(request, pk):
         "commitment": commitment,
         "updates": page.object_list,
         "page_obj": page,
-        "can_edit": Commitment.objects.editable_by(request.user).filter(pk=pk).exists(),
+        "can_edit": commitment.is_editable_by(request.user),
     }
     template = "commitments/commitment_detail.html"
     if request.htmx and not request.htmx.boosted and "page" in request.GET:
@@ -185,6 +185,7 @@ def commitment_update(request, pk):
     context = {"form": form, "commitment": commitment, "partnership": commitment.partnership}
     return render(request, "commitments/commitment_form.html", context)
 
+
 # A partnership of the national-scale programme can hold 150 commitments: each field shows its
 # soonest-due ones and links to the full, paginated list of that field.
 FIELD_ROWS_SHOWN = 5
@@ -220,7 +221,6 @@ def partnership_commitments(request, pk):
         for field, rows in ((field, list(rows)) for field, rows in groupby(commitments, key=attrgetter("field")))
     ]
     return render(request, template, {"partnership": partnership, "groups": groups})
-
 
 
 # --- Progress reports ----------------------------------------------------------------------------
@@ -275,7 +275,9 @@ def progress_resubmit(request, pk):
             form.add_error(None, error)
         else:
             next_url = safe_next(request, update.get_absolute_url())
-            return progress_sent(request, update, next_url, _("Đã gửi lại báo cáo tiến độ, đang chờ Thành ủy xác nhận."))
+            return progress_sent(
+                request, update, next_url, _("Đã gửi lại báo cáo tiến độ, đang chờ Thành ủy xác nhận.")
+            )
     return render_progress_form(request, form, update.commitment, update)
 
 

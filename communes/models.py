@@ -3,9 +3,11 @@
 import pghistory
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
+
+from core.links import ObjectURL
+from core.models import ChoiceLabelsMixin
 
 
 class NameKey(models.Func):
@@ -41,8 +43,11 @@ class CommuneQuerySet(models.QuerySet):
         return self.order_by(NameKey("name"), "code")
 
 
+COMMUNE_URL = ObjectURL("communes:commune_detail")
+
+
 @pghistory.track()
-class Commune(models.Model):
+class Commune(ChoiceLabelsMixin, models.Model):
     """A ward (phường), commune (xã) or special zone (đặc khu) of Đà Nẵng, with its official code."""
 
     class Kind(models.TextChoices):
@@ -101,7 +106,7 @@ class Commune(models.Model):
         }
 
     def get_absolute_url(self):
-        return reverse("communes:commune_detail", args=[self.code])
+        return COMMUNE_URL(self.code)
 
 
 @pghistory.track()

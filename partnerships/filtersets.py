@@ -22,6 +22,7 @@ SORTS = {
     "-status": ("-status_order", "name_key", "pk"),
 }
 DEFAULT_SORT = "-signed_on"
+STATUS_SORTS = {"status", "-status"}  # the sorts that need PartnershipQuerySet.with_status_order()
 
 
 class PartnershipFilter(QuerySetRequestMixin, django_filters.Filter):
@@ -120,4 +121,6 @@ class PartnershipFilterSet(django_filters.FilterSet):
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         sort = self.form.cleaned_data.get("sort") or DEFAULT_SORT
+        if sort in STATUS_SORTS:
+            queryset = queryset.with_status_order()
         return queryset.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))

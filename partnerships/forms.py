@@ -11,7 +11,15 @@ from django.utils.translation import gettext_lazy as _
 
 from communes.forms import UnitField
 from communes.models import Commune
-from core.forms import FastSelect, FastSelectMultiple, TamperEvidentMixin, TypedChoiceField
+from core.forms import (
+    FastFileInput,
+    FastInputMixin,
+    FastSelect,
+    FastSelectMultiple,
+    FastTextInput,
+    TamperEvidentMixin,
+    TypedChoiceField,
+)
 
 from .models import Activity, Document, LegalBasis, Membership, Partnership
 from .reference_data import ASSIGNING_LETTER_NUMBER, RESOLUTION_NUMBER
@@ -21,7 +29,7 @@ MAX_PHOTOS = 10
 UNSIGNED_STATUSES = (Partnership.Status.ASSIGNED, Partnership.Status.SURVEYED)
 
 
-class DateInput(forms.DateInput):
+class DateInput(FastInputMixin, forms.DateInput):
     """The browser's date picker; it sends yyyy-mm-dd whatever the display language."""
 
     input_type = "date"
@@ -246,7 +254,9 @@ class PartnershipForm(TamperEvidentMixin, forms.ModelForm):
         if signed_on and start and start < signed_on:
             self.add_error(
                 "term_start",
-                ValidationError(_("Ngày bắt đầu hiệu lực không được trước ngày ký kết."), code="effective_before_signing"),
+                ValidationError(
+                    _("Ngày bắt đầu hiệu lực không được trước ngày ký kết."), code="effective_before_signing"
+                ),
             )
         if start and end and end < start:
             self.add_error(
@@ -274,6 +284,7 @@ class MembershipForm(TamperEvidentMixin, forms.ModelForm):
             (Membership.Role.CO_SUPPORTER, Membership.Role.CO_SUPPORTER.label),
             (Membership.Role.LEAD_SUPPORTER, Membership.Role.LEAD_SUPPORTER.label),
         ],
+        widget=FastSelect,
     )
 
     class Meta:
@@ -309,8 +320,12 @@ class DocumentForm(TamperEvidentMixin, forms.ModelForm):
         model = Document
         fields = ["kind", "title", "number", "issuer", "issued_on", "file"]
         widgets = {
+            "kind": FastSelect,
+            "title": FastTextInput,
+            "number": FastTextInput,
+            "issuer": FastTextInput,
             "issued_on": DateInput(),
-            "file": forms.FileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+            "file": FastFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
         }
         help_texts = {"file": _("Tệp PDF, ảnh JPEG hoặc PNG.")}
 

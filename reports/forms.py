@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from commitments.models import ReportingPeriod
 from communes.forms import UnitField
 from communes.models import Commune
-from core.forms import FastSelect, FastTextInput, TamperEvidentMixin
+from core.forms import FastSelect, FastTextarea, FastTextInput, TamperEvidentMixin
 from partnerships.forms import PartnershipField
 from partnerships.models import Partnership
 
@@ -84,7 +84,7 @@ class ReportRequestForm(TamperEvidentMixin, forms.ModelForm):
         model = Report
         fields = ["kind", "partnership", "commune", "next_tasks", "signer_title", "signer_name"]
         widgets = {
-            "next_tasks": forms.Textarea(attrs={"rows": 4}),
+            "next_tasks": FastTextarea(attrs={"rows": 4}),
             "kind": FastSelect,
             "signer_title": FastTextInput,
             "signer_name": FastTextInput,
@@ -130,7 +130,7 @@ class FinaliseForm(TamperEvidentMixin, forms.ModelForm):
     class Meta:
         model = Report
         fields = ["next_tasks", "signer_title", "signer_name"]
-        widgets = {"next_tasks": forms.Textarea(attrs={"rows": 5})}
+        widgets = {"next_tasks": FastTextarea(attrs={"rows": 5})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,9 +8,11 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.links import ObjectURL
+from core.models import ChoiceLabelsMixin
 
 from . import conf
 
@@ -99,8 +101,11 @@ class ReportQuerySet(models.QuerySet):
 WORKBOOK_COLUMNS = "ARRAY['xlsx', 'xlsx_sha256', 'xlsx_status', 'xlsx_attempts']"
 
 
+REPORT_URL = ObjectURL("reports:report_detail")
+
+
 @pghistory.track(exclude=["heartbeat_at", "progress", "data"])
-class Report(models.Model):
+class Report(ChoiceLabelsMixin, models.Model):
     """One version of a report document (city-wide, one partnership or one unit) for one period.
 
     The row is the source of truth of the background pipeline: queued → running → done or failed.
@@ -267,7 +272,7 @@ class Report(models.Model):
         return f"{self.get_kind_display()} – {self.period} (v{self.version})"
 
     def get_absolute_url(self):
-        return reverse("reports:report_detail", args=[self.pk])
+        return REPORT_URL(self.pk)
 
     @property
     def is_final(self) -> bool:

@@ -4,6 +4,7 @@ import datetime
 import uuid
 from decimal import Decimal
 
+from django.contrib.auth.models import AnonymousUser
 from django.test import TestCase
 
 from commitments import services
@@ -59,3 +60,32 @@ class CommitmentStatusTests(TestCase):
         commitment.achieved_quantity = Decimal(1)
         commitment.achieved_value_vnd = 0
         self.assertEqual(commitment.progress_percent, 50)
+
+
+class CommitmentEditableByTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.world = factories.World.build()
+
+    def test_is_editable_by_agrees_with_the_editable_by_queryset_for_every_role(self):
+        world = self.world
+        people = [
+            world.city,
+            world.admin,
+            world.leader,
+            world.officer,
+            world.supported_officer,
+            world.outsider_officer,
+            AnonymousUser(),
+        ]
+        for commitment in (world.commitment, world.other_commitment):
+            for user in people:
+                with self.subTest(commitment=commitment.pk, user=str(user)):
+                    expected = Commitment.objects.editable_by(user).filter(pk=commitment.pk).exists()
+                    with self.assertNumQueries(0):
+                        self.assertIs(commitment.is_editable_by(user), expected)
+
+    def test_an_officer_edits_only_what_their_unit_owns(self):
+        self.assertIs(self.world.commitment.is_editable_by(self.world.officer), True)
+        self.assertIs(self.world.other_commitment.is_editable_by(self.world.officer), False)
+        self.assertIs(self.world.commitment.is_editable_by(self.world.leader), False)
