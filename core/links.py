@@ -50,3 +50,22 @@ class ObjectURL:
         if not found or str(sample) in after or checked != f"{before}{check}{after}":
             return None  # the key is not simply put in (several patterns, a converter that rewrites it)
         return before, after
+
+
+# (view name, URLconf, script prefix, language) -> URL. Bounded: the views without arguments that
+# templates name (a few dozen) times the URLconfs, prefixes and languages a process serves.
+_PLAIN_URLS = {}
+
+
+def plain_url(viewname: str) -> str:
+    """``reverse(viewname)`` for a view without arguments, reversed once per URLconf, script prefix and language.
+
+    The page shell links a dozen such views on every page. The caller guarantees that ``viewname``
+    names one URL whatever the current app: each namespace here has a single instance.
+    """
+    cache_key = (viewname, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), get_language())
+    try:
+        return _PLAIN_URLS[cache_key]
+    except KeyError:
+        url = _PLAIN_URLS[cache_key] = reverse(viewname)
+        return url

@@ -1,10 +1,11 @@
 """core.links: ObjectURL gives exactly what reverse() gives, whatever the key, prefix or language."""
 
 import pytest
+from django.template import Context, Template
 from django.urls import NoReverseMatch, reverse, set_script_prefix
 from django.utils import translation
 
-from core.links import ObjectURL
+from core.links import ObjectURL, plain_url
 
 pytestmark = pytest.mark.usefixtures("script_prefix_restored")
 
@@ -69,3 +70,51 @@ def test_models_link_through_it():
     assert Commune(code="20194").get_absolute_url() == reverse("communes:commune_detail", args=["20194"])
     assert Partnership(pk=8).get_absolute_url() == reverse("partnerships:partnership_detail", args=[8])
     assert Report(pk=6).get_absolute_url() == reverse("reports:report_detail", args=[6])
+
+
+BASE_LINKS = [
+    "reports:dashboard",
+    "set_language",
+    "accounts:mfa_enrol",
+    "accounts:password_change",
+    "admin:index",
+    "accounts:logout",
+    "commitments:my_unit",
+    "partnerships:partnership_list",
+    "commitments:commitment_list",
+    "commitments:review_queue",
+    "communes:commune_list",
+    "reports:report_list",
+]
+
+
+@pytest.mark.parametrize("viewname", BASE_LINKS)
+def test_plain_url_is_the_one_reverse_gives(viewname):
+    assert plain_url(viewname) == reverse(viewname)
+    assert plain_url(viewname) == reverse(viewname)  # again, from the cache
+
+
+def test_plain_url_follows_the_script_prefix():
+    assert plain_url("reports:report_list") == "/reports/"
+    set_script_prefix("/portal/")
+    assert plain_url("reports:report_list") == "/portal/reports/"
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_plain_url_in_each_language_is_the_one_reverse_gives(language):
+    with translation.override(language):
+        assert plain_url("communes:commune_list") == reverse("communes:commune_list")
+
+
+def test_plain_url_refuses_what_reverse_refuses_every_time():
+    for _ in range(2):
+        with pytest.raises(NoReverseMatch):
+            plain_url("commitments:commitment_detail")  # takes a key
+
+
+def test_the_plain_url_tag_writes_the_url_tag_output():
+    names = " ".join(f"{{% url '{name}' %}}|{{% plain_url '{name}' %}}" for name in BASE_LINKS)
+    rendered = Template("{% load portal %}" + names).render(Context()).split()
+    for pair in rendered:
+        old, new = pair.split("|")
+        assert new == old
