@@ -409,7 +409,7 @@ def my_unit(request):
     if not request.user.is_unit_officer:
         raise Http404
     today = timezone.localdate()
-    period = ReportingPeriod.objects.quarters().containing(today).order_by("-convention").first()
+    period = ReportingPeriod.quarter_containing(today)
     commitments = (
         Commitment.objects.visible_to(request.user)
         .filter(completed_on__isnull=True)

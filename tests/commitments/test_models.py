@@ -8,7 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import TestCase
 
 from commitments import services
-from commitments.models import Commitment, ProgressUpdate
+from commitments.models import Commitment, ProgressUpdate, ReportingPeriod
 from tests import factories
 from tests.assertions import violates
 from tests.commitments import fixtures
@@ -89,3 +89,32 @@ class CommitmentEditableByTests(TestCase):
         self.assertIs(self.world.commitment.is_editable_by(self.world.officer), True)
         self.assertIs(self.world.other_commitment.is_editable_by(self.world.officer), False)
         self.assertIs(self.world.commitment.is_editable_by(self.world.leader), False)
+
+
+class ReportingPeriodQuarterContainingTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.decree = factories.period(2025, 4)  # 15/9 – 14/12/2025
+        start, end = ReportingPeriod.quarter_bounds(2025, 4, ReportingPeriod.Convention.CALENDAR)
+        cls.calendar = factories.period(
+            2025, 4, convention=ReportingPeriod.Convention.CALENDAR, starts_on=start, ends_on=end
+        )
+        factories.period(
+            2026,
+            1,
+            kind=ReportingPeriod.Kind.YEAR,
+            starts_on=datetime.date(2025, 12, 15),
+            ends_on=datetime.date(2026, 12, 14),
+        )
+
+    def test_gives_what_the_queryset_gives(self):
+        for day, expected in [
+            (datetime.date(2025, 9, 20), self.decree),  # only the decree's quarter has begun
+            (datetime.date(2025, 10, 5), self.decree),  # both: the newer convention's, as order_by("-convention")
+            (datetime.date(2025, 12, 20), self.calendar),
+            (datetime.date(2026, 2, 1), None),  # a year period is no quarter
+        ]:
+            with self.subTest(day=day), self.assertNumQueries(1):
+                self.assertEqual(ReportingPeriod.quarter_containing(day), expected)
+            orm = ReportingPeriod.objects.quarters().containing(day).order_by("-convention").first()
+            self.assertEqual(ReportingPeriod.quarter_containing(day), orm)
