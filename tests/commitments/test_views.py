@@ -857,11 +857,13 @@ class MyUnitViewTests(WorldTestCase):
     def test_query_count_does_not_grow_with_rows(self):
         self.login(self.world.officer)
         fixtures.returned_update(self.world)
+        fixtures.submitted_update(self.world)
 
         def add_rows():
             more_commitments(self.world, 4)()
             for _ in range(3):
                 fixtures.returned_update(self.world)
+                fixtures.submitted_update(self.world)
             factories.partnership(supporters=[self.world.supporter])
 
         self.assert_same_query_count(self.url, add_rows, expected=8)
