@@ -1,10 +1,13 @@
 """The pure renderer (HTML in, PDF bytes out), without Celery or a database: fonts and the URL fetcher."""
 
 import contextlib
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from unittest import mock
 
+import pytest
 from fontTools.ttLib import TTFont
 
 from reports.pdf import ASSETS_DIR, AssetsOnlyFetcher, RendererPool, html_to_pdf, render_parts, render_pdf
@@ -191,3 +194,11 @@ def test_joined_parts_are_numbered_from_page_two_like_one_document():
     assert top_margin_texts(whole.content) == ["", "2", "3", "4", "5"]
     assert top_margin_texts(joined.content) == [""] + [str(n) for n in range(2, 11)]
     assert all("Report-Serif" in name and embedded for name, embedded in fonts(joined.content).items())
+
+
+def test_the_fetcher_does_not_load_the_system_certificates():
+    """Loading the CA store cost every rendered document 38 ms; the fetcher never opens HTTPS anyway."""
+    with mock.patch.object(ssl.SSLContext, "set_default_verify_paths", side_effect=AssertionError("CA store loaded")):
+        fetcher = AssetsOnlyFetcher()
+        with pytest.raises(ValueError):
+            fetcher.fetch("https://example.org/font.ttf")
