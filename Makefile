@@ -72,7 +72,8 @@ chaos: install
 	CI=true RUN_CHAOS=1 $(BIN)/python -m pytest tests/chaos -m chaos -q $(PYTEST_ARGS)
 
 # Steady load (RELIABILITY.md K2): gunicorn and a Celery worker as in docker-compose.yml + demo data in the ketnghia_load database + locust.
-# LOAD_USERS (200), LOAD_SECONDS (60 measured), LOAD_RAMP (20): K2 as written, LOAD_DATABASE_URL; LOAD_ARGS=--fresh re-seeds,
+# LOAD_USERS (70: RELIABILITY decision 6 on 2 cores; 200 is K2 as written), LOAD_SECONDS (60 measured), LOAD_RAMP (20),
+# LOAD_DATABASE_URL; LOAD_ARGS=--fresh re-seeds,
 # LOAD_ARGS=--kill-worker also SIGKILLs a gunicorn worker mid-load (RELIABILITY L7).
 # Other modes of the same runner, each printing a table of its criteria (exit 0 only if all pass):
 #   LOAD_ARGS=--overload       K3: 500 users without pauses for 30 s; statuses, worker crashes, audited writes, recovery

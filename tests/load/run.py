@@ -5,7 +5,10 @@
 
 Modes (RELIABILITY.md; each prints a table of its criteria and exits 0 only if all pass):
 
-- default, K2 steady load: 200 users, 20 s ramp, 60 s measured; judged by the locustfile on quitting.
+- default, K2 steady load: ``K2_USERS`` (70) users, 20 s ramp, 60 s measured; judged by the locustfile
+  on quitting. RELIABILITY.md's K2 names 200 users; its decision 6 says to lower the user count, never
+  the zero-server-error rule, where a first baseline misses p95 on the 2-core machine. ``--users 200``
+  (``LOAD_USERS=200``) runs the written figure.
   ``--kill-worker`` adds L7 (a gunicorn worker SIGKILLed mid-load).
 - ``--overload``, K3: 500 users without pauses for 30 s (measured from when all have signed in). Only
   2xx/3xx/429/503 answers, no gunicorn worker crash (pids and gunicorn's log), every acknowledged progress
@@ -56,8 +59,13 @@ BIN = Path(sys.executable).parent
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/ketnghia_load"
 SETTLE_SECONDS = 15  # the last logins finish after the spawn; statistics restart once all are in
 PAGE_P95_MS = 300  # RELIABILITY K3, K6: pages
+# K2's users on a 2-vCPU machine that runs locust, PostgreSQL and the report worker too (RELIABILITY.md
+# decision 6: a missed p95 lowers the user count, never the zero-server-error rule). 200 users (K2 as
+# written) ask ~100 requests/s; those 2 cores serve 79-87 at p95 0.8-1.5 s. 70 users passed 3 of 3
+# runs (p95 140-180 ms, 2026-12-06), 80 missed by a few tens of ms. docs/RELIABILITY-MATRIX.md, K2.
+K2_USERS = 70
 MODES = {  # users, measured seconds, ramp seconds
-    "steady": (200, 60, 20),
+    "steady": (K2_USERS, 60, 20),
     "overload": (500, 30, 20),
     "report-burst": (50, 60, 10),
     "soak": (50, 1800, 10),
@@ -812,7 +820,7 @@ def main() -> int:
     modes.add_argument("--overload", action="store_const", dest="mode", const="overload", help="RELIABILITY K3")
     modes.add_argument("--report-burst", action="store_const", dest="mode", const="report-burst", help="K6")
     modes.add_argument("--soak", action="store_const", dest="mode", const="soak", help="K5")
-    parser.add_argument("--users", type=int, help="K2: LOAD_USERS or 200; K3 500; K6 50 browsing; K5 50")
+    parser.add_argument("--users", type=int, help="K2: LOAD_USERS or K2_USERS (70; 200 as written); K3 500; K6 50 browsing; K5 50")
     parser.add_argument("--seconds", type=int, help="measured: LOAD_SECONDS or 60; K3 30; K6 burst 60; K5 1800")
     parser.add_argument("--ramp", type=int, help="seconds to spawn: LOAD_RAMP or 20; K3 20; K6 10; K5 10")
     parser.add_argument("--database-url", default=os.environ.get("LOAD_DATABASE_URL", DEFAULT_DATABASE_URL))
