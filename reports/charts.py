@@ -64,8 +64,8 @@ def bar_chart(
 ) -> SafeString:
     """A horizontal bar chart: each label on its own line(s), the bar under it and the value after it."""
     font, line, bar_height, gap, pad = 13, 16, 14, 12, 8
-    # Room after the track for the longest value, in bold: about 0.62 em a character in DejaVu Sans Bold
-    # (what a browser without the page's first fonts falls back to, and the widest of them), with a margin.
+    # Room after the track for the longest value, in bold: Chromium here drew it in DejaVu Sans Bold at
+    # 0.62 em a character (144 px for "100% · 128 cam kết" at 13 px); 0.66 em leaves a margin.
     value_room = max(48, math.ceil(max((len(bar.value_text) for bar in bars), default=0) * font * 0.66) + 10)
     label_chars = int((width - 2 * pad) / (font * 0.5))
     scale_max = max_value if max_value is not None else max((bar.value for bar in bars), default=0)

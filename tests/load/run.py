@@ -61,8 +61,8 @@ SETTLE_SECONDS = 15  # the last logins finish after the spawn; statistics restar
 PAGE_P95_MS = 300  # RELIABILITY K3, K6: pages
 # K2's users on a 2-vCPU machine that runs locust, PostgreSQL and the report worker too (RELIABILITY.md
 # decision 6: a missed p95 lowers the user count, never the zero-server-error rule). 200 users (K2 as
-# written) ask ~100 requests/s; 2-vCPU hosts have served them at p95 0.5-1.5 s. 70 users passed on every
-# host measured (p95 46-200 ms, 2026-12-06); the faster host passed up to 130 and the slower one missed
+# written) ask ~100 requests/s; 2-vCPU hosts have served them at p95 0.5-1.5 s. 70 users passed on both
+# hosts measured on 2026-12-06 (p95 46-200 ms); the faster host passed up to 130 and the slower one missed
 # at 80 by a few tens of ms: docs/RELIABILITY-MATRIX.md, K2.
 K2_USERS = 70
 MODES = {  # users, measured seconds, ramp seconds
