@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 
 from core.links import ObjectURL
 from core.models import ChoiceLabelsMixin
-from core.precompiled import PrecompiledQuery
 from partnerships.models import Partnership, upload_path
 
 
@@ -134,25 +133,9 @@ class ReportingPeriod(ChoiceLabelsMixin, models.Model):
 
     @classmethod
     def quarter_containing(cls, day: datetime.date) -> "ReportingPeriod | None":
-        """The quarter whose data ``day`` falls in (the newer convention's where both have one), or None.
+        """The quarter whose data ``day`` falls in (the newer convention's where both have one), or None."""
+        return cls.objects.quarters().containing(day).order_by("-convention").first()
 
-        ``quarters().containing(day).order_by("-convention").first()``, asked by every visit of "my
-        unit", without compiling its SQL each time (core.precompiled).
-        """
-        rows = _QUARTER_CONTAINING.all(day, day)
-        return rows[0] if rows else None
-
-
-# Two different sample days: each must appear once among the parameters (starts_on <= …, ends_on >= …).
-_QUARTER_CONTAINING = PrecompiledQuery(
-    lambda starts_by, ends_from: (
-        ReportingPeriod.objects.quarters()
-        .filter(starts_on__lte=starts_by, ends_on__gte=ends_from)
-        .order_by("-convention")[:1]
-    ),
-    datetime.date(2000, 1, 1),
-    datetime.date(2000, 1, 2),
-)
 
 COMMITMENT_URL = ObjectURL("commitments:commitment_detail")
 

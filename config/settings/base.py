@@ -106,11 +106,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Users and authentication ----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-# Django's ModelBackend, except that the user of every signed-in request is read without compiling
-# its SQL again (accounts/backends.py). Axes stays first: it refuses a locked-out login before any password check.
+# Axes stays first: it refuses a locked-out login before any password check.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "accounts.backends.PortalModelBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -149,8 +148,9 @@ OTP_TOTP_ISSUER = "Kết nghĩa Đà Nẵng"
 OTP_TOTP_THROTTLE_FACTOR = 1
 
 # --- Sessions and transport security ---------------------------------------------------------
-# Django's database sessions, loaded without compiling their SQL on every request (accounts/sessions.py).
-SESSION_ENGINE = "accounts.sessions"
+# Django's database sessions. Not cached_db on Redis: its load() writes the cache without guarding
+# against errors, so with Redis down every signed-in request would fail (RELIABILITY J3).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # 30 minutes idle, 12 hours in all, enforced by accounts.middleware.SessionLifetimeMiddleware.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_IDLE_SECONDS = int(timedelta(minutes=30).total_seconds())

@@ -1,6 +1,10 @@
 """RELIABILITY rows that are cheap to check directly: B2 password policy, B4 storage, B8 no open redirect,
 C1 rotation on login, C2 logout, C4 deactivation, A4 cookies, J3 sessions without Redis."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher, make_password
@@ -128,10 +132,17 @@ def test_a4_cookies_are_host_prefixed_secure_httponly_and_lax():
 
 
 def test_a4_production_settings_name_the_cookies_host_prefixed_when_secure():
-    import config.settings.base as base
+    # The test settings turn secure cookies off, so production's values are read in a fresh interpreter
+    # with the environment production has (no DJANGO_DEBUG, no DJANGO_SECURE_COOKIES).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env["DJANGO_SECRET_KEY"] = "production-like-key-for-this-test-only-0123456789"
+    code = (
+        "import config.settings.base as s;"
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME)"
+    )
+    printed = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
 
-    if base.SESSION_COOKIE_SECURE:
-        assert (base.SESSION_COOKIE_NAME, base.CSRF_COOKIE_NAME) == ("__Host-sessionid", "__Host-csrftoken")
+    assert printed.stdout.split() == ["True", "True", "__Host-sessionid", "__Host-csrftoken"]
 
 
 # --- J2, J3 ----------------------------------------------------------------------------------------
@@ -142,7 +153,6 @@ def test_j2_j3_sessions_and_lockouts_live_in_postgresql_with_health_checks():
 
     from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 
-    # Django's database store or a subclass of it (accounts.sessions: the same rows, read faster).
     assert issubclass(import_module(settings.SESSION_ENGINE).SessionStore, DatabaseSessionStore)
     assert settings.AXES_HANDLER.startswith("accounts.lockout") or settings.AXES_HANDLER.endswith("AxesDatabaseHandler")
     assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True

@@ -80,61 +80,13 @@ def test_username_inside_password_is_refused():
     ContextWordsValidator().validate("correct horse battery staple", user)
 
 
-# --- accounts.sessions.SessionStore: Django's database sessions, loaded from SQL compiled once ------
+# --- The session engine -------------------------------------------------------------------------
 
 
-def test_the_session_engine_is_djangos_database_store():
-    from importlib import import_module
-
+def test_sessions_are_djangos_database_sessions_so_they_survive_a_redis_outage():
     from django.conf import settings
-    from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 
-    assert issubclass(import_module(settings.SESSION_ENGINE).SessionStore, DatabaseSessionStore)
-
-
-def test_a_stored_session_loads_its_data_in_one_query():
-    from accounts.sessions import SessionStore
-    from tests.assertions import count_queries
-
-    stored = SessionStore()
-    stored.update({"a": 1, "b": "Đà Nẵng"})
-    stored.save()
-
-    loaded = SessionStore(stored.session_key)
-    with count_queries() as queries:
-        data = dict(loaded.items())
-
-    assert data == {"a": 1, "b": "Đà Nẵng"}
-    assert len(queries) == 1
-    assert loaded.session_key == stored.session_key
-
-
-def test_an_expired_session_loads_empty_and_loses_its_key():
-    from datetime import timedelta
-
-    from django.contrib.sessions.models import Session
-    from django.utils import timezone
-
-    from accounts.sessions import SessionStore
-
-    stored = SessionStore()
-    stored["a"] = 1
-    stored.save()
-    Session.objects.filter(session_key=stored.session_key).update(expire_date=timezone.now() - timedelta(seconds=1))
-
-    loaded = SessionStore(stored.session_key)
-
-    assert dict(loaded.items()) == {}
-    assert loaded.session_key is None
-
-
-def test_an_unknown_session_key_loads_empty():
-    from accounts.sessions import SessionStore
-
-    loaded = SessionStore("x" * 32)
-
-    assert dict(loaded.items()) == {}
-    assert loaded.session_key is None
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
 
 
 def test_logout_deletes_the_session_row(client):
