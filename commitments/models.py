@@ -8,10 +8,10 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.links import ObjectURL
 from core.models import ChoiceLabelsMixin
 from partnerships.models import Partnership, upload_path
 
@@ -135,9 +135,6 @@ class ReportingPeriod(ChoiceLabelsMixin, models.Model):
     def quarter_containing(cls, day: datetime.date) -> "ReportingPeriod | None":
         """The quarter whose data ``day`` falls in (the newer convention's where both have one), or None."""
         return cls.objects.quarters().containing(day).order_by("-convention").first()
-
-
-COMMITMENT_URL = ObjectURL("commitments:commitment_detail")
 
 
 class CommitmentQuerySet(models.QuerySet):
@@ -292,7 +289,7 @@ class Commitment(ChoiceLabelsMixin, models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return COMMITMENT_URL(self.pk)
+        return reverse("commitments:commitment_detail", args=[self.pk])
 
     @property
     def progress_ratio(self) -> float:
@@ -446,7 +443,7 @@ class ProgressUpdate(ChoiceLabelsMixin, models.Model):
 
     def get_absolute_url(self):
         # ?update= opens the page of the commitment's reports that holds this one (see commitment_detail).
-        return COMMITMENT_URL(self.commitment_id) + f"?update={self.pk}#update-{self.pk}"
+        return reverse("commitments:commitment_detail", args=[self.commitment_id]) + f"?update={self.pk}#update-{self.pk}"
 
     @property
     def is_locked(self) -> bool:

@@ -3,10 +3,10 @@
 import pghistory
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
-from core.links import ObjectURL
 from core.models import ChoiceLabelsMixin
 
 
@@ -41,9 +41,6 @@ class CommuneQuerySet(models.QuerySet):
     def order_by_name(self):
         """Name without accents, then code: read in index order (communes/migrations/0003_name_sort_key.py)."""
         return self.order_by(NameKey("name"), "code")
-
-
-COMMUNE_URL = ObjectURL("communes:commune_detail")
 
 
 @pghistory.track()
@@ -106,7 +103,7 @@ class Commune(ChoiceLabelsMixin, models.Model):
         }
 
     def get_absolute_url(self):
-        return COMMUNE_URL(self.code)
+        return reverse("communes:commune_detail", args=[self.code])
 
 
 @pghistory.track()

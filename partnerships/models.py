@@ -19,13 +19,13 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Concat, Greatest, Lower, TruncDate
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 from django.db.models.sql.constants import LOUTER
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from pghistory.models import Event, MiddlewareEvents
 
 from communes.models import Commune
-from core.links import ObjectURL
 from core.models import ChoiceLabelsMixin
 
 
@@ -389,9 +389,6 @@ def _health_query(alias: str, today: datetime.date) -> tuple[str, tuple]:
     return _HEALTH_QUERIES[key]
 
 
-PARTNERSHIP_URL = ObjectURL("partnerships:partnership_detail")
-
-
 @pghistory.track()
 class Partnership(ChoiceLabelsMixin, models.Model):
     """A kết nghĩa agreement: one supported commune and one or more supporting units under NQ 02-NQ/TU."""
@@ -477,7 +474,7 @@ class Partnership(ChoiceLabelsMixin, models.Model):
         return self.title or gettext("Kết nghĩa #%(pk)s") % {"pk": self.pk}
 
     def get_absolute_url(self):
-        return PARTNERSHIP_URL(self.pk)
+        return reverse("partnerships:partnership_detail", args=[self.pk])
 
     @property
     def is_active(self) -> bool:

@@ -8,10 +8,10 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.links import ObjectURL
 from core.models import ChoiceLabelsMixin
 
 from . import conf
@@ -99,9 +99,6 @@ class ReportQuerySet(models.QuerySet):
 
 # The columns the workbook follow-up writes (see the "finalised_report_is_immutable" trigger).
 WORKBOOK_COLUMNS = "ARRAY['xlsx', 'xlsx_sha256', 'xlsx_status', 'xlsx_attempts']"
-
-
-REPORT_URL = ObjectURL("reports:report_detail")
 
 
 @pghistory.track(exclude=["heartbeat_at", "progress", "data"])
@@ -272,7 +269,7 @@ class Report(ChoiceLabelsMixin, models.Model):
         return f"{self.get_kind_display()} – {self.period} (v{self.version})"
 
     def get_absolute_url(self):
-        return REPORT_URL(self.pk)
+        return reverse("reports:report_detail", args=[self.pk])
 
     @property
     def is_final(self) -> bool:

@@ -5,8 +5,6 @@ from decimal import Decimal
 from django import template
 from django.utils.formats import number_format
 
-from core import links
-
 register = template.Library()
 
 
@@ -37,9 +35,3 @@ def querystring_without(context, *names) -> str:
         query.pop(name, None)
     encoded = query.urlencode()
     return f"?{encoded}" if encoded else "?"
-
-
-@register.simple_tag
-def plain_url(viewname: str) -> str:
-    """``{% url viewname %}`` for a view without arguments, without walking the resolver each time."""
-    return links.plain_url(viewname)
