@@ -1,6 +1,7 @@
 """Filters of the commitment list; every choice list is scoped to what the user may read."""
 
 import django_filters
+from django import forms
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -8,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 
 from communes.filtersets import UnitFilter
 from communes.models import Commune
-from core.forms import FastSelect, FastTextInput
 from partnerships.filtersets import PartnershipFilter
 from partnerships.models import Membership, Partnership
 
@@ -50,16 +50,16 @@ class CommitmentFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="search",
         label=_("Tìm kiếm"),
-        widget=FastTextInput(attrs={"type": "search", "placeholder": _("Nội dung, đơn vị… (gõ không dấu được)")}),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Nội dung, đơn vị… (gõ không dấu được)")}),
     )
     field = django_filters.ModelChoiceFilter(
-        widget=FastSelect, queryset=Field.objects.all(), label=_("Lĩnh vực"), empty_label=_("Tất cả lĩnh vực")
+        widget=forms.Select, queryset=Field.objects.all(), label=_("Lĩnh vực"), empty_label=_("Tất cả lĩnh vực")
     )
     status = django_filters.ChoiceFilter(
-        widget=FastSelect, choices=Commitment.Status.choices, label=_("Trạng thái"), empty_label=_("Tất cả trạng thái")
+        widget=forms.Select, choices=Commitment.Status.choices, label=_("Trạng thái"), empty_label=_("Tất cả trạng thái")
     )
     horizon = django_filters.ChoiceFilter(
-        widget=FastSelect,
+        widget=forms.Select,
         choices=Commitment.Horizon.choices,
         label=_("Thời hạn"),
         empty_label=_("Trước mắt và lâu dài"),
@@ -70,7 +70,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
         suggestions_url=reverse_lazy("commitments:owner_suggestions"),
     )
     period = django_filters.ModelChoiceFilter(
-        widget=FastSelect,
+        widget=forms.Select,
         queryset=period_choices,
         method="reported_in",
         label=_("Có báo cáo trong kỳ"),
@@ -78,7 +78,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
     )
     partnership = PartnershipFilter(queryset=partnership_choices, label=_("Quan hệ kết nghĩa"))
     sort = django_filters.ChoiceFilter(
-        widget=FastSelect, choices=SORT_CHOICES, method="sort_by", label=_("Sắp xếp theo"), empty_label=None
+        widget=forms.Select, choices=SORT_CHOICES, method="sort_by", label=_("Sắp xếp theo"), empty_label=None
     )
 
     class Meta:

@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from communes.models import Commune
-from core.forms import FastFileInput, FastHiddenInput, FastInputMixin, FastNumberInput, FastTextarea, TamperEvidentMixin
+from core.forms import TamperEvidentMixin
 from core.templatetags.portal import number, vnd
 from partnerships.uploads import MAX_IMAGE_SIDE, validate_upload
 
@@ -60,7 +60,7 @@ class OptimisticLockMixin:
         self.conflict = []
         if self.instance.pk is None:
             return
-        self.fields["version"] = forms.IntegerField(required=False, min_value=1, widget=FastHiddenInput)
+        self.fields["version"] = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
         self.initial["version"] = self.instance.version
 
     def clean(self):
@@ -114,14 +114,14 @@ def use_vietnamese_messages(form) -> None:
             field.error_messages["invalid"] = _("Vui lòng nhập một số.")
 
 
-class DateInput(FastInputMixin, forms.DateInput):
+class DateInput(forms.DateInput):
     input_type = "date"
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-class MultipleFileInput(FastFileInput):
+class MultipleFileInput(forms.FileInput):
     allow_multiple_selected = True
 
 
@@ -239,14 +239,14 @@ class ProgressForm(TamperEvidentMixin, OptimisticLockMixin, forms.ModelForm):
         min_value=0,
         max_digits=14,
         decimal_places=2,
-        widget=FastNumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
         error_messages={"min_value": _("Kết quả không được âm.")},
     )
     achieved_value_vnd = forms.IntegerField(
         label=_("Giá trị đạt được (đồng)"),
         required=False,
         min_value=0,
-        widget=FastNumberInput(attrs={"step": "1", "inputmode": "numeric"}),
+        widget=forms.NumberInput(attrs={"step": "1", "inputmode": "numeric"}),
         error_messages={"min_value": _("Kết quả không được âm.")},
     )
     evidence = MultipleFileField(label=_("Ảnh, tệp minh chứng"), required=False)
@@ -257,12 +257,12 @@ class ProgressForm(TamperEvidentMixin, OptimisticLockMixin, forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
     )
     # Generated when the empty form is shown and sent back unchanged: see submit_progress.
-    client_token = forms.UUIDField(required=False, widget=FastHiddenInput)
+    client_token = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = ProgressUpdate
         fields = ["achieved_quantity", "achieved_value_vnd", "narrative"]
-        widgets = {"narrative": FastTextarea(attrs={"rows": 4})}
+        widgets = {"narrative": forms.Textarea(attrs={"rows": 4})}
         labels = {"narrative": _("Kết quả đã thực hiện")}
         help_texts = {"narrative": _("Việc đã làm, ở đâu, khi nào, cho ai.")}
 

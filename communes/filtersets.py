@@ -1,11 +1,12 @@
 """Filters for the directory of the 94 units."""
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from django_filters.filters import QuerySetRequestMixin
 
-from core.forms import FastSelect, FastTextInput
+from core.forms import LongSelect
 
 from .forms import UnitField
 from .models import Commune
@@ -42,29 +43,29 @@ class CommuneFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Tìm tên hoặc mã đơn vị"),
         method="filter_q",
-        widget=FastTextInput(attrs={"type": "search", "placeholder": _("Ví dụ: hoa cuong")}),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Ví dụ: hoa cuong")}),
     )
     kind = django_filters.ChoiceFilter(
-        widget=FastSelect, label=_("Loại"), choices=Commune.Kind.choices, empty_label=_("Tất cả")
+        widget=forms.Select, label=_("Loại"), choices=Commune.Kind.choices, empty_label=_("Tất cả")
     )
     former_district = django_filters.ChoiceFilter(
-        widget=FastSelect, label=_("Quận/huyện cũ"), choices=former_district_choices, empty_label=_("Tất cả")
+        widget=LongSelect, label=_("Quận/huyện cũ"), choices=former_district_choices, empty_label=_("Tất cả")
     )
     is_mountainous = django_filters.ChoiceFilter(
-        widget=FastSelect, label=_("Miền núi"), choices=FLAG_CHOICES, method=filter_flag, empty_label=_("Tất cả")
+        widget=forms.Select, label=_("Miền núi"), choices=FLAG_CHOICES, method=filter_flag, empty_label=_("Tất cả")
     )
     is_border = django_filters.ChoiceFilter(
-        widget=FastSelect, label=_("Biên giới"), choices=FLAG_CHOICES, method=filter_flag, empty_label=_("Tất cả")
+        widget=forms.Select, label=_("Biên giới"), choices=FLAG_CHOICES, method=filter_flag, empty_label=_("Tất cả")
     )
     programme_role = django_filters.ChoiceFilter(
-        widget=FastSelect,
+        widget=forms.Select,
         label=_("Vai trò"),
         choices=programme_role_choices,
         method="filter_programme_role",
         empty_label=_("Tất cả"),
     )
     paired = django_filters.ChoiceFilter(
-        widget=FastSelect,
+        widget=forms.Select,
         label=_("Kết nghĩa"),
         choices=[(YES, _("Đã có quan hệ kết nghĩa")), (NO, _("Chưa có quan hệ kết nghĩa"))],
         method="filter_paired",

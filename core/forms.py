@@ -2,13 +2,11 @@
 tampering report every write form makes."""
 
 import unicodedata
-from html import escape
-from operator import itemgetter
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.utils.functional import Promise
-from django.utils.html import conditional_escape, format_html
+from django.forms.utils import flatatt
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from core.logging import DENIED, security_event
@@ -23,75 +21,7 @@ def fold(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
 
 
-def escaped(value) -> str:
-    """``conditional_escape(value)`` as plain text: safe strings as they are, anything else escaped."""
-    if isinstance(value, Promise):
-        value = str(value)
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return escape(str(value))
-
-
-def html_attributes(attrs) -> str:
-    """Django's ``flatatt``, same text, without a ``format_html`` per attribute (a filter form's dozen
-    fields spent ~0.7 ms in them): pairs sorted by name, then the names of true booleans; False and
-    None left out; names and values escaped (safe strings as they are)."""
-    pairs = []
-    flags = []
-    for name, value in attrs.items():
-        if isinstance(value, bool):
-            if value:
-                flags.append(name)
-        elif value is not None:
-            pairs.append((name, value))
-    pairs.sort(key=itemgetter(0))
-    flags.sort()
-    return "".join(
-        [f' {escaped(name)}="{escaped(value)}"' for name, value in pairs] + [f" {escaped(n)}" for n in flags]
-    )
-
-
-class FastInputMixin:
-    """An ``<input>`` rendered in Python: the HTML of Django's input.html and attrs.html templates,
-    without two template renders per field (a list page's filters cost a millisecond or two in them,
-    a partnership's member and document forms about four)."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        value_attribute = "" if widget["value"] is None else f' value="{escape(str(widget["value"]))}"'
-        attributes = html_attributes(widget["attrs"])  # escaped; True: the bare name; False: left out
-        return mark_safe(  # nosec B308 B703 # name, type and value are escaped above, the attributes by html_attributes
-            f'<input type="{escape(widget["type"])}" name="{escape(name)}"{value_attribute}{attributes}>'
-        )
-
-
-class FastTextInput(FastInputMixin, forms.TextInput):
-    """A text ``<input>`` rendered in Python (see FastInputMixin)."""
-
-
-class FastNumberInput(FastInputMixin, forms.NumberInput):
-    """A number ``<input>`` rendered in Python (see FastInputMixin)."""
-
-
-class FastHiddenInput(FastInputMixin, forms.HiddenInput):
-    """A hidden ``<input>`` rendered in Python (see FastInputMixin)."""
-
-
-class FastFileInput(FastInputMixin, forms.FileInput):
-    """A file ``<input>`` rendered in Python (see FastInputMixin); like Django's, it never shows a value."""
-
-
-class FastTextarea(forms.Textarea):
-    """A ``<textarea>`` rendered in Python: the HTML of Django's textarea.html, escaped as it escapes."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        text = conditional_escape(widget["value"]) if widget["value"] else ""
-        attributes = html_attributes(widget["attrs"])
-        return mark_safe(f'<textarea name="{escape(name)}"{attributes}>\n{text}</textarea>')  # nosec B308 B703 # name, attrs (html_attributes) and text escaped
-
-
-class SuggestInput(FastTextInput):
+class SuggestInput(forms.TextInput):
     """A text input; as the person types, htmx fills its ``<datalist>`` with at most ~20 suggestions.
 
     Without JavaScript it is a plain text field: the form resolves what was typed on the server.
@@ -130,7 +60,7 @@ class TypedChoiceField(forms.CharField):
     be chosen, exactly like ``ModelChoiceField.queryset``; it can be set after construction.
     """
 
-    widget = FastTextInput
+    widget = forms.TextInput
     suggestions_url = None
     placeholder = ""
     default_error_messages = {}
@@ -176,13 +106,13 @@ class TypedChoiceField(forms.CharField):
         return value
 
 
-class FastSelect(forms.Select):
-    """A ``<select>`` rendered in Python: the same HTML without one template per ``<option>``.
+class LongSelect(forms.Select):
+    """A ``<select>`` of hundreds or thousands of options (units, former districts), written in Python.
 
-    Django renders each option through the template engine (≈ 0.07 ms each, plus its attributes);
-    for the ~680 former districts of national scale that alone cost more than the rest of a list
-    page, and a filter form's few dozen options cost a list page what the admin spends on its
-    whole changelist (TARGETS.md P3).
+    Django renders each ``<option>`` through the template engine. That is right for a handful of
+    choices, but a partnership form offers every unit of the country (3,321 at national scale) and a
+    filter the ~680 former districts, and their options alone would cost more than the rest of the
+    page. The HTML is the same as Django's (a test compares them); short selects use ``forms.Select``.
     """
 
     def render(self, name, value, attrs=None, renderer=None):
@@ -190,23 +120,25 @@ class FastSelect(forms.Select):
         html = []
         for group, choices in self.choices:
             if isinstance(choices, list | tuple):
-                html.append(f'<optgroup label="{escape(group)}">')
+                html.append(format_html('<optgroup label="{}">', group))
                 html.extend(self._option(key, label, selected) for key, label in choices)
                 html.append("</optgroup>")
             else:
                 html.append(self._option(group, choices, selected))
-        attrs = html_attributes(self.build_attrs(self.attrs, attrs))
-        return mark_safe(f'<select name="{escape(name)}"{attrs}>{"".join(html)}</select>')  # nosec B308 B703 # name, attrs (html_attributes), options escaped
+        return format_html(
+            '<select name="{}"{}>{}</select>', name, flatatt(self.build_attrs(self.attrs, attrs)), mark_safe("".join(html))  # nosec B308 B703 # each option is built by format_html
+        )
 
     @staticmethod
     def _option(key, label, selected) -> str:
         key = "" if key is None else str(key)
-        mark = " selected" if key in selected else ""
-        return f'<option value="{escape(key)}"{mark}>{escape(str(label))}</option>'
+        if key in selected:
+            return format_html('<option value="{}" selected>{}</option>', key, label)
+        return format_html('<option value="{}">{}</option>', key, label)
 
 
-class FastSelectMultiple(FastSelect, forms.SelectMultiple):
-    """FastSelect for several values: ``<select multiple>``, read with ``getlist``."""
+class LongSelectMultiple(LongSelect, forms.SelectMultiple):
+    """LongSelect for several values: ``<select multiple>``, read with ``getlist``."""
 
     def build_attrs(self, base_attrs, extra_attrs=None):
         # Django's template adds "multiple"; rendering without the template, add it here.

@@ -1,6 +1,7 @@
 """Filters and sorting for the list of partnerships."""
 
 import django_filters
+from django import forms
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
@@ -8,7 +9,7 @@ from django_filters.filters import QuerySetRequestMixin
 
 from communes.filtersets import UnitFilter, former_district_choices
 from communes.models import Commune
-from core.forms import FastSelect, FastTextInput
+from core.forms import LongSelect
 
 from .forms import PartnershipField
 from .models import Membership, Partnership
@@ -49,20 +50,20 @@ class PartnershipFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Tìm đơn vị, chương trình"),
         method="filter_q",
-        widget=FastTextInput(attrs={"type": "search", "placeholder": _("Ví dụ: hoa cuong")}),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Ví dụ: hoa cuong")}),
     )
     status = django_filters.ChoiceFilter(
-        widget=FastSelect, label=_("Trạng thái"), choices=Partnership.Status.choices, empty_label=_("Tất cả")
+        widget=forms.Select, label=_("Trạng thái"), choices=Partnership.Status.choices, empty_label=_("Tất cả")
     )
     former_district = django_filters.ChoiceFilter(
-        widget=FastSelect,
+        widget=LongSelect,
         label=_("Quận/huyện cũ"),
         choices=former_district_choices,
         method="filter_former_district",
         empty_label=_("Tất cả"),
     )
     field = django_filters.ModelChoiceFilter(
-        widget=FastSelect,
+        widget=forms.Select,
         label=_("Lĩnh vực"),
         queryset=field_choices,
         to_field_name="code",
@@ -71,7 +72,7 @@ class PartnershipFilterSet(django_filters.FilterSet):
     )
     commune = UnitFilter(label=_("Đơn vị thành viên"), queryset=member_choices, method="filter_commune")
     sort = django_filters.ChoiceFilter(
-        widget=FastSelect,
+        widget=forms.Select,
         label=_("Sắp xếp"),
         choices=[
             ("-signed_on", _("Ngày ký: mới nhất trước")),

@@ -11,15 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communes.forms import UnitField
 from communes.models import Commune
-from core.forms import (
-    FastFileInput,
-    FastInputMixin,
-    FastSelect,
-    FastSelectMultiple,
-    FastTextInput,
-    TamperEvidentMixin,
-    TypedChoiceField,
-)
+from core.forms import LongSelect, LongSelectMultiple, TamperEvidentMixin, TypedChoiceField
 
 from .models import Activity, Document, LegalBasis, Membership, Partnership
 from .reference_data import ASSIGNING_LETTER_NUMBER, RESOLUTION_NUMBER
@@ -29,7 +21,7 @@ MAX_PHOTOS = 10
 UNSIGNED_STATUSES = (Partnership.Status.ASSIGNED, Partnership.Status.SURVEYED)
 
 
-class DateInput(FastInputMixin, forms.DateInput):
+class DateInput(forms.DateInput):
     """The browser's date picker; it sends yyyy-mm-dd whatever the display language."""
 
     input_type = "date"
@@ -40,7 +32,7 @@ class DateInput(FastInputMixin, forms.DateInput):
 
 class CommuneChoiceField(forms.ModelChoiceField):
     # Rendered in Python: the partnership form offers every unit (3,321 at national scale) three times.
-    widget = FastSelect
+    widget = LongSelect
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("empty_label", _("— Chọn đơn vị —"))
@@ -107,7 +99,7 @@ def partnership_search(partnerships, text: str):
 
 
 class CommuneMultipleChoiceField(forms.ModelMultipleChoiceField):
-    widget = FastSelectMultiple
+    widget = LongSelectMultiple
 
     def label_from_instance(self, obj):
         return CommuneChoiceField.label_from_instance(self, obj)
@@ -284,7 +276,7 @@ class MembershipForm(TamperEvidentMixin, forms.ModelForm):
             (Membership.Role.CO_SUPPORTER, Membership.Role.CO_SUPPORTER.label),
             (Membership.Role.LEAD_SUPPORTER, Membership.Role.LEAD_SUPPORTER.label),
         ],
-        widget=FastSelect,
+        widget=forms.Select,
     )
 
     class Meta:
@@ -320,12 +312,12 @@ class DocumentForm(TamperEvidentMixin, forms.ModelForm):
         model = Document
         fields = ["kind", "title", "number", "issuer", "issued_on", "file"]
         widgets = {
-            "kind": FastSelect,
-            "title": FastTextInput,
-            "number": FastTextInput,
-            "issuer": FastTextInput,
+            "kind": forms.Select,
+            "title": forms.TextInput,
+            "number": forms.TextInput,
+            "issuer": forms.TextInput,
             "issued_on": DateInput(),
-            "file": FastFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+            "file": forms.FileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
         }
         help_texts = {"file": _("Tệp PDF, ảnh JPEG hoặc PNG.")}
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from commitments.models import ReportingPeriod
 from communes.forms import UnitField
 from communes.models import Commune
-from core.forms import FastSelect, FastTextarea, FastTextInput, TamperEvidentMixin
+from core.forms import LongSelect, TamperEvidentMixin
 from partnerships.forms import PartnershipField
 from partnerships.models import Partnership
 
@@ -25,9 +25,9 @@ PROGRAMME_START_YEAR = 2025
 class DashboardFilterForm(forms.Form):
     """GET filters of the dashboard: former district, mountainous and border units."""
 
-    former_district = forms.ChoiceField(label=_("Quận/huyện cũ"), required=False, widget=FastSelect)
-    mountainous = forms.ChoiceField(label=_("Xã miền núi"), choices=YES_NO, required=False, widget=FastSelect)
-    border = forms.ChoiceField(label=_("Xã biên giới"), choices=YES_NO, required=False, widget=FastSelect)
+    former_district = forms.ChoiceField(label=_("Quận/huyện cũ"), required=False, widget=LongSelect)
+    mountainous = forms.ChoiceField(label=_("Xã miền núi"), choices=YES_NO, required=False, widget=forms.Select)
+    border = forms.ChoiceField(label=_("Xã biên giới"), choices=YES_NO, required=False, widget=forms.Select)
 
     def __init__(self, *args, districts=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,7 +73,7 @@ def last_finished_quarter(choices: list[tuple[str, str]], today: datetime.date |
 class ReportRequestForm(TamperEvidentMixin, forms.ModelForm):
     """ "Tạo báo cáo": the period, the kind and its scope, and the tasks for the next period."""
 
-    period_code = forms.ChoiceField(label=_("Kỳ báo cáo"), widget=FastSelect)
+    period_code = forms.ChoiceField(label=_("Kỳ báo cáo"), widget=forms.Select)
     # Typed, not picked from a <select>: 2,000 partnerships and 3,321 units at national scale.
     partnership = PartnershipField(
         label=_("Quan hệ kết nghĩa"), required=False, help_text=_("Chỉ khi tạo báo cáo một quan hệ kết nghĩa.")
@@ -84,10 +84,10 @@ class ReportRequestForm(TamperEvidentMixin, forms.ModelForm):
         model = Report
         fields = ["kind", "partnership", "commune", "next_tasks", "signer_title", "signer_name"]
         widgets = {
-            "next_tasks": FastTextarea(attrs={"rows": 4}),
-            "kind": FastSelect,
-            "signer_title": FastTextInput,
-            "signer_name": FastTextInput,
+            "next_tasks": forms.Textarea(attrs={"rows": 4}),
+            "kind": forms.Select,
+            "signer_title": forms.TextInput,
+            "signer_name": forms.TextInput,
         }
         help_texts = {"next_tasks": _("Mỗi dòng một ý; có thể bổ sung trước khi ban hành.")}
 
@@ -130,7 +130,7 @@ class FinaliseForm(TamperEvidentMixin, forms.ModelForm):
     class Meta:
         model = Report
         fields = ["next_tasks", "signer_title", "signer_name"]
-        widgets = {"next_tasks": FastTextarea(attrs={"rows": 5})}
+        widgets = {"next_tasks": forms.Textarea(attrs={"rows": 5})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
