@@ -43,7 +43,7 @@ def measure_slow_link(officer, *, submissions: int = 5) -> dict:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        return {"error": "playwright is not installed (pip install -r requirements.lock)"}
+        return {"error": "playwright is not installed (pip install -r requirements-dev.lock)"}
     if not os.path.exists(CHROMIUM):
         return {"error": f"Chromium is not installed ({CHROMIUM}; bin/install-system-packages --with-browser)"}
     commitments = editable_commitments(officer, submissions)

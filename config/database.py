@@ -17,7 +17,8 @@ import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
+
+import environ
 
 
 @contextmanager
@@ -105,29 +106,26 @@ def limit_statements(databases: dict, seconds: int) -> None:
 
 
 def database_settings(url: str) -> dict:
-    """Django's DATABASES['default'] for a ``postgresql://`` URL (socket ``?host=`` supported)."""
-    parsed = urlparse(url)
-    if parsed.scheme not in {"postgres", "postgresql"}:
-        raise ValueError(f"DATABASE_URL must be a PostgreSQL URL, got scheme {parsed.scheme!r}")
-    query = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
+    """Django's DATABASES['default'] for a ``postgresql://`` URL, parsed by django-environ (socket ``?host=`` supported)."""
+    config = environ.Env.db_url_config(url)
+    if config["ENGINE"] != "django.db.backends.postgresql":
+        raise ValueError(f"DATABASE_URL must be a PostgreSQL URL, got {url.partition(':')[0]!r}")
+    options = config.setdefault("OPTIONS", {})
+    if "host" in options:  # the embedded server's Unix socket folder
+        config["HOST"] = options.pop("host")
     # PostgreSQL's JIT compiles hundreds of functions for the health/status CASE plans on every page
     # and costs seconds at national scale (bench/findings.md); these short OLTP queries never gain.
-    query.setdefault("options", "-c jit=off")
+    options.setdefault("options", "-c jit=off")
     # A database that does not answer (host down, packets dropped) fails the request in seconds
     # instead of holding a gunicorn worker for the operating system's TCP timeout (minutes).
-    query.setdefault("connect_timeout", str(CONNECT_TIMEOUT_SECONDS))
-    return {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": (parsed.path or "/postgres").lstrip("/") or "postgres",
-        "USER": parsed.username or "",
-        "PASSWORD": parsed.password or "",
-        "HOST": query.pop("host", parsed.hostname or ""),
-        "PORT": str(parsed.port or ""),
-        "CONN_MAX_AGE": 60,
-        "CONN_HEALTH_CHECKS": True,
+    options.setdefault("connect_timeout", str(CONNECT_TIMEOUT_SECONDS))
+    config.update(
+        PORT=str(config.get("PORT") or ""),
+        CONN_MAX_AGE=60,
+        CONN_HEALTH_CHECKS=True,
         # QuerySet.iterator() would open a named cursor (DECLARE, FETCH, CLOSE: three round trips). Every
         # select of rows in a form (ModelChoiceField) reads its options that way: twice the CPU of a
         # plain query for a dozen rows. Nothing here iterates a result too large to hold in memory.
-        "DISABLE_SERVER_SIDE_CURSORS": True,
-        "OPTIONS": query,
-    }
+        DISABLE_SERVER_SIDE_CURSORS=True,
+    )
+    return config

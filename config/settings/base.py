@@ -34,7 +34,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_filters",
-    "django_tables2",
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
