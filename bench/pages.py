@@ -9,7 +9,7 @@ from django.db.models import Count
 
 from accounts.models import Role
 from commitments.models import Commitment, Field
-from commitments.scale_data import USER_PREFIX
+from demo.scale_data import USER_PREFIX
 from partnerships.models import Partnership
 
 

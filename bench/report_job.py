@@ -143,7 +143,7 @@ def main() -> None:
 
     from accounts.models import Role
     from commitments.models import ReportingPeriod
-    from commitments.scale_data import USER_PREFIX
+    from demo.scale_data import USER_PREFIX
     from reports import conf, documents, pdf
     from reports.figures import CityFigures
     from reports.models import Report

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from bench import audit, load, measure, pages, results_md, run_scale, weight
-from commitments import scale_data
+from demo import scale_data
 
 TOY = scale_data.Size(
     units=100,

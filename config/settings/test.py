@@ -31,3 +31,6 @@ DASHBOARD_MEMO_ENTRIES = 0
 # Reports start at once: a test's worker must not wait for the machine to be quiet (reports/pacing.py;
 # tests/reports/test_pacing.py tests the wait itself).
 REPORT_SPARE_CPU_WAIT_SECONDS = 0
+
+# Illustrative and benchmark data (seed_demo, seed_scale): never installed in production.
+INSTALLED_APPS = [*INSTALLED_APPS, "demo"]  # noqa: F405

@@ -142,7 +142,7 @@ def account_sources() -> list[Path]:
     """Everything that can create rows without a person: fixtures, migrations, management commands and
     the modules those commands load (seed and reference data)."""
     sources = set()
-    for app in ("accounts", "communes", "partnerships", "commitments", "reports", "core"):
+    for app in ("accounts", "communes", "partnerships", "commitments", "reports", "core", "demo"):
         sources |= set((ROOT / app / "migrations").glob("*.py"))
         sources |= set((ROOT / app / "management" / "commands").glob("*.py"))
         sources |= set((ROOT / app).glob("*_data.py"))
@@ -156,13 +156,14 @@ def test_no_fixture_migration_or_seed_command_creates_a_usable_default_account()
     assert any(p.name == "load_reference_data.py" for p in sources)
     assert [p for p in sources if "fixtures" in p.parts] == [], "no fixtures ship with the portal"
     creators = {str(p.relative_to(ROOT)) for p in sources if SETS_A_PASSWORD.search(p.read_text())}
-    # Only the two seeders give accounts passwords, and neither runs in production:
+    # Only the two seeders give accounts passwords, and neither runs in production (the demo app is not
+    # installed there):
     # - seed_demo (demo_data.py): admin, city, leader, officer-…, with the password the command prints
     #   and the README publishes, for `make run`;
     # - seed_scale (scale_data.py, `make bench`): every name prefixed ("scale-admin"), and it refuses a
     #   database that already holds data unless forced.
-    assert creators == {"commitments/demo_data.py", "commitments/scale_data.py"}, creators
-    scale = (ROOT / "commitments/scale_data.py").read_text()
+    assert creators == {"demo/demo_data.py", "demo/scale_data.py"}, creators
+    scale = (ROOT / "demo/scale_data.py").read_text()
     assert 'add("admin", Role.ADMINISTRATOR)' in scale and '"username": f"{USER_PREFIX}{username}"' in scale
     readme = (ROOT / "README.md").read_text()
     assert "`admin` (administrator)" in readme and "demo-password-2025" in readme

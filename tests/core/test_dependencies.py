@@ -50,3 +50,16 @@ def test_the_development_lock_pins_the_production_lock_at_the_same_versions():
 
     production, development = versions("requirements.lock"), versions("requirements-dev.lock")
     assert {name: development.get(name) for name in production} == production
+
+
+def test_production_settings_do_not_install_the_demo_and_benchmark_seeders():
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env["DJANGO_SECRET_KEY"] = "production-like-key-for-this-test-only-0123456789"
+    code = "import config.settings.base as s; print('demo' in s.INSTALLED_APPS)"
+    printed = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+
+    assert printed.stdout.strip() == "False"

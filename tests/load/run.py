@@ -105,7 +105,7 @@ for n in range(int(os.environ.get("LOAD_REPORTERS", "0"))):
         username=f"load-reporter-{n}", defaults={"role": Role.CITY_STAFF, "first_name": "Kiểm thử", "last_name": str(n)}
     )
     if created:
-        from commitments.demo_data import DEMO_PASSWORD
+        from demo.demo_data import DEMO_PASSWORD
         user.set_password(DEMO_PASSWORD)
         user.save()
     TOTPDevice.objects.filter(user=user).delete()
@@ -393,7 +393,8 @@ def serve(options, started: Started, folder: Path, mode: str) -> Portal:
     manage("migrate", "--no-input", env=env)
     if not is_seeded(options.database_url):
         manage("load_reference_data", env=env)
-        manage("seed_demo", env=env)
+        # Demo data is development-only: the demo app is installed by the development settings.
+        manage("seed_demo", env={**env, "DJANGO_SETTINGS_MODULE": "config.settings.dev"})
     manage("collectstatic", "--no-input", env=env)
     tidy_leftover_reports(options.database_url)
     reporters = str(BURST_REPORTERS if mode == "report-burst" else 0)

@@ -14,10 +14,10 @@ from django.core.management import call_command
 from django.test import TestCase
 from django.utils import timezone
 
-from commitments import scale_data
 from commitments.models import Commitment
 from communes.maps import load_boundaries
 from communes.models import Commune
+from demo import scale_data
 from reports.figures import CityFigures, Scope, load_rows, recent_activities
 from reports.forms import DashboardFilterForm
 from reports.summary import OVERDUE_SHOWN, district_names, load_summary

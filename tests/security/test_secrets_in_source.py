@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # never accepted by a production deployment (which sets DJANGO_SECRET_KEY and creates its own accounts).
 INTENDED = {
     ("accounts/mfa.py", "DEMO_TOTP_SECRET"): "the demo accounts' authenticator key, printed by seed_demo",
-    ("commitments/demo_data.py", "DEMO_PASSWORD"): "the demo accounts' password, printed by seed_demo and in README",
-    ("commitments/scale_data.py", "SCALE_PASSWORD"): "the benchmark accounts (seed_scale) on bench databases",
+    ("demo/demo_data.py", "DEMO_PASSWORD"): "the demo accounts' password, printed by seed_demo and in README",
+    ("demo/scale_data.py", "SCALE_PASSWORD"): "the benchmark accounts (seed_scale) on bench databases",
     ("config/settings/dev.py", "DJANGO_SECRET_KEY"): "a developer's machine only (make run)",
     ("config/settings/test.py", "DJANGO_SECRET_KEY"): "the test suite",
     ("bench/settings.py", "DJANGO_SECRET_KEY"): "make bench",
@@ -118,5 +118,5 @@ def test_the_gate_fires_on_each_kind_of_leak():
         assert secret_literals("config/settings/base.py", line) == [], line
     assert secret_literals(".env.example", "DATABASE_URL=postgresql://ketnghia:change-me@postgres/ketnghia") == []
     # An intended literal is intended only where the list says.
-    assert secret_literals("commitments/demo_data.py", 'DEMO_PASSWORD = "demo-password-2025"') == []
+    assert secret_literals("demo/demo_data.py", 'DEMO_PASSWORD = "demo-password-2025"') == []
     assert secret_literals("config/settings/base.py", 'DEMO_PASSWORD = "demo-password-2025"') != []

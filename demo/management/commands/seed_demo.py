@@ -2,7 +2,7 @@ import pghistory
 from django.core.management.base import BaseCommand
 
 from accounts.mfa import DEMO_TOTP_SECRET
-from commitments.demo_data import DEMO_PASSWORD, seed_demo
+from demo.demo_data import DEMO_PASSWORD, seed_demo
 
 
 class Command(BaseCommand):

@@ -17,13 +17,12 @@ from django.utils import timezone
 
 from accounts.mfa import give_demo_device
 from accounts.models import Role
+from commitments.models import Commitment, Field, ReportingPeriod
+from commitments.services import return_progress, submit_progress, verify_progress
 from communes.models import Commune
 from core.upsert import upsert
 from partnerships.models import Activity, LegalBasis, Membership, Partnership
 from partnerships.reference_data import ASSIGNING_LETTER_NUMBER, RESOLUTION_NUMBER
-
-from .models import Commitment, Field, ReportingPeriod
-from .services import return_progress, submit_progress, verify_progress
 
 DEMO_PASSWORD = "demo-password-2025"
 DEMO_ROLE_SOURCE = "dữ liệu minh họa (seed_demo)"

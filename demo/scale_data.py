@@ -57,6 +57,8 @@ from pghistory.models import Event
 from psycopg import sql
 
 from accounts.models import Role
+from commitments.models import Commitment, Field, ProgressUpdate, ReportingPeriod
+from commitments.reference_data import load_fields
 from communes.models import Commune, Constituent
 from communes.reference_data import load_communes, load_constituents
 from partnerships.models import Activity, LegalBasis, Membership, Partnership
@@ -68,8 +70,6 @@ from partnerships.reference_data import (
 )
 
 from .demo_data import COMMITMENT_TEMPLATES
-from .models import Commitment, Field, ProgressUpdate, ReportingPeriod
-from .reference_data import load_fields
 
 # --- Sizes ------------------------------------------------------------------------------------------
 

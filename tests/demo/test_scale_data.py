@@ -15,9 +15,9 @@ from django.test import TestCase
 from django.utils import timezone
 
 from accounts.models import Role
-from commitments import scale_data
 from commitments.models import Commitment, ProgressUpdate, ReportingPeriod
 from communes.models import Commune, Constituent
+from demo import scale_data
 from partnerships.models import Activity, Membership, Partnership
 from tests import factories
 

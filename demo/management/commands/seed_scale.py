@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
 from psycopg import sql
 
-from commitments import scale_data
+from demo import scale_data
 
 
 def ensure_database(alias: str = DEFAULT_DB_ALIAS) -> bool:
