@@ -48,7 +48,8 @@ class CityReportTests(TestCase):
             f"Đà Nẵng, {vietnamese_long_date(timezone.localdate())}",
             "I. KẾT QUẢ THỰC HIỆN",
             "II. HẠN CHẾ, TỒN TẠI",
-            "III. NHIỆM VỤ TRỌNG TÂM KỲ TỚI",
+            "III. PHƯƠNG HƯỚNG, NHIỆM VỤ QUÝ TỚI",
+            "IV. ĐỀ XUẤT, KIẾN NGHỊ",
             "Đôn đốc hoàn thành cam kết quá hạn.",
             "Nơi nhận:",
             "T/M BAN THƯỜNG VỤ",
@@ -73,7 +74,8 @@ class CityReportTests(TestCase):
 
     def test_every_partnership_name_with_its_diacritics(self):
         for partnership in Partnership.objects.with_member_names():
-            self.assertIn(partnership.display_name(), self.text)
+            # Supporters joined with commas, never "+" (issue 17).
+            self.assertIn(partnership.display_name().replace(" + ", ", "), self.text)
         self.assertIn("Hòa Cường – Trà Tân", self.text)
 
     def test_totals_equal_the_database(self):
@@ -91,7 +93,7 @@ class CityReportTests(TestCase):
         self.assertIn(f"Tổng cộng {total} ", appendix_2)
 
     def test_shortcomings_name_the_overdue_commitment_and_the_silent_unit(self):
-        shortcomings = self.text[self.text.index("II. HẠN CHẾ") : self.text.index("III. NHIỆM VỤ")]
+        shortcomings = self.text[self.text.index("II. HẠN CHẾ") : self.text.index("III. PHƯƠNG HƯỚNG")]
         self.assertIn("Khám bệnh, cấp thuốc miễn phí", shortcomings)
         self.assertIn("30/11/2025", shortcomings)
         self.assertIn(self.programme.world.outsider.name, shortcomings)
