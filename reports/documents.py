@@ -156,6 +156,8 @@ def document_context(report: Report, figures: CityFigures, sections: dict[str, s
     if report.kind != Report.Kind.CITY:
         appendices.append("commitments")
     appendices.append("fields")
+    if figures.fields or (report.kind != Report.Kind.PARTNERSHIP and figures.partnerships):
+        appendices.append("charts")
     if is_city and not summarised:  # the map draws Đà Nẵng's units only
         appendices.append("map")
     day = issued_on(report)

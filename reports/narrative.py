@@ -255,6 +255,8 @@ class Drafter:
 
     def coverage(self) -> str:
         c = self.f.coverage
+        if not c.total:
+            return ""
         done = series(
             [
                 _("%(n)s xã, đặc khu được hỗ trợ đã ký kết kết nghĩa") % {"n": number(c.supported_paired)}
