@@ -85,7 +85,7 @@ class CityReportTests(TestCase):
         total = Commitment.objects.count()
         target = Commitment.objects.aggregate(value=Sum("target_value_vnd"))["value"]
         self.assertIn(f"Các đơn vị đã thống nhất {total} cam kết hỗ trợ với tổng giá trị {vnd(target)}", self.text)
-        self.assertIn(f"lũy kế đến cuối kỳ: {vnd(verified)}", self.text)
+        self.assertIn(f"lũy kế đến cuối kỳ đạt {vnd(verified)}", self.text)
         appendix_1 = self.text[self.text.index("PHỤ LỤC 1") : self.text.index("PHỤ LỤC 2")]
         self.assertIn(f"Tổng cộng {total} ", appendix_1)
         self.assertIn(vnd(verified), appendix_1.split("Tổng cộng")[1])
@@ -133,7 +133,7 @@ class ScopedReportTests(TestCase):
             context["document_title"],
             "Kết quả thực hiện chương trình kết nghĩa giữa Hòa Cường và Trà Tân quý IV năm 2025",
         )
-        self.assertEqual(list(context["appendices"]), ["commitments", "fields"])
+        self.assertEqual(list(context["appendices"]), ["commitments", "fields", "charts"])
         unit = Report(period=self.programme.q4, kind=Report.Kind.UNIT, commune=world.supporter)
         context = self.context(unit, Scope(commune_code=world.supporter.code))
         self.assertEqual(
