@@ -36,7 +36,9 @@ def _run(paragraph, text: str, *, size: float = 14, bold=False, italic=False, un
     return run
 
 
-def _para(container, text: str = "", *, align=None, indent=True, size: float = 14, bold=False, italic=False, keep=False):
+def _para(
+    container, text: str = "", *, align=None, indent=True, size: float = 14, bold=False, italic=False, keep=False
+):
     paragraph = container.add_paragraph()
     fmt = paragraph.paragraph_format
     fmt.space_after = Pt(4)
@@ -153,10 +155,13 @@ def build_docx(report: Report, figures: CityFigures, sections: dict[str, str]) -
     if start and end:
         _para(
             document,
-            "(" + _("số liệu từ ngày %(start)s đến ngày %(end)s") % {
+            "("
+            + _("số liệu từ ngày %(start)s đến ngày %(end)s")
+            % {
                 "start": start.strftime("%d/%m/%Y"),
                 "end": end.strftime("%d/%m/%Y"),
-            } + ")",
+            }
+            + ")",
             align=WD_ALIGN_PARAGRAPH.CENTER,
             italic=True,
         )
@@ -188,7 +193,14 @@ def build_docx(report: Report, figures: CityFigures, sections: dict[str, str]) -
             document,
             [_("TT"), _("Nội dung cam kết"), _("Quan hệ kết nghĩa"), _("Đơn vị thực hiện"), _("Hạn"), _("Tiến độ")],
             [
-                [str(i), line.title, partner, line.owner_name, line.due_on.strftime("%d/%m/%Y") if line.due_on else "", f"{line.progress_percent}%"]
+                [
+                    str(i),
+                    line.title,
+                    partner,
+                    line.owner_name,
+                    line.due_on.strftime("%d/%m/%Y") if line.due_on else "",
+                    f"{line.progress_percent}%",
+                ]
                 for i, (line, partner) in enumerate(context["overdue_rows"], start=1)
             ],
             [9, 56, 40, 30, 20, 15],
@@ -225,10 +237,15 @@ def build_docx(report: Report, figures: CityFigures, sections: dict[str, str]) -
         row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
 
     appendices = context["appendices"]
-    note = "(" + _("Kèm theo Báo cáo %(number)s ngày %(day)s của Ban Thường vụ Thành ủy") % {
-        "number": context["number_reference"].replace("\u2003", " "),
-        "day": context["issued_on"].strftime("%d/%m/%Y"),
-    } + ")"
+    note = (
+        "("
+        + _("Kèm theo Báo cáo %(number)s ngày %(day)s của Ban Thường vụ Thành ủy")
+        % {
+            "number": context["number_reference"].replace("\u2003", " "),
+            "day": context["issued_on"].strftime("%d/%m/%Y"),
+        }
+        + ")"
+    )
 
     def appendix(key: str, subtitle: str):
         new = document.add_section(WD_SECTION.NEW_PAGE)
@@ -240,14 +257,49 @@ def build_docx(report: Report, figures: CityFigures, sections: dict[str, str]) -
     if "partnerships" in appendices:
         appendix("partnerships", _("Kết quả thực hiện theo từng quan hệ kết nghĩa"))
         rows = [
-            [str(i), label, p.status_label, p.signed_on.strftime("%d/%m/%Y") if p.signed_on else "", str(p.commitments), str(p.completed), str(p.overdue), f"{p.progress_percent}%", money(p.achieved_value_vnd), str(p.activities)]
+            [
+                str(i),
+                label,
+                p.status_label,
+                p.signed_on.strftime("%d/%m/%Y") if p.signed_on else "",
+                str(p.commitments),
+                str(p.completed),
+                str(p.overdue),
+                f"{p.progress_percent}%",
+                money(p.achieved_value_vnd),
+                str(p.activities),
+            ]
             for i, p, label in context["partnership_rows"]
         ]
         totals = context["totals"]
-        rows.append(["", (_("Tổng cộng"),), "", "", (str(totals["commitments"]),), (str(totals["completed"]),), (str(totals["overdue"]),), (f"{figures.progress_percent}%",), (money(figures.achieved_value_vnd),), (str(totals["activities"]),)])
+        rows.append(
+            [
+                "",
+                (_("Tổng cộng"),),
+                "",
+                "",
+                (str(totals["commitments"]),),
+                (str(totals["completed"]),),
+                (str(totals["overdue"]),),
+                (f"{figures.progress_percent}%",),
+                (money(figures.achieved_value_vnd),),
+                (str(totals["activities"]),),
+            ]
+        )
         _table(
             document,
-            [_("TT"), _("Quan hệ kết nghĩa (đơn vị hỗ trợ – đơn vị được hỗ trợ)"), _("Trạng thái"), _("Ngày ký"), _("Số cam kết"), _("Hoàn thành"), _("Quá hạn"), _("Tiến độ"), _("Giá trị đã thực hiện"), _("Hoạt động trong kỳ")],
+            [
+                _("TT"),
+                _("Quan hệ kết nghĩa (đơn vị hỗ trợ – đơn vị được hỗ trợ)"),
+                _("Trạng thái"),
+                _("Ngày ký"),
+                _("Số cam kết"),
+                _("Hoàn thành"),
+                _("Quá hạn"),
+                _("Tiến độ"),
+                _("Giá trị đã thực hiện"),
+                _("Hoạt động trong kỳ"),
+            ],
             rows,
             [9, 62, 28, 22, 19, 19, 19, 19, 36, 19],
         )
@@ -257,23 +309,78 @@ def build_docx(report: Report, figures: CityFigures, sections: dict[str, str]) -
         for field_name, lines in context["commitments_by_field"]:
             rows.append(["", (field_name,), "", "", "", "", "", ""])
             for index, line in lines:
-                rows.append([str(index), line.title, line.owner_name, line.target_text, line.achieved_text, line.period_text, line.due_on.strftime("%d/%m/%Y") if line.due_on else "", f"{line.status_label} ({line.progress_percent}%)"])
+                rows.append(
+                    [
+                        str(index),
+                        line.title,
+                        line.owner_name,
+                        line.target_text,
+                        line.achieved_text,
+                        line.period_text,
+                        line.due_on.strftime("%d/%m/%Y") if line.due_on else "",
+                        f"{line.status_label} ({line.progress_percent}%)",
+                    ]
+                )
         _table(
             document,
-            [_("TT"), _("Nội dung cam kết"), _("Đơn vị thực hiện"), _("Chỉ tiêu"), _("Đã thực hiện"), _("Trong kỳ"), _("Hạn"), _("Tình trạng")],
+            [
+                _("TT"),
+                _("Nội dung cam kết"),
+                _("Đơn vị thực hiện"),
+                _("Chỉ tiêu"),
+                _("Đã thực hiện"),
+                _("Trong kỳ"),
+                _("Hạn"),
+                _("Tình trạng"),
+            ],
             rows,
             [9, 75, 34, 30, 30, 30, 22, 32],
         )
     appendix("fields", _("Kết quả thực hiện cam kết theo lĩnh vực"))
     counts = context["status_counts"]
     rows = [
-        [str(i), f.name, str(f.commitments), str(f.completed_on_time), str(f.completed_late), str(f.in_progress), str(f.overdue), str(f.not_started), f"{f.progress_percent}%", money(f.achieved_value_vnd)]
+        [
+            str(i),
+            f.name,
+            str(f.commitments),
+            str(f.completed_on_time),
+            str(f.completed_late),
+            str(f.in_progress),
+            str(f.overdue),
+            str(f.not_started),
+            f"{f.progress_percent}%",
+            money(f.achieved_value_vnd),
+        ]
         for i, f in enumerate(figures.fields, start=1)
     ]
-    rows.append(["", (_("Tổng cộng"),), (str(figures.commitment_total),), (str(counts.get("completed_on_time", 0)),), (str(counts.get("completed_late", 0)),), (str(counts.get("in_progress", 0)),), (str(counts.get("overdue", 0)),), (str(counts.get("not_started", 0)),), (f"{figures.progress_percent}%",), (money(figures.achieved_value_vnd),)])
+    rows.append(
+        [
+            "",
+            (_("Tổng cộng"),),
+            (str(figures.commitment_total),),
+            (str(counts.get("completed_on_time", 0)),),
+            (str(counts.get("completed_late", 0)),),
+            (str(counts.get("in_progress", 0)),),
+            (str(counts.get("overdue", 0)),),
+            (str(counts.get("not_started", 0)),),
+            (f"{figures.progress_percent}%",),
+            (money(figures.achieved_value_vnd),),
+        ]
+    )
     _table(
         document,
-        [_("TT"), _("Lĩnh vực"), _("Số cam kết"), _("Hoàn thành đúng hạn"), _("Hoàn thành quá hạn"), _("Đang thực hiện trong hạn"), _("Quá hạn"), _("Chưa bắt đầu"), _("Tiến độ"), _("Giá trị đã thực hiện")],
+        [
+            _("TT"),
+            _("Lĩnh vực"),
+            _("Số cam kết"),
+            _("Hoàn thành đúng hạn"),
+            _("Hoàn thành quá hạn"),
+            _("Đang thực hiện trong hạn"),
+            _("Quá hạn"),
+            _("Chưa bắt đầu"),
+            _("Tiến độ"),
+            _("Giá trị đã thực hiện"),
+        ],
         rows,
         [9, 67, 20, 20, 20, 20, 20, 20, 20, 36],
     )

@@ -394,7 +394,9 @@ class Drafter:
             for line in self.f.commitments
             if line.field_id == field.id and line.status in COMPLETED and (line.period_text or "").strip()
         ]
-        results = [f"{number(q) if q == int(q) else str(q).replace('.', ',')} {unit}" for q, unit in field.period_quantities]
+        results = [
+            f"{number(q) if q == int(q) else str(q).replace('.', ',')} {unit}" for q, unit in field.period_quantities
+        ]
         if field.period_value_vnd:
             results.append(_("giá trị %(value)s") % {"value": money(field.period_value_vnd)})
         if results:
@@ -424,9 +426,7 @@ class Drafter:
     def assessment(self) -> str:
         f = self.f
         if not f.partnership_total:
-            return _(
-                "Trong kỳ chưa có quan hệ kết nghĩa nào trong phạm vi báo cáo nên chưa có kết quả để đánh giá."
-            )
+            return _("Trong kỳ chưa có quan hệ kết nghĩa nào trong phạm vi báo cáo nên chưa có kết quả để đánh giá.")
         lines = []
         if self.subject.kind == "city":
             lines.append(
@@ -489,9 +489,7 @@ class Drafter:
             lines.append(sentence(text))
         elif attention and len(attention) <= conf.get("REPORT_NAMED_PARTNERSHIPS_MAX"):
             lines.append(
-                sentence(
-                    _("%(n)s quan hệ kết nghĩa cần đôn đốc hoặc cần chú ý") % {"n": number(len(attention))}
-                )[:-1]
+                sentence(_("%(n)s quan hệ kết nghĩa cần đôn đốc hoặc cần chú ý") % {"n": number(len(attention))})[:-1]
                 + ":"
             )
             for p in attention:
@@ -505,7 +503,9 @@ class Drafter:
             red = sum(p.health == "red" for p in attention)
             lines.append(
                 sentence(
-                    _("%(n)s quan hệ kết nghĩa cần đôn đốc hoặc cần chú ý, trong đó %(red)s quan hệ chậm tiến độ (Phụ lục 1)")
+                    _(
+                        "%(n)s quan hệ kết nghĩa cần đôn đốc hoặc cần chú ý, trong đó %(red)s quan hệ chậm tiến độ (Phụ lục 1)"
+                    )
                     % {"n": number(len(attention)), "red": number(red)}
                 )
             )
@@ -531,7 +531,9 @@ class Drafter:
         unsigned = [p for p in f.partnerships if p.status in ("assigned", "surveyed")]
         if unsigned and one is None:
             lines.append(
-                sentence(_("%(n)s quan hệ kết nghĩa đã được phân công nhưng chưa ký kết") % {"n": number(len(unsigned))})
+                sentence(
+                    _("%(n)s quan hệ kết nghĩa đã được phân công nhưng chưa ký kết") % {"n": number(len(unsigned))}
+                )
             )
         if not lines:
             if f.commitment_total:
@@ -576,7 +578,9 @@ class Drafter:
             )
         if not lines:
             lines.append(
-                _("Công tác phối hợp giữa các đơn vị có lúc chưa chặt chẽ; việc huy động nguồn lực xã hội hóa còn hạn chế.")
+                _(
+                    "Công tác phối hợp giữa các đơn vị có lúc chưa chặt chẽ; việc huy động nguồn lực xã hội hóa còn hạn chế."
+                )
             )
         return "\n".join(lines)
 
@@ -586,17 +590,19 @@ class Drafter:
         f = self.f
         lines = []
         if f.overdue:
-            lines.append(
-                _("- Tập trung chỉ đạo hoàn thành %(n)s cam kết đã quá hạn.") % {"n": number(len(f.overdue))}
-            )
+            lines.append(_("- Tập trung chỉ đạo hoàn thành %(n)s cam kết đã quá hạn.") % {"n": number(len(f.overdue))})
         doing = sum(t.count for t in f.commitments_by_status if t.key in ("in_progress", "not_started"))
         if doing:
             lines.append(
-                _("- Tiếp tục triển khai %(n)s cam kết đang thực hiện và chưa bắt đầu theo đúng lộ trình đã thống nhất.")
+                _(
+                    "- Tiếp tục triển khai %(n)s cam kết đang thực hiện và chưa bắt đầu theo đúng lộ trình đã thống nhất."
+                )
                 % {"n": number(doing)}
             )
         if self.attention():
-            lines.append(_("- Đôn đốc các quan hệ kết nghĩa chậm tiến độ, cần chú ý; kịp thời tháo gỡ khó khăn, vướng mắc."))
+            lines.append(
+                _("- Đôn đốc các quan hệ kết nghĩa chậm tiến độ, cần chú ý; kịp thời tháo gỡ khó khăn, vướng mắc.")
+            )
         unsigned = [p for p in f.partnerships if p.status in ("assigned", "surveyed")]
         if unsigned:
             lines.append(_("- Hoàn thành khảo sát, ký kết đối với các quan hệ kết nghĩa đã được phân công."))
@@ -650,7 +656,9 @@ _SPACES = re.compile(r"[ \t]+")
 
 def clean_text(text: str) -> str:
     """A section as typed: trimmed lines, Windows line ends and runs of blank lines collapsed."""
-    lines = [_SPACES.sub(" ", line).strip() for line in (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    lines = [
+        _SPACES.sub(" ", line).strip() for line in (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    ]
     return "\n".join(line for line in lines if line)
 
 

@@ -8,10 +8,10 @@ URL answers them 404, the same as a missing report.
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
-from django.utils.http import content_disposition_header
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
@@ -20,8 +20,8 @@ from django_htmx.http import HTMX_STOP_POLLING
 from commitments.models import ReportingPeriod
 from core.views import HtmxFragmentMixin
 
-from .figures import CityFigures
 from .charts import coverage_map, coverage_map_shapes, partnerships_by_status_chart, progress_by_field_chart
+from .figures import CityFigures
 from .forms import DashboardFilterForm, FinaliseForm, NarrativeForm, PeriodCloseForm, ReportRequestForm, SignedCopyForm
 from .models import Report, ReportNarrative, SignedCopy
 from .periods import lower_first

