@@ -151,12 +151,14 @@ def document_context(report: Report, figures: CityFigures, sections: dict[str, s
     is_city = report.kind == Report.Kind.CITY
     summarised = is_summarised(figures)
     appendices = []
-    if report.kind != Report.Kind.PARTNERSHIP:
+    if report.kind != Report.Kind.PARTNERSHIP and figures.partnerships:
         appendices.append("partnerships")
-    if report.kind != Report.Kind.CITY:
+    # No table of headers without rows: an appendix only when it has something to list.
+    if report.kind != Report.Kind.CITY and figures.commitments:
         appendices.append("commitments")
-    appendices.append("fields")
-    if figures.fields or (report.kind != Report.Kind.PARTNERSHIP and figures.partnerships):
+    if figures.fields:
+        appendices.append("fields")
+    if figures.fields or (report.kind != Report.Kind.PARTNERSHIP and len(figures.partnerships) > 1):
         appendices.append("charts")
     if is_city and not summarised:  # the map draws Đà Nẵng's units only
         appendices.append("map")

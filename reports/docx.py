@@ -336,54 +336,55 @@ def build_docx(report: Report, figures: CityFigures, sections: dict[str, str]) -
             rows,
             [9, 75, 34, 30, 30, 30, 22, 32],
         )
-    appendix("fields", _("Kết quả thực hiện cam kết theo lĩnh vực"))
-    counts = context["status_counts"]
-    rows = [
-        [
-            str(i),
-            f.name,
-            str(f.commitments),
-            str(f.completed_on_time),
-            str(f.completed_late),
-            str(f.in_progress),
-            str(f.overdue),
-            str(f.not_started),
-            f"{f.progress_percent}%",
-            money(f.achieved_value_vnd),
+    if "fields" in appendices:
+        appendix("fields", _("Kết quả thực hiện cam kết theo lĩnh vực"))
+        counts = context["status_counts"]
+        rows = [
+            [
+                str(i),
+                f.name,
+                str(f.commitments),
+                str(f.completed_on_time),
+                str(f.completed_late),
+                str(f.in_progress),
+                str(f.overdue),
+                str(f.not_started),
+                f"{f.progress_percent}%",
+                money(f.achieved_value_vnd),
+            ]
+            for i, f in enumerate(figures.fields, start=1)
         ]
-        for i, f in enumerate(figures.fields, start=1)
-    ]
-    rows.append(
-        [
-            "",
-            (_("Tổng cộng"),),
-            (str(figures.commitment_total),),
-            (str(counts.get("completed_on_time", 0)),),
-            (str(counts.get("completed_late", 0)),),
-            (str(counts.get("in_progress", 0)),),
-            (str(counts.get("overdue", 0)),),
-            (str(counts.get("not_started", 0)),),
-            (f"{figures.progress_percent}%",),
-            (money(figures.achieved_value_vnd),),
-        ]
-    )
-    _table(
-        document,
-        [
-            _("TT"),
-            _("Lĩnh vực"),
-            _("Số cam kết"),
-            _("Hoàn thành đúng hạn"),
-            _("Hoàn thành quá hạn"),
-            _("Đang thực hiện trong hạn"),
-            _("Quá hạn"),
-            _("Chưa bắt đầu"),
-            _("Tiến độ"),
-            _("Giá trị đã thực hiện"),
-        ],
-        rows,
-        [9, 67, 20, 20, 20, 20, 20, 20, 20, 36],
-    )
+        rows.append(
+            [
+                "",
+                (_("Tổng cộng"),),
+                (str(figures.commitment_total),),
+                (str(counts.get("completed_on_time", 0)),),
+                (str(counts.get("completed_late", 0)),),
+                (str(counts.get("in_progress", 0)),),
+                (str(counts.get("overdue", 0)),),
+                (str(counts.get("not_started", 0)),),
+                (f"{figures.progress_percent}%",),
+                (money(figures.achieved_value_vnd),),
+            ]
+        )
+        _table(
+            document,
+            [
+                _("TT"),
+                _("Lĩnh vực"),
+                _("Số cam kết"),
+                _("Hoàn thành đúng hạn"),
+                _("Hoàn thành quá hạn"),
+                _("Đang thực hiện trong hạn"),
+                _("Quá hạn"),
+                _("Chưa bắt đầu"),
+                _("Tiến độ"),
+                _("Giá trị đã thực hiện"),
+            ],
+            rows,
+            [9, 67, 20, 20, 20, 20, 20, 20, 20, 36],
+        )
 
     properties = document.core_properties
     properties.title = context["document_title"]

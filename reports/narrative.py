@@ -283,15 +283,18 @@ class Drafter:
 
     def partnership_state(self, p: PartnershipFigures) -> str:
         name = unit_names(p.supporter_names)
-        if p.signed_on:
-            signed = _("được ký kết ngày %(day)s") % {"day": body_date(p.signed_on)}
+        if p.status in ("assigned", "surveyed"):
+            state = _("chưa ký kết, hiện ở bước %(status)s") % {"status": lower_first(p.status_label)}
+        elif p.signed_on:
+            state = _("đã được ký kết ngày %(day)s") % {"day": body_date(p.signed_on)}
         else:
-            signed = _("chưa ghi nhận ngày ký kết")
-        text = _("Quan hệ kết nghĩa giữa %(supporters)s với %(supported)s %(signed)s, hiện %(status)s") % {
+            state = _("đã ký kết (chưa ghi nhận ngày ký)")
+        if p.status not in ("assigned", "surveyed", "signed"):
+            state += ", " + _("hiện %(status)s") % {"status": lower_first(p.status_label)}
+        text = _("Quan hệ kết nghĩa giữa %(supporters)s với %(supported)s %(state)s") % {
             "supporters": name,
             "supported": p.supported_name,
-            "signed": signed,
-            "status": lower_first(p.status_label),
+            "state": state,
         }
         lines = [sentence(text)]
         if p.health and p.health != "none" and p.health_label:
@@ -436,11 +439,18 @@ class Drafter:
                     "nội dung, lộ trình thực hiện."
                 )
             )
-        else:
+        elif f.commitment_total:
             lines.append(
                 _(
                     "Các đảng ủy đã quan tâm lãnh đạo, chỉ đạo triển khai nội dung kết nghĩa đã thống nhất, "
                     "bám sát nhu cầu thực tế của đơn vị được hỗ trợ."
+                )
+            )
+        else:
+            lines.append(
+                _(
+                    "Các đảng ủy đã ký kết, xác lập quan hệ kết nghĩa; tuy nhiên đến cuối kỳ chưa thống nhất được "
+                    "nội dung hỗ trợ cụ thể nên chưa có kết quả để đánh giá."
                 )
             )
         if f.completed:
