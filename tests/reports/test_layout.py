@@ -144,3 +144,55 @@ class OverflowTests(TestCase):
         # The stamp at the top of page 1 is the only "DỰ THẢO" in the text layer.
         self.assertEqual(sum(len(re.findall("DỰ THẢO", text)) for text in texts), 1)
         self.assertEqual(len(texts), len(page_sizes(content)))
+
+
+HEADING = re.compile(r"^((I|II|III|IV)\. |\d+\. |\d+\.\d+\. |[ab]\) )")
+
+
+def last_lines(content: bytes) -> list[str]:
+    """Per portrait text page, its last line of text (the page number sits at the top)."""
+    lines = []
+    with pdfplumber.open(io.BytesIO(content)) as pdf:
+        for page in pdf.pages:
+            if page.width > page.height:
+                continue
+            text = [line for line in (page.extract_text() or "").splitlines() if line.strip()]
+            if text:
+                lines.append(text[-1].strip())
+    return lines
+
+
+class PageBreakTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.programme = Programme.build()
+        world = cls.programme.world
+        # Enough text for several pages: many fields with a few commitments each.
+        for index in range(12):
+            field = factories.field(
+                name=f"Lĩnh vực thử số {index} về hỗ trợ phát triển", code=f"f-{index}", order=10 + index
+            )
+            for number in range(2):
+                factories.commitment(partnership=world.partnership, field=field, title=f"Nội dung {index}.{number}")
+
+    def test_no_heading_or_lead_in_ends_a_page_and_the_signature_keeps_its_paragraph(self):
+        report = Report(period=self.programme.q4, kind=Report.Kind.CITY)
+        figures = CityFigures.build(load_rows(period=self.programme.q4), Scope())
+        content = html_to_pdf(render_report_html(report, figures))
+        with pdfplumber.open(io.BytesIO(content)) as pdf:
+            texts = [page.extract_text() or "" for page in pdf.pages]
+        body_pages = [i for i, text in enumerate(texts) if "PHỤ LỤC" not in text]
+        self.assertGreaterEqual(len(body_pages), 3)
+        for line in last_lines(content)[: len(body_pages) - 1]:
+            self.assertFalse(HEADING.match(line), f"a heading ends a page: {line!r}")
+            self.assertFalse(line.endswith(":"), f"a lead-in ends a page: {line!r}")
+        signature_page = next(i for i, text in enumerate(texts) if "T/M BAN THƯỜNG VỤ" in text)
+        self.assertIn("Đề nghị Ủy ban nhân dân thành phố", texts[signature_page])  # the last paragraph
+
+    def test_the_checker_sees_a_heading_at_a_page_foot(self):
+        # A heading set as a plain paragraph (no "break-after: avoid") just above the page foot.
+        html = (
+            '<html><body><div style="height:244mm"></div><p style="margin:0">2. Kết quả theo lĩnh vực</p>'
+            '<p style="margin:0;orphans:3">' + "Nội dung. " * 400 + "</p></body></html>"
+        )
+        self.assertTrue(HEADING.match(last_lines(html_to_pdf(html))[0]))
