@@ -184,9 +184,6 @@ def document_context(report: Report, figures: CityFigures, sections: dict[str, s
         "is_city": is_city,
         "number_label": report.number_label,
         "number_reference": lower_first(report.number_label),
-        "status_summary": "; ".join(
-            f"{lower_first(tally.label)}: {tally.count}" for tally in figures.partnerships_by_status if tally.count
-        ),
         "recipients_style": conf.get("REPORT_RECIPIENTS_STYLE"),
         "summary_mark": conf.get("REPORT_SUMMARY_MARK"),
         "achieved_total": money(figures.achieved_value_vnd),

@@ -185,12 +185,15 @@ class ReportDetailView(ReportAccessMixin, StopPollingMixin, HtmxFragmentMixin, D
         report = self.object
         # Also while the workbook is being made after the PDF, so that its link appears when ready.
         context["is_polling"] = not report.is_finished or report.xlsx_status == Report.WorkbookStatus.PENDING
+        narrative = report.narratives.select_related("saved_by").first()
         if self.request.user.is_city_staff and report.status == Report.Status.DONE and not report.is_final:
-            context.setdefault("finalise_form", FinaliseForm(instance=report))
+            # The tasks come prefilled from the report's text (the portal's draft or the last edit).
+            tasks = report.next_tasks or (narrative.sections.get("next_tasks", "") if narrative else "")
+            context.setdefault("finalise_form", FinaliseForm(instance=report, initial={"next_tasks": tasks}))
         if self.request.user.is_city_staff and report.is_final and report.status == Report.Status.DONE:
             context.setdefault("signed_form", SignedCopyForm())
         context["signed_copy"] = report.signed_copies.select_related("uploaded_by").first()
-        context["narrative"] = report.narratives.select_related("saved_by").first()
+        context["narrative"] = narrative
         return context
 
 
