@@ -392,10 +392,13 @@ class Drafter:
             text += ": " + ", ".join(clauses)
         text += "; " + _("tiến độ bình quân %(percent)s%%") % {"percent": field.progress_percent}
         lines = [sentence(text)]
+        # Completed with verified results in this period (not those finished earlier).
         done = [
             line
             for line in self.f.commitments
-            if line.field_id == field.id and line.status in COMPLETED and (line.period_text or "").strip()
+            if line.field_id == field.id
+            and line.status in COMPLETED
+            and (line.period_quantity or line.period_value_vnd)
         ]
         results = [
             f"{number(q) if q == int(q) else str(q).replace('.', ',')} {unit}" for q, unit in field.period_quantities
@@ -405,7 +408,14 @@ class Drafter:
         if results:
             lines.append(sentence(_("Kết quả trong kỳ được xác nhận: %(results)s") % {"results": ", ".join(results)}))
         if done:
-            titles = "; ".join(f"“{line.title.strip()}”" for line in done[:3])
+            # The same commitment is often made by several partnerships: each title once, with its count.
+            counts: dict[str, int] = {}
+            for line in done:
+                counts[line.title.strip()] = counts.get(line.title.strip(), 0) + 1
+            titles = "; ".join(
+                f"“{title}”" + (" " + _("(%(n)s cam kết)") % {"n": number(n)} if n > 1 else "")
+                for title, n in list(counts.items())[:3]
+            )
             lines.append(sentence(_("Hoàn thành trong kỳ: %(titles)s") % {"titles": titles}))
         reported = field.reported
         if field.commitments and reported == field.commitments and reported > 1:
