@@ -164,6 +164,12 @@ def document_context(report: Report, figures: CityFigures, sections: dict[str, s
         appendices.append("map")
     day = issued_on(report)
     overdue_groups = figures.oldest_overdue_by_province(conf.get("REPORT_OVERDUE_PER_PROVINCE")) if summarised else []
+    labels = {p.id: partnership_label(p) for p in figures.partnerships} if summarised else {}
+    # Each line with its partnership named with commas and "–" (the figures join supporters with "+").
+    overdue_groups = [
+        (province, [(line, labels.get(line.partnership_id, line.partnership_name)) for line in lines])
+        for province, lines in overdue_groups
+    ]
     return {
         "summarised": summarised,
         "overdue_groups": overdue_groups,
