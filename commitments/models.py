@@ -23,6 +23,8 @@ class Field(models.Model):
     code = models.SlugField(_("mã"), max_length=40, unique=True)
     name = models.CharField(_("tên lĩnh vực"), max_length=200, unique=True)
     name_en = models.CharField(_("tên tiếng Anh"), max_length=200, blank=True)
+    # A sheet name in the Excel report (at most 31 characters there), so it is never cut mid-word.
+    short_name = models.CharField(_("tên ngắn"), max_length=31, blank=True)
     order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
 
     class Meta:

@@ -42,10 +42,31 @@ FIELDS = [
 ]
 
 
+# Short names (Excel sheet names: 31 characters at most, whole words).
+SHORT_NAMES = {
+    "party-building": "Xây dựng Đảng",
+    "cadre-training": "Đào tạo cán bộ",
+    "state-management": "Quản lý nhà nước",
+    "mass-mobilisation": "Dân vận",
+    "legal-propaganda": "Pháp luật, tiếp dân",
+    "council-supervision": "Giám sát của HĐND",
+    "digital-transformation": "CCHC, chuyển đổi số",
+    "economy": "Kinh tế, ngân sách",
+    "health": "Y tế",
+    "education": "Giáo dục",
+    "housing": "Nhà ở",
+    "social-security": "Giảm nghèo, an sinh xã hội",
+    "culture-tourism": "Văn hóa, du lịch",
+    "ocop": "Sản phẩm OCOP, thị trường",
+    "environment": "Xây dựng, môi trường",
+}
+
+
 @transaction.atomic
 def load_fields() -> LoadResult:
     result = LoadResult()
     for order, (code, name, name_en) in enumerate(FIELDS, start=1):
-        _, created, changed = upsert(Field, {"code": code}, {"name": name, "name_en": name_en, "order": order})
+        values = {"name": name, "name_en": name_en, "order": order, "short_name": SHORT_NAMES.get(code, "")}
+        _, created, changed = upsert(Field, {"code": code}, values)
         result.count(created, changed)
     return result

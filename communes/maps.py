@@ -40,6 +40,38 @@ ATTRIBUTION = (
     "NXB Tài nguyên – Môi trường và Bản đồ Việt Nam (sapnhap.bando.com.vn)"
 )
 
+# The same attribution in Vietnamese for the printed report (names, copyright and licence unchanged).
+ATTRIBUTION_VI = (
+    "Nguồn ranh giới: Vietnamese Provinces Database (github.com/thanglequoc/vietnamese-provinces-database, "
+    "© Thang Le Quoc, giấy phép MIT), xây dựng từ Bản đồ tham chiếu đơn vị hành chính Việt Nam, "
+    "NXB Tài nguyên – Môi trường và Bản đồ Việt Nam (sapnhap.bando.com.vn)"
+)
+
+# Printed in black and white, two colours can become the same grey: each category then also gets
+# a pattern of black strokes over its colour, in the order the categories are given.
+PRINT_PATTERNS = (
+    '<path d="M0,6 L6,0 M-1,1 L1,-1 M5,7 L7,5" stroke="#000" stroke-width="0.9"/>',  # diagonal hatch
+    '<path d="M0,0 L6,6 M6,0 L0,6" stroke="#000" stroke-width="0.8"/>',  # cross-hatch
+    '<circle cx="3" cy="3" r="1.1" fill="#000"/>',  # dots
+    '<path d="M0,3 L6,3" stroke="#000" stroke-width="0.8"/>',  # horizontal lines
+)
+
+
+def _pattern_defs(categories, id_prefix: str) -> tuple[str, dict[str, str]]:
+    """<pattern> elements and, per category key, the fill that uses its pattern (black strokes on its colour)."""
+    defs, fills = [], {}
+    for index, category in enumerate(c for c in categories if c.key != NO_DATA_KEY):
+        if index >= len(PRINT_PATTERNS):
+            break
+        pattern_id = f"{id_prefix}-pattern-{index}"
+        defs.append(
+            f'<pattern id="{pattern_id}" width="6" height="6" patternUnits="userSpaceOnUse">'
+            f'<rect width="6" height="6" fill="{_clean(category.fill)}"/>{PRINT_PATTERNS[index]}</pattern>'
+        )
+        fills[category.key] = f"url(#{pattern_id})"
+    return "<defs>" + "".join(defs) + "</defs>", fills
+
+
 # Đặc khu Hoàng Sa (kind "special_zone" in data/danang-units-2025.csv, the only one). Its islands lie
 # 300–450 km east of the coast; drawn at true position they would shrink the mainland to a strip.
 HOANG_SA_CODE = "20333"
@@ -517,10 +549,12 @@ def render_coverage_map(
     links: bool = True,
     id_prefix: str = "coverage-map",
     shapes_id_prefix: str | None = None,
+    patterns: bool = False,
 ) -> SafeString:
     """The coverage map as an inline SVG document (a SafeString: all text inside is escaped).
 
-    Units are coloured by category; units of the boundary file that are absent from ``units`` are drawn
+    With ``patterns`` (paper) each category's colour also carries a black pattern, so that the map
+    stays legible printed in black and white. Units are coloured by category; units of the boundary file that are absent from ``units`` are drawn
     in the grey "Chưa có dữ liệu" category. Raises ValueError for a unit with an unknown category, a
     duplicate code, an unsafe colour or link. Units whose code is not in the boundary file are skipped.
     ``id_prefix`` must differ between maps on the same page (it names the <title>, <desc> and styles).
@@ -549,6 +583,7 @@ def render_coverage_map(
         by_key[category.key] = category
     if NO_DATA_KEY not in by_key:
         by_key[NO_DATA_KEY] = MapCategory(NO_DATA_KEY, _("Chưa có dữ liệu"), NO_DATA_FILL)
+    pattern_defs, pattern_fills = _pattern_defs(list(by_key.values()), id_prefix) if patterns else ("", {})
 
     geometry = _geometry(boundaries_path, width)
 
@@ -592,7 +627,7 @@ def render_coverage_map(
         y = legend_top + row * LEGEND_ROW
         legend_items.append(
             f'<rect class="legend-swatch" x="{x:.1f}" y="{y:.1f}" width="{SWATCH:g}" height="{SWATCH:g}" '
-            f'fill="{_clean(category.fill)}" stroke="#999" stroke-width="0.5"/>'
+            f'fill="{pattern_fills.get(category.key) or _clean(category.fill)}" stroke="#999" stroke-width="0.5"/>'
             f'<text class="legend-label" data-category="{_clean(category.key)}" x="{x + SWATCH + 6:.1f}" '
             f'y="{y + SWATCH - 2.5:.1f}" font-size="{LEGEND_FONT:g}" fill="{TEXT_COLOUR}">{_clean(label)}</text>'
         )
@@ -626,6 +661,8 @@ def render_coverage_map(
         # come from static/css/portal.css (.coverage-map), and paper needs neither.
         f'<rect class="background" width="{width}" height="{height:.1f}" fill="#fff"/>'
     )
+    if patterns:
+        out.append(pattern_defs)
 
     if geometry.inset_rect:
         rect = geometry.inset_rect
@@ -661,7 +698,7 @@ def render_coverage_map(
         )
         tag = "path" if shapes_id_prefix is None else "use"
         element = (
-            f'{shape} class="unit unit--{category.key}" fill="{_clean(category.fill)}"'
+            f'{shape} class="unit unit--{category.key}" fill="{pattern_fills.get(category.key) or _clean(category.fill)}"'
             f'{stroke} data-code="{_clean(code)}"><title>{_clean(tooltip)}</title></{tag}>'
         )
         if links and unit and unit.url:

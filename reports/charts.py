@@ -17,8 +17,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from communes.maps import ATTRIBUTION_VI, MapCategory, MapUnit, render_coverage_map, render_map_shapes
 from communes.maps import FONT_FAMILY as MAP_FONT_FAMILY
-from communes.maps import MapCategory, MapUnit, render_coverage_map, render_map_shapes
 
 from .figures import CityFigures, UnitCategory
 
@@ -169,6 +169,8 @@ def coverage_map(
         links=links,
         id_prefix=id_prefix,
         shapes_id_prefix=shapes_id_prefix,
+        patterns=for_print,
+        **({"attribution": ATTRIBUTION_VI} if for_print else {}),
     )
     if for_print:
         # On paper the map's labels use the report's bundled, embedded font.

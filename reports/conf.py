@@ -29,6 +29,16 @@ DEFAULTS = {
         "Các đảng ủy xã, phường, đặc khu",
         "Lưu Văn phòng Thành ủy",
     ],
+    # Dates inside sentences: "29/7/2025" (False, the usual style of Thành ủy Đà Nẵng's reports) or
+    # "29/07/2025" (True). The date line under the heading always follows HD 36 ("ngày 05 tháng 01").
+    "REPORT_BODY_DATE_LEADING_ZERO": False,
+    # Section II names each partnership needing attention up to this many; above it, a count.
+    "REPORT_NAMED_PARTNERSHIPS_MAX": 15,
+    # "Nơi nhận:" as HD 36 sets it (italic bold 12 pt, list 11 pt) or as many Party committees print
+    # it (upright, underlined, 14 pt; list 12 pt): "hd36" or "upright".
+    "REPORT_RECIPIENTS_STYLE": "upright",
+    # The mark under the summary line: a short rule ("rule") or five hyphens ("dashes": "-----").
+    "REPORT_SUMMARY_MARK": "rule",
     # The committee term a finalised report is numbered in: numbers restart per type per term.
     "REPORT_COMMITTEE_TERM": "2025-2030",
     # Pipeline timing (RELIABILITY.md I4): queued rows older than this are re-enqueued; running rows

@@ -145,3 +145,49 @@ class PeriodCloseForm(TamperEvidentMixin, forms.Form):
     """Confirms closing a period (a deliberate, irreversible step)."""
 
     confirm = forms.BooleanField(label=_("Tôi xác nhận chốt số liệu kỳ này; sau khi chốt không thể sửa."))
+
+
+class NarrativeForm(TamperEvidentMixin, forms.Form):
+    """The text of a report, section by section, starting from the portal's draft (or the last saved one)."""
+
+    REQUIRED = ("opening", "overview", "assessment", "limitations", "next_tasks")
+
+    def __init__(self, *args, sections: dict[str, str], fields=(), **kwargs):
+        from .narrative import FIELD_PREFIX, MAX_SECTION_CHARS, SECTION_KEYS, section_labels
+
+        super().__init__(*args, **kwargs)
+        labels = section_labels()
+        keys = list(SECTION_KEYS[:2]) + [FIELD_PREFIX + f.code for f in fields] + list(SECTION_KEYS[2:])
+        names = {FIELD_PREFIX + f.code: _("I.2. Lĩnh vực: %(name)s") % {"name": f.name} for f in fields}
+        for key in keys:
+            self.fields[key] = forms.CharField(
+                label=labels.get(key) or names.get(key, key),
+                required=key in self.REQUIRED,
+                initial=sections.get(key, ""),
+                max_length=MAX_SECTION_CHARS,
+                strip=True,
+                widget=FastTextarea(attrs={"rows": 8 if key in ("overview", "limitations") else 5}),
+                help_text=_("Mỗi dòng một đoạn; dòng bắt đầu bằng “- ” in thành gạch đầu dòng.")
+                if key in ("next_tasks", "proposals")
+                else "",
+            )
+
+    def cleaned_sections(self) -> dict[str, str]:
+        from .narrative import clean_text
+
+        return {key: clean_text(value) for key, value in self.cleaned_data.items()}
+
+
+class SignedCopyForm(TamperEvidentMixin, forms.Form):
+    """The signed and stamped scan of a finalised report (a PDF)."""
+
+    file = forms.FileField(label=_("Bản đã ký, đóng dấu (tệp PDF scan)"))
+
+    def clean_file(self):
+        from partnerships.uploads import validate_upload
+
+        upload = self.cleaned_data["file"]
+        stored = validate_upload(upload, allow_pdf=True)
+        if not stored.is_pdf:
+            raise forms.ValidationError(_("Vui lòng tải lên bản scan định dạng PDF."), code="not_pdf")
+        return stored

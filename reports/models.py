@@ -322,3 +322,78 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.commune_id} – {self.period_id}"
+
+
+def signed_copy_path(instance, filename: str) -> str:
+    return f"reports/signed/{timezone.now():%Y}/{uuid.uuid4().hex}.pdf"
+
+
+class ReportNarrativeQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(report__in=Report.objects.visible_to(user))
+
+
+@pghistory.track()
+class ReportNarrative(models.Model):
+    """One saved version of a report's text (its narrative sections): the portal's draft, then each edit.
+
+    Versions are never changed (a trigger refuses updates), so who wrote what and when is kept; the
+    newest is what the report prints. Finalising freezes it: no version may be added to a final report.
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="narratives", verbose_name=_("báo cáo"))
+    sections = models.JSONField(_("nội dung"), encoder=DjangoJSONEncoder)
+    # None: the draft the portal wrote from the figures.
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người soạn"),
+    )
+    saved_at = models.DateTimeField(_("lưu lúc"), default=timezone.now)
+
+    objects = ReportNarrativeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("nội dung báo cáo")
+        verbose_name_plural = _("nội dung báo cáo")
+        ordering = ["-saved_at", "-pk"]
+        triggers = [pgtrigger.Protect(name="report_narrative_is_kept", operation=pgtrigger.Update)]
+
+    def __str__(self):
+        return f"{self.report_id} – {self.saved_at:%d/%m/%Y %H:%M}"
+
+
+class SignedCopyQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(report__in=Report.objects.visible_to(user))
+
+
+@pghistory.track()
+class SignedCopy(models.Model):
+    """The signed and stamped copy of a finalised report (a PDF scan), kept with its number and SHA-256."""
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="signed_copies", verbose_name=_("báo cáo"))
+    number_label = models.CharField(_("số văn bản"), max_length=40)
+    file = models.FileField(_("bản đã ký, đóng dấu"), upload_to=signed_copy_path)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size_bytes = models.PositiveIntegerField(_("dung lượng"), default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("người tải lên")
+    )
+    uploaded_at = models.DateTimeField(_("tải lên lúc"), default=timezone.now)
+
+    objects = SignedCopyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("bản đã ký")
+        verbose_name_plural = _("bản đã ký")
+        ordering = ["-uploaded_at", "-pk"]
+        triggers = [
+            pgtrigger.Protect(name="signed_copy_is_kept", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self):
+        return f"{self.number_label} ({self.uploaded_at:%d/%m/%Y})"

@@ -36,7 +36,7 @@ from commitments.models import ReportingPeriod
 
 from . import conf, pacing
 from .figures import CityFigures, Scope, load_rows
-from .models import NumberRegister, PeriodSnapshot, Reminder, Report
+from .models import NumberRegister, PeriodSnapshot, Reminder, Report, ReportNarrative, SignedCopy
 from .periods import default_convention, ensure_period, ensure_period_from_label, lower_first, quarter_containing
 from .quotas import check_report_quota
 from .tasks import build_workbook_task, render_report_task
@@ -143,8 +143,12 @@ def request_report(
 
 
 def regenerate_report(*, report: Report, requested_by) -> Report:
-    """A new draft version with the same parameters (and the current figures)."""
-    return request_report(
+    """A new draft version with the same parameters (and the current figures).
+
+    Text that a person wrote for the previous version comes along (nothing typed is lost); the
+    portal's own draft does not, so the new version's draft is written from the new figures.
+    """
+    new = request_report(
         period=report.period,
         kind=report.kind,
         partnership=report.partnership,
@@ -154,6 +158,10 @@ def regenerate_report(*, report: Report, requested_by) -> Report:
         signer_name=report.signer_name,
         requested_by=requested_by,
     )
+    edited = report.narratives.filter(saved_by__isnull=False).first()
+    if edited is not None and new.pk != report.pk and not new.narratives.exists():
+        ReportNarrative.objects.create(report=new, sections=edited.sections, saved_by=edited.saved_by)
+    return new
 
 
 @transaction.atomic
@@ -184,6 +192,12 @@ def finalise_report(*, report: Report, finalised_by, next_tasks: str, signer_tit
     report.finalised_at = now
     report.finalised_by = finalised_by
     report.next_tasks = next_tasks.strip()
+    latest = report.narratives.first()
+    if latest is not None and latest.sections.get("next_tasks", "") != report.next_tasks:
+        # The tasks typed when finalising are part of the text that is frozen.
+        ReportNarrative.objects.create(
+            report=report, sections=latest.sections | {"next_tasks": report.next_tasks}, saved_by=finalised_by
+        )
     report.signer_title = signer_title.strip()
     report.signer_name = signer_name.strip()
     report.status = Report.Status.QUEUED
@@ -369,7 +383,8 @@ def _render_and_store(report: Report) -> Report:
         rows = report_rows(report.period)
     figures = CityFigures.build(rows, report_scope(report))
     with translation.override("vi"):
-        document = documents.build_document(report, figures, split=pool is not None)
+        sections = report_sections(report, figures)
+        document = documents.build_document(report, figures, split=pool is not None, sections=sections)
     limit = conf.get("REPORT_MAX_TABLE_ROWS")
     if document.printed_rows > limit:
         raise ReportTooLarge(_(TOO_LARGE_MESSAGE) % {"rows": document.printed_rows, "limit": limit})
@@ -405,6 +420,81 @@ def _finish(report: Report, content: bytes, page_count: int) -> Report:
         transaction.on_commit(partial(storage.delete, name))
     transaction.on_commit(partial(_enqueue_workbook, current.pk))
     return current
+
+
+# --- The report's text (narrative sections) ----------------------------------------------------------
+
+
+def drafted_sections(report: Report, figures: CityFigures) -> dict[str, str]:
+    """The portal's draft of the report's text, from its figures (and the tasks typed when requested)."""
+    from .documents import default_sections
+
+    return default_sections(report, figures)
+
+
+def report_sections(report: Report, figures: CityFigures) -> dict[str, str]:
+    """The text the report prints: its newest saved version, else the portal's draft, kept as the first
+    version (who: the portal, when: now). Sections a saved version lacks (a field that appeared in
+    the figures since) come from the draft."""
+    drafted = drafted_sections(report, figures)
+    latest = report.narratives.first()
+    if latest is None:
+        if not report.is_final:
+            ReportNarrative.objects.create(report=report, sections=drafted)
+        return drafted
+    return drafted | latest.sections
+
+
+NARRATIVE_FINAL_MESSAGE = gettext_noop("Báo cáo đã ban hành: nội dung đã được khóa, không thể sửa.")
+
+
+@transaction.atomic
+def save_narrative(*, report: Report, sections: dict[str, str], saved_by) -> ReportNarrative:
+    """Keep a new version of a draft's text and render the draft again with it (same figures)."""
+    from .narrative import NEXT_TASKS
+
+    _require_city_staff(saved_by)
+    report = Report.objects.select_for_update().defer("data").get(pk=report.pk)
+    if report.is_final:
+        raise ValidationError(_(NARRATIVE_FINAL_MESSAGE), code="final")
+    if report.status != Report.Status.DONE:
+        raise ValidationError(_("Báo cáo đang được tạo; vui lòng sửa nội dung khi đã tạo xong."), code="not_done")
+    narrative = ReportNarrative.objects.create(report=report, sections=sections, saved_by=saved_by)
+    now = timezone.now()
+    report.next_tasks = sections.get(NEXT_TASKS, report.next_tasks)
+    report.status = Report.Status.QUEUED
+    report.progress = 0
+    report.attempts = 0
+    report.claim_token = None
+    report.queued_at = now
+    report.error_message = ""
+    report.save(
+        update_fields=["next_tasks", "status", "progress", "attempts", "claim_token", "queued_at", "error_message"]
+    )
+    transaction.on_commit(partial(_enqueue, report))
+    return narrative
+
+
+@transaction.atomic
+def store_signed_copy(*, report: Report, upload, uploaded_by) -> SignedCopy:
+    """Keep the signed and stamped scan of a finalised report, with its number and SHA-256."""
+    _require_city_staff(uploaded_by)
+    report = Report.objects.select_for_update().defer("data").get(pk=report.pk)
+    if not report.is_final:
+        raise ValidationError(_("Chỉ tải lên bản đã ký của báo cáo đã ban hành."), code="not_final")
+    content = upload.content
+    data = content.read()
+    content.seek(0)
+    copy = SignedCopy(
+        report=report,
+        number_label=report.number_label,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size_bytes=len(data),
+        uploaded_by=uploaded_by,
+    )
+    copy.file.save(f"{report.pk}.pdf", content, save=False)
+    copy.save()
+    return copy
 
 
 # --- The Excel workbook (a follow-up of the PDF) ----------------------------------------------------

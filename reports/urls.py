@@ -27,6 +27,10 @@ urlpatterns = [
         ),
         name="report_xlsx",
     ),
+    path("reports/<int:pk>/text/", views.ReportNarrativeView.as_view(), name="report_narrative"),
+    path("reports/<int:pk>/download.docx", views.ReportWordView.as_view(), name="report_docx"),
+    path("reports/<int:pk>/signed/", views.SignedCopyUploadView.as_view(), name="report_signed_upload"),
+    path("reports/<int:pk>/signed.pdf", views.SignedCopyFileView.as_view(), name="report_signed"),
     path("reports/periods/", views.PeriodListView.as_view(), name="period_list"),
     path("reports/periods/<int:pk>/close/", views.PeriodCloseView.as_view(), name="period_close"),
 ]

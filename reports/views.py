@@ -7,10 +7,11 @@ URL answers them 404, the same as a missing report.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
@@ -20,11 +21,21 @@ from commitments.models import ReportingPeriod
 from core.views import HtmxFragmentMixin
 
 from .charts import coverage_map, coverage_map_shapes, partnerships_by_status_chart, progress_by_field_chart
-from .forms import DashboardFilterForm, FinaliseForm, PeriodCloseForm, ReportRequestForm
-from .models import Report
+from .figures import CityFigures
+from .forms import DashboardFilterForm, FinaliseForm, NarrativeForm, PeriodCloseForm, ReportRequestForm, SignedCopyForm
+from .models import Report, ReportNarrative, SignedCopy
 from .periods import lower_first
 from .quotas import QuotaExceeded
-from .services import close_period, finalise_report, regenerate_report, request_report
+from .services import (
+    close_period,
+    drafted_sections,
+    finalise_report,
+    regenerate_report,
+    report_scope,
+    request_report,
+    save_narrative,
+    store_signed_copy,
+)
 from .summary import cached_dashboard_parts, cached_district_names, cached_summary, current_version, summary_key
 
 MAP_SHAPES = "dashboard-shape"  # ids of the map outlines drawn once per dashboard page
@@ -174,8 +185,15 @@ class ReportDetailView(ReportAccessMixin, StopPollingMixin, HtmxFragmentMixin, D
         report = self.object
         # Also while the workbook is being made after the PDF, so that its link appears when ready.
         context["is_polling"] = not report.is_finished or report.xlsx_status == Report.WorkbookStatus.PENDING
+        narrative = report.narratives.select_related("saved_by").first()
         if self.request.user.is_city_staff and report.status == Report.Status.DONE and not report.is_final:
-            context.setdefault("finalise_form", FinaliseForm(instance=report))
+            # The tasks come prefilled from the report's text (the portal's draft or the last edit).
+            tasks = report.next_tasks or (narrative.sections.get("next_tasks", "") if narrative else "")
+            context.setdefault("finalise_form", FinaliseForm(instance=report, initial={"next_tasks": tasks}))
+        if self.request.user.is_city_staff and report.is_final and report.status == Report.Status.DONE:
+            context.setdefault("signed_form", SignedCopyForm())
+        context["signed_copy"] = report.signed_copies.select_related("uploaded_by").first()
+        context["narrative"] = narrative
         return context
 
 
@@ -195,6 +213,109 @@ class ReportFinaliseView(ReportAccessMixin, View):
                 return redirect(report)
         context = {"report": report, "object": report, "finalise_form": form, "is_polling": False}
         return render(request, "reports/report_detail.html", context)
+
+
+class ReportNarrativeView(ReportAccessMixin, View):
+    """City staff edit the report's text, starting from the portal's draft; each save is kept (who,
+    when) and the draft is rendered again with the same figures. A final report's text is frozen."""
+
+    writes = True
+    template_name = "reports/report_narrative.html"
+
+    def get_report(self, request, pk) -> Report:
+        return get_object_or_404(
+            Report.objects.editable_by(request.user).with_related().filter(status=Report.Status.DONE), pk=pk
+        )
+
+    def form(self, report: Report, data=None) -> NarrativeForm:
+        figures = CityFigures.build(report.data, report_scope(report)) if report.data is not None else None
+        latest = report.narratives.first()
+        sections = {} if figures is None else drafted_sections(report, figures)
+        if latest is not None:
+            sections |= latest.sections
+        return NarrativeForm(data, sections=sections, fields=figures.fields if figures else ())
+
+    def render_page(self, request, report, form):
+        versions = ReportNarrative.objects.filter(report=report).select_related("saved_by")[:20]
+        context = {"report": report, "form": form, "versions": versions}
+        return render(request, self.template_name, context)
+
+    def get(self, request, pk):
+        report = self.get_report(request, pk)
+        return self.render_page(request, report, self.form(report))
+
+    def post(self, request, pk):
+        report = self.get_report(request, pk)
+        form = self.form(report, request.POST)
+        if form.is_valid():
+            try:
+                save_narrative(report=report, sections=form.cleaned_sections(), saved_by=request.user)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Đã lưu nội dung; bản dự thảo đang được tạo lại với nội dung mới."))
+                return redirect(report)
+        return self.render_page(request, report, form)
+
+
+class SignedCopyUploadView(ReportAccessMixin, View):
+    """City staff keep the signed and stamped scan of a finalised report."""
+
+    def post(self, request, pk):
+        report = get_object_or_404(Report.objects.editable_by(request.user).with_related(), pk=pk)
+        form = SignedCopyForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                store_signed_copy(report=report, upload=form.cleaned_data["file"], uploaded_by=request.user)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Đã lưu bản đã ký, đóng dấu của báo cáo."))
+                return redirect(report)
+        context = {
+            "report": report,
+            "object": report,
+            "signed_form": form,
+            "is_polling": False,
+            "signed_copy": report.signed_copies.first(),
+            "narrative": report.narratives.first(),
+        }
+        return render(request, "reports/report_detail.html", context)
+
+
+class SignedCopyFileView(ReportAccessMixin, View):
+    """The issued copy: the newest signed and stamped scan of a report."""
+
+    def get(self, request, pk):
+        copies = SignedCopy.objects.visible_to(request.user).filter(report_id=pk).select_related("report__period")
+        copy = copies.first()
+        if copy is None:
+            raise Http404
+        name = copy.report.download_name("pdf").replace(".pdf", "-ban-da-ky.pdf")
+        response = FileResponse(copy.file.open("rb"), as_attachment=True, filename=name, content_type="application/pdf")
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
+
+
+class ReportWordView(ReportAccessMixin, View):
+    """The report as a Word document (same text, figures and layout), for editing before signing."""
+
+    def get(self, request, pk):
+        from .docx import build_docx
+
+        reports = Report.objects.visible_to(request.user).filter(status=Report.Status.DONE, data__isnull=False)
+        report = get_object_or_404(reports.with_related(), pk=pk)
+        figures = CityFigures.build(report.data, report_scope(report))
+        latest = report.narratives.first()
+        sections = drafted_sections(report, figures) | (latest.sections if latest else {})
+        content = build_docx(report, figures, sections)
+        response = HttpResponse(
+            content, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        )
+        response["Content-Disposition"] = content_disposition_header(True, report.download_name("docx"))
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 class ReportRegenerateView(ReportAccessMixin, View):

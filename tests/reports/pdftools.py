@@ -61,3 +61,22 @@ def top_margin_texts(content: bytes, margin_mm: float = 20) -> list[str]:
         page.extract_text(visitor_text=visit)
         result.append(" ".join(found))
     return result
+
+
+WATERMARK_GREY = (0.549, 0.549, 0.549)  # the draft watermark's fill (#8c8c8c), reports.documents.watermark_svg
+
+
+def watermark_shapes(content: bytes) -> list[int]:
+    """Per page, the filled outlines in the watermark's grey: the "DỰ THẢO" mark is drawn, not text."""
+    import pdfplumber
+
+    counts = []
+    with pdfplumber.open(io.BytesIO(content)) as pdf:
+        for page in pdf.pages:
+            count = 0
+            for curve in page.curves:
+                colour = curve.get("non_stroking_color")
+                if curve.get("fill") and isinstance(colour, tuple) and len(colour) == 3:
+                    count += all(abs(a - b) < 0.01 for a, b in zip(colour, WATERMARK_GREY, strict=True))
+            counts.append(count)
+    return counts

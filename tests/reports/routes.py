@@ -27,6 +27,20 @@ def report_pk(world) -> dict:
     return {"pk": done_report(world).pk}
 
 
+def final_report_pk(world) -> dict:
+    """A finalised report with a signed copy kept (what leadership downloads first)."""
+    from django.utils import timezone
+
+    from reports.models import SignedCopy
+
+    report = done_report(world)
+    Report.objects.filter(pk=report.pk).update(finalised_at=timezone.now(), number=1, term="2025-2030")
+    copy = SignedCopy(report=report, number_label="Số 01-BC/TU", sha256="0" * 64, uploaded_by=world.city)
+    copy.file.save("signed.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
+    copy.save()
+    return {"pk": report.pk}
+
+
 ROUTES = [
     Route(
         "reports:dashboard",
@@ -40,6 +54,21 @@ ROUTES = [
     Route("reports:report_preview", kwargs=report_pk, get=READ),
     Route("reports:report_download", kwargs=report_pk, get=READ),
     Route("reports:report_xlsx", kwargs=report_pk, get=READ),
+    Route(
+        "reports:report_narrative",
+        kwargs=report_pk,
+        get=everyone(200, leader=403, **OFFICERS_404),
+        post=WRITE_FORM,
+        notes="An empty POST lacks the required sections: the form comes back (200) for city staff.",
+    ),
+    Route(
+        "reports:report_docx",
+        kwargs=report_pk,
+        get=everyone(404, anonymous=302),
+        notes="The route fixture's report has no stored figures: no Word file (404) even for readers.",
+    ),
+    Route("reports:report_signed_upload", kwargs=report_pk, post=WRITE_FORM),
+    Route("reports:report_signed", kwargs=final_report_pk, get=READ),
     Route("reports:period_list", get=READ),
     Route(
         "reports:period_close",

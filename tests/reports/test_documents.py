@@ -48,7 +48,8 @@ class CityReportTests(TestCase):
             f"Đà Nẵng, {vietnamese_long_date(timezone.localdate())}",
             "I. KẾT QUẢ THỰC HIỆN",
             "II. HẠN CHẾ, TỒN TẠI",
-            "III. NHIỆM VỤ TRỌNG TÂM KỲ TỚI",
+            "III. PHƯƠNG HƯỚNG, NHIỆM VỤ QUÝ TỚI",
+            "IV. ĐỀ XUẤT, KIẾN NGHỊ",
             "Đôn đốc hoàn thành cam kết quá hạn.",
             "Nơi nhận:",
             "T/M BAN THƯỜNG VỤ",
@@ -73,7 +74,8 @@ class CityReportTests(TestCase):
 
     def test_every_partnership_name_with_its_diacritics(self):
         for partnership in Partnership.objects.with_member_names():
-            self.assertIn(partnership.display_name(), self.text)
+            # Supporters joined with commas, never "+" (issue 17).
+            self.assertIn(partnership.display_name().replace(" + ", ", "), self.text)
         self.assertIn("Hòa Cường – Trà Tân", self.text)
 
     def test_totals_equal_the_database(self):
@@ -83,7 +85,7 @@ class CityReportTests(TestCase):
         total = Commitment.objects.count()
         target = Commitment.objects.aggregate(value=Sum("target_value_vnd"))["value"]
         self.assertIn(f"Các đơn vị đã thống nhất {total} cam kết hỗ trợ với tổng giá trị {vnd(target)}", self.text)
-        self.assertIn(f"lũy kế đến cuối kỳ: {vnd(verified)}", self.text)
+        self.assertIn(f"lũy kế đến cuối kỳ đạt {vnd(verified)}", self.text)
         appendix_1 = self.text[self.text.index("PHỤ LỤC 1") : self.text.index("PHỤ LỤC 2")]
         self.assertIn(f"Tổng cộng {total} ", appendix_1)
         self.assertIn(vnd(verified), appendix_1.split("Tổng cộng")[1])
@@ -91,7 +93,7 @@ class CityReportTests(TestCase):
         self.assertIn(f"Tổng cộng {total} ", appendix_2)
 
     def test_shortcomings_name_the_overdue_commitment_and_the_silent_unit(self):
-        shortcomings = self.text[self.text.index("II. HẠN CHẾ") : self.text.index("III. NHIỆM VỤ")]
+        shortcomings = self.text[self.text.index("II. HẠN CHẾ") : self.text.index("III. PHƯƠNG HƯỚNG")]
         self.assertIn("Khám bệnh, cấp thuốc miễn phí", shortcomings)
         self.assertIn("30/11/2025", shortcomings)
         self.assertIn(self.programme.world.outsider.name, shortcomings)
@@ -131,7 +133,7 @@ class ScopedReportTests(TestCase):
             context["document_title"],
             "Kết quả thực hiện chương trình kết nghĩa giữa Hòa Cường và Trà Tân quý IV năm 2025",
         )
-        self.assertEqual(list(context["appendices"]), ["commitments", "fields"])
+        self.assertEqual(list(context["appendices"]), ["commitments", "fields", "charts"])
         unit = Report(period=self.programme.q4, kind=Report.Kind.UNIT, commune=world.supporter)
         context = self.context(unit, Scope(commune_code=world.supporter.code))
         self.assertEqual(

@@ -15,7 +15,7 @@ from reports.models import Report
 from reports.pdf import RendererPool, render_parts, shared_pool
 from reports.services import report_rows, report_scope, run_report
 from tests import factories
-from tests.reports.pdftools import fonts, page_texts, text_of, top_margin_texts
+from tests.reports.pdftools import fonts, page_texts, text_of, top_margin_texts, watermark_shapes
 from tests.reports.programme import Programme
 
 
@@ -113,14 +113,15 @@ class SummarisedLayoutTests(TestCase):
             content = render_parts(build_document_parts(self.report)).content
         text = text_of(content)
         self.assertIn("3. Kết quả theo tỉnh, thành phố", text)
-        self.assertIn(f"Có {len(figures.overdue)} cam kết đã quá hạn nhưng chưa hoàn thành; dưới đây là {shown}", text)
+        self.assertIn(f"Có {len(figures.overdue)} cam kết đã quá hạn nhưng chưa hoàn thành", text)
+        self.assertIn(f"Dưới đây là {shown} cam kết quá hạn lâu nhất của từng tỉnh, thành phố", text)
         self.assertIn("Tỉnh Lào Cai", text)
         self.assertIn("Khám bệnh, cấp thuốc miễn phí", text)  # Lào Cai's oldest overdue commitment
         self.assertNotIn("Tập huấn y tế cơ sở", text)
         self.assertNotIn("Bản đồ kết nghĩa", text)  # the map draws Đà Nẵng only
         # Every partnership still has its row in appendix 1.
         for partnership in Partnership.objects.with_member_names():
-            self.assertIn(partnership.display_name(), text)
+            self.assertIn(partnership.display_name().replace(" + ", ", "), text)
 
 
 def build_document_parts(report: Report) -> list[str]:
@@ -160,8 +161,10 @@ class ChunkedRenderingTests(TestCase):
         self.assertEqual(report.page_count, len(pages))
         self.assertGreaterEqual(len(pages), len(document.parts))
         self.assertEqual(top_margin_texts(content), [""] + [str(n) for n in range(2, len(pages) + 1)])
-        for number, text in enumerate(pages, start=1):
-            self.assertIn("DỰ THẢO", text, f"page {number}")
+        # The watermark is drawn on every page, outside the text layer (issue 17): only the stamp on page 1 is text.
+        for number, shapes in enumerate(watermark_shapes(content), start=1):
+            self.assertGreaterEqual(shapes, 6, f"page {number}")
+        self.assertEqual(sum(text.count("DỰ THẢO") for text in pages), 1)
         # The heading block only on the first page; every partnership once, numbered on.
         self.assertIn("ĐẢNG CỘNG SẢN VIỆT NAM", pages[0])
         self.assertFalse(any("ĐẢNG CỘNG SẢN VIỆT NAM" in text for text in pages[1:]))
@@ -169,7 +172,8 @@ class ChunkedRenderingTests(TestCase):
         self.assertEqual(text.count("PHỤ LỤC 1"), 1)
         appendix = text[text.index("PHỤ LỤC 1") : text.index("PHỤ LỤC 2")]
         for partnership in Partnership.objects.with_member_names():
-            self.assertEqual(appendix.count(partnership.display_name()), 1, partnership.display_name())
+            name = partnership.display_name().replace(" + ", ", ")
+            self.assertEqual(appendix.count(name), 1, name)
         self.assertEqual(appendix.count("Tổng cộng"), 1)  # after the last chunk only
         found = fonts(content)
         self.assertTrue(all(found.values()), found)
@@ -185,7 +189,9 @@ class ChunkedRenderingTests(TestCase):
         final.save()
         run_report(report_id=final.pk)
         final.refresh_from_db()
-        pages = page_texts(final.pdf.read())
+        content = final.pdf.read()
+        pages = page_texts(content)
         self.assertGreater(len(pages), 3)
         self.assertFalse(any("DỰ THẢO" in text for text in pages))
+        self.assertEqual(set(watermark_shapes(content)), {0})
         self.assertIn("Số 03-BC/TU", pages[0])

