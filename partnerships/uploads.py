@@ -48,10 +48,29 @@ TYPE_NAMES = {
     "image/png": gettext_lazy("ảnh PNG"),
     PDF_TYPE: gettext_lazy("tệp PDF"),
 }
-# PDF names that run code, act on opening, or smuggle files, wherever they appear (key or value).
+# PDF names that run code, act on opening, send or fetch data, open other files, or smuggle files,
+# wherever they appear (key or value). /GoToR and /GoToE open another document, which may sit on a UNC
+# path: a click then sends the reader's Windows credentials to that host. /SubmitForm and /ImportData
+# send form data to, or read it from, any address.
 PDF_ACTIVE_NAMES = frozenset(
-    {"/JavaScript", "/JS", "/OpenAction", "/AA", "/Launch", "/EmbeddedFile", "/EmbeddedFiles", "/RichMedia", "/XFA"}
+    {
+        "/JavaScript",
+        "/JS",
+        "/OpenAction",
+        "/AA",
+        "/Launch",
+        "/EmbeddedFile",
+        "/EmbeddedFiles",
+        "/RichMedia",
+        "/XFA",
+        "/SubmitForm",
+        "/ImportData",
+        "/GoToR",
+        "/GoToE",
+    }
 )
+# A /URI action may link to a web page or an e-mail address, nothing else (javascript:, file:, smb:…).
+PDF_LINK_SCHEMES = ("http://", "https://", "mailto:")
 PDF_MAX_OBJECTS = 200_000  # a scanned memorandum has hundreds; millions is an attack on the parser
 PDF_MAX_DEPTH = 100
 MAX_IMAGE_SIDE = 2400  # phone photos are scaled down: evidence needs to be legible, not 12 MP
@@ -244,6 +263,8 @@ def _active_name_in(obj, *, depth: int) -> str | None:
         for key in obj.keys():
             if key in PDF_ACTIVE_NAMES:
                 return key
+            if key == "/URI" and not _safe_link(obj.get(key)):
+                return "/URI"
             found = _child(obj.get(key), depth)
             if found:
                 return found
@@ -253,6 +274,17 @@ def _active_name_in(obj, *, depth: int) -> str | None:
             if found:
                 return found
     return None
+
+
+def _safe_link(target) -> bool:
+    """A /URI target that is a plain web or mail link; anything else (or not a string) is not."""
+    import pikepdf
+
+    if not isinstance(target, pikepdf.String):
+        # /URI as a dictionary key also names the document's base URI (/Root /URI << /Base … >>).
+        return isinstance(target, pikepdf.Dictionary)
+    text = "".join(str(target).split()).lower()  # "java script:" and tabs do not hide a scheme
+    return text.startswith(PDF_LINK_SCHEMES)
 
 
 def _child(obj, depth: int) -> str | None:
