@@ -25,6 +25,7 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from PIL import Image, ImageOps
 
 from communes.forms import unit_suggestion
+from core.files import protect_upload_response
 from core.views import MAX_SUGGESTIONS, HtmxFragmentMixin, render_suggestions, typed_text
 from partnerships.models import Partnership
 
@@ -292,10 +293,7 @@ def evidence_file(request, pk):
         response = FileResponse(
             evidence.file.open("rb"), content_type=content_type, filename=evidence.original_name or None
         )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    return protect_upload_response(response)
 
 
 def thumbnail(evidence: Evidence) -> bytes:
