@@ -12,3 +12,8 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 
 # Static files come from the finders here; whitenoise serves collected files in production only.
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
+
+# runserver serves each connection in a thread of its own: with CONN_MAX_AGE every thread would keep its
+# database connection open after it ends, and a hundred browser connections exhaust PostgreSQL's. A
+# development server gains nothing from reusing them; production (gunicorn, base.py) keeps them.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
