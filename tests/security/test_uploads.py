@@ -82,6 +82,7 @@ def test_decompression_bomb_is_refused_quickly(width, height):
     assert time.perf_counter() - started < 0.5
 
 
+@pytest.mark.django_db  # 18 MB decoded: a heavy image waits for a decoding slot, a PostgreSQL lock
 def test_a_real_photo_is_scaled_down_and_keeps_its_type():
     stored = validate_upload(upload("lon.png", png_bytes(size=(3000, 1500))))
     with Image.open(io.BytesIO(stored.content.read())) as image:
