@@ -5,8 +5,8 @@ import unicodedata
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, QueryDict
-from django.shortcuts import render
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.shortcuts import render
 from django.urls import Resolver404
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
