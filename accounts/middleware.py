@@ -64,8 +64,8 @@ class SessionLifetimeMiddleware:
         response = self.get_response(request)
         signed_in = getattr(request, "user", None) is not None and request.user.is_authenticated
         if signed_in and not response.has_header("Cache-Control"):
-            # no-store for anything behind login, unless the view chose a private policy itself
-            # (evidence thumbnails: "private, max-age" spares a weak connection the re-download).
+            # no-store for anything behind login, unless the view set its own (uploaded files do,
+            # also no-store: core/files.py).
             add_never_cache_headers(response)
         return response
 

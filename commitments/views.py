@@ -25,6 +25,8 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from PIL import Image, ImageOps
 
 from communes.forms import unit_suggestion
+from core.files import protect_upload_response
+from core.params import row_id
 from core.views import MAX_SUGGESTIONS, HtmxFragmentMixin, render_suggestions, typed_text
 from partnerships.models import Partnership
 
@@ -141,11 +143,11 @@ def commitment_detail(request, pk):
 
 def updates_page_number(request, updates) -> str | int | None:
     """``?page=``, or else the page holding ``?update=<pk>``: a link to one report lands on its page."""
-    wanted = request.GET.get("update", "")
-    if "page" not in request.GET and wanted.isdigit():
-        target = updates.filter(pk=int(wanted)).values_list("submitted_at", flat=True).first()
+    wanted = row_id(request.GET.get("update"))
+    if "page" not in request.GET and wanted is not None:
+        target = updates.filter(pk=wanted).values_list("submitted_at", flat=True).first()
         if target is not None:
-            newer = updates.filter(Q(submitted_at__gt=target) | Q(submitted_at=target, pk__gt=int(wanted)))
+            newer = updates.filter(Q(submitted_at__gt=target) | Q(submitted_at=target, pk__gt=wanted))
             return newer.count() // UPDATES_PER_PAGE + 1
     return request.GET.get("page")
 
@@ -157,8 +159,8 @@ def commitment_create(request):
     if not request.user.is_city_staff:
         raise Http404
     partnerships = Partnership.objects.editable_by(request.user).order_by("title", "pk")
-    selected = request.GET.get("partnership", "")
-    partnership = partnerships.filter(pk=selected).first() if selected.isdigit() else None
+    selected = row_id(request.GET.get("partnership"))
+    partnership = partnerships.filter(pk=selected).first() if selected is not None else None
     if partnership is None:
         return render(request, "commitments/commitment_form.html", {"partnerships": partnerships})
     form = CommitmentForm(request.POST or None, partnership=partnership, user=request.user)
@@ -292,10 +294,7 @@ def evidence_file(request, pk):
         response = FileResponse(
             evidence.file.open("rb"), content_type=content_type, filename=evidence.original_name or None
         )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    return protect_upload_response(response)
 
 
 def thumbnail(evidence: Evidence) -> bytes:

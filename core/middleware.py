@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, QueryDict
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.shortcuts import render
 from django.urls import Resolver404
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -101,3 +102,36 @@ def nfc_query(query: QueryDict) -> QueryDict:
         normalized.setlist(unicodedata.normalize("NFC", key), [unicodedata.normalize("NFC", v) for v in values])
     normalized._mutable = False
     return normalized
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a body larger than REQUEST_MAX_BYTES from its Content-Length, before anything reads it
+    (issue 21 item 9): a 200 MB post used to be received in full before the 15 MB file limit refused it.
+
+    Before every middleware that reads the body (request.POST) or the session. The proxy in front
+    (deploy/nginx.conf, client_max_body_size) refuses the same size before it even reaches gunicorn;
+    this covers a deployment without it. A body sent without a Content-Length (chunked) is still bounded
+    by Django's own limits once read.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > settings.REQUEST_MAX_BYTES:
+            security_event(
+                "request_too_large", outcome=DENIED, request=request, size=declared, limit=settings.REQUEST_MAX_BYTES
+            )
+            response = render(
+                request, "413.html", {"limit_mb": settings.REQUEST_MAX_BYTES // (1024 * 1024)}, status=413
+            )
+            response["Connection"] = "close"  # the unread body must not be taken for the next request
+            # The CSP and frame middlewares come later in the chain: the page states its own.
+            response["Content-Security-Policy"] = "default-src 'none'; style-src 'self'; frame-ancestors 'none'"
+            response["X-Frame-Options"] = "DENY"
+            return response
+        return self.get_response(request)

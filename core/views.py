@@ -13,6 +13,7 @@ from django.views import csrf
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 
+from core import params
 from core.logging import DENIED, ERROR, security_event
 
 logger = logging.getLogger(__name__)
@@ -21,8 +22,9 @@ MAX_SUGGESTIONS = 20  # what a <datalist> of suggestions shows: enough to spot a
 
 
 def typed_text(request) -> str:
-    """What a suggestion input sent: under its own name (``?field=<name>&<name>=…``) or as ``q``."""
-    return request.GET.get(request.GET.get("field") or "q", "").strip()
+    """What a suggestion input sent: under its own name (``?field=<name>&<name>=…``) or as ``q``; ""
+    for what no one types (a NUL byte, a page of text), read through a form field (core/params.py)."""
+    return params.typed_text(request.GET.get(request.GET.get("field") or "q", ""))
 
 
 def render_suggestions(request, options):

@@ -93,7 +93,8 @@ def partnership_search(partnerships, text: str):
     text = text.strip()
     member = Membership.objects.filter(partnership=OuterRef("pk"))
     matches = Q(title__unaccent__icontains=text) | Exists(member.filter(commune__name__unaccent__icontains=text))
-    if text.lstrip("#").isdigit():
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    if re.fullmatch(r"#?[0-9]+", text):
         matches |= Q(pk=int(text.lstrip("#")[:9])) | Exists(member.filter(commune_id=text))
     return partnerships.filter(matches)
 

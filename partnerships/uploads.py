@@ -13,8 +13,11 @@ import contextlib
 import hashlib
 import io
 import logging
+import math
+import time
 import unicodedata
 import warnings
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -22,7 +25,7 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import models
+from django.db import DatabaseError, models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps
@@ -34,6 +37,21 @@ from .scanning import ScanError, get_scanner
 logger = logging.getLogger(__name__)
 
 Image.MAX_IMAGE_PIXELS = 40_000_000  # larger is a decompression bomb, not a phone photo
+# What decoding one image may allocate, in bytes (issue 21 item 1): pixels × the bytes Pillow keeps per
+# pixel for the image's mode and bit depth. Pixels alone let a 154 KB PNG of 6300 × 6300 RGBA through
+# (159 MB decoded). Images with an alpha channel count twice: scaling them down makes a premultiplied
+# copy of the whole image. 36 MiB holds a 9 MP RGB PNG (a 4K screenshot) or a 4.7 MP RGBA one (2560 × 1600),
+# a greyscale scan up to the pixel limit, and keeps an accepted image under 1 s of CPU and 100 MB of
+# memory (tests/security/test_image_cost.py). JPEGs are measured after draft(), at the scale they are
+# decoded at: any phone photo up to the pixel limit fits.
+MAX_DECODED_BYTES = 36 * 1024 * 1024
+# Pillow's storage per pixel: one byte for 1-bit, greyscale and palette images, two for 16-bit
+# greyscale, four for everything else (RGB is stored padded to four bytes).
+BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}
+ALPHA_MODES = {"LA", "La", "PA", "RGBA", "RGBa"}
+# Above this, decoding waits for one of IMAGE_DECODE_SLOTS (decode_slot): a phone photo (drafted to about
+# 2000 × 1500, 12 MB) costs a tenth of a second and needs none; a large PNG may cost close to a second.
+HEAVY_DECODED_BYTES = 16 * 1024 * 1024
 
 IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png"}
 PDF_TYPE = "application/pdf"
@@ -48,13 +66,33 @@ TYPE_NAMES = {
     "image/png": gettext_lazy("ảnh PNG"),
     PDF_TYPE: gettext_lazy("tệp PDF"),
 }
-# PDF names that run code, act on opening, or smuggle files, wherever they appear (key or value).
+# PDF names that run code, act on opening, send or fetch data, open other files, or smuggle files,
+# wherever they appear (key or value). /GoToR and /GoToE open another document, which may sit on a UNC
+# path: a click then sends the reader's Windows credentials to that host. /SubmitForm and /ImportData
+# send form data to, or read it from, any address.
 PDF_ACTIVE_NAMES = frozenset(
-    {"/JavaScript", "/JS", "/OpenAction", "/AA", "/Launch", "/EmbeddedFile", "/EmbeddedFiles", "/RichMedia", "/XFA"}
+    {
+        "/JavaScript",
+        "/JS",
+        "/OpenAction",
+        "/AA",
+        "/Launch",
+        "/EmbeddedFile",
+        "/EmbeddedFiles",
+        "/RichMedia",
+        "/XFA",
+        "/SubmitForm",
+        "/ImportData",
+        "/GoToR",
+        "/GoToE",
+    }
 )
+# A /URI action may link to a web page or an e-mail address, nothing else (javascript:, file:, smb:…).
+PDF_LINK_SCHEMES = ("http://", "https://", "mailto:")
 PDF_MAX_OBJECTS = 200_000  # a scanned memorandum has hundreds; millions is an attack on the parser
 PDF_MAX_DEPTH = 100
 MAX_IMAGE_SIDE = 2400  # phone photos are scaled down: evidence needs to be legible, not 12 MP
+MIN_DECODED_SIDE = 1800  # JPEGs are decoded at the smallest scale keeping at least this long side
 
 
 @dataclass(frozen=True)
@@ -177,15 +215,32 @@ def reencoded_image(data: bytes, mime: str, name: str) -> bytes:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=["JPEG", "PNG"]) as image:
                 if image.format == "JPEG":
-                    image.draft("RGB", (MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))  # decode at a reduced scale
-                image.load()
-                image = ImageOps.exif_transpose(image)
-                image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
-                buffer = io.BytesIO()
-                if mime == "image/jpeg":
-                    image.convert("RGB").save(buffer, format="JPEG", quality=85, optimize=True)
-                else:
-                    image.save(buffer, format="PNG", optimize=True)
+                    image.draft("RGB", jpeg_draft_size(image.size))  # decode at a reduced scale
+                if decoded_bytes(image) > MAX_DECODED_BYTES:
+                    raise Image.DecompressionBombError("decoded size over MAX_DECODED_BYTES")
+                with decode_slot(name) if decoded_bytes(image) > HEAVY_DECODED_BYTES else contextlib.nullcontext():
+                    image.load()
+                    ImageOps.exif_transpose(image, in_place=True)  # no second full-size copy
+                    image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
+                    buffer = io.BytesIO()
+                    if mime == "image/jpeg":
+                        image.convert("RGB").save(buffer, format="JPEG", quality=85, optimize=True)
+                    else:
+                        # zlib's run-length strategy: a noisy 2200 × 2200 PNG (14 MB) took 0.9 s to
+                        # encode with the default one ("optimize": over a second), 0.5 s with this;
+                        # screenshots and scans, mostly runs of one colour, stay as small.
+                        image.save(buffer, format="PNG", compress_type=zlib.Z_RLE)
+    except DatabaseError:
+        raise  # the decoding slot's lock could not be asked for: the database is down, not the image
+    except ImageServerBusy:
+        raise ValidationError(
+            _(
+                "Máy chủ đang xử lý nhiều ảnh lớn cùng lúc nên chưa nhận ảnh “%(name)s”. "
+                "Nội dung đã nhập vẫn còn; vui lòng chọn lại tệp và gửi lại sau ít phút."
+            )
+            % {"name": name},
+            code="server_busy",
+        ) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValidationError(
             _("Ảnh “%(name)s” có kích thước quá lớn.") % {"name": name}, code="decompression_bomb"
@@ -195,6 +250,60 @@ def reencoded_image(data: bytes, mime: str, name: str) -> bytes:
             _("Ảnh “%(name)s” bị hỏng hoặc không đọc được.") % {"name": name}, code="broken_image"
         ) from None
     return buffer.getvalue()
+
+
+def jpeg_draft_size(size: tuple[int, int]) -> tuple[int, int]:
+    """The size to ask JPEG's draft mode for: the image's own proportions with a long side of
+    MIN_DECODED_SIDE. Draft picks the smallest 1/2, 1/4 or 1/8 scale still at least that large, so a
+    12 MP phone photo (4032 × 3024) is decoded at 2016 × 1512 (12 MB) instead of in full (49 MB)."""
+    width, height = size
+    ratio = min(1.0, MIN_DECODED_SIDE / max(width, height, 1))
+    return max(1, math.ceil(width * ratio)), max(1, math.ceil(height * ratio))
+
+
+def decoded_bytes(image) -> int:
+    """What decoding ``image`` at its current (drafted) size allocates."""
+    width, height = image.size
+    copies = 2 if image.mode in ALPHA_MODES or "transparency" in image.info else 1
+    return width * height * BYTES_PER_PIXEL.get(image.mode, 4) * copies
+
+
+class ImageServerBusy(Exception):
+    """Every decoding slot stayed taken for IMAGE_DECODE_WAIT_SECONDS."""
+
+
+# Advisory lock keys: one namespace for the portal's decoding slots, slot numbers 0 … n-1 inside it.
+DECODE_LOCK_NAMESPACE = 0x4B4E  # "KN"
+
+
+@contextlib.contextmanager
+def decode_slot(name: str):
+    """At most IMAGE_DECODE_SLOTS images decoded at once, across every web process on every host.
+
+    A slot is a PostgreSQL advisory lock, so it is shared by all gunicorn workers and hosts and is
+    released if a worker dies. Decoding a large image costs up to a second of CPU: without a cap a few
+    posts of ten large photos each would keep every worker busy for many seconds. A request that finds
+    no free slot within IMAGE_DECODE_WAIT_SECONDS is refused (ImageServerBusy) rather than held waiting,
+    so the other workers stay free for everyone else.
+    """
+    from django.db import connection
+
+    slots, wait = settings.IMAGE_DECODE_SLOTS, settings.IMAGE_DECODE_WAIT_SECONDS
+    deadline = time.monotonic() + wait
+    with connection.cursor() as cursor:
+        while True:
+            for slot in range(slots):
+                cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [DECODE_LOCK_NAMESPACE, slot])
+                if cursor.fetchone()[0]:
+                    try:
+                        yield
+                    finally:
+                        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [DECODE_LOCK_NAMESPACE, slot])
+                    return
+            if time.monotonic() >= deadline:
+                logger.warning("no image decoding slot free for %r within %s s", name, wait)
+                raise ImageServerBusy()
+            time.sleep(0.05)
 
 
 def check_pdf(data: bytes, name: str) -> None:
@@ -244,6 +353,8 @@ def _active_name_in(obj, *, depth: int) -> str | None:
         for key in obj.keys():
             if key in PDF_ACTIVE_NAMES:
                 return key
+            if key == "/URI" and not _safe_link(obj.get(key)):
+                return "/URI"
             found = _child(obj.get(key), depth)
             if found:
                 return found
@@ -253,6 +364,17 @@ def _active_name_in(obj, *, depth: int) -> str | None:
             if found:
                 return found
     return None
+
+
+def _safe_link(target) -> bool:
+    """A /URI target that is a plain web or mail link; anything else (or not a string) is not."""
+    import pikepdf
+
+    if not isinstance(target, pikepdf.String):
+        # /URI as a dictionary key also names the document's base URI (/Root /URI << /Base … >>).
+        return isinstance(target, pikepdf.Dictionary)
+    text = "".join(str(target).split()).lower()  # "java script:" and tabs do not hide a scheme
+    return text.startswith(PDF_LINK_SCHEMES)
 
 
 def _child(obj, depth: int) -> str | None:

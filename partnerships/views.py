@@ -16,6 +16,7 @@ from django_filters.views import FilterView
 from django_htmx.http import trigger_client_event
 
 from accounts.quotas import charge_uploads
+from core.files import protect_upload_response
 from core.views import MAX_SUGGESTIONS, HtmxFragmentMixin, render_suggestions, typed_text
 
 from . import services
@@ -341,10 +342,7 @@ def protected_file(field_file, *, filename: str = "") -> FileResponse:
         raise Http404 from None
     content_type = mimetypes.guess_type(field_file.name)[0] or "application/octet-stream"
     response = FileResponse(handle, as_attachment=False, filename=filename or None, content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return protect_upload_response(response)
 
 
 @require_GET

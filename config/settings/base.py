@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.SecurityEventMiddleware",  # request context for the security log; refused lookups
+    "core.middleware.RequestSizeLimitMiddleware",  # 413 from Content-Length alone, before the body is read
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.LocaleMiddleware",  # Vietnamese unless English is chosen in the menu
@@ -209,6 +210,14 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=15 * 1024 * 1024)
+# One request's whole body, files included: refused from its Content-Length before it is read
+# (core.middleware.RequestSizeLimitMiddleware), and by the proxy's client_max_body_size (deploy/nginx.conf).
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=64 * 1024 * 1024)
+# Images decoded at once by all web processes together (PostgreSQL advisory locks, partnerships/uploads.py),
+# and how long a request waits for one before the person is asked to send again: keep it below the number
+# of gunicorn workers of one host, so heavy uploads never hold every worker.
+IMAGE_DECODE_SLOTS = env.int("IMAGE_DECODE_SLOTS", default=2)
+IMAGE_DECODE_WAIT_SECONDS = env.float("IMAGE_DECODE_WAIT_SECONDS", default=3)
 # Quotas counted in PostgreSQL (accounts/quotas.py, reports/quotas.py): uploads per person per 24 h,
 # report requests per person per hour, and reports waiting to be rendered in all.
 UPLOAD_FILES_PER_USER_PER_DAY = env.int("UPLOAD_FILES_PER_USER_PER_DAY", default=200)

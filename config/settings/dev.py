@@ -15,3 +15,8 @@ MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMid
 
 # Illustrative and benchmark data (seed_demo, seed_scale): never installed in production.
 INSTALLED_APPS = [*INSTALLED_APPS, "demo"]  # noqa: F405
+
+# runserver serves each connection in a thread of its own: with CONN_MAX_AGE every thread would keep its
+# database connection open after it ends, and a hundred browser connections exhaust PostgreSQL's. A
+# development server gains nothing from reusing them; production (gunicorn, base.py) keeps them.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -696,7 +696,7 @@ class EvidenceFileViewTests(WorldTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response["Content-Type"], "image/png")
         self.assertEqual(response["X-Content-Type-Options"], "nosniff")
-        self.assertEqual(response["Content-Security-Policy"], "default-src 'none'; sandbox")
+        self.assertEqual(response["Content-Security-Policy"], "default-src 'none'; sandbox; frame-ancestors 'none'")
         self.assertTrue(response["Content-Disposition"].startswith("inline"))
 
     def test_thumbnail_is_a_small_jpeg(self):

@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -93,3 +94,38 @@ def test_deploy_checks_pass_with_production_environment():
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def example_environment() -> dict[str, str]:
+    """The process environment of a deployment configured by .env.example alone: every variable the file
+    names comes from the file (none from this shell), plus the secret key it deliberately leaves empty."""
+    example = (ROOT / ".env.example").read_text()
+    documented = set(re.findall(r"^([A-Z0-9_]+)=", example, re.M))
+    inherited = {key for key in os.environ if key in documented or key.startswith("DJANGO_")}
+    environment = {key: value for key, value in os.environ.items() if key not in inherited}
+    environment.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings.base",
+            "DJANGO_ENV_FILE": str(ROOT / ".env.example"),
+            "DJANGO_SECRET_KEY": "k3Y-" + "q7Zx9Lm2Vb8Nc4Tr" * 4,
+        }
+    )
+    return environment
+
+
+def test_the_example_environment_file_passes_the_deploy_check_as_shipped():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=example_environment(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_example_turns_on_https_redirect_and_a_year_of_hsts():
+    values = dict(re.findall(r"^([A-Z0-9_]+)=(.*)$", (ROOT / ".env.example").read_text(), re.M))
+    assert values["DJANGO_SECURE_SSL_REDIRECT"] == "true"
+    assert int(values["DJANGO_HSTS_SECONDS"]) >= 31_536_000

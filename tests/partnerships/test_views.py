@@ -453,7 +453,7 @@ class TestDocuments:
         assert response.status_code == 200
         assert response["Content-Type"] == "application/pdf"
         assert response["X-Content-Type-Options"] == "nosniff"
-        assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+        assert response["Content-Security-Policy"] == "default-src 'none'; sandbox; frame-ancestors 'none'"
         assert "inline" in response["Content-Disposition"]
         assert b"".join(response.streaming_content) == PDF
 
@@ -520,7 +520,7 @@ class TestActivities:
         response = client.get(url)
 
         assert response.status_code == 200 and response["Content-Type"] == "image/png"
-        assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+        assert response["Content-Security-Policy"] == "default-src 'none'; sandbox; frame-ancestors 'none'"
         client.force_login(world.outsider_officer)
         assert client.get(url).status_code == 404
         assert ActivityPhoto.objects.filter(pk=photo.pk).exists()

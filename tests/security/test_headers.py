@@ -75,9 +75,9 @@ def assert_headers(label, response, *, authenticated=True):
             assert "no-store" in response["Cache-Control"], (label, response.get("Cache-Control"))
     elif label.startswith("/reports/"):  # our own PDFs: nothing loads; Chromium won't preview a sandboxed PDF
         assert "default-src 'none'" in csp, (label, csp)
-    else:  # an uploaded file: never rendered as a page, never able to run anything
-        assert "sandbox" in csp, (label, csp)
-        assert "private" in response["Cache-Control"], label
+    else:  # an uploaded file: never rendered as a page, never able to run anything, never framed or kept
+        assert "sandbox" in csp and "frame-ancestors 'none'" in csp, (label, csp)
+        assert response["Cache-Control"] == "private, no-store", (label, response["Cache-Control"])
 
 
 def test_every_response_carries_the_security_headers(client, world):

