@@ -41,7 +41,7 @@ class DashboardView(HtmxFragmentMixin, TemplateView):
 
     template_name = "reports/dashboard.html"
     fragment_name = "figures"
-    filter_names = ("former_district", "mountainous", "border")
+    filter_names = ("former_district", "mountainous", "border", "as_of")
 
     def get(self, request, *args, **kwargs):
         # The figures cover every partnership: only those who read them all see them (unit officers
@@ -65,8 +65,10 @@ class DashboardView(HtmxFragmentMixin, TemplateView):
         only valid filters may create cache entries, so their number stays bounded."""
         query = self.request.GET
         values = [query.get(name, "") for name in self.filter_names]
-        district, mountainous, border = values
+        district, mountainous, border, as_of = values
         if version is None or mountainous not in ("", "yes", "no") or border not in ("", "yes", "no"):
+            return None
+        if as_of and not DashboardFilterForm.is_valid_day(as_of):
             return None
         if district and district not in set(cached_district_names(version)):
             return None
@@ -76,7 +78,7 @@ class DashboardView(HtmxFragmentMixin, TemplateView):
 
     def render_parts(self, version: str | None) -> dict:
         form = DashboardFilterForm(self.request.GET or None, districts=cached_district_names(version))
-        figures = cached_summary(version, form.scope())
+        figures = cached_summary(version, form.scope(), today=form.as_of_day())
         context = {
             "form": form,
             "figures": figures,

@@ -324,19 +324,19 @@ class DashboardCacheInvalidationTests(TransactionTestCase):
             caches["dashboard"].clear()
             reused = figures(self.client)  # computed now, remembered as the recent figures
             factories.activity(partnership=self.world.partnership)  # committed: the counter moves
-            Commitment.objects.filter(pk=self.world.commitment.pk).update(achieved_value_vnd=Decimal(9_000_000))
+            Commitment.objects.filter(pk=self.world.commitment.pk).update(target_value_vnd=9_000_000)
 
             clock.shift(4)
             self.assertEqual(figures(self.client), reused, "within 5 s the recent figures are reused")
 
             clock.shift(2)
             self.assert_fresh(before, figures(self.client), "after 5 s")
-        self.assertEqual(figures(self.client).achieved_value_vnd, 9_000_000)
+        self.assertEqual(figures(self.client).target_value_vnd, before.target_value_vnd - 160_000_000 + 9_000_000)
 
     def test_without_reuse_every_write_is_seen_at_once(self):
         before = figures(self.client)
         with override_settings(DASHBOARD_REUSE_SECONDS=0):
-            Commitment.objects.filter(pk=self.world.commitment.pk).update(achieved_value_vnd=Decimal(9_000_000))
+            Commitment.objects.filter(pk=self.world.commitment.pk).update(target_value_vnd=9_000_000)
             self.assert_fresh(before, figures(self.client), "reuse off")
 
     def test_the_day_is_part_of_the_key(self):
@@ -399,6 +399,6 @@ def test_redis_shares_the_figures_between_processes_and_a_commit_invalidates_the
     with count_queries() as cached:
         assert figures(client) == first
     assert not any("commitments_commitment" in q["sql"] for q in cached.captured_queries)
-    Commitment.objects.filter(pk=world.commitment.pk).update(achieved_value_vnd=Decimal(5_000_000))
-    assert figures(client).achieved_value_vnd == first.achieved_value_vnd + 5_000_000
+    Commitment.objects.filter(pk=world.commitment.pk).update(target_value_vnd=165_000_000)
+    assert figures(client).target_value_vnd == first.target_value_vnd + 5_000_000
     other_worker.delete(*other_worker.keys(f"{prefix}:*"))
