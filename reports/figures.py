@@ -27,7 +27,6 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    Prefetch,
     Q,
     Subquery,
     Sum,
@@ -826,14 +825,3 @@ class _Builder:
 def district_names(rows: dict) -> list[str]:
     """The former districts of the units, for the dashboard filter (no query: read from the rows)."""
     return sorted({unit["former_district"] for unit in rows["units"] if unit["former_district"]}, key=sort_key)
-
-
-def recent_activities(*, user, limit: int = 8):
-    """The latest activities the user may read, with their partnership and its members (two queries)."""
-    members = Prefetch("partnership__memberships", queryset=Membership.objects.select_related("commune"))
-    return list(
-        Activity.objects.visible_to(user)
-        .select_related("partnership")
-        .prefetch_related(members)
-        .order_by("-occurred_on", "-pk")[:limit]
-    )

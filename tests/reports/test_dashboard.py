@@ -5,7 +5,6 @@ import gzip
 import logging
 import re
 import uuid
-from decimal import Decimal
 
 import psycopg
 import pytest
