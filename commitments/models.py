@@ -158,6 +158,13 @@ _QUARTER_CONTAINING = PrecompiledQuery(
 COMMITMENT_URL = ObjectURL("commitments:commitment_detail")
 
 
+class Numeric(models.Func):
+    """``x::numeric``: exact, unbounded division of money (bigint) sums, which overflow numeric(p, s)."""
+
+    template = "(%(expressions)s)::numeric"
+    output_field = models.DecimalField()
+
+
 class CommitmentQuerySet(models.QuerySet):
     def visible_to(self, user):
         if user.is_authenticated and user.sees_everything:
@@ -216,10 +223,7 @@ class CommitmentQuerySet(models.QuerySet):
 
         ratio = Case(
             When(target_quantity__gt=0, then=F("verified_quantity") / F("target_quantity")),
-            When(
-                target_value_vnd__gt=0,
-                then=Cast("verified_value_vnd", quantity) / Cast("target_value_vnd", quantity),
-            ),
+            When(target_value_vnd__gt=0, then=Numeric("verified_value_vnd") / Numeric("target_value_vnd")),
             default=Value(Decimal(0)),
             output_field=models.DecimalField(),
         )

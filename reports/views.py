@@ -82,6 +82,7 @@ class DashboardView(HtmxFragmentMixin, TemplateView):
         context = {
             "form": form,
             "figures": figures,
+            "past_day": figures.as_of if figures.as_of != timezone.localdate() else None,
             "status_chart": partnerships_by_status_chart(figures, id_prefix="dashboard-status"),
             "field_chart": progress_by_field_chart(figures, id_prefix="dashboard-fields"),
             "coverage_map": coverage_map(figures, id_prefix="dashboard-map", shapes_id_prefix=MAP_SHAPES),
