@@ -197,7 +197,9 @@ class PartnershipQuerySet(models.QuerySet):
 
     def existing_on(self, day: datetime.date | None = None):
         """Partnerships recorded on ``day`` (any status), with ``status_on`` and ``signed_as_of``."""
-        return self.with_status_on(day).filter(status_on__isnull=False)
+        day = day or timezone.localdate()
+        recorded = StatusChange.objects.filter(partnership=OuterRef("pk"), effective_on__lte=day)
+        return self.filter(Exists(recorded)).with_status_on(day)
 
     def active_on(self, day: datetime.date | None = None):
         """Partnerships signed or active on ``day``: those that make their units paired."""
@@ -258,28 +260,44 @@ class PartnershipQuerySet(models.QuerySet):
         quiet_reason = _sql_text(
             gettext("Không có cập nhật tiến độ hay hoạt động trong %(days)s ngày"), days=models.F("quiet_days")
         )
-        not_signed = ~Q(status_on__in=Partnership.RATED_STATUSES) | Q(status_on__isnull=True)
-        too_recent = Q(signed_as_of__isnull=True) | Q(signed_as_of__gt=months_before(today, HEALTH_RATED_AFTER_MONTHS))
+        # Rated: signed, active or suspended on the day, and signed a full reporting period before it.
+        # A NULL status or signing day (not recorded yet) makes the condition unknown: not rated.
+        rated = Q(status_on__in=Partnership.RATED_STATUSES) & Q(
+            signed_as_of__lte=months_before(today, HEALTH_RATED_AFTER_MONTHS)
+        )
         red_overdue = Q(GreaterThan(overdue, 0)) & Q(GreaterThanOrEqual(overdue, due * HEALTH_RED_OVERDUE_SHARE))
         red_quiet = Q(quiet_days__gte=HEALTH_RED_QUIET_DAYS)
         amber_quiet = Q(quiet_days__gte=HEALTH_AMBER_QUIET_DAYS)
         return queryset.annotate(quiet_days=quiet_days).annotate(
             health=Case(
-                When(not_signed | too_recent, then=Value(Partnership.Health.NONE)),
-                When(red_overdue | red_quiet, then=Value(Partnership.Health.RED)),
-                When(Q(GreaterThan(overdue, 0)) | amber_quiet, then=Value(Partnership.Health.AMBER)),
-                default=Value(Partnership.Health.GREEN),
+                When(
+                    rated,
+                    then=Case(
+                        When(red_overdue | red_quiet, then=Value(Partnership.Health.RED)),
+                        When(Q(GreaterThan(overdue, 0)) | amber_quiet, then=Value(Partnership.Health.AMBER)),
+                        default=Value(Partnership.Health.GREEN),
+                    ),
+                ),
+                default=Value(Partnership.Health.NONE),
                 output_field=models.CharField(),
             ),
             health_reason=Case(
                 When(status_on=Partnership.Status.ENDED, then=Value(gettext("Đã kết thúc, không đánh giá"))),
-                When(not_signed, then=Value(gettext("Chưa ký kết, chưa đánh giá"))),
-                When(too_recent, then=Value(gettext("Ký kết chưa đủ một kỳ báo cáo, chưa đánh giá"))),
-                When(red_overdue, then=overdue_reason),
-                When(red_quiet, then=quiet_reason),
-                When(GreaterThan(overdue, 0), then=overdue_reason),
-                When(amber_quiet, then=quiet_reason),
-                default=Value(gettext("Đúng tiến độ")),
+                When(
+                    rated,
+                    then=Case(
+                        When(red_overdue, then=overdue_reason),
+                        When(red_quiet, then=quiet_reason),
+                        When(GreaterThan(overdue, 0), then=overdue_reason),
+                        When(amber_quiet, then=quiet_reason),
+                        default=Value(gettext("Đúng tiến độ")),
+                    ),
+                ),
+                When(
+                    status_on__in=Partnership.RATED_STATUSES,
+                    then=Value(gettext("Ký kết chưa đủ một kỳ báo cáo, chưa đánh giá")),
+                ),
+                default=Value(gettext("Chưa ký kết, chưa đánh giá")),
                 output_field=models.CharField(),
             ),
         )
