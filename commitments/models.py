@@ -7,7 +7,8 @@ import pghistory
 import pgtrigger
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Cast, Coalesce, Greatest, Least, Round
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -139,6 +140,13 @@ class ReportingPeriod(ChoiceLabelsMixin, models.Model):
         return cls.objects.quarters().containing(day).order_by("-convention").first()
 
 
+class Numeric(models.Func):
+    """``x::numeric``: exact, unbounded division of money (bigint) sums, which overflow numeric(p, s)."""
+
+    template = "(%(expressions)s)::numeric"
+    output_field = models.DecimalField()
+
+
 class CommitmentQuerySet(models.QuerySet):
     def visible_to(self, user):
         if user.is_authenticated and user.sees_everything:
@@ -156,22 +164,59 @@ class CommitmentQuerySet(models.QuerySet):
         return self.none()
 
     def with_status(self, today: datetime.date | None = None):
-        """Annotate ``status`` (one of Commitment.Status) in SQL, so lists can filter and count by it."""
+        """Annotate ``status`` (one of Commitment.Status) and ``progress`` (0..100) as of ``today``.
+
+        The programme's rules for a commitment, written once; every list, page and report reads them:
+
+        - completed only if ``completed_on`` is on or before the day; on time when not after ``due_on``;
+        - overdue when due before the day and not completed by then;
+        - not started when it starts after the day or has no progress reported on or before it;
+        - ``progress`` is the share of the target (quantity first, else value) reached by progress
+          verified on or before the day (``verified_quantity``, ``verified_value_vnd``).
+        """
         today = today or timezone.localdate()
-        has_progress = Exists(ProgressUpdate.objects.filter(commitment=OuterRef("pk")))
-        return self.annotate(
-            has_progress=has_progress,
+        reported = ProgressUpdate.objects.filter(commitment=OuterRef("pk")).reported_by(today)
+        completed = Q(completed_on__lte=today)
+        return self.with_progress(today).annotate(
+            has_progress=Exists(reported),
             status=Case(
                 When(
-                    Q(completed_on__isnull=False) & (Q(due_on__isnull=True) | Q(completed_on__lte=F("due_on"))),
+                    completed & (Q(due_on__isnull=True) | Q(completed_on__lte=F("due_on"))),
                     then=Value(Commitment.Status.COMPLETED_ON_TIME),
                 ),
-                When(completed_on__isnull=False, then=Value(Commitment.Status.COMPLETED_LATE)),
+                When(completed, then=Value(Commitment.Status.COMPLETED_LATE)),
                 When(due_on__lt=today, then=Value(Commitment.Status.OVERDUE)),
                 When(Q(start_on__gt=today) | Q(has_progress=False), then=Value(Commitment.Status.NOT_STARTED)),
                 default=Value(Commitment.Status.IN_PROGRESS),
                 output_field=models.CharField(),
             ),
+        )
+
+    def with_progress(self, today: datetime.date | None = None):
+        """Annotate ``verified_quantity``, ``verified_value_vnd`` (sums of progress verified on or before
+        ``today``) and ``progress``, the share of the target they reach, 0..100 (see ``with_status``)."""
+        today = today or timezone.localdate()
+        verified = ProgressUpdate.objects.filter(commitment=OuterRef("pk")).verified_by(today).order_by()
+        quantity = models.DecimalField(max_digits=16, decimal_places=2)
+
+        def total(column, output_field):
+            summed = verified.values("commitment").annotate(total=Sum(column)).values("total")
+            return Coalesce(Subquery(summed, output_field=output_field), Value(0), output_field=output_field)
+
+        ratio = Case(
+            When(target_quantity__gt=0, then=F("verified_quantity") / F("target_quantity")),
+            When(target_value_vnd__gt=0, then=Numeric("verified_value_vnd") / Numeric("target_value_vnd")),
+            default=Value(Decimal(0)),
+            output_field=models.DecimalField(),
+        )
+        return self.annotate(
+            verified_quantity=total("achieved_quantity", quantity),
+            verified_value_vnd=total("achieved_value_vnd", models.BigIntegerField()),
+        ).annotate(
+            progress=Cast(
+                Round(Least(Greatest(ratio, Value(Decimal(0))), Value(Decimal(1))) * Value(100)),
+                models.IntegerField(),
+            )
         )
 
     def with_reported_in(self, period):
@@ -181,8 +226,9 @@ class CommitmentQuerySet(models.QuerySet):
         )
 
     def overdue(self, today: datetime.date | None = None):
+        """Commitments overdue on ``today``: ``with_status``'s rule, as a filter."""
         today = today or timezone.localdate()
-        return self.filter(completed_on__isnull=True, due_on__lt=today)
+        return self.filter(Q(completed_on__isnull=True) | Q(completed_on__gt=today), due_on__lt=today)
 
     def with_related(self):
         return self.select_related("field", "owner", "partnership")
@@ -294,19 +340,14 @@ class Commitment(ChoiceLabelsMixin, models.Model):
         return reverse("commitments:commitment_detail", args=[self.pk])
 
     @property
-    def progress_ratio(self) -> float:
-        """Share of the target reached by verified progress, 0..1 (quantity first, else value)."""
-        if self.target_quantity:
-            ratio = float(self.achieved_quantity) / float(self.target_quantity)
-        elif self.target_value_vnd:
-            ratio = self.achieved_value_vnd / self.target_value_vnd
-        else:
-            ratio = 0.0
-        return max(0.0, min(ratio, 1.0))
-
-    @property
     def progress_percent(self) -> int:
-        return round(self.progress_ratio * 100)
+        """Share of the target reached by verified progress, 0..100: ``with_status()``'s ``progress``.
+
+        A commitment fetched without that annotation asks the database for it (one query), so the
+        rule is never computed twice in two languages."""
+        if "progress" not in self.__dict__:
+            self.progress = Commitment.objects.with_progress().values_list("progress", flat=True).get(pk=self.pk)
+        return self.progress
 
     def is_editable_by(self, user) -> bool:
         """Whether ``Commitment.objects.editable_by(user)`` holds this commitment, answered without a
@@ -344,6 +385,18 @@ class ProgressUpdateQuerySet(models.QuerySet):
 
     def awaiting_review(self):
         return self.filter(state=ProgressUpdate.State.SUBMITTED)
+
+    def reported_by(self, day: datetime.date):
+        """Updates reported (submitted) on or before ``day``, local time."""
+        return self.filter(submitted_at__date__lte=day)
+
+    def verified_by(self, day: datetime.date):
+        """Updates verified on or before ``day``: what counted towards a target on that day."""
+        return self.filter(state=ProgressUpdate.State.VERIFIED, reviewed_at__date__lte=day)
+
+    def awaiting_review_on(self, day: datetime.date):
+        """Updates that were waiting for review at the end of ``day`` (reported by then, not yet reviewed)."""
+        return self.reported_by(day).filter(Q(reviewed_at__isnull=True) | Q(reviewed_at__date__gt=day))
 
     def with_related(self):
         return self.select_related(

@@ -187,7 +187,9 @@ def verify_progress(*, update: ProgressUpdate, reviewer, at: datetime.datetime |
     update.reviewed_at = at or timezone.now()
     update.version += 1  # an open resubmission form is now stale
     update.save(update_fields=["state", "reviewed_by", "reviewed_at", "version"])
-    recompute_achievement(commitment_id=update.commitment_id, completed_on=timezone.localdate(update.submitted_at))
+    # Completed the day the verification that reaches the target is recorded, not the day it was
+    # reported: a report verified after a cut-off must not complete the commitment before it.
+    recompute_achievement(commitment_id=update.commitment_id, completed_on=timezone.localdate(update.reviewed_at))
     return update
 
 

@@ -13,7 +13,7 @@ from operator import attrgetter
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q, Window
+from django.db.models import Count, F, Prefetch, Q, Window
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -328,10 +328,11 @@ def review_queue(request):
     # tables of reviewable_updates() took ~70 ms to plan and 2 ms to run at national scale. Awaiting
     # reports have no reviewer yet, and the page's single period and 25 authors come cheaper as two
     # prefetches: five tables plan in ~2 ms.
+    # The commitments come with their progress (with_progress(), the rule written once): one query.
+    commitments = Commitment.objects.with_progress().select_related("field", "owner", "partnership")
     updates = (
         ProgressUpdate.objects.visible_to(request.user)
-        .select_related("commitment__field", "commitment__owner", "commitment__partnership")
-        .prefetch_related("period", "author", "evidence")
+        .prefetch_related(Prefetch("commitment", queryset=commitments), "period", "author", "evidence")
         .awaiting_review()
         .order_by("submitted_at", "pk")
     )

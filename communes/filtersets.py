@@ -2,7 +2,6 @@
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from django_filters.filters import QuerySetRequestMixin
 
@@ -83,7 +82,5 @@ class CommuneFilterSet(django_filters.FilterSet):
         return queryset.filter(programme_role="" if value == ROLE_UNKNOWN else value)
 
     def filter_paired(self, queryset, name, value):
-        # Memberships live in the partnerships app, reached through the reverse relation: no import upward.
-        membership = Commune._meta.get_field("memberships").related_model
-        has_partner = Exists(membership.objects.filter(commune=OuterRef("pk")))
-        return queryset.filter(has_partner if value == YES else ~has_partner)
+        # The one definition of "đã / chưa kết nghĩa", as the dashboard and the map count it.
+        return queryset.paired() if value == YES else queryset.unpaired()

@@ -31,8 +31,13 @@ class CommuneListView(HtmxFragmentMixin, FilterView):
         # "memberships" is the partnerships app's reverse relation, reached through _meta: no import upward.
         # A correlated count, not a JOIN + GROUP BY: PostgreSQL evaluates it for the 25 rows shown only,
         # and the paginator's COUNT(*) stays a plain count of units.
+        # Only partnerships signed or active today count, as "chưa kết nghĩa" is defined everywhere
+        # (CommuneQuerySet.with_pairing): a unit whose count is 0 is the one the "paired" filter calls unpaired.
         membership = Commune._meta.get_field("memberships").related_model
-        memberships = membership.objects.filter(commune=OuterRef("pk")).order_by().values("commune")
+        active = membership._meta.get_field("partnership").related_model.objects.active_on().values("pk")
+        memberships = (
+            membership.objects.filter(commune=OuterRef("pk"), partnership__in=active).order_by().values("commune")
+        )
         partnership_count = Coalesce(
             Subquery(memberships.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), 0
         )

@@ -61,7 +61,7 @@ from commitments.models import Commitment, Field, ProgressUpdate, ReportingPerio
 from commitments.reference_data import load_fields
 from communes.models import Commune, Constituent
 from communes.reference_data import load_communes, load_constituents
-from partnerships.models import Activity, LegalBasis, Membership, Partnership
+from partnerships.models import Activity, LegalBasis, Membership, Partnership, StatusChange
 from partnerships.reference_data import (
     ASSIGNING_LETTER_NUMBER,
     RESOLUTION_NUMBER,
@@ -747,6 +747,14 @@ class Generator:
             partnership_id += 1
         copy_rows(Partnership, rows)
         copy_rows(Membership, memberships)
+        # COPY skips Partnership.save(): the dated status history is written here, as save() would.
+        history = []
+        for row in rows:
+            if row["signed_on"] is not None and row["signed_on"] <= self.today:
+                history.append(StatusChange(partnership_id=row["id"], status="signed", effective_on=row["signed_on"]))
+            if not history or history[-1].partnership_id != row["id"] or history[-1].status != row["status"]:
+                history.append(StatusChange(partnership_id=row["id"], status=row["status"], effective_on=self.today))
+        StatusChange.objects.bulk_create(history, batch_size=5000)
         return len(self.partnerships)
 
     def started(self, partnership_id: int) -> datetime.date | None:

@@ -18,7 +18,6 @@ from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Concat, Greatest, Lower, TruncDate
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
-from django.db.models.sql.constants import LOUTER
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext, pgettext_lazy
@@ -62,112 +61,21 @@ class LegalBasis(ChoiceLabelsMixin, models.Model):
 
 
 # Health thresholds (brief): red at 30 % of due commitments overdue or 120 quiet days; amber at any
-# overdue commitment or 60 quiet days.
+# overdue commitment or 60 quiet days. A partnership is rated once it has been signed for a full
+# reporting period (a quarter, HEALTH_RATED_AFTER_MONTHS), never on the day it is signed.
 HEALTH_RED_OVERDUE_SHARE = 0.3
 HEALTH_RED_QUIET_DAYS = 120
 HEALTH_AMBER_QUIET_DAYS = 60
+HEALTH_RATED_AFTER_MONTHS = 3
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
-class HealthJoin:
-    """``LEFT JOIN LATERAL (…) AS partnership_health ON TRUE``: a partnership's health figures, once per row.
-
-    Django repeats an annotation's SQL wherever another annotation refers to it, so a CASE over
-    subquery-backed figures ran the same subqueries over and over (24 SubPlans for 4 figures). Here
-    one lateral subquery per partnership computes the four figures (due and overdue counts, latest
-    progress day, latest activity day) in a single pass over its commitments, and the annotations
-    read its columns. It is an entry of the query's ``alias_map`` like Django's own ``Join``:
-
-    - the subquery is an aggregate without GROUP BY (exactly one row), so PostgreSQL drops the join
-      where no column is used (the paginator's COUNT(*));
-    - a nested loop keeps the outer order, so under ORDER BY … LIMIT 25 it runs for the rows shown.
-    """
-
-    table_name = "partnership_health"
-    join_type = LOUTER
-    nullable = True
-    filtered_relation = None
-
-    def __init__(self, parent_alias: str, table_alias: str | None, today: datetime.date):
-        self.parent_alias, self.table_alias, self.today = parent_alias, table_alias, today
-
-    def as_sql(self, compiler, connection):
-        qn = connection.ops.quote_name
-        commitment = Partnership._meta.get_field("commitments").related_model
-        update = commitment._meta.get_field("updates").related_model
-
-        def column(model, name):
-            return qn(model._meta.get_field(name).column)
-
-        partnership = f"{qn(self.parent_alias)}.{qn(Partnership._meta.pk.column)}"
-        tzname = timezone.get_current_timezone_name() if settings.USE_TZ else None
-        # MAX(submitted_at) then the local day: the same day as the MAX of local days, and each
-        # commitment's latest update is the last entry of the (commitment_id, submitted_at) index.
-        latest_update, update_params = connection.ops.datetime_cast_date_sql(
-            f"MAX((SELECT MAX(u.{column(update, 'submitted_at')}) FROM {qn(update._meta.db_table)} u"  # nosec B608 # table and column names from _meta, values are params
-            f" WHERE u.{column(update, 'commitment')} = c.{qn(commitment._meta.pk.column)}))",
-            (),
-            tzname,
-        )
-        due = f"c.{column(commitment, 'due_on')} < %s"
-        sql = (
-            f"LEFT JOIN LATERAL (SELECT COUNT(*) FILTER (WHERE {due}) AS due,"  # nosec B608 # table and column names from _meta, values are params
-            f" COUNT(*) FILTER (WHERE {due} AND c.{column(commitment, 'completed_on')} IS NULL) AS overdue,"
-            f" {latest_update} AS update_day,"
-            f" (SELECT MAX(a.{column(Activity, 'occurred_on')}) FROM {qn(Activity._meta.db_table)} a"
-            f" WHERE a.{column(Activity, 'partnership')} = {partnership}) AS activity_day"
-            f" FROM {qn(commitment._meta.db_table)} c WHERE c.{column(commitment, 'partnership')} = {partnership})"
-            f" {qn(self.table_alias)} ON TRUE"
-        )
-        return sql, [self.today, self.today, *update_params]
-
-    def relabeled_clone(self, change_map):
-        return self.__class__(
-            change_map.get(self.parent_alias, self.parent_alias),
-            change_map.get(self.table_alias, self.table_alias),
-            self.today,
-        )
-
-    def promote(self):
-        return self  # always LEFT: the lateral aggregate has exactly one row anyway
-
-    demote = promote
-
-    @property
-    def identity(self):
-        return self.__class__, self.parent_alias, self.table_alias, self.today
-
-    def __eq__(self, other):
-        return isinstance(other, HealthJoin) and self.identity == other.identity
-
-    def __hash__(self):
-        return hash(self.identity)
-
-    def equals(self, other):
-        return self == other
-
-
-class HealthColumn(models.Expression):
-    """A column of the HealthJoin subquery (``due``, ``overdue``, ``update_day``, ``activity_day``)."""
-
-    def __init__(self, alias: str, column: str, output_field):
-        super().__init__(output_field=output_field)
-        self.alias, self.column = alias, column
-
-    def as_sql(self, compiler, connection):
-        return f"{connection.ops.quote_name(self.alias)}.{connection.ops.quote_name(self.column)}", []
-
-    def relabeled_clone(self, change_map):
-        return self.__class__(change_map.get(self.alias, self.alias), self.column, self.output_field)
-
-    def get_group_by_cols(self):
-        return [self]
-
-    def __eq__(self, other):
-        return isinstance(other, HealthColumn) and (self.alias, self.column) == (other.alias, other.column)
-
-    def __hash__(self):
-        return hash((self.alias, self.column))
+def months_before(day: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` earlier (the month's last day where that month is shorter)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    following = datetime.date(year + month // 12, month % 12 + 1, 1)
+    return datetime.date(year, month, min(day.day, (following - datetime.timedelta(days=1)).day))
 
 
 def _sql_text(template: str, **values) -> models.Expression:
@@ -272,64 +180,124 @@ class PartnershipQuerySet(models.QuerySet):
             memberships = memberships.only("partnership", "role", "commune", "commune__name")
         return self.prefetch_related(models.Prefetch("memberships", queryset=memberships))
 
+    def with_status_on(self, day: datetime.date | None = None):
+        """Annotate ``status_on``: the status in force on ``day`` (default today), from the dated status
+        history (``StatusChange``); NULL for a partnership not yet recorded on that day. Also
+        ``signed_as_of``: the day it was first signed, if that was on or before ``day``."""
+        day = day or timezone.localdate()
+        changes = StatusChange.objects.filter(partnership=OuterRef("pk"), effective_on__lte=day)
+        return self.annotate(
+            status_on=Subquery(changes.order_by("-effective_on", "-pk").values("status")[:1]),
+            signed_as_of=Subquery(
+                changes.filter(status__in=Partnership.SIGNED_STATUSES).order_by("effective_on", "pk").values(
+                    "effective_on"
+                )[:1]
+            ),
+        )
+
+    def existing_on(self, day: datetime.date | None = None):
+        """Partnerships recorded on ``day`` (any status), with ``status_on`` and ``signed_as_of``."""
+        day = day or timezone.localdate()
+        recorded = StatusChange.objects.filter(partnership=OuterRef("pk"), effective_on__lte=day)
+        return self.filter(Exists(recorded)).with_status_on(day)
+
+    def active_on(self, day: datetime.date | None = None):
+        """Partnerships signed or active on ``day``: those that make their units paired."""
+        return self.with_status_on(day).filter(status_on__in=Partnership.ACTIVE_STATUSES)
+
     def with_health(self, today: datetime.date | None = None):
-        """Annotate ``health`` (green / amber / red / none) and a Vietnamese ``health_reason``, in SQL.
+        """Annotate ``health`` (green / amber / red / none) and a Vietnamese ``health_reason`` as of ``today``.
 
         Also annotates the figures behind it: ``due_commitment_count`` (deadline passed),
-        ``overdue_commitment_count`` (deadline passed, not completed), ``last_activity_on`` (latest
-        progress update or activity; the signing date when there is none) and ``quiet_days``.
-        Partnerships not yet signed, or ended, are not assessed (``none``).
+        ``overdue_commitment_count`` (deadline passed, not completed by then), ``last_activity_on``
+        (latest progress reported or activity held, not before the signing) and ``quiet_days``, plus
+        ``status_on`` and ``signed_as_of`` (``with_status_on``). Each counts only what is dated on or
+        before the day. A partnership is not rated (``none``) unless it is signed, active or suspended on
+        the day and was signed a full reporting period (HEALTH_RATED_AFTER_MONTHS) before it.
         """
         today = today or timezone.localdate()
-        queryset = self._chain()
-        query = queryset.query
-        alias = query.join(HealthJoin(query.get_initial_alias(), None, today))
-        due = HealthColumn(alias, "due", models.IntegerField())
-        overdue = HealthColumn(alias, "overdue", models.IntegerField())
-        latest = Greatest(
-            HealthColumn(alias, "update_day", models.DateField()),
-            HealthColumn(alias, "activity_day", models.DateField()),
+        commitment = self.model._meta.get_field("commitments").related_model
+        update = commitment._meta.get_field("updates").related_model
+        own = commitment.objects.filter(partnership=OuterRef("pk")).order_by()
+
+        def count(commitments):
+            counted = commitments.values("partnership").annotate(n=models.Count("pk")).values("n")
+            return Coalesce(Subquery(counted, output_field=models.IntegerField()), Value(0))
+
+        latest_update = (
+            update.objects.filter(commitment__partnership=OuterRef("pk"))
+            .reported_by(today)
+            .order_by("-submitted_at")
+            .values(day=TruncDate("submitted_at"))[:1]
         )
-        last_activity_on = Coalesce(latest, "signed_on", TruncDate("created_at"), output_field=models.DateField())
+        latest_activity = (
+            Activity.objects.filter(partnership=OuterRef("pk"), occurred_on__lte=today)
+            .order_by("-occurred_on")
+            .values("occurred_on")[:1]
+        )
+        queryset = self.with_status_on(today).annotate(
+            due_commitment_count=count(own.filter(due_on__lt=today)),
+            overdue_commitment_count=count(own.overdue(today)),
+            last_activity_on=Coalesce(
+                Greatest(
+                    Subquery(latest_update, output_field=models.DateField()),
+                    Subquery(latest_activity),
+                    "signed_as_of",
+                ),
+                TruncDate("created_at"),
+                output_field=models.DateField(),
+            ),
+        )
+        due, overdue = models.F("due_commitment_count"), models.F("overdue_commitment_count")
         quiet_days = models.Func(
             Value(today, output_field=models.DateField()),
-            last_activity_on,
+            models.F("last_activity_on"),
             template="(%(expressions)s)",
             arg_joiner=" - ",
             output_field=models.IntegerField(),
         )
         overdue_reason = _sql_text(gettext("%(overdue)s/%(due)s cam kết đến hạn bị quá hạn"), overdue=overdue, due=due)
         quiet_reason = _sql_text(
-            gettext("Không có cập nhật tiến độ hay hoạt động trong %(days)s ngày"), days=quiet_days
+            gettext("Không có cập nhật tiến độ hay hoạt động trong %(days)s ngày"), days=models.F("quiet_days")
         )
-        not_assessed = Q(
-            status__in=[Partnership.Status.ASSIGNED, Partnership.Status.SURVEYED, Partnership.Status.ENDED]
+        # Rated: signed, active or suspended on the day, and signed a full reporting period before it.
+        # A NULL status or signing day (not recorded yet) makes the condition unknown: not rated.
+        rated = Q(status_on__in=Partnership.RATED_STATUSES) & Q(
+            signed_as_of__lte=months_before(today, HEALTH_RATED_AFTER_MONTHS)
         )
         red_overdue = Q(GreaterThan(overdue, 0)) & Q(GreaterThanOrEqual(overdue, due * HEALTH_RED_OVERDUE_SHARE))
-        red_quiet = Q(GreaterThanOrEqual(quiet_days, HEALTH_RED_QUIET_DAYS))
-        amber_quiet = Q(GreaterThanOrEqual(quiet_days, HEALTH_AMBER_QUIET_DAYS))
-        return queryset.annotate(
-            due_commitment_count=due,
-            overdue_commitment_count=overdue,
-            last_activity_on=last_activity_on,
-            quiet_days=quiet_days,
+        red_quiet = Q(quiet_days__gte=HEALTH_RED_QUIET_DAYS)
+        amber_quiet = Q(quiet_days__gte=HEALTH_AMBER_QUIET_DAYS)
+        return queryset.annotate(quiet_days=quiet_days).annotate(
             health=Case(
-                When(not_assessed, then=Value(Partnership.Health.NONE)),
-                When(red_overdue, then=Value(Partnership.Health.RED)),
-                When(red_quiet, then=Value(Partnership.Health.RED)),
-                When(GreaterThan(overdue, 0), then=Value(Partnership.Health.AMBER)),
-                When(amber_quiet, then=Value(Partnership.Health.AMBER)),
-                default=Value(Partnership.Health.GREEN),
+                When(
+                    rated,
+                    then=Case(
+                        When(red_overdue | red_quiet, then=Value(Partnership.Health.RED)),
+                        When(Q(GreaterThan(overdue, 0)) | amber_quiet, then=Value(Partnership.Health.AMBER)),
+                        default=Value(Partnership.Health.GREEN),
+                    ),
+                ),
+                default=Value(Partnership.Health.NONE),
                 output_field=models.CharField(),
             ),
             health_reason=Case(
-                When(status=Partnership.Status.ENDED, then=Value(gettext("Đã kết thúc, không đánh giá"))),
-                When(not_assessed, then=Value(gettext("Chưa ký kết, chưa đánh giá"))),
-                When(red_overdue, then=overdue_reason),
-                When(red_quiet, then=quiet_reason),
-                When(GreaterThan(overdue, 0), then=overdue_reason),
-                When(amber_quiet, then=quiet_reason),
-                default=Value(gettext("Đúng tiến độ")),
+                When(status_on=Partnership.Status.ENDED, then=Value(gettext("Đã kết thúc, không đánh giá"))),
+                When(
+                    rated,
+                    then=Case(
+                        When(red_overdue, then=overdue_reason),
+                        When(red_quiet, then=quiet_reason),
+                        When(GreaterThan(overdue, 0), then=overdue_reason),
+                        When(amber_quiet, then=quiet_reason),
+                        default=Value(gettext("Đúng tiến độ")),
+                    ),
+                ),
+                When(
+                    status_on__in=Partnership.RATED_STATUSES,
+                    then=Value(gettext("Ký kết chưa đủ một kỳ báo cáo, chưa đánh giá")),
+                ),
+                default=Value(gettext("Chưa ký kết, chưa đánh giá")),
                 output_field=models.CharField(),
             ),
         )
@@ -410,6 +378,9 @@ class Partnership(ChoiceLabelsMixin, models.Model):
         NONE = "none", _("Chưa đánh giá")
 
     ACTIVE_STATUSES = (Status.SIGNED, Status.ACTIVE)
+    # Every status a partnership can only reach by being signed; RATED: those whose health is rated.
+    SIGNED_STATUSES = (Status.SIGNED, Status.ACTIVE, Status.SUSPENDED, Status.ENDED)
+    RATED_STATUSES = (Status.SIGNED, Status.ACTIVE, Status.SUSPENDED)
 
     title = models.CharField(_("tên chương trình"), max_length=300, blank=True)
     legal_basis = models.ForeignKey(
@@ -473,6 +444,12 @@ class Partnership(ChoiceLabelsMixin, models.Model):
     def __str__(self):
         return self.title or gettext("Kết nghĩa #%(pk)s") % {"pk": self.pk}
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or {"status", "signed_on"} & set(update_fields):
+            StatusChange.objects.record(self)
+
     def get_absolute_url(self):
         return reverse("partnerships:partnership_detail", args=[self.pk])
 
@@ -520,6 +497,58 @@ class Partnership(ChoiceLabelsMixin, models.Model):
         entries = [HistoryEntry.from_event(event, users=users, communes=communes) for event in events]
         # An update that touched only bookkeeping columns (updated_at…) says nothing to a reader.
         return [entry for entry in entries if entry.changes or entry.kind != "update"][:limit]
+
+
+class StatusChangeQuerySet(models.QuerySet):
+    def record(self, partnership: Partnership, today: datetime.date | None = None) -> None:
+        """Bring the dated history in line with the partnership's status and signing date.
+
+        A new status takes effect today. Signing takes effect on ``signed_on`` (recorded after the
+        ceremony, or loaded with its date); whatever was recorded before it is moved back to that day at
+        the latest, so the history stays in order. A corrected signing date moves the signing entry.
+        """
+        today = today or timezone.localdate()
+        changes = list(self.filter(partnership=partnership).order_by("effective_on", "pk"))
+        signing = next((c for c in changes if c.status in Partnership.SIGNED_STATUSES), None)
+        signed_on = partnership.signed_on if partnership.signed_on and partnership.signed_on <= today else None
+        if partnership.status in Partnership.SIGNED_STATUSES and signed_on is not None:
+            if signing is None:
+                self.filter(partnership=partnership, effective_on__gt=signed_on).update(effective_on=signed_on)
+                signing = self.create(partnership=partnership, status=Partnership.Status.SIGNED, effective_on=signed_on)
+                changes.append(signing)
+            elif signing.effective_on != signed_on and signing.status == Partnership.Status.SIGNED:
+                self.filter(partnership=partnership, pk__lt=signing.pk, effective_on__gt=signed_on).update(
+                    effective_on=signed_on
+                )
+                signing.effective_on = signed_on
+                signing.save(update_fields=["effective_on"])
+        if not changes or changes[-1].status != partnership.status:
+            latest = max((c.effective_on for c in changes), default=today)
+            self.create(partnership=partnership, status=partnership.status, effective_on=max(today, latest))
+
+
+@pghistory.track()
+class StatusChange(ChoiceLabelsMixin, models.Model):
+    """A partnership's status from a given day on: its dated lifecycle (assigned, surveyed, signed,
+    active, suspended, ended), so that any day's status can be read back as it was."""
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("quan hệ kết nghĩa")
+    )
+    status = models.CharField(_("trạng thái"), max_length=20, choices=Partnership.Status.choices)
+    effective_on = models.DateField(_("từ ngày"))
+    recorded_at = models.DateTimeField(_("ghi nhận lúc"), auto_now_add=True)
+
+    objects = StatusChangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("thay đổi trạng thái")
+        verbose_name_plural = _("lịch sử trạng thái")
+        ordering = ["partnership", "effective_on", "pk"]
+        indexes = [models.Index(fields=["partnership", "-effective_on", "-id"], name="status_change_latest_idx")]
+
+    def __str__(self):
+        return f"{self.get_status_display()} ({self.effective_on:%d/%m/%Y})"
 
 
 # The partnership's own contents; other apps' rows that point at it (reports) are not its history.

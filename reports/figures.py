@@ -19,30 +19,33 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Count, DecimalField, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from commitments.models import Commitment, Field, ProgressUpdate, ReportingPeriod
-from communes.models import Commune, Constituent
+from communes.models import Commune, Constituent, UnitCategory
 from partnerships.models import Activity, Membership, Partnership
 
 from . import conf
 from .periods import quarter_periods_within
 
-ROWS_VERSION = 1
+# 2: commitments carry their ``progress`` and units their ``category`` as of the day, from SQL.
+ROWS_VERSION = 2
 ROLE_ORDER = {Membership.Role.LEAD_SUPPORTER: 0, Membership.Role.CO_SUPPORTER: 1, Membership.Role.SUPPORTED: 2}
 COMPLETED = {Commitment.Status.COMPLETED_ON_TIME, Commitment.Status.COMPLETED_LATE}
-
-
-class UnitCategory:
-    """How the coverage map colours a unit (paired = member of a signed or active partnership)."""
-
-    SUPPORTED_PAIRED = "supported_paired"
-    SUPPORTED_UNPAIRED = "supported_unpaired"
-    SUPPORTING_PAIRED = "supporting_paired"
-    UNPAIRED = "unpaired"
-    OUTSIDE = "outside_filter"
 
 
 # --- Loading -----------------------------------------------------------------------------------
@@ -56,8 +59,11 @@ def _sum_of(updates, column: str, output_field):
 def load_rows(*, user=None, period: ReportingPeriod | None = None, as_of: datetime.date | None = None) -> dict:
     """Plain, JSON-safe rows of the programme as of a day, with the flows of ``period`` if given.
 
-    ``user`` scopes the rows through ``visible_to``; ``None`` is the system (workers, snapshots).
-    Seven queries whatever the number of rows.
+    Everything is read as it stood on ``as_of`` (default: the period's cut-off, or today): the
+    partnerships recorded by then with their status that day, each commitment's status and progress
+    that day (``CommitmentQuerySet.with_status``), each unit's pairing that day
+    (``CommuneQuerySet.with_pairing``), the activities held by then. ``user`` scopes the rows through
+    ``visible_to``; ``None`` is the system (workers, snapshots). Seven queries whatever the number of rows.
     """
     today = timezone.localdate()
     as_of = as_of or (min(period.ends_on, today) if period else today)
@@ -73,24 +79,21 @@ def load_rows(*, user=None, period: ReportingPeriod | None = None, as_of: dateti
         commitments = Commitment.objects.visible_to(user)
         activities = Activity.objects.visible_to(user)
         updates = ProgressUpdate.objects.visible_to(user)
+    partnerships = partnerships.existing_on(as_of)
+    commitments = commitments.filter(partnership__in=partnerships.values("pk"))
 
     quantity = DecimalField(max_digits=16, decimal_places=2)
     money = IntegerField()
-    own_updates = ProgressUpdate.objects.filter(commitment=OuterRef("pk"))
-    verified = own_updates.filter(state=ProgressUpdate.State.VERIFIED)
     if period is not None:
         quarters = quarter_periods_within(period).values("pk")
-        in_period = own_updates.filter(period__in=quarters)
-        verified_in_period = in_period.filter(state=ProgressUpdate.State.VERIFIED)
-        verified_so_far = verified.filter(period__ends_on__lte=period.ends_on)
+        in_period = ProgressUpdate.objects.filter(commitment=OuterRef("pk"), period__in=quarters)
+        verified_in_period = in_period.verified_by(as_of)
         flows = {
             "period_quantity": _sum_of(verified_in_period, "achieved_quantity", quantity),
             "period_value_vnd": _sum_of(verified_in_period, "achieved_value_vnd", money),
-            "reported_in_period": Exists(in_period),
-            "cumulative_quantity": _sum_of(verified_so_far, "achieved_quantity", quantity),
-            "cumulative_value_vnd": _sum_of(verified_so_far, "achieved_value_vnd", money),
+            "reported_in_period": Exists(in_period.reported_by(as_of)),
         }
-        activity_days = Q(occurred_on__gte=period.starts_on, occurred_on__lte=period.ends_on)
+        activity_days = Q(occurred_on__gte=period.starts_on, occurred_on__lte=min(period.ends_on, as_of))
     else:
         flows = {}
         activity_days = Q(occurred_on__lte=as_of)
@@ -110,19 +113,16 @@ def load_rows(*, user=None, period: ReportingPeriod | None = None, as_of: dateti
             "target_quantity",
             "target_unit",
             "target_value_vnd",
-            "achieved_quantity",
-            "achieved_value_vnd",
             "start_on",
             "due_on",
-            "completed_on",
             "status",
+            "progress",
             *flows,
+            completed_by_then=Case(When(completed_on__lte=as_of, then=F("completed_on"))),
+            cumulative_quantity=F("verified_quantity"),
+            cumulative_value_vnd=F("verified_value_vnd"),
         )
     )
-    for row in commitment_rows:
-        if period is None:
-            row["cumulative_quantity"] = row["achieved_quantity"]
-            row["cumulative_value_vnd"] = row["achieved_value_vnd"]
 
     rows = {
         "version": ROWS_VERSION,
@@ -140,7 +140,8 @@ def load_rows(*, user=None, period: ReportingPeriod | None = None, as_of: dateti
             "ends_on": period.ends_on,
         },
         "units": list(
-            Commune.objects.order_by("code")
+            Commune.objects.with_pairing(as_of)
+            .order_by("code")
             # The province is where the unit's merged old units were (units carry no province column).
             .annotate(
                 province=Subquery(
@@ -158,6 +159,7 @@ def load_rows(*, user=None, period: ReportingPeriod | None = None, as_of: dateti
                 "is_border",
                 "programme_role",
                 "province",
+                "category",
             )
         ),
         "fields": list(Field.objects.order_by("order", "name").values("id", "code", "name")),
@@ -165,16 +167,24 @@ def load_rows(*, user=None, period: ReportingPeriod | None = None, as_of: dateti
             partnerships.with_health(today=as_of)
             .annotate(has_contents=Exists(contents.filter(pk=OuterRef("pk"))))
             .order_by("pk")
-            .values("id", "title", "status", "signed_on", "health", "health_reason", "has_contents")
+            .values(
+                "id",
+                "title",
+                "health",
+                "health_reason",
+                "has_contents",
+                "status_on",
+                signed_by_then=Case(When(signed_as_of__isnull=False, then=F("signed_on"))),
+            )
         ),
         "members": list(
-            Membership.objects.filter(partnership__in=partnerships)
+            Membership.objects.filter(partnership__in=partnerships.values("pk"))
             .order_by("partnership_id", "commune__name")
             .values("partnership_id", "commune_id", "role")
         ),
         "commitments": commitment_rows,
         "activities": list(
-            activities.filter(activity_days)
+            activities.filter(activity_days, partnership__in=partnerships.values("pk"))
             .order_by("partnership_id", "kind")
             .values("partnership_id", "kind")
             .annotate(
@@ -183,8 +193,13 @@ def load_rows(*, user=None, period: ReportingPeriod | None = None, as_of: dateti
                 participants=Coalesce(Sum("participant_count"), 0),
             )
         ),
-        "awaiting_verification": updates.awaiting_review().count(),
+        "awaiting_verification": updates.awaiting_review_on(as_of).count(),
     }
+    # Their status and signing date on the day, under the names the rows have always used.
+    for row in rows["partnerships"]:
+        row["status"], row["signed_on"] = row.pop("status_on"), row.pop("signed_by_then")
+    for row in commitment_rows:
+        row["completed_on"] = row.pop("completed_by_then")
     # One round trip through JSON: live figures and snapshot figures then go through the same code.
     return json.loads(json.dumps(rows, cls=DjangoJSONEncoder))
 
@@ -436,16 +451,32 @@ def _decimal_or_none(value) -> Decimal | None:
     return Decimal(value) if value not in (None, "") else None
 
 
-def _percent(commitment: dict) -> int:
-    """Share of the target reached by verified progress up to the cut-off, 0..100."""
-    target_quantity = _decimal(commitment["target_quantity"])
-    if target_quantity:
-        ratio = _decimal(commitment["cumulative_quantity"]) / target_quantity
-    elif commitment["target_value_vnd"]:
-        ratio = Decimal(commitment["cumulative_value_vnd"] or 0) / Decimal(commitment["target_value_vnd"])
-    else:
-        ratio = Decimal(0)
-    return round(max(Decimal(0), min(ratio, Decimal(1))) * 100)
+def _upgraded(rows: dict) -> dict:
+    """Rows frozen before version 2 (a snapshot of a period closed earlier), given the two values that
+    version 2 reads from SQL, derived from the frozen rows as that version's code derived them."""
+    if rows.get("version", 1) >= 2:
+        return rows
+    rows = {**rows, "commitments": [dict(c) for c in rows["commitments"]], "units": [dict(u) for u in rows["units"]]}
+    for commitment in rows["commitments"]:
+        target_quantity = _decimal(commitment["target_quantity"])
+        if target_quantity:
+            ratio = _decimal(commitment["cumulative_quantity"]) / target_quantity
+        elif commitment["target_value_vnd"]:
+            ratio = Decimal(commitment["cumulative_value_vnd"] or 0) / Decimal(commitment["target_value_vnd"])
+        else:
+            ratio = Decimal(0)
+        commitment["progress"] = round(max(Decimal(0), min(ratio, Decimal(1))) * 100)
+    active = {p["id"] for p in rows["partnerships"] if p["status"] in Partnership.ACTIVE_STATUSES}
+    roles: dict[str, str] = {}
+    for member in rows["members"]:
+        if member["partnership_id"] in active and roles.get(member["commune_id"]) != UnitCategory.SUPPORTED_PAIRED:
+            supported = member["role"] == Membership.Role.SUPPORTED
+            roles[member["commune_id"]] = UnitCategory.SUPPORTED_PAIRED if supported else UnitCategory.SUPPORTING_PAIRED
+    for unit in rows["units"]:
+        supported = unit["programme_role"] == Commune.ProgrammeRole.SUPPORTED
+        unpaired = UnitCategory.SUPPORTED_UNPAIRED if supported else UnitCategory.UNPAIRED
+        unit["category"] = roles.get(unit["code"], unpaired)
+    return rows
 
 
 def province_of(unit: dict | None) -> str:
@@ -484,6 +515,7 @@ def _amount_text(commitment: dict, quantity, value) -> str:
 
 class _Builder:
     def __init__(self, rows: dict, scope: Scope):
+        rows = _upgraded(rows)
         self.rows = rows
         self.scope = scope
         self.as_of = _date(rows["as_of"])
@@ -530,28 +562,17 @@ class _Builder:
     def build(self) -> CityFigures:
         codes, partnership_ids = self.selected()
         active_ids = {pid for pid, p in self.partnership_rows.items() if p["status"] in Partnership.ACTIVE_STATUSES}
-        # Map and coverage: a unit is paired when it is a member of a signed or active partnership.
-        paired_role: dict[str, str] = {}
+        # The map's tooltip: the units each unit is paired with (its category comes from the rows).
         partners: dict[str, set[str]] = defaultdict(set)
         for pid in active_ids:
             members = self.members[pid]
             for member in members:
                 code = member["commune_id"]
-                role = "supported" if member["role"] == Membership.Role.SUPPORTED else "supporting"
-                if paired_role.get(code) != "supported":
-                    paired_role[code] = role
                 partners[code].update(self.unit_name(m["commune_id"]) for m in members if m["commune_id"] != code)
         kinds = dict(Commune.Kind.choices)
         map_units, categories = [], Counter()
         for code, unit in self.units.items():
-            if paired_role.get(code) == "supported":
-                category = UnitCategory.SUPPORTED_PAIRED
-            elif paired_role.get(code) == "supporting":
-                category = UnitCategory.SUPPORTING_PAIRED
-            elif unit["programme_role"] == Commune.ProgrammeRole.SUPPORTED:
-                category = UnitCategory.SUPPORTED_UNPAIRED
-            else:
-                category = UnitCategory.UNPAIRED
+            category = unit["category"]
             if code in codes:
                 if category == UnitCategory.UNPAIRED:
                     key = "supporting" if unit["programme_role"] == Commune.ProgrammeRole.SUPPORTING else "unknown"
@@ -632,7 +653,7 @@ class _Builder:
             if pid not in partnerships:
                 continue
             status = commitment["status"]
-            percent = _percent(commitment)
+            percent = commitment["progress"]
             commitment_status[status] += 1
             percents.append(percent)
             partnership = partnerships[pid]
@@ -804,14 +825,3 @@ class _Builder:
 def district_names(rows: dict) -> list[str]:
     """The former districts of the units, for the dashboard filter (no query: read from the rows)."""
     return sorted({unit["former_district"] for unit in rows["units"] if unit["former_district"]}, key=sort_key)
-
-
-def recent_activities(*, user, limit: int = 8):
-    """The latest activities the user may read, with their partnership and its members (two queries)."""
-    members = Prefetch("partnership__memberships", queryset=Membership.objects.select_related("commune"))
-    return list(
-        Activity.objects.visible_to(user)
-        .select_related("partnership")
-        .prefetch_related(members)
-        .order_by("-occurred_on", "-pk")[:limit]
-    )

@@ -28,10 +28,45 @@ class DashboardFilterForm(forms.Form):
     former_district = forms.ChoiceField(label=_("Quận/huyện cũ"), required=False, widget=LongSelect)
     mountainous = forms.ChoiceField(label=_("Xã miền núi"), choices=YES_NO, required=False, widget=forms.Select)
     border = forms.ChoiceField(label=_("Xã biên giới"), choices=YES_NO, required=False, widget=forms.Select)
+    as_of = forms.DateField(
+        label=_("Số liệu đến ngày"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Để trống: hôm nay."),
+    )
 
     def __init__(self, *args, districts=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["former_district"].choices = [("", _("Tất cả"))] + [(d, d) for d in districts]
+        today = timezone.localdate()
+        self.fields["as_of"].widget.attrs.update(
+            min=datetime.date(PROGRAMME_START_YEAR, 1, 1).isoformat(), max=today.isoformat()
+        )
+
+    def clean_as_of(self):
+        day = self.cleaned_data["as_of"]
+        if day is None:
+            return None
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("Chỉ xem được số liệu đến hôm nay, không xem trước ngày tương lai."))
+        if day.year < PROGRAMME_START_YEAR:
+            raise forms.ValidationError(
+                _("Chương trình bắt đầu từ năm %(year)s: chọn một ngày từ năm đó trở đi.") % {"year": PROGRAMME_START_YEAR}
+            )
+        return day
+
+    @classmethod
+    def is_valid_day(cls, text: str) -> bool:
+        """Whether ``text`` is a day the dashboard can be shown as of (for its cache key)."""
+        form = cls({"as_of": text})
+        form.is_valid()
+        return "as_of" not in form.errors
+
+    def as_of_day(self) -> datetime.date:
+        """The day the figures are shown as of: the chosen day when valid, else today."""
+        if self.is_valid() and self.cleaned_data["as_of"]:
+            return self.cleaned_data["as_of"]
+        return timezone.localdate()
 
     def scope(self) -> Scope:
         if not self.is_valid():
@@ -166,7 +201,7 @@ class NarrativeForm(TamperEvidentMixin, forms.Form):
                 initial=sections.get(key, ""),
                 max_length=MAX_SECTION_CHARS,
                 strip=True,
-                widget=FastTextarea(attrs={"rows": 8 if key in ("overview", "limitations") else 5}),
+                widget=forms.Textarea(attrs={"rows": 8 if key in ("overview", "limitations") else 5}),
                 help_text=_("Mỗi dòng một đoạn; dòng bắt đầu bằng “- ” in thành gạch đầu dòng.")
                 if key in ("next_tasks", "proposals")
                 else "",

@@ -2,8 +2,9 @@
 
 ``reports.figures`` builds every line of the programme (the printed reports need them all); the
 dashboard shows a few hundred numbers, so it asks PostgreSQL for those numbers only: a fixed handful
-of grouped queries whatever the number of rows. tests/reports/test_summary.py checks that every
-figure equals ``CityFigures``' for the same scope, so the two cannot drift apart.
+of grouped queries whatever the number of rows. Both read the same rules, written once in the apps'
+querysets (commitment status and progress, a partnership's status on a day and its health, a unit's
+pairing), for the same day: tests/reports/test_agreement.py checks they agree.
 
 Caching: the key is (database epoch, change counter, language, day, scope). The counter is bumped at
 COMMIT by triggers on every table the figures read (core/migrations/0001_change_counter.py), so a
@@ -27,36 +28,26 @@ from django.core.cache import caches
 from django.db import connection
 from django.db.models import (
     BooleanField,
-    Case,
     Count,
-    DecimalField,
     Exists,
     ExpressionWrapper,
     F,
     OuterRef,
     Q,
     Subquery,
+    Sum,
     Value,
-    When,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 
 from commitments.models import Commitment, ProgressUpdate
 from communes.maps import load_boundaries
-from communes.models import Commune
-from partnerships.models import (
-    HEALTH_AMBER_QUIET_DAYS,
-    HEALTH_RED_OVERDUE_SHARE,
-    HEALTH_RED_QUIET_DAYS,
-    Activity,
-    Membership,
-    Partnership,
-)
+from communes.models import Commune, UnitCategory
+from partnerships.models import Activity, Membership, Partnership
 
-from .figures import COMPLETED, ROLE_ORDER, Coverage, MapUnitFigure, Scope, Tally, UnitCategory, _percent, sort_key
+from .figures import COMPLETED, ROLE_ORDER, Coverage, MapUnitFigure, Scope, Tally, sort_key
 
 logger = logging.getLogger(__name__)
 
@@ -174,26 +165,6 @@ def _commitments(scope: Scope):
     return commitments.filter(Exists(members))
 
 
-def _active_member(**roles) -> Exists:
-    return Exists(
-        Membership.objects.filter(commune=OuterRef("pk"), partnership__status__in=Partnership.ACTIVE_STATUSES, **roles)
-    )
-
-
-# A commitment's share of its target, 0..100 (figures._percent): quantity first, else value.
-RATIO_SQL = """LEAST(GREATEST(CASE
-    WHEN COALESCE("commitments_commitment"."target_quantity", 0) <> 0
-        THEN "commitments_commitment"."achieved_quantity" / "commitments_commitment"."target_quantity"
-    WHEN COALESCE("commitments_commitment"."target_value_vnd", 0) <> 0
-        THEN "commitments_commitment"."achieved_value_vnd"::numeric / "commitments_commitment"."target_value_vnd"
-    ELSE 0 END, 0), 1) * 100"""
-# Python's round() of a Decimal rounds half to even, PostgreSQL's round(numeric) half away from zero:
-# x.5 exactly (a ratio such as 1/8) is resolved the Python way, as figures._percent does.
-PERCENT_OF_RATIO = (
-    "(CASE WHEN t.ratio - trunc(t.ratio) = 0.5 THEN trunc(t.ratio) + mod(trunc(t.ratio), 2) ELSE round(t.ratio) END)"
-)
-
-
 # --- Computing ---------------------------------------------------------------------------------------
 
 
@@ -206,22 +177,24 @@ def district_names() -> list[str]:
 def load_summary(scope: Scope | None = None, *, today: datetime.date | None = None) -> DashboardSummary:
     """The dashboard's figures for ``scope`` as of ``today``, for users who see everything.
 
-    Eight queries whatever the number of rows (none per unit, partnership or commitment).
+    Grouped queries over the programme's rules as the apps write them (commitment status and progress,
+    partnership status on the day and health, unit pairing): nothing is computed here row by row.
+    Eight queries whatever the number of rows.
     """
     scope = scope or Scope()
     today = today or timezone.localdate()
-    partnerships = _partnerships(scope)
-    status_health = _partnership_tallies(partnerships, today)
+    partnerships = _partnerships(scope).existing_on(today)
     by_status, by_health = Counter(), Counter()
-    for status, health, count in status_health:
-        by_status[status] += count
-        by_health[health] += count
-    fields, commitment_status, totals = _field_figures(scope, today)
+    for row in partnerships.with_health(today).values("status_on", "health").annotate(n=Count("pk")).order_by():
+        by_status[row["status_on"]] += row["n"]
+        by_health[row["health"]] += row["n"]
+    commitments = _commitments(scope).filter(partnership__in=partnerships.values("pk"))
+    fields, commitment_status, totals = _field_figures(commitments, today)
     return DashboardSummary(
         scope=scope,
         as_of=today,
-        units=_map_units(scope),
-        coverage=_coverage(scope),
+        units=_map_units(scope, today),
+        coverage=_coverage(scope, today),
         partnerships_by_status=[Tally(key, str(label), by_status[key]) for key, label in Partnership.Status.choices],
         partnerships_by_health=[Tally(key, str(label), by_health[key]) for key, label in Partnership.Health.choices],
         partnership_total=sum(by_status.values()),
@@ -231,125 +204,51 @@ def load_summary(scope: Scope | None = None, *, today: datetime.date | None = No
         ],
         commitment_total=sum(commitment_status.values()),
         fields=fields,
-        overdue=_oldest_overdue(scope, today),
+        overdue=_oldest_overdue(commitments, today),
         target_value_vnd=totals["target"],
         achieved_value_vnd=totals["achieved"],
         progress_percent=round(totals["percent"] / totals["count"]) if totals["count"] else 0,
-        awaiting_verification=ProgressUpdate.objects.awaiting_review().count(),
-        activities=_recent_activities(),
+        awaiting_verification=ProgressUpdate.objects.awaiting_review_on(today).count(),
+        activities=_recent_activities(today),
     )
 
 
-def _partnership_tallies(partnerships, today: datetime.date) -> list[tuple[str, str, int]]:
-    """(status, health, count) of the partnerships in scope: the rule of ``with_health()``, grouped.
-
-    ``with_health()`` annotates row by row with correlated subqueries (right for a page of 25);
-    here the four figures behind health are each computed once for every partnership in one pass.
-    """
-    scoped, params = partnerships.values("pk").query.sql_with_params()
-    # The scoped subquery comes with positional placeholders; psycopg cannot mix them with named ones.
-    scoped = scoped.replace("%", "%%").replace("%%s", "%s") % tuple(f"%(p{i})s" for i in range(len(params)))
-    not_assessed = [Partnership.Status.ASSIGNED, Partnership.Status.SURVEYED, Partnership.Status.ENDED]
-    sql = f"""
-        WITH p AS (SELECT id, status, signed_on, created_at FROM partnerships_partnership WHERE id IN ({scoped})),
-        c AS (
-            SELECT partnership_id,
-                   count(*) FILTER (WHERE due_on < %(today)s) AS due,
-                   count(*) FILTER (WHERE due_on < %(today)s AND completed_on IS NULL) AS overdue
-            FROM commitments_commitment WHERE partnership_id IN (SELECT id FROM p) GROUP BY partnership_id
-        ),
-        u AS (
-            -- Latest update per commitment first: a streaming pass over progress_commitment_day_idx.
-            SELECT c.partnership_id, (max(l.last) AT TIME ZONE %(tz)s)::date AS last
-            FROM (SELECT commitment_id, max(submitted_at) AS last FROM commitments_progressupdate
-                  GROUP BY commitment_id) l
-            JOIN commitments_commitment c ON c.id = l.commitment_id
-            WHERE c.partnership_id IN (SELECT id FROM p WHERE status <> ALL(%(not_assessed)s))
-            GROUP BY c.partnership_id
-        ),
-        a AS (
-            SELECT partnership_id, max(occurred_on) AS last FROM partnerships_activity
-            WHERE partnership_id IN (SELECT id FROM p) GROUP BY partnership_id
-        ),
-        f AS (
-            SELECT p.status, COALESCE(c.due, 0) AS due, COALESCE(c.overdue, 0) AS overdue,
-                   %(today)s::date - COALESCE(GREATEST(u.last, a.last), p.signed_on,
-                                              (p.created_at AT TIME ZONE %(tz)s)::date) AS quiet
-            FROM p LEFT JOIN c ON c.partnership_id = p.id LEFT JOIN u ON u.partnership_id = p.id
-                   LEFT JOIN a ON a.partnership_id = p.id
+def _field_figures(commitments, today: datetime.date):
+    """Per field: counts per status, value sums and the sum of progress percents (for the mean)."""
+    rows = (
+        commitments.with_status(today)
+        .values("field_id", "field__code", "field__name", "field__order", "status")
+        .annotate(
+            n=Count("pk"),
+            target=Coalesce(Sum("target_value_vnd"), 0),
+            achieved=Coalesce(Sum("verified_value_vnd"), 0),
+            percent=Coalesce(Sum("progress"), 0),
         )
-        SELECT status,
-               CASE WHEN status = ANY(%(not_assessed)s) THEN 'none'
-                    WHEN overdue > 0 AND overdue >= due * %(red_share)s THEN 'red'
-                    WHEN quiet >= %(red_days)s THEN 'red'
-                    WHEN overdue > 0 THEN 'amber'
-                    WHEN quiet >= %(amber_days)s THEN 'amber'
-                    ELSE 'green' END AS health,
-               count(*)
-        FROM f GROUP BY 1, 2
-    """  # nosec B608 # the ORM's own SQL, its params renamed; values are params
-    values = {f"p{i}": value for i, value in enumerate(params)} | {
-        "today": today,
-        "tz": timezone.get_current_timezone_name(),
-        "not_assessed": [str(s) for s in not_assessed],
-        "red_share": HEALTH_RED_OVERDUE_SHARE,
-        "red_days": HEALTH_RED_QUIET_DAYS,
-        "amber_days": HEALTH_AMBER_QUIET_DAYS,
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        return [(status, health, count) for status, health, count in cursor.fetchall()]
-
-
-def _field_figures(scope: Scope, today: datetime.date):
-    """Per field: counts per status, value sums and the sum of progress percents (for the mean).
-
-    Each commitment's status and ratio are computed once (a MATERIALIZED CTE, so that PostgreSQL does
-    not fold it back), then hashed by (field, status): grouping the ORM query by the status CASE made
-    PostgreSQL sort every commitment (60,000 at national, spilling to disk) to form 75 groups.
-    """
-    inner = (
-        _commitments(scope)
-        .with_status(today=today)
-        .annotate(ratio=RawSQL(RATIO_SQL, (), output_field=DecimalField()))  # nosec B611 # RATIO_SQL is a constant without input
-        .values("field_id", "status", "ratio", "target_value_vnd", "achieved_value_vnd")
+        .order_by("field__order", "field__name", "field_id")
     )
-    inner_sql, params = inner.query.sql_with_params()
-    sql = f"""
-        WITH t AS MATERIALIZED ({inner_sql}),
-        g AS (
-            SELECT field_id, status, count(*) AS n, COALESCE(sum(target_value_vnd), 0) AS target,
-                   COALESCE(sum(achieved_value_vnd), 0) AS achieved, COALESCE(sum({PERCENT_OF_RATIO}), 0) AS percent
-            FROM t GROUP BY field_id, status
-        )
-        SELECT f.id, f.code, f.name, g.status, g.n, g.target, g.achieved, g.percent
-        FROM g JOIN commitments_field f ON f.id = g.field_id ORDER BY f."order", f.name, f.id
-    """  # nosec B608 # the ORM's own SQL and constant expressions; values are params
     by_field: dict[int, dict] = {}
     commitment_status, totals = Counter(), Counter()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    for field_id, code, name, status, count, target, achieved, percent in rows:
+    for row in rows:
         figures = by_field.setdefault(
-            field_id,
+            row["field_id"],
             {
-                "id": field_id,
-                "code": code,
-                "name": name,
+                "id": row["field_id"],
+                "code": row["field__code"],
+                "name": row["field__name"],
                 "commitments": 0,
                 "target_value_vnd": 0,
                 "achieved_value_vnd": 0,
                 "percent": 0,
             },
         )
-        figures[status] = count
+        count = row["n"]
+        figures[row["status"]] = count
         figures["commitments"] += count
-        figures["target_value_vnd"] += target
-        figures["achieved_value_vnd"] += achieved
-        figures["percent"] += percent
-        commitment_status[status] += count
-        totals.update(target=target, achieved=achieved, percent=percent, count=count)
+        figures["target_value_vnd"] += row["target"]
+        figures["achieved_value_vnd"] += row["achieved"]
+        figures["percent"] += row["percent"]
+        commitment_status[row["status"]] += count
+        totals.update(target=row["target"], achieved=row["achieved"], percent=row["percent"], count=count)
     fields = []
     for figures in by_field.values():
         percent = figures.pop("percent")
@@ -357,25 +256,11 @@ def _field_figures(scope: Scope, today: datetime.date):
     return fields, commitment_status, totals
 
 
-def _category_case():
-    """A unit's colour on the map (before the scope filter), as figures._Builder decides it."""
-    return Case(
-        When(paired_supported=True, then=Value(UnitCategory.SUPPORTED_PAIRED)),
-        When(paired_any=True, then=Value(UnitCategory.SUPPORTING_PAIRED)),
-        When(programme_role=Commune.ProgrammeRole.SUPPORTED, then=Value(UnitCategory.SUPPORTED_UNPAIRED)),
-        default=Value(UnitCategory.UNPAIRED),
-    )
-
-
-def _with_category(communes):
-    return communes.annotate(
-        paired_supported=_active_member(role=Membership.Role.SUPPORTED), paired_any=_active_member()
-    ).annotate(category=_category_case())
-
-
-def _coverage(scope: Scope) -> Coverage:
+def _coverage(scope: Scope, today: datetime.date) -> Coverage:
     rows = (
-        _with_category(Commune.objects.filter(_unit_filter(scope)).order_by())
+        Commune.objects.filter(_unit_filter(scope))
+        .with_pairing(today)
+        .order_by()
         .values("category", "programme_role")
         .annotate(n=Count("pk"))
     )
@@ -396,12 +281,12 @@ def _coverage(scope: Scope) -> Coverage:
     )
 
 
-def _map_units(scope: Scope) -> list[MapUnitFigure]:
+def _map_units(scope: Scope, today: datetime.date) -> list[MapUnitFigure]:
     """The units the map can draw (those with a boundary), each with its colour and its partners."""
     drawn = list(load_boundaries(settings.BOUNDARIES_GEOJSON))
     partners = ArraySubquery(
         Membership.objects.filter(
-            partnership__status__in=Partnership.ACTIVE_STATUSES,
+            partnership__in=Partnership.objects.active_on(today).values("pk"),
             partnership__memberships__commune=OuterRef("pk"),
         )
         .exclude(commune=OuterRef("pk"))
@@ -409,7 +294,8 @@ def _map_units(scope: Scope) -> list[MapUnitFigure]:
     )
     in_scope = _unit_filter(scope) if scope.has_unit_filter else Q(pk__in=drawn)
     units = (
-        _with_category(Commune.objects.filter(code__in=drawn))
+        Commune.objects.filter(code__in=drawn)
+        .with_pairing(today)
         .annotate(partner_names=partners, in_scope=ExpressionWrapper(in_scope, output_field=BooleanField()))
         .order_by("code")
         .values("code", "name", "kind", "category", "partner_names", "in_scope")
@@ -445,63 +331,48 @@ def _members_json():
     )
 
 
-def _oldest_overdue(scope: Scope, today: datetime.date) -> list[OverdueLine]:
+def _oldest_overdue(commitments, today: datetime.date) -> list[OverdueLine]:
     """The oldest overdue commitments, ordered as CityFigures.overdue (due day, partnership name, id).
 
     The database picks every commitment due no later than the OVERDUE_SHOWN-th oldest (ties on that
     day included), Python orders them by the accent-insensitive partnership name.
     """
-    overdue = _commitments(scope).overdue(today)
+    overdue = commitments.overdue(today)
     cutoff = Subquery(overdue.order_by("due_on").values("due_on")[OVERDUE_SHOWN - 1 : OVERDUE_SHOWN])
     rows = (
         overdue.filter(due_on__lte=Coalesce(cutoff, Value(today)))
+        .with_progress(today)
         .annotate(members=_members_json(), owner_name=F("owner__name"), partnership_title=F("partnership__title"))
-        .values(
-            "id",
-            "title",
-            "partnership_id",
-            "partnership_title",
-            "owner_name",
-            "due_on",
-            "target_quantity",
-            "target_value_vnd",
-            "achieved_quantity",
-            "achieved_value_vnd",
-            "members",
-        )
+        .values("id", "title", "partnership_id", "partnership_title", "owner_name", "due_on", "progress", "members")
     )
-    lines = []
-    for row in rows:
-        progress = {
-            **row,
-            "cumulative_quantity": row["achieved_quantity"],
-            "cumulative_value_vnd": row["achieved_value_vnd"],
-        }
-        lines.append(
-            OverdueLine(
-                id=row["id"],
-                title=row["title"],
-                partnership_id=row["partnership_id"],
-                partnership_name=_member_names(row["members"], row["partnership_title"], row["partnership_id"]),
-                owner_name=row["owner_name"],
-                due_on=row["due_on"],
-                days_overdue=(today - row["due_on"]).days,
-                progress_percent=_percent(progress),
-            )
+    lines = [
+        OverdueLine(
+            id=row["id"],
+            title=row["title"],
+            partnership_id=row["partnership_id"],
+            partnership_name=_member_names(row["members"], row["partnership_title"], row["partnership_id"]),
+            owner_name=row["owner_name"],
+            due_on=row["due_on"],
+            days_overdue=(today - row["due_on"]).days,
+            progress_percent=row["progress"],
         )
+        for row in rows
+    ]
     lines.sort(key=lambda line: (line.due_on, sort_key(line.partnership_name), line.id))
     return lines[:OVERDUE_SHOWN]
 
 
-def _recent_activities() -> list[ActivityLine]:
-    """The latest activities, as figures.recent_activities lists them, with their partnership's name."""
+def _recent_activities(today: datetime.date) -> list[ActivityLine]:
+    """The latest activities held by ``today``, as figures.recent_activities lists them, with their
+    partnership's name."""
     members = ArraySubquery(
         Membership.objects.filter(partnership=OuterRef("partnership"))
         .order_by("role", "commune__name")  # Membership's default order, as display_name() reads it
         .values(json=JSONObject(role="role", name="commune__name"))
     )
     rows = (
-        Activity.objects.annotate(members=members, partnership_title=F("partnership__title"))
+        Activity.objects.filter(occurred_on__lte=today)
+        .annotate(members=members, partnership_title=F("partnership__title"))
         .order_by("-occurred_on", "-pk")
         .values("partnership_id", "partnership_title", "title", "occurred_on", "kind", "value_vnd", "members")[
             :ACTIVITIES_SHOWN

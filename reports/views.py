@@ -52,7 +52,7 @@ class DashboardView(HtmxFragmentMixin, TemplateView):
 
     template_name = "reports/dashboard.html"
     fragment_name = "figures"
-    filter_names = ("former_district", "mountainous", "border")
+    filter_names = ("former_district", "mountainous", "border", "as_of")
 
     def get(self, request, *args, **kwargs):
         # The figures cover every partnership: only those who read them all see them (unit officers
@@ -76,8 +76,10 @@ class DashboardView(HtmxFragmentMixin, TemplateView):
         only valid filters may create cache entries, so their number stays bounded."""
         query = self.request.GET
         values = [query.get(name, "") for name in self.filter_names]
-        district, mountainous, border = values
+        district, mountainous, border, as_of = values
         if version is None or mountainous not in ("", "yes", "no") or border not in ("", "yes", "no"):
+            return None
+        if as_of and not DashboardFilterForm.is_valid_day(as_of):
             return None
         if district and district not in set(cached_district_names(version)):
             return None
@@ -87,10 +89,11 @@ class DashboardView(HtmxFragmentMixin, TemplateView):
 
     def render_parts(self, version: str | None) -> dict:
         form = DashboardFilterForm(self.request.GET or None, districts=cached_district_names(version))
-        figures = cached_summary(version, form.scope())
+        figures = cached_summary(version, form.scope(), today=form.as_of_day())
         context = {
             "form": form,
             "figures": figures,
+            "past_day": figures.as_of if figures.as_of != timezone.localdate() else None,
             "status_chart": partnerships_by_status_chart(figures, id_prefix="dashboard-status"),
             "field_chart": progress_by_field_chart(figures, id_prefix="dashboard-fields"),
             "coverage_map": coverage_map(figures, id_prefix="dashboard-map", shapes_id_prefix=MAP_SHAPES),

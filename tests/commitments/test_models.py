@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser
 from django.test import TestCase
+from django.utils import timezone
 
 from commitments import services
 from commitments.models import Commitment, ProgressUpdate, ReportingPeriod
@@ -52,14 +53,62 @@ class CommitmentStatusTests(TestCase):
         commitment = self.world.commitment
         self.assertEqual(self.status_of(commitment, datetime.date(2025, 10, 1)), Commitment.Status.NOT_STARTED)
         self.assertEqual(self.status_of(commitment, datetime.date(2027, 1, 1)), Commitment.Status.OVERDUE)
-        factories.progress(commitment=commitment, author=self.world.officer)
+        factories.progress(commitment=commitment, author=self.world.officer, submitted_at=at(2025, 9, 20))
         self.assertEqual(self.status_of(commitment, datetime.date(2025, 10, 1)), Commitment.Status.IN_PROGRESS)
+        # Progress reported after the day does not start it on that day.
+        self.assertEqual(self.status_of(commitment, datetime.date(2025, 9, 19)), Commitment.Status.NOT_STARTED)
 
-    def test_progress_percent_uses_quantity_first(self):
+    def test_completed_only_on_or_after_its_completion_day(self):
+        """Issue 15: a commitment completed on 29/11/2025 was not completed at the cut-off of 14/09/2025."""
         commitment = self.world.commitment
-        commitment.achieved_quantity = Decimal(1)
-        commitment.achieved_value_vnd = 0
-        self.assertEqual(commitment.progress_percent, 50)
+        factories.progress(commitment=commitment, author=self.world.officer, submitted_at=at(2025, 9, 5))
+        Commitment.objects.filter(pk=commitment.pk).update(
+            due_on=datetime.date(2025, 11, 1), completed_on=datetime.date(2025, 11, 29)
+        )
+        self.assertEqual(self.status_of(commitment, datetime.date(2025, 9, 14)), Commitment.Status.IN_PROGRESS)
+        self.assertEqual(self.status_of(commitment, datetime.date(2025, 11, 28)), Commitment.Status.OVERDUE)
+        self.assertEqual(self.status_of(commitment, datetime.date(2025, 11, 29)), Commitment.Status.COMPLETED_LATE)
+        self.assertEqual(Commitment.objects.overdue(datetime.date(2025, 11, 28)).filter(pk=commitment.pk).count(), 1)
+        self.assertEqual(Commitment.objects.overdue(datetime.date(2025, 11, 29)).filter(pk=commitment.pk).count(), 0)
+
+    def test_an_open_commitment_at_nought_is_never_completed(self):
+        """Issue 15: due 11/01/2026 at 0 %, it printed as "Hoàn thành quá hạn" in the quý IV/2025 report."""
+        commitment = factories.commitment(
+            partnership=self.world.partnership, start_on=datetime.date(2025, 9, 1), due_on=datetime.date(2026, 1, 11)
+        )
+        row = Commitment.objects.with_status(datetime.date(2025, 12, 14)).get(pk=commitment.pk)
+        self.assertEqual((row.status, row.progress), (Commitment.Status.NOT_STARTED, 0))
+
+    def test_progress_counts_verified_updates_up_to_the_day_quantity_first(self):
+        commitment = self.world.commitment  # 2 căn nhà, 160.000.000 đ
+        first = services.submit_progress(
+            commitment=commitment,
+            author=self.world.officer,
+            narrative="Căn thứ nhất",
+            achieved_quantity=Decimal(1),
+            achieved_value_vnd=0,
+            at=at(2025, 10, 1),
+        )
+        services.verify_progress(update=first, reviewer=self.world.city, at=at(2025, 10, 3))
+        services.submit_progress(
+            commitment=commitment,
+            author=self.world.officer,
+            narrative="Căn thứ hai, chờ xác nhận",
+            achieved_quantity=Decimal(1),
+            at=at(2025, 10, 20),
+        )
+
+        def progress_on(day):
+            return Commitment.objects.with_status(day).get(pk=commitment.pk).progress
+
+        self.assertEqual(progress_on(datetime.date(2025, 10, 2)), 0)  # reported, not yet verified
+        self.assertEqual(progress_on(datetime.date(2025, 10, 3)), 50)
+        self.assertEqual(progress_on(datetime.date(2026, 1, 1)), 50)  # the second is still waiting
+        self.assertEqual(Commitment.objects.get(pk=commitment.pk).progress_percent, 50)  # today, one query
+
+
+def at(year, month, day):
+    return timezone.make_aware(datetime.datetime(year, month, day, 9))
 
 
 class CommitmentEditableByTests(TestCase):

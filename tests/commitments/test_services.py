@@ -77,7 +77,10 @@ class VerifyProgressTests(ServiceTestCase):
         )
         services.verify_progress(update=second, reviewer=self.world.city)
         commitment = Commitment.objects.with_status().get(pk=self.world.commitment.pk)
-        self.assertEqual(commitment.completed_on, timezone.localdate(at))
+        # The day the target was reached is the day the verification reaching it was recorded.
+        self.assertEqual(commitment.completed_on, timezone.localdate())
+        yesterday = Commitment.objects.with_status(timezone.localdate(at)).get(pk=commitment.pk)
+        self.assertEqual((yesterday.status, yesterday.progress), (Commitment.Status.IN_PROGRESS, 0))
         self.assertEqual(commitment.status, Commitment.Status.COMPLETED_ON_TIME)
         self.assertEqual(commitment.progress_percent, 100)
 

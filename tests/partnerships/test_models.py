@@ -15,6 +15,13 @@ pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 3, 1)
 
 
+@pytest.fixture(autouse=True)
+def clock_at_today(time_machine):
+    """Rows are recorded on TODAY: a status set now takes effect today (StatusChange), so the
+    figures as of TODAY see what the tests build."""
+    time_machine.move_to(timezone.make_aware(datetime.datetime.combine(TODAY, datetime.time(12))), tick=False)
+
+
 def health_of(partnership, today=TODAY):
     return Partnership.objects.with_health(today=today).get(pk=partnership.pk)
 
@@ -120,11 +127,44 @@ class TestWithHealth:
         assert row.health == Partnership.Health.GREEN
 
     def test_without_any_news_quiet_time_counts_from_signing(self):
-        recent = factories.partnership(signed_on=TODAY - datetime.timedelta(days=20))
+        recent = factories.partnership(signed_on=TODAY - datetime.timedelta(days=100))
         old = factories.partnership(signed_on=TODAY - datetime.timedelta(days=150))
 
-        assert health_of(recent).health == Partnership.Health.GREEN
+        assert health_of(recent).health == Partnership.Health.AMBER
+        assert health_of(recent).quiet_days == 100
         assert health_of(old).health == Partnership.Health.RED
+
+    @pytest.mark.parametrize("days", [0, 1, 88])
+    def test_not_rated_until_signed_for_a_full_reporting_period(self, days):
+        """Issue 19: a partnership signed a minute ago is not "Chậm – … trong 460 ngày"."""
+        partnership = factories.partnership(signed_on=TODAY - datetime.timedelta(days=days))
+        commitments(partnership, overdue=1)
+
+        row = health_of(partnership)
+
+        assert row.health == Partnership.Health.NONE
+        assert row.health_reason == "Ký kết chưa đủ một kỳ báo cáo, chưa đánh giá"
+
+    def test_rated_once_signed_a_full_quarter_before(self):
+        partnership = factories.partnership(signed_on=datetime.date(2025, 12, 1))
+        recent_activity(partnership)
+
+        assert health_of(partnership).health == Partnership.Health.GREEN
+
+    def test_health_on_a_past_day_ignores_later_news_and_later_statuses(self):
+        partnership = factories.partnership(signed_on=datetime.date(2025, 6, 1))
+        commitments(partnership, overdue=1)  # due 19/02/2026
+        recent_activity(partnership, days_ago=2)
+        partnership.status = Partnership.Status.ENDED
+        partnership.save()
+        day = datetime.date(2026, 1, 31)
+
+        row = health_of(partnership, today=day)
+
+        assert (row.status_on, row.overdue_commitment_count) == (Partnership.Status.SIGNED, 0)
+        assert row.health == Partnership.Health.RED  # nothing since the signing, 244 days before
+        assert row.quiet_days == (day - datetime.date(2025, 6, 1)).days
+        assert health_of(partnership).health == Partnership.Health.NONE  # ended today
 
     def test_overdue_share_wins_over_quietness_in_the_reason(self):
         partnership = factories.partnership(signed_on=TODAY - datetime.timedelta(days=200))
@@ -177,7 +217,8 @@ class TestWithHealth:
         assert list(healthy.values_list("pk", flat=True)) == [green.pk]
 
     def test_defaults_to_today(self):
-        partnership = factories.partnership(signed_on=timezone.localdate())
+        partnership = factories.partnership(signed_on=timezone.localdate() - datetime.timedelta(days=100))
+        recent_activity(partnership)
 
         assert Partnership.objects.with_health().get(pk=partnership.pk).health == Partnership.Health.GREEN
 
@@ -186,10 +227,11 @@ def brute_force_health(partnership: Partnership, today: datetime.date) -> dict:
     """with_health()'s figures recomputed row by row in Python, straight from the rules."""
     rows = list(partnership.commitments.all())
     due = [c for c in rows if c.due_on is not None and c.due_on < today]
-    overdue = [c for c in due if c.completed_on is None]
+    overdue = [c for c in due if c.completed_on is None or c.completed_on > today]
     days = [timezone.localdate(u.submitted_at) for c in rows for u in c.updates.all()]
     days += [a.occurred_on for a in partnership.activities.all()]
-    last = max(days) if days else (partnership.signed_on or timezone.localdate(partnership.created_at))
+    days = [day for day in days if day <= today] + ([partnership.signed_on] if partnership.signed_on else [])
+    last = max(days) if days else timezone.localdate(partnership.created_at)
     quiet = (today - last).days
     overdue_reason = f"{len(overdue)}/{len(due)} cam kết đến hạn bị quá hạn"
     quiet_reason = f"Không có cập nhật tiến độ hay hoạt động trong {quiet} ngày"
@@ -197,6 +239,8 @@ def brute_force_health(partnership: Partnership, today: datetime.date) -> dict:
         health, reason = Partnership.Health.NONE, "Đã kết thúc, không đánh giá"
     elif partnership.status in (Partnership.Status.ASSIGNED, Partnership.Status.SURVEYED):
         health, reason = Partnership.Health.NONE, "Chưa ký kết, chưa đánh giá"
+    elif partnership.signed_on > today - datetime.timedelta(days=90):  # TODAY - 3 months: 1/12/2025
+        health, reason = Partnership.Health.NONE, "Ký kết chưa đủ một kỳ báo cáo, chưa đánh giá"
     elif overdue and len(overdue) >= len(due) * 0.3:
         health, reason = Partnership.Health.RED, overdue_reason
     elif quiet >= 120:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from commitments.models import Commitment, Field, ProgressUpdate, ReportingPeriod
 from commitments.services import submit_progress, verify_progress
 from communes.models import Commune
-from partnerships.models import Activity, Partnership
+from partnerships.models import Activity, Partnership, StatusChange
 from tests import factories
 from tests.factories import World
 
@@ -102,8 +102,8 @@ class Programme:
             name="Đắc Pring", programme_role=Commune.ProgrammeRole.SUPPORTED, former_district="Nam Giang"
         )
         unknown_unit = factories.commune(name="Hòa Tiến", former_district="Hòa Vang")
-        # Assigned, not signed: its members do not count as paired.
-        factories.partnership(
+        # Assigned (by Công văn 389, 25/8/2025), not signed: its members do not count as paired.
+        assigned = factories.partnership(
             supported=unpaired_supported,
             supporters=[
                 factories.commune(
@@ -116,6 +116,7 @@ class Programme:
             status=Partnership.Status.ASSIGNED,
             signed_on=None,
         )
+        StatusChange.objects.filter(partnership=assigned).update(effective_on=datetime.date(2025, 8, 25))
         return cls(
             world=world,
             q3=q3,

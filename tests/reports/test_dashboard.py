@@ -5,7 +5,6 @@ import gzip
 import logging
 import re
 import uuid
-from decimal import Decimal
 
 import psycopg
 import pytest
@@ -193,6 +192,58 @@ class DashboardRenderedCacheTests(TestCase):
         self.assertEqual(len(self.stored_keys()), 5)  # a valid filter: its summary and its HTML
 
 
+class DashboardAsOfTests(TestCase):
+    """The "Số liệu đến ngày" picker: the dashboard as it stood at the end of a past day."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.programme = Programme.build()
+
+    def setUp(self):
+        self.client.force_login(self.programme.world.city)
+
+    def test_a_past_day_shows_the_figures_of_that_day(self):
+        q3_cutoff = self.programme.q3.ends_on  # 14/09/2025: the verified work of quý IV had not happened
+        response = self.client.get(URL, {"as_of": q3_cutoff.isoformat()})
+        shown = response.context["figures"]
+        self.assertEqual(shown, load_summary(Scope(), today=q3_cutoff))
+        self.assertEqual(shown.as_of, q3_cutoff)
+        self.assertNotEqual(shown, load_summary(Scope()))
+        self.assertContains(response, "Đang xem số liệu đến hết ngày 14/09/2025")
+        self.assertContains(response, 'name="as_of" value="2025-09-14"')
+        fragment = self.client.get(URL, {"as_of": q3_cutoff.isoformat()}, headers=HTMX)
+        self.assertContains(fragment, "Đang xem số liệu đến hết ngày 14/09/2025")
+
+    def test_today_is_the_default(self):
+        response = self.client.get(URL)
+        self.assertEqual(response.context["figures"].as_of, timezone.localdate())
+        self.assertNotContains(response, "Đang xem số liệu đến hết ngày")
+
+    def test_a_future_or_malformed_day_is_refused_in_vietnamese_and_kept(self):
+        tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+        response = self.client.get(URL, {"as_of": tomorrow, "border": "no"})
+        self.assertEqual(response.context["figures"].as_of, timezone.localdate())
+        self.assertContains(response, "Chỉ xem được số liệu đến hôm nay, không xem trước ngày tương lai.")
+        self.assertContains(response, f'name="as_of" value="{tomorrow}"')
+        response = self.client.get(URL, {"as_of": "14/13/2025"})
+        self.assertContains(response, "Nhập một ngày hợp lệ")
+        self.assertEqual(response.context["figures"].as_of, timezone.localdate())
+
+    def test_queries_do_not_grow_with_rows_on_a_past_day(self):
+        query = {"as_of": self.programme.q4.ends_on.isoformat()}
+        caches["dashboard"].clear()
+        with count_queries() as few:
+            self.client.get(URL, query)
+        for _ in range(3):
+            partnership = factories.partnership()
+            factories.commitment(partnership=partnership)
+            factories.activity(partnership=partnership, occurred_on=datetime.date(2025, 10, 1))
+        caches["dashboard"].clear()
+        with count_queries() as many:
+            self.client.get(URL, query)
+        self.assertEqual(len(few), len(many))
+
+
 def figures(client, **query):
     response = client.get(URL, query)
     assert response.status_code == 200
@@ -324,19 +375,19 @@ class DashboardCacheInvalidationTests(TransactionTestCase):
             caches["dashboard"].clear()
             reused = figures(self.client)  # computed now, remembered as the recent figures
             factories.activity(partnership=self.world.partnership)  # committed: the counter moves
-            Commitment.objects.filter(pk=self.world.commitment.pk).update(achieved_value_vnd=Decimal(9_000_000))
+            Commitment.objects.filter(pk=self.world.commitment.pk).update(target_value_vnd=9_000_000)
 
             clock.shift(4)
             self.assertEqual(figures(self.client), reused, "within 5 s the recent figures are reused")
 
             clock.shift(2)
             self.assert_fresh(before, figures(self.client), "after 5 s")
-        self.assertEqual(figures(self.client).achieved_value_vnd, 9_000_000)
+        self.assertEqual(figures(self.client).target_value_vnd, before.target_value_vnd - 160_000_000 + 9_000_000)
 
     def test_without_reuse_every_write_is_seen_at_once(self):
         before = figures(self.client)
         with override_settings(DASHBOARD_REUSE_SECONDS=0):
-            Commitment.objects.filter(pk=self.world.commitment.pk).update(achieved_value_vnd=Decimal(9_000_000))
+            Commitment.objects.filter(pk=self.world.commitment.pk).update(target_value_vnd=9_000_000)
             self.assert_fresh(before, figures(self.client), "reuse off")
 
     def test_the_day_is_part_of_the_key(self):
@@ -399,6 +450,6 @@ def test_redis_shares_the_figures_between_processes_and_a_commit_invalidates_the
     with count_queries() as cached:
         assert figures(client) == first
     assert not any("commitments_commitment" in q["sql"] for q in cached.captured_queries)
-    Commitment.objects.filter(pk=world.commitment.pk).update(achieved_value_vnd=Decimal(5_000_000))
-    assert figures(client).achieved_value_vnd == first.achieved_value_vnd + 5_000_000
+    Commitment.objects.filter(pk=world.commitment.pk).update(target_value_vnd=165_000_000)
+    assert figures(client).target_value_vnd == first.target_value_vnd + 5_000_000
     other_worker.delete(*other_worker.keys(f"{prefix}:*"))

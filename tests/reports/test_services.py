@@ -14,7 +14,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.models import Role
-from commitments.models import ProgressUpdate, ReportingPeriod
+from commitments.models import Commitment, ProgressUpdate, ReportingPeriod
 from commitments.services import submit_progress, verify_progress
 from reports.figures import load_rows
 from reports.models import NumberRegister, PeriodSnapshot, Reminder, Report
@@ -414,8 +414,11 @@ class ClosePeriodTests(TestCase):
         self.assertEqual(snapshot.data, live)
         q4.refresh_from_db()
         self.assertTrue(q4.is_closed)
-        # A change after the cut-off (the pending Q4 update verified late) does not alter the closed period.
+        # Work recorded after the cut-off (the pending Q4 update verified late) moves no figure of Q4…
         verify_progress(update=self.programme.pending, reviewer=self.programme.world.city)
+        self.assertEqual(load_rows(period=q4), live)
+        # …a correction of the record does move the live rows, never the closed period's.
+        Commitment.objects.filter(pk=self.programme.house.pk).update(target_value_vnd=200_000_000)
         self.assertNotEqual(load_rows(period=q4), live)
         self.assertEqual(report_rows(q4), live)
 
