@@ -147,7 +147,7 @@ class CommitmentListViewTests(WorldTestCase):
         self.login(self.world.city)
         response = self.client.get(self.url)
         suggestions = reverse("commitments:owner_suggestions")
-        self.assertContains(response, f'hx-get="{suggestions}?field=owner"')
+        self.assertContains(response, f'data-hx-get="{suggestions}?field=owner"')
         self.assertContains(response, '<datalist id="id_owner_suggestions"></datalist>', html=True)
         self.assertNotContains(response, f'<option value="{self.world.outsider.code}">')
 

@@ -79,7 +79,7 @@ def test_fast_text_input_leaves_out_false_attributes_and_escapes_values():
 
 def test_suggest_input_keeps_its_datalist_and_htmx_attributes():
     html = str(SuggestInput("/suggest/").render("owner", "Hòa", attrs={"id": "id_owner"}))
-    assert 'list="id_owner_suggestions"' in html and 'hx-get="/suggest/?field=owner"' in html
+    assert 'list="id_owner_suggestions"' in html and 'data-hx-get="/suggest/?field=owner"' in html
     assert html.endswith('<datalist id="id_owner_suggestions"></datalist>') and 'value="Hòa"' in html
 
 
@@ -157,7 +157,7 @@ def test_the_apps_date_pickers_render_as_django_renders_a_date_input(widget, dat
         {"id": "id_q", "class": "c", "required": True, "disabled": False, "placeholder": None},
         {"placeholder": 'Ví dụ: "hoa cuong" & <b>', "data-x": "'a'", "maxlength": 300, "step": 0.5},
         {"title": mark_safe("<b>đã an toàn</b>"), "aria-label": gettext_lazy("Tìm kiếm"), "multiple": True},
-        {"z": "1", "a": "2", "m": True, "b": True, "list": "id_owner_suggestions", "hx-get": "/s/?field=owner&x=1"},
+        {"z": "1", "a": "2", "m": True, "b": True, "list": "id_owner_suggestions", "data-hx-get": "/s/?field=owner&x=1"},
     ],
 )
 def test_html_attributes_is_flatatt(attrs):
