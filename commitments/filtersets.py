@@ -215,10 +215,8 @@ class ReviewFilterSet(django_filters.FilterSet):
         )
         form.fields["field"].label_from_instance = lambda field: f"{field.name} ({by_field.get(field.pk, 0)})"
         form.fields["period"].label_from_instance = lambda period: f"{period.label} ({by_period.get(period.pk, 0)})"
-        form.fields["waiting"].choices = [
-            ("", _("Bất kỳ")),
-            *((key, f"{label} ({waiting[key]})") for key, label in WAITING_CHOICES),
-        ]
+        # django-filter's choice field adds the empty choice ("Bất kỳ") itself.
+        form.fields["waiting"].choices = [(key, f"{label} ({waiting[key]})") for key, label in WAITING_CHOICES]
 
     def _without(self, name):
         data = self.data.copy()
