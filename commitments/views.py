@@ -163,10 +163,19 @@ def commitment_create(request):
     partnership = partnerships.filter(pk=selected).first() if selected.isdigit() else None
     if partnership is None:
         return render(request, "commitments/commitment_form.html", {"partnerships": partnerships})
-    form = CommitmentForm(request.POST or None, partnership=partnership, user=request.user)
+    in_place = bool(request.htmx) and request.htmx.target == IN_PLACE_TARGET
+    form = CommitmentForm(
+        request.POST or None, partnership=partnership, user=request.user, **(ADD_FORM_IDS if in_place else {})
+    )
     if request.method == "POST" and form.is_valid():
         commitment = services.save_commitment(commitment=form.save(commit=False), editor=request.user)
+        if in_place:
+            response = render_partnership_commitments(request, partnership, added=commitment.pk, fragment=True)
+            return toast(response, _("Đã thêm cam kết."))
         return saved(request, commitment.get_absolute_url(), _("Đã thêm cam kết."))
+    if in_place:
+        # Refused: the section again with the form open, what was typed and the messages beside the fields.
+        return render_partnership_commitments(request, partnership, add_form=form, fragment=True)
     return render(request, "commitments/commitment_form.html", {"form": form, "partnership": partnership})
 
 
@@ -204,10 +213,23 @@ class FieldGroup:
         return self.total - len(self.commitments)
 
 
+# The partnership page's commitments section, which a commitment added in place replaces, and the ids
+# of its add form (distinct from the other forms on that page).
+IN_PLACE_TARGET = "partnership-commitments"
+ADD_FORM_IDS = {"auto_id": "new-commitment-%s"}
+
+
 @require_GET
 def partnership_commitments(request, pk):
-    """One partnership's commitments grouped by field; the partnership page embeds the "grouped" part."""
+    """One partnership's commitments grouped by field; the partnership page embeds the "grouped" part,
+    with a form for city staff to add one in place."""
     partnership = get_object_or_404(Partnership.objects.contents_visible_to(request.user).with_members(), pk=pk)
+    fragment = bool(request.htmx) and not request.htmx.boosted
+    return render_partnership_commitments(request, partnership, fragment=fragment)
+
+
+def render_partnership_commitments(request, partnership, *, add_form=None, added=None, fragment=False):
+    """The grouped commitments; ``added`` (just created) is shown in its field even past FIELD_ROWS_SHOWN."""
     commitments = (
         Commitment.objects.visible_to(request.user)
         .filter(partnership=partnership)
@@ -215,14 +237,20 @@ def partnership_commitments(request, pk):
         .select_related("field", "owner")
         .order_by("field__order", "field__name", F("due_on").asc(nulls_last=True), "pk")
     )
-    template = "commitments/partnership_commitments.html"
-    if request.htmx and not request.htmx.boosted:
-        template += "#grouped"
+    template = "commitments/partnership_commitments.html" + ("#grouped" if fragment else "")
     groups = [
-        FieldGroup(field, rows[:FIELD_ROWS_SHOWN], len(rows))
+        FieldGroup(field, shown_rows(rows, added), len(rows))
         for field, rows in ((field, list(rows)) for field, rows in groupby(commitments, key=attrgetter("field")))
     ]
-    return render(request, template, {"partnership": partnership, "groups": groups})
+    if add_form is None and request.user.is_city_staff:
+        add_form = CommitmentForm(partnership=partnership, user=request.user, **ADD_FORM_IDS)
+    context = {"partnership": partnership, "groups": groups, "add_form": add_form, "added": added}
+    return render(request, template, context)
+
+
+def shown_rows(rows: list, added: int | None) -> list:
+    first = rows[:FIELD_ROWS_SHOWN]
+    return first + [row for row in rows[FIELD_ROWS_SHOWN:] if row.pk == added]
 
 
 # --- Progress reports ----------------------------------------------------------------------------

@@ -227,3 +227,40 @@ def test_the_officers_desk_prints_too(new_page, live_server, world):
     assert page.evaluate(TABLES_CUT, A4_CONTENT_WIDTH) == []
     first = " ".join(PdfReader(io.BytesIO(page.pdf(format="A4"))).pages[0].extract_text().split())
     assert len(first) >= 300, first
+
+
+# --- 2. A commitment added on its partnership's page ----------------------------------------------
+
+
+def test_a_commitment_is_added_on_the_partnership_page_and_shown_at_once(new_page, live_server, world):
+    page = signed_in(new_page, live_server, world.city)
+    page.goto(world.partnership.get_absolute_url())
+    section = page.locator("#partnership-commitments")
+    section.get_by_text("Thêm cam kết").click()
+    form = section.locator("#add-commitment form")
+    form.locator("input[name=title]").fill("Tặng 30 bộ máy tính cho trường học")
+    form.locator("select[name=field]").select_option(str(world.commitment.field_id))
+    form.locator("select[name=owner]").select_option(world.supporter.code)
+    form.locator("select[name=support_form]").select_option(index=1)
+    form.locator("input[name=target_quantity]").fill("0")
+    form.locator("input[name=target_unit]").fill("bộ")
+    form.locator("input[name=start_on]").fill("2025-10-01")
+    form.locator("input[name=due_on]").fill("2027-12-31")
+    form.get_by_role("button", name="Lưu cam kết").click()
+    # Refused in place: the message beside the field, everything typed still there.
+    page.locator("#add-commitment[open]").get_by_text("Chỉ tiêu phải lớn hơn 0.").wait_for()
+    assert page.locator("#new-commitment-title").input_value() == "Tặng 30 bộ máy tính cho trường học"
+    page.locator("#new-commitment-target_quantity").fill("30")
+    page.get_by_role("button", name="Lưu cam kết").click()
+    added = page.locator("#commitment-new")
+    added.wait_for()
+    assert "Tặng 30 bộ máy tính cho trường học" in added.inner_text() and "Vừa thêm" in added.inner_text()
+    assert "/partnerships/" in page.url  # no page load: still on the partnership page
+    assert axe_violations(page) == []
+    screenshot(page, "partnership-added-commitment-desktop")
+    phone = signed_in(new_page, live_server, world.city, NARROW)
+    phone.goto(world.partnership.get_absolute_url())
+    phone.locator("#partnership-commitments").get_by_text("Thêm cam kết").click()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
+    screenshot(phone, "partnership-add-form-360")
+    assert page.console_errors == [] and phone.console_errors == []
