@@ -264,3 +264,25 @@ def test_a_commitment_is_added_on_the_partnership_page_and_shown_at_once(new_pag
     assert phone.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
     screenshot(phone, "partnership-add-form-360")
     assert page.console_errors == [] and phone.console_errors == []
+
+
+def test_members_roles_are_changed_row_by_row(new_page, live_server, world):
+    from partnerships.models import Membership
+
+    co = Membership.objects.create(
+        partnership=world.partnership, commune=factories.commune(name="An Khê"), role=Membership.Role.CO_SUPPORTER
+    )
+    page = signed_in(new_page, live_server, world.city)
+    page.goto(world.partnership.get_absolute_url())
+    page.get_by_label("Vai trò của An Khê").select_option("lead_supporter")
+    page.locator(".member-row", has_text="An Khê").get_by_role("button", name="Đổi vai trò").click()
+    page.locator(".member-row", has_text="Hòa Cường").locator(".badge--role-co_supporter").wait_for()
+    co.refresh_from_db()
+    assert co.role == Membership.Role.LEAD_SUPPORTER
+    assert page.locator("#members select[multiple]").count() == 0
+    assert axe_violations(page) == []
+    phone = signed_in(new_page, live_server, world.city, NARROW)
+    phone.goto(world.partnership.get_absolute_url())
+    assert phone.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
+    screenshot(phone, "partnership-members-360")
+    assert page.console_errors == [] and phone.console_errors == []

@@ -205,11 +205,13 @@ class ReopenTests(QueueTestCase):
         update.refresh_from_db()
         self.assertEqual(update.state, ProgressUpdate.State.SUBMITTED)
         self.assertEqual(update.reopen_reason, "Xác nhận nhầm báo cáo của kỳ trước.")
-        events = pghistory.models.Events.objects.tracks(update).order_by("pgh_created_at")
-        last = list(events)[-1]
-        self.assertEqual(last.pgh_data["state"], "submitted")
-        self.assertEqual(last.pgh_data["reopen_reason"], "Xác nhận nhầm báo cáo của kỳ trước.")
-        self.assertEqual(last.pgh_context["user"], self.world.admin.pk)
+        # One transaction in a TestCase: every event has the same time, so find the change by its data.
+        (event,) = [
+            e for e in pghistory.models.Events.objects.tracks(update)
+            if e.pgh_data["reopen_reason"] == "Xác nhận nhầm báo cáo của kỳ trước."
+        ]
+        self.assertEqual(event.pgh_data["state"], "submitted")
+        self.assertEqual(event.pgh_context["user"], self.world.admin.pk)
         detail = self.client.get(self.world.commitment.get_absolute_url()).content.decode()
         self.assertIn("Lý do: Xác nhận nhầm báo cáo của kỳ trước.", detail)
 
