@@ -246,6 +246,12 @@ class MemberRoleView(EditablePartnershipMixin, View):
 
     http_method_names = ["post"]
 
+    def dispatch(self, request, *args, **kwargs):
+        # Any other method is 405 for everyone, as on the other POST-only routes, before the leadership 403.
+        if request.method.lower() not in self.http_method_names:
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
     def post(self, request, *args, **kwargs):
         partnership = self.get_partnership()
         membership = get_object_or_404(partnership.memberships.select_related("commune"), pk=kwargs["membership_pk"])
