@@ -388,3 +388,46 @@ class ReturnForm(TamperEvidentMixin, forms.Form):
         max_length=2000,
         error_messages={"required": _("Vui lòng nêu lý do trả lại.")},
     )
+
+
+class ReopenForm(TamperEvidentMixin, forms.Form):
+    """Why a verified report goes back to the review queue (verified by mistake)."""
+
+    reason = forms.CharField(
+        label=_("Lý do mở lại"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": _("Vui lòng nêu lý do mở lại báo cáo đã xác nhận.")},
+    )
+
+
+class BulkReviewForm(TamperEvidentMixin, forms.Form):
+    """Several reports of the queue verified or returned together; verifying asks for a confirmation."""
+
+    VERIFY, RETURN = "verify", "return"
+
+    updates = forms.ModelMultipleChoiceField(
+        queryset=ProgressUpdate.objects.none(),
+        error_messages={
+            "required": _("Chưa chọn báo cáo nào. Đánh dấu các báo cáo cần xử lý trong danh sách."),
+            "invalid_choice": _("Có báo cáo đã được xem xét trước đó; hãy tải lại danh sách."),
+        },
+    )
+    action = forms.ChoiceField(choices=[(VERIFY, _("Xác nhận")), (RETURN, _("Trả lại"))])
+    reason = forms.CharField(
+        label=_("Lý do trả lại (gửi cho mọi báo cáo đã chọn)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+    )
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, queryset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["updates"].queryset = queryset
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") == self.RETURN and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", _("Vui lòng nêu lý do trả lại."))
+        return cleaned

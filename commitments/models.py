@@ -11,6 +11,7 @@ from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Sum, Value,
 from django.db.models.functions import Cast, Coalesce, Greatest, Least, Round
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.models import ChoiceLabelsMixin
@@ -111,12 +112,16 @@ class ReportingPeriod(ChoiceLabelsMixin, models.Model):
 
     @property
     def label(self) -> str:
+        # In the active language (English pages said "Quý IV năm 2026"); the year is not grouped.
         roman = {1: "I", 2: "II", 3: "III", 4: "IV"}
+        year = str(self.year)
         if self.kind == self.Kind.QUARTER:
-            return f"Quý {roman[self.number]} năm {self.year}"
+            return gettext("Quý %(number)s năm %(year)s") % {"number": roman[self.number], "year": year}
         if self.kind == self.Kind.HALF_YEAR:
-            return f"{'6 tháng đầu' if self.number == 1 else '6 tháng cuối'} năm {self.year}"
-        return f"Năm {self.year}"
+            if self.number == 1:
+                return gettext("6 tháng đầu năm %(year)s") % {"year": year}
+            return gettext("6 tháng cuối năm %(year)s") % {"year": year}
+        return gettext("Năm %(year)s") % {"year": year}
 
     @property
     def is_closed(self) -> bool:
@@ -443,6 +448,18 @@ class ProgressUpdate(ChoiceLabelsMixin, models.Model):
     )
     reviewed_at = models.DateTimeField(_("xác nhận lúc"), null=True, blank=True)
     resubmission_count = models.PositiveSmallIntegerField(_("số lần gửi lại"), default=0)
+    # A verification made by mistake is reopened by city staff with a reason: the report waits for
+    # review again and its figures leave the commitment's totals (the audit trail keeps both steps).
+    reopen_reason = models.TextField(_("lý do mở lại"), blank=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reopened_updates",
+        verbose_name=_("người mở lại"),
+    )
+    reopened_at = models.DateTimeField(_("mở lại lúc"), null=True, blank=True)
     # A one-time token sent with the form: a replayed POST (double tap, retry on a weak connection)
     # finds the update it already created instead of filing a second one.
     client_token = models.UUIDField(_("mã gửi một lần"), null=True, blank=True, editable=False)

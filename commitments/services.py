@@ -4,6 +4,7 @@ import datetime
 import uuid
 from decimal import Decimal
 
+import pgtrigger
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Case, F, Q, Sum, Value, When
@@ -208,6 +209,59 @@ def return_progress(
     update.reviewed_at = at or timezone.now()
     update.version += 1
     update.save(update_fields=["state", "return_reason", "reviewed_by", "reviewed_at", "version"])
+    return update
+
+
+# The reviewer who verified a report may take it back without a written reason this long afterwards
+# (the queue's "Hoàn tác"); later, or by someone else, reopening needs a reason.
+UNDO_WINDOW = datetime.timedelta(minutes=5)
+
+
+def can_undo(update: ProgressUpdate, user, now: datetime.datetime | None = None) -> bool:
+    return (
+        update.state == ProgressUpdate.State.VERIFIED
+        and update.reviewed_by_id == user.pk
+        and update.reviewed_at is not None
+        and (now or timezone.now()) - update.reviewed_at <= UNDO_WINDOW
+    )
+
+
+@transaction.atomic
+def reopen_progress(
+    *, update: ProgressUpdate, reviewer, reason: str = "", undo: bool = False, at: datetime.datetime | None = None
+) -> ProgressUpdate:
+    """Take back a verification made by mistake: the report waits for review again and its figures
+    leave the commitment's totals. City staff give a reason, except the reviewer's own undo within
+    UNDO_WINDOW. Both steps stay in the audit trail (pghistory records the update and its context)."""
+    if not reviewer.is_city_staff:
+        raise PermissionDenied
+    at = at or timezone.now()
+    Commitment.objects.select_for_update().get(pk=update.commitment_id)
+    update = ProgressUpdate.objects.select_for_update().get(pk=update.pk)
+    if update.state != ProgressUpdate.State.VERIFIED:
+        raise ValidationError(_("Chỉ báo cáo đã xác nhận mới mở lại được."))
+    reason = (reason or "").strip()
+    if undo and can_undo(update, reviewer, at):
+        reason = reason or _("Hoàn tác ngay sau khi xác nhận.")
+    if not reason:
+        raise ValidationError({"reason": _("Vui lòng nêu lý do mở lại báo cáo đã xác nhận.")})
+    # Verified reports are locked by a database trigger against every other change; reopening is
+    # the one sanctioned way back, done here under the row lock.
+    with pgtrigger.ignore("commitments.ProgressUpdate:verified_progress_is_locked"):
+        update.state = ProgressUpdate.State.SUBMITTED
+        update.reviewed_by = None
+        update.reviewed_at = None
+        update.reopen_reason = reason
+        update.reopened_by = reviewer
+        update.reopened_at = at
+        update.version += 1
+        update.save(
+            update_fields=["state", "reviewed_by", "reviewed_at", "reopen_reason", "reopened_by", "reopened_at", "version"]
+        )
+    commitment = recompute_achievement(commitment_id=update.commitment_id, completed_on=timezone.localdate(at))
+    if commitment.completed_on is not None and not commitment.is_target_reached():
+        commitment.completed_on = None
+        commitment.save(update_fields=["completed_on", "updated_at"])
     return update
 
 

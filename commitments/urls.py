@@ -17,7 +17,9 @@ urlpatterns = [
     path("commitments/progress/<int:pk>/resubmit/", views.progress_resubmit, name="progress_resubmit"),
     path("commitments/progress/<int:pk>/verify/", views.progress_verify, name="progress_verify"),
     path("commitments/progress/<int:pk>/return/", views.progress_return, name="progress_return"),
+    path("commitments/progress/<int:pk>/reopen/", views.progress_reopen, name="progress_reopen"),
     path("commitments/review/", views.review_queue, name="review_queue"),
+    path("commitments/review/bulk/", views.review_bulk, name="review_bulk"),
     path("commitments/evidence/<int:pk>/", views.evidence_file, name="evidence_file"),
     path("my-unit/", views.my_unit, name="my_unit"),
 ]

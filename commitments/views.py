@@ -16,9 +16,11 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F, Prefetch, Q, Window
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_filters.views import FilterView
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
@@ -31,8 +33,8 @@ from core.views import MAX_SUGGESTIONS, HtmxFragmentMixin, render_suggestions, t
 from partnerships.models import Partnership
 
 from . import services
-from .filtersets import CommitmentFilterSet, owner_choices
-from .forms import CommitmentForm, ProgressForm, ReturnForm
+from .filtersets import CommitmentFilterSet, ReviewFilterSet, owner_choices
+from .forms import BulkReviewForm, CommitmentForm, ProgressForm, ReopenForm, ReturnForm
 from .models import Commitment, Evidence, Field, ProgressUpdate, ReportingPeriod
 
 PAGE_SIZE = 25
@@ -163,10 +165,19 @@ def commitment_create(request):
     partnership = partnerships.filter(pk=selected).first() if selected is not None else None
     if partnership is None:
         return render(request, "commitments/commitment_form.html", {"partnerships": partnerships})
-    form = CommitmentForm(request.POST or None, partnership=partnership, user=request.user)
+    in_place = bool(request.htmx) and request.htmx.target == IN_PLACE_TARGET
+    form = CommitmentForm(
+        request.POST or None, partnership=partnership, user=request.user, **(ADD_FORM_IDS if in_place else {})
+    )
     if request.method == "POST" and form.is_valid():
         commitment = services.save_commitment(commitment=form.save(commit=False), editor=request.user)
+        if in_place:
+            response = render_partnership_commitments(request, partnership, added=commitment.pk, fragment=True)
+            return toast(response, _("Đã thêm cam kết."))
         return saved(request, commitment.get_absolute_url(), _("Đã thêm cam kết."))
+    if in_place:
+        # Refused: the section again with the form open, what was typed and the messages beside the fields.
+        return render_partnership_commitments(request, partnership, add_form=form, fragment=True)
     return render(request, "commitments/commitment_form.html", {"form": form, "partnership": partnership})
 
 
@@ -204,10 +215,23 @@ class FieldGroup:
         return self.total - len(self.commitments)
 
 
+# The partnership page's commitments section, which a commitment added in place replaces, and the ids
+# of its add form (distinct from the other forms on that page).
+IN_PLACE_TARGET = "partnership-commitments"
+ADD_FORM_IDS = {"auto_id": "new-commitment-%s"}
+
+
 @require_GET
 def partnership_commitments(request, pk):
-    """One partnership's commitments grouped by field; the partnership page embeds the "grouped" part."""
+    """One partnership's commitments grouped by field; the partnership page embeds the "grouped" part,
+    with a form for city staff to add one in place."""
     partnership = get_object_or_404(Partnership.objects.contents_visible_to(request.user).with_members(), pk=pk)
+    fragment = bool(request.htmx) and not request.htmx.boosted
+    return render_partnership_commitments(request, partnership, fragment=fragment)
+
+
+def render_partnership_commitments(request, partnership, *, add_form=None, added=None, fragment=False):
+    """The grouped commitments; ``added`` (just created) is shown in its field even past FIELD_ROWS_SHOWN."""
     commitments = (
         Commitment.objects.visible_to(request.user)
         .filter(partnership=partnership)
@@ -215,14 +239,20 @@ def partnership_commitments(request, pk):
         .select_related("field", "owner")
         .order_by("field__order", "field__name", F("due_on").asc(nulls_last=True), "pk")
     )
-    template = "commitments/partnership_commitments.html"
-    if request.htmx and not request.htmx.boosted:
-        template += "#grouped"
+    template = "commitments/partnership_commitments.html" + ("#grouped" if fragment else "")
     groups = [
-        FieldGroup(field, rows[:FIELD_ROWS_SHOWN], len(rows))
+        FieldGroup(field, shown_rows(rows, added), len(rows))
         for field, rows in ((field, list(rows)) for field, rows in groupby(commitments, key=attrgetter("field")))
     ]
-    return render(request, template, {"partnership": partnership, "groups": groups})
+    if add_form is None and request.user.is_city_staff:
+        add_form = CommitmentForm(partnership=partnership, user=request.user, **ADD_FORM_IDS)
+    context = {"partnership": partnership, "groups": groups, "add_form": add_form, "added": added}
+    return render(request, template, context)
+
+
+def shown_rows(rows: list, added: int | None) -> list:
+    first = rows[:FIELD_ROWS_SHOWN]
+    return first + [row for row in rows[FIELD_ROWS_SHOWN:] if row.pk == added]
 
 
 # --- Progress reports ----------------------------------------------------------------------------
@@ -321,7 +351,9 @@ def reviewable_updates(user):
 
 @require_GET
 def review_queue(request):
-    """Reports awaiting verification, oldest first."""
+    """Reports awaiting verification, oldest first unless sorted otherwise, filtered and searched; each
+    filter choice shows how many reports it finds. htmx gets the filters and results (a filter
+    change) or the results alone (a page turn)."""
     if not request.user.is_city_staff:
         raise Http404
     # PostgreSQL's planning time grows steeply with each join (it tries every join order): the eight
@@ -336,10 +368,108 @@ def review_queue(request):
         .awaiting_review()
         .order_by("submitted_at", "pk")
     )
-    page = paginate(request, updates)
-    context = {"page_obj": page, "updates": page.object_list, "return_form": ReturnForm()}
-    template = "commitments/review_queue.html" + ("#results" if request.htmx else "")
+    queue = ReviewFilterSet(request.GET or None, queryset=updates, request=request)
+    rows = updates.none() if queue.is_bound and not queue.is_valid() else queue.qs
+    results_only = bool(request.htmx) and not request.htmx.boosted and request.htmx.target == "results"
+    if not results_only:
+        queue.with_counts()
+    page = paginate(request, rows)
+    context = {
+        "filter": queue,
+        "page_obj": page,
+        "updates": page.object_list,
+        "return_form": ReturnForm(),
+        "queue_url": request.get_full_path(),
+    }
+    template = "commitments/review_queue.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#results" if results_only else "#queue"
     return render(request, template, context)
+
+
+@require_POST
+def review_bulk(request):
+    """Verify or return the reports ticked in the queue. Verifying several asks once for a confirmation
+    (a page listing them); returning needs the one reason sent to each. Reports someone else reviewed
+    meanwhile are left as they are and counted apart."""
+    require_reviewer(request.user)
+    form = BulkReviewForm(request.POST, queryset=reviewable_updates(request.user))
+    back = safe_next(request, reverse("commitments:review_queue"))
+    context = {"form": form, "next": back}
+    if not form.is_valid():
+        context["updates"] = selected_updates(request, form)
+        return render(request, "commitments/review_bulk.html", context, status=200)
+    chosen = sorted(form.cleaned_data["updates"], key=attrgetter("submitted_at", "pk"))
+    action = form.cleaned_data["action"]
+    if action == BulkReviewForm.VERIFY and not form.cleaned_data["confirmed"]:
+        context["updates"] = chosen
+        return render(request, "commitments/review_bulk.html", context)
+    done = skipped = 0
+    for update in chosen:
+        try:
+            if action == BulkReviewForm.VERIFY:
+                services.verify_progress(update=update, reviewer=request.user)
+            else:
+                services.return_progress(update=update, reviewer=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError:
+            skipped += 1
+        else:
+            done += 1
+    if action == BulkReviewForm.VERIFY:
+        text = ngettext("Đã xác nhận %(count)d báo cáo.", "Đã xác nhận %(count)d báo cáo.", done) % {"count": done}
+    else:
+        text = ngettext("Đã trả lại %(count)d báo cáo.", "Đã trả lại %(count)d báo cáo.", done) % {"count": done}
+    messages.success(request, text)
+    if skipped:
+        messages.info(
+            request,
+            ngettext(
+                "%(count)d báo cáo đã được người khác xem xét trước đó, không thay đổi.",
+                "%(count)d báo cáo đã được người khác xem xét trước đó, không thay đổi.",
+                skipped,
+            )
+            % {"count": skipped},
+        )
+    return redirect(back)
+
+
+def selected_updates(request, form) -> list:
+    """The ticked reports that exist and are visible, to list again beside the form's errors."""
+    wanted = [value for value in request.POST.getlist("updates") if value.isdigit()]
+    return list(reviewable_updates(request.user).filter(pk__in=wanted).order_by("submitted_at", "pk"))
+
+
+@require_GET_OR_POST
+def progress_reopen(request, pk):
+    """Take back a verification made by mistake, with a reason; ``undo=1`` is the reviewer's own
+    "Hoàn tác" in the queue, which needs no reason within services.UNDO_WINDOW."""
+    require_reviewer(request.user)
+    update = get_object_or_404(reviewable_updates(request.user), pk=pk)
+    undo = request.POST.get("undo") == "1"
+    form = ReopenForm(request.POST if request.method == "POST" and not undo else None)
+    if request.method == "POST" and (undo or form.is_valid()):
+        reason = "" if undo else form.cleaned_data["reason"]
+        try:
+            update = services.reopen_progress(update=update, reviewer=request.user, reason=reason, undo=undo)
+        except ValidationError as error:
+            if update.state != ProgressUpdate.State.VERIFIED:
+                return reviewed_elsewhere(request, update)
+            if undo:
+                messages.info(request, _("Đã quá thời gian hoàn tác. Hãy nêu lý do để mở lại báo cáo."))
+                url = reverse("commitments:progress_reopen", args=[update.pk])
+                return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+            form.add_error(None, error)
+        else:
+            if undo and request.htmx:
+                update = get_object_or_404(reviewable_updates(request.user), pk=pk)
+                context = {"update": update, "return_form": ReturnForm()}
+                response = render(request, "commitments/review_queue.html#row", context)
+                return toast(response, _("Đã hoàn tác: báo cáo trở lại danh sách chờ xác nhận."))
+            messages.success(request, _("Đã mở lại báo cáo; báo cáo trở lại danh sách chờ xác nhận."))
+            return redirect(safe_next(request, update.get_absolute_url()))
+    if update.state != ProgressUpdate.State.VERIFIED:
+        return reviewed_elsewhere(request, update)
+    return render(request, "commitments/progress_reopen.html", {"update": update, "form": form})
 
 
 @require_POST
@@ -373,7 +503,8 @@ def progress_return(request, pk):
 
 def review_done(request, update, text: str):
     if request.htmx:
-        response = render(request, "commitments/review_queue.html#done-row", {"update": update})
+        context = {"update": update, "can_undo": services.can_undo(update, request.user)}
+        response = render(request, "commitments/review_queue.html#done-row", context)
         return toast(response, text)
     messages.success(request, text)
     return redirect("commitments:review_queue")

@@ -649,10 +649,12 @@ def render_coverage_map(
         description += " " + _("Đặc khu Hoàng Sa được vẽ trong khung riêng, không đúng vị trí và tỉ lệ.")
 
     # A picture with links inside is not an "img" (its children would be hidden from assistive
-    # technology and axe flags nested interactive controls): it is then a labelled group of links.
-    root_role = "group" if links and any(unit.url for unit in given.values()) else "img"
+    # technology and axe flags nested interactive controls): it then keeps the svg's own role, a
+    # labelled graphics document whose links stay reachable ("group" is not a valid role on <svg>).
+    linked = links and any(unit.url for unit in given.values())
+    root_role = "" if linked else ' role="img"'
     out.append(
-        f'<svg xmlns="http://www.w3.org/2000/svg" id="{id_prefix}" class="coverage-map" role="{root_role}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" id="{id_prefix}" class="coverage-map"{root_role} '
         f'aria-labelledby="{title_id} {desc_id}" viewBox="0 0 {width} {height:.1f}" width="100%" '
         f'preserveAspectRatio="xMidYMid meet" font-family="{FONT_FAMILY}">'
         f'<title id="{title_id}">{_clean(title)}</title>'

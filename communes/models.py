@@ -9,6 +9,8 @@ from django.utils.translation import pgettext
 
 from core.models import ChoiceLabelsMixin
 
+from . import sources
+
 
 class NameKey(models.Func):
     """``unaccent(lower(name))`` through the IMMUTABLE SQL function that the directory's index is built on."""
@@ -147,6 +149,10 @@ class Commune(ChoiceLabelsMixin, models.Model):
 
     def get_absolute_url(self):
         return reverse("communes:commune_detail", args=[self.code])
+
+    def source_notes(self) -> list[str]:
+        """The source note in words (the reference data writes codes such as "M:rule-no")."""
+        return sources.source_notes(self.source)
 
 
 @pghistory.track()

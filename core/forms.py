@@ -39,13 +39,13 @@ class SuggestInput(forms.TextInput):
         attrs.update(
             {
                 "list": list_id,
-                "hx-get": f"{self.url}?field={name}",
-                "hx-trigger": "input changed delay:250ms",
-                "hx-target": f"#{list_id}",
-                "hx-swap": "innerHTML",
-                "hx-sync": "this:replace",
+                "data-hx-get": f"{self.url}?field={name}",
+                "data-hx-trigger": "input changed delay:250ms",
+                "data-hx-target": f"#{list_id}",
+                "data-hx-swap": "innerHTML",
+                "data-hx-sync": "this:replace",
                 # Inside a filter form that pushes its URL: a suggestion is not a page to go back to.
-                "hx-push-url": "false",
+                "data-hx-push-url": "false",
             }
         )
         html = super().render(name, value, attrs, renderer)

@@ -141,6 +141,26 @@ def add_member(*, membership: Membership, user) -> Membership:
 
 
 @transaction.atomic
+def change_member_role(*, membership: Membership, role: str, user) -> Membership:
+    """Make a supporting unit the lead supporter or a co-supporter, row by row on the partnership page.
+
+    A new lead takes the place of the former one, who stays as a co-supporter (one lead per partnership)."""
+    _require_editor(user, membership.partnership)
+    supporting = (Membership.Role.LEAD_SUPPORTER, Membership.Role.CO_SUPPORTER)
+    if membership.role not in supporting or role not in supporting:
+        raise ValidationError(_("Chỉ đổi được vai trò giữa hỗ trợ chính và cùng hỗ trợ."), code="role_not_supporting")
+    with database_rules():
+        if role == Membership.Role.LEAD_SUPPORTER:
+            # The former lead steps down first: the one-lead index is checked at each statement.
+            Membership.objects.filter(partnership_id=membership.partnership_id, role=role).exclude(
+                pk=membership.pk
+            ).update(role=Membership.Role.CO_SUPPORTER)
+        Membership.objects.filter(pk=membership.pk).update(role=role)
+    membership.refresh_from_db()
+    return membership
+
+
+@transaction.atomic
 def remove_member(*, membership: Membership, user) -> None:
     """Remove a supporting unit; refused for the supported unit, the last supporter, or a unit with commitments."""
     _require_editor(user, membership.partnership)

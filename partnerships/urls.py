@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.PartnershipUpdateView.as_view(), name="partnership_update"),
     path("<int:pk>/members/add/", views.MemberAddView.as_view(), name="member_add"),
     path("<int:pk>/members/<int:membership_pk>/remove/", views.MemberRemoveView.as_view(), name="member_remove"),
+    path("<int:pk>/members/<int:membership_pk>/role/", views.MemberRoleView.as_view(), name="member_role"),
     path("<int:pk>/documents/new/", views.DocumentUploadView.as_view(), name="document_upload"),
     path("documents/<int:pk>/file/", views.document_file, name="document_file"),
     path("<int:pk>/activities/new/", views.ActivityCreateView.as_view(), name="activity_create"),

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
-from django.views.generic import CreateView, DetailView, FormView, TemplateView, UpdateView
+from django.views.generic import CreateView, DetailView, FormView, TemplateView, UpdateView, View
 from django_filters.views import FilterView
 from django_htmx.http import trigger_client_event
 
@@ -240,6 +240,34 @@ class MemberAddView(EditablePartnershipMixin, HtmxFragmentMixin, FormView):
         if self.request.htmx:
             return members_response(self.request, self.get_partnership(), form=form)
         return super().form_invalid(form)
+
+
+class MemberRoleView(EditablePartnershipMixin, View):
+    """Change one supporting unit's role (lead or co-supporter) from its row of the members card."""
+
+    http_method_names = ["post"]
+
+    def dispatch(self, request, *args, **kwargs):
+        # Any other method is 405 for everyone, as on the other POST-only routes, before the leadership 403.
+        if request.method.lower() not in self.http_method_names:
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        partnership = self.get_partnership()
+        membership = get_object_or_404(partnership.memberships.select_related("commune"), pk=kwargs["membership_pk"])
+        error = ""
+        try:
+            services.change_member_role(membership=membership, role=request.POST.get("role", ""), user=request.user)
+        except ValidationError as refusal:
+            error = " ".join(refusal.messages)
+        if request.htmx:
+            return members_response(request, partnership, error=error)
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, _("Đã đổi vai trò của %(name)s.") % {"name": membership.commune.name})
+        return redirect(reverse("partnerships:partnership_detail", args=[partnership.pk]) + "#members")
 
 
 class MemberRemoveView(NoLeadershipWritesMixin, HtmxFragmentMixin, TemplateView):

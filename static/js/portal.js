@@ -82,6 +82,10 @@
   // <dialog> forms: a link with data-dialog opens the dialog once htmx has put the form in it.
   document.addEventListener("htmx:afterSwap", function (event) {
     var dialog = event.detail.target.closest("dialog");
+    // The empty dialog has no title to point at until the form arrives (an aria-labelledby to
+    // nowhere is invalid HTML): it is named by the heading htmx just put in it.
+    var heading = dialog && dialog.querySelector("h1[id], h2[id], h3[id]");
+    if (heading) dialog.setAttribute("aria-labelledby", heading.id);
     if (dialog && !dialog.open) dialog.showModal();
   });
   document.addEventListener("click", function (event) {

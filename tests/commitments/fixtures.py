@@ -70,5 +70,9 @@ def returned_update(world, reason: str = "Thiếu ảnh minh chứng.") -> Progr
     return services.return_progress(update=update, reviewer=world.city, reason=reason)
 
 
+def verified_update(world) -> ProgressUpdate:
+    return services.verify_progress(update=submitted_update(world), reviewer=world.city)
+
+
 def update_with_photo(world) -> ProgressUpdate:
     return submitted_update(world, evidence_files=[photo()])

@@ -6,7 +6,7 @@ staff and administrators (404 for officers; 403 for leadership, which may not wr
 tôi" exists only for unit officers: every other role gets 404, like any route out of its reach.
 """
 
-from tests.commitments.fixtures import returned_update, submitted_update, update_with_photo
+from tests.commitments.fixtures import returned_update, submitted_update, update_with_photo, verified_update
 from tests.routes import Route, everyone
 
 READ_WORLD_COMMITMENT = everyone(200, outsider=404)
@@ -68,6 +68,19 @@ ROUTES = [
         get=REVIEW_WRITE,
         post=REVIEW_WRITE,
         notes="GET is the no-JavaScript form page; an empty POST lacks the reason and re-renders with 200.",
+    ),
+    Route(
+        "commitments:progress_reopen",
+        kwargs=lambda world: {"pk": verified_update(world).pk},
+        get=REVIEW_WRITE,
+        post=REVIEW_WRITE,
+        notes="GET is the form asking for a reason; an empty POST lacks it and re-renders with 200.",
+    ),
+    Route(
+        "commitments:review_bulk",
+        post=REVIEW_WRITE,
+        post_data=lambda world: {"updates": [submitted_update(world).pk], "action": "verify"},
+        notes="POST only; verifying ticked reports first answers the confirmation page (200).",
     ),
     Route(
         "commitments:evidence_file",

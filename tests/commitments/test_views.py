@@ -5,6 +5,7 @@ import json
 import uuid
 from decimal import Decimal
 
+from django.template.loader import render_to_string
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -15,6 +16,8 @@ from commitments.models import Commitment, ProgressUpdate
 from tests import factories
 from tests.assertions import count_queries
 from tests.commitments import fixtures
+from tests.commitments.routes import ROUTES
+from tests.routes import LOGIN, ROLES
 
 HX = {"HTTP_HX_REQUEST": "true"}
 MAX_QUERIES = 15
@@ -29,9 +32,11 @@ class WorldTestCase(TestCase):
     def login(self, user):
         self.client.force_login(user)
 
-    def assert_same_query_count(self, url, add_rows, *, expected, htmx=False):
+    def assert_same_query_count(self, url, add_rows, *, expected, htmx=False, target=None):
         """The page costs ``expected`` queries with one row and with many (at most MAX_QUERIES)."""
         headers = HX if htmx else {}
+        if target:
+            headers = {**headers, "HTTP_HX_TARGET": target}
         self.client.get(url, **headers)  # warm per-process caches (content types, translations)
         with count_queries() as one:
             response = self.client.get(url, **headers)
@@ -57,6 +62,48 @@ def more_commitments(world, count=8):
     return add
 
 
+class RouteTableTests(WorldTestCase):
+    """The entries of tests/commitments/routes.py are true, for every role, GET, htmx GET and POST."""
+
+    def users(self):
+        world = self.world
+        return {
+            "anonymous": None,
+            "leader": world.leader,
+            "officer": world.officer,
+            "supported_officer": world.supported_officer,
+            "outsider": world.outsider_officer,
+            "city": world.city,
+            "admin": world.admin,
+        }
+
+    def test_every_route_answers_as_the_table_says(self):
+        names = {route.name for route in ROUTES}
+        from commitments.urls import urlpatterns
+
+        self.assertEqual(names, {f"commitments:{pattern.name}" for pattern in urlpatterns})
+        for route in ROUTES:
+            for role, user in self.users().items():
+                for method in ("get", "htmx", "post"):
+                    table = route.post if method == "post" else route.get
+                    expected = table[role] if table else (LOGIN if role == "anonymous" else 405)
+                    if role == "anonymous" and method == "htmx":
+                        expected = 401  # accounts.middleware: htmx gets HX-Redirect to the login page
+                    with self.subTest(route=route.name, role=role, method=method):
+                        self.client.logout()
+                        if user:
+                            self.login(user)
+                        url = reverse(route.name, kwargs=route.kwargs(self.world)) + route.query
+                        if method == "post":
+                            response = self.client.post(url, route.post_data(self.world))
+                        else:
+                            response = self.client.get(url, **(HX if method == "htmx" else {}))
+                        self.assertEqual(response.status_code, expected)
+
+    def test_roles_cover_the_shared_list(self):
+        self.assertEqual(tuple(self.users()), ROLES)
+
+
 class CommitmentListViewTests(WorldTestCase):
     url = reverse("commitments:commitment_list")
 
@@ -72,11 +119,37 @@ class CommitmentListViewTests(WorldTestCase):
         self.assertContains(response, self.world.commitment.get_absolute_url())
         self.assertContains(response, self.world.other_commitment.get_absolute_url())
 
+    def test_row_cells_are_the_shared_partials(self):
+        """The list writes the target, progress and status cells inline (one include less each per row):
+        they must stay what the shared partials render."""
+        shapes = [
+            {"target_quantity": Decimal("2.5"), "target_unit": "lớp", "target_value_vnd": None},
+            {"target_quantity": None, "target_unit": "", "target_value_vnd": 75_000_000},
+            {"achieved_quantity": Decimal(1), "title": 'Nhà "đại đoàn kết" <b>&'},
+            {"completed_on": datetime.date(2026, 1, 5), "achieved_quantity": Decimal(2)},
+        ]
+        for shape in shapes:
+            factories.commitment(partnership=self.world.partnership, **shape)
+        self.login(self.world.city)
+        for language in ("vi", "en"):
+            with self.subTest(language=language), translation.override(language):
+                response = self.client.get(self.url, HTTP_ACCEPT_LANGUAGE=language)
+                commitments = response.context["page_obj"].object_list
+                self.assertGreaterEqual(len(commitments), len(shapes))
+                for commitment in commitments:
+                    context = {"commitment": commitment}
+                    for partial in ("commitments/partials.html#target", "commitments/partials.html#progress-bar"):
+                        self.assertInHTML(render_to_string(partial, context), response.content.decode())
+                    badge = {"status": commitment.status, "label": commitment.get_status_display()}
+                    self.assertInHTML(
+                        render_to_string("components/status_badge.html", badge), response.content.decode()
+                    )
+
     def test_owner_filter_is_typed_not_a_select_of_every_unit(self):
         self.login(self.world.city)
         response = self.client.get(self.url)
         suggestions = reverse("commitments:owner_suggestions")
-        self.assertContains(response, f'hx-get="{suggestions}?field=owner"')
+        self.assertContains(response, f'data-hx-get="{suggestions}?field=owner"')
         self.assertContains(response, '<datalist id="id_owner_suggestions"></datalist>', html=True)
         self.assertNotContains(response, f'<option value="{self.world.outsider.code}">')
 
@@ -623,8 +696,14 @@ class ReviewQueueViewTests(WorldTestCase):
     def test_query_counts_do_not_grow_with_rows(self):
         self.login(self.world.city)
         fixtures.update_with_photo(self.world)
-        self.assert_same_query_count(self.url, more_commitments(self.world, 4), expected=8)
-        self.assert_same_query_count(self.url, more_commitments(self.world, 2), expected=8, htmx=True)
+        # Rows, their count, three prefetches, the session and user; the filters' two choice lists
+        # and one count per filter (field, period, waiting time).
+        self.assert_same_query_count(self.url, more_commitments(self.world, 4), expected=12)
+        self.assert_same_query_count(self.url, more_commitments(self.world, 2), expected=12, htmx=True)
+        # A page turn replaces the results alone: no filters, no counts.
+        self.assert_same_query_count(
+            self.url + "?page=1", more_commitments(self.world, 2), expected=7, htmx=True, target="results"
+        )
 
     def test_verify_in_place_with_htmx(self):
         update = fixtures.submitted_update(self.world)
@@ -696,7 +775,7 @@ class EvidenceFileViewTests(WorldTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response["Content-Type"], "image/png")
         self.assertEqual(response["X-Content-Type-Options"], "nosniff")
-        self.assertEqual(response["Content-Security-Policy"], "default-src 'none'; sandbox; frame-ancestors 'none'")
+        self.assertEqual(response["Content-Security-Policy"], "default-src 'none'; sandbox")
         self.assertTrue(response["Content-Disposition"].startswith("inline"))
 
     def test_thumbnail_is_a_small_jpeg(self):

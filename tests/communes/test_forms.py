@@ -89,4 +89,4 @@ class TestResolving:
         assert 'value="tra tam &lt;b&gt;"' in html
         assert 'list="id_unit_suggestions"' in html
         assert '<datalist id="id_unit_suggestions"></datalist>' in html
-        assert 'hx-push-url="false"' in html  # filter forms push their URL; suggestions must not
+        assert 'data-hx-push-url="false"' in html  # filter forms push their URL; suggestions must not

@@ -256,8 +256,9 @@ def test_attribution_matches_boundaries_md_and_is_printed(real_root):
 
 
 def test_accessible_and_without_active_content(real_root, real_svg):
-    # With links inside, the map is a labelled group (an "img" would hide its links); each link is named.
-    assert real_root.get("role") == "group"
+    # With links inside, the map keeps the svg's own role (an "img" would hide its links, "group" is
+    # invalid HTML on <svg>); it stays labelled and each link is named.
+    assert real_root.get("role") is None and real_root.get("aria-labelledby")
     links = list(real_root.iter(f"{SVG}a"))
     assert links and all(link.get("aria-label") for link in links)
     assert real_root.get("width") == "100%"

@@ -108,8 +108,8 @@ class TestCommuneDetail:
         assert response.status_code == 200
         assert "xã Trà Giác" in body and "Quảng Nam" in body
         embed = f"{reverse('partnerships:partnership_list')}?commune={world.supported.code}"
-        assert f'hx-get="{embed}"' in body
-        assert 'hx-trigger="load"' in body
+        assert f'data-hx-get="{embed}"' in body
+        assert 'data-hx-trigger="load"' in body
         assert f'href="{embed}"' in body  # the fallback link
 
     def test_flags_unknown_and_known(self, client, world):

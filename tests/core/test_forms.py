@@ -41,5 +41,5 @@ def test_fold_drops_vietnamese_accents_like_unaccent():
 
 def test_suggest_input_keeps_its_datalist_and_htmx_attributes():
     html = str(SuggestInput("/suggest/").render("owner", "Hòa", attrs={"id": "id_owner"}))
-    assert 'list="id_owner_suggestions"' in html and 'hx-get="/suggest/?field=owner"' in html
+    assert 'list="id_owner_suggestions"' in html and 'data-hx-get="/suggest/?field=owner"' in html
     assert html.endswith('<datalist id="id_owner_suggestions"></datalist>') and 'value="Hòa"' in html

@@ -38,6 +38,10 @@ def supported_membership(world) -> Membership:
     return world.partnership.memberships.get(role=Membership.Role.SUPPORTED)
 
 
+def lead_membership(world) -> Membership:
+    return world.partnership.memberships.get(role=Membership.Role.LEAD_SUPPORTER)
+
+
 PK = lambda world: {"pk": world.partnership.pk}  # noqa: E731
 # Changing a partnership: city staff only; leadership is refused (403) before any lookup, officers
 # cannot see an editable partnership (404).
@@ -62,6 +66,13 @@ ROUTES = [
         get=CITY_WRITES,
         post=everyone(404, leader=403, city=302, admin=302),
         notes="GET asks for confirmation; removing the supported unit is refused and redirects back.",
+    ),
+    Route(
+        name="partnerships:member_role",
+        kwargs=lambda world: {"pk": world.partnership.pk, "membership_pk": lead_membership(world).pk},
+        post=everyone(404, leader=403, city=302, admin=302),
+        post_data=lambda world: {"role": "lead_supporter"},
+        notes="POST only, from the member's row; without htmx it redirects to the partnership's members.",
     ),
     Route(name="partnerships:document_upload", kwargs=PK, get=CITY_WRITES, post=CITY_WRITES),
     Route(

@@ -181,7 +181,7 @@ class TestPartnershipDetail:
 
         html = body(client.get(detail_url(world.partnership)))
 
-        assert f'hx-get="{url}"' in html and f'href="{url}"' in html
+        assert f'data-hx-get="{url}"' in html and f'href="{url}"' in html
 
     def test_history_names_the_user_and_the_change(self, client, world):
         world.city.first_name, world.city.last_name = "Lan", "Nguyễn Thị"
@@ -214,7 +214,7 @@ class TestPartnershipDetail:
 
         assert response.context["history"] is None
         html = body(response)
-        assert f'hx-get="{url}?history=1"' in html and f'href="{url}?history=1#history"' in html
+        assert f'data-hx-get="{url}?history=1"' in html and f'href="{url}?history=1#history"' in html
         assert 'class="history"' not in html
 
         full = client.get(url + "?history=1")

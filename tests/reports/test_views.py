@@ -157,7 +157,7 @@ class ReportListTests(TestCase):
         url = reverse("reports:report_list")
         poll = {**HTMX, "HX-Trigger": "report-results"}
         response = self.client.get(url)
-        self.assertContains(response, 'hx-trigger="every 2s"')
+        self.assertContains(response, 'data-hx-trigger="every 2s"')
         self.assertEqual(self.client.get(url, headers=poll).status_code, 200)
         Report.objects.filter(pk=report.pk).update(status=Report.Status.DONE, progress=100)
         response = self.client.get(url, headers=poll)
@@ -197,7 +197,7 @@ class ReportDetailTests(TestCase):
         response = self.client.get(url, headers=poll)
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, '<progress value="50" max="100"')
-        self.assertContains(response, 'hx-trigger="every 1s"')
+        self.assertContains(response, 'data-hx-trigger="every 1s"')
         Report.objects.filter(pk=report.pk).update(status=Report.Status.DONE, progress=100)
         response = self.client.get(url, headers=poll)
         self.assertEqual(response.status_code, 286)
