@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commitments', '0009_field_partnership_index'),
+        ('commitments', '0010_field_short_name'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
