@@ -20,4 +20,7 @@ urlpatterns = [
     path("commitments/review/", views.review_queue, name="review_queue"),
     path("commitments/evidence/<int:pk>/", views.evidence_file, name="evidence_file"),
     path("my-unit/", views.my_unit, name="my_unit"),
+    # Served from the root: a service worker only controls pages at or below its own path.
+    path("sw.js", views.service_worker, name="service_worker"),
+    path("manifest.webmanifest", views.web_manifest, name="web_manifest"),
 ]
