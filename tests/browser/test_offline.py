@@ -287,3 +287,18 @@ def test_sending_shows_progress_and_a_failed_send_can_be_retried(new_page, tmp_p
     assert len(attempts) == 2
     assert ProgressUpdate.objects.count() == 1
     assert ProgressUpdate.objects.get().evidence.count() == 1
+
+
+def test_background_sync_sends_it_with_no_portal_page_open_to_send_it(officer_page, tmp_path):
+    """On a page without the outbox (the commitments list), only the service worker can send it."""
+    world, page = officer_page
+    context = page.context
+    context.set_offline(True)
+    page.goto(f"/commitments/{world.commitment.pk}/progress/new/?next=/my-unit/")
+    write_report(page, "Gửi bằng Background Sync", [photo(tmp_path)])
+    page.get_by_role("status").filter(has_text="Đã lưu trên máy").wait_for()
+    context.set_offline(False)
+    page.goto("/commitments/")
+    assert page.locator("[data-offline-key]").count() == 0
+    wait_until(lambda: ProgressUpdate.objects.count() == 1, timeout=60, what="the worker's send")
+    assert ProgressUpdate.objects.get().evidence.count() == 1
