@@ -47,11 +47,12 @@ WATCH_PROGRESS = """() => {
 
 
 def phone_photo(folder: str, name: str, seed: int) -> str:
-    """A 4000 × 3000 JPEG with the smooth detail of a real scene: about 200 KB once the browser shrinks it."""
+    """A 4000 × 3000 JPEG (about 1.7 MB) with the detail of a real scene: about 500 KB redrawn at 2,048 px
+    (quality 0.85), about 130 KB at 1,024 px (quality 0.7), as the form shrinks it on a slow link."""
     from PIL import Image, ImageFilter
 
     rng = random.Random(seed)
-    small = Image.frombytes("RGB", (160, 120), rng.randbytes(160 * 120 * 3)).filter(ImageFilter.GaussianBlur(1))
+    small = Image.frombytes("RGB", (640, 480), rng.randbytes(640 * 480 * 3)).filter(ImageFilter.GaussianBlur(1))
     buffer = io.BytesIO()
     small.resize((4000, 3000), Image.Resampling.BICUBIC).save(buffer, format="JPEG", quality=92)
     path = Path(folder) / name
@@ -147,6 +148,8 @@ def submit_once(page, network, pk: int, photo: str | None = None) -> dict:
     form.locator("textarea[name=narrative]").fill("Đã bàn giao thiết bị cho trạm y tế xã; ảnh minh chứng gửi sau.")
     photo_bytes = 0
     if photo:
+        # Chosen on the slow link, as in the mountains: the form shrinks photos harder there (portal.js).
+        network.send("Network.emulateNetworkConditions", SLOW_3G)
         form.locator("input[name=evidence]").set_input_files(photo)
         page.wait_for_function("() => !document.querySelector('dialog input[name=evidence]').hasAttribute('aria-busy')")
         photo_bytes = page.evaluate("() => document.querySelector('dialog input[name=evidence]').files[0].size")
@@ -160,6 +163,19 @@ def submit_once(page, network, pk: int, photo: str | None = None) -> dict:
     return {"seconds": seconds, "progress": list(dict.fromkeys(progress)), "photo_bytes": photo_bytes}
 
 
+def kept_paths(page) -> list[str]:
+    """The paths of the pages the service worker keeps for the signed-in user."""
+    return page.evaluate(
+        """async () => {
+             const paths = [];
+             for (const name of (await caches.keys()).filter(name => name.startsWith("pages-"))) {
+               for (const request of await (await caches.open(name)).keys()) paths.push(new URL(request.url).pathname);
+             }
+             return paths;
+           }"""
+    )
+
+
 def measure_offline(officer, *, reports: int = 2, photos: int = 2) -> dict:
     """P9: saved on the phone with no connection, then on the server once the connection returns."""
     try:
@@ -170,33 +186,42 @@ def measure_offline(officer, *, reports: int = 2, photos: int = 2) -> dict:
         return {"error": f"Chromium is not installed ({CHROMIUM}; bin/install-system-packages --with-browser)"}
     from commitments.models import ProgressUpdate
 
-    commitments = editable_commitments(officer, reports)
+    # Playwright's sync API runs an event loop in this thread; the database is polled between browser
+    # steps with ordinary blocking calls, as tests/browser does.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from commitments.models import Commitment
+
+    # Any commitment of the unit will do, even one with a report already waiting (earlier bench runs).
+    open_ones = set(Commitment.objects.editable_by(officer).values_list("pk", flat=True))
     client = signed_in_client(officer)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings_browser", "DJANGO_SECURE_COOKIES": "false"}
-    saved, on_server, errors = [], [], []
+    saved, on_server, errors, sizes = [], [], [], []
     with tempfile.TemporaryDirectory(prefix="ketnghia-offline-") as folder, gunicorn(env, folder) as (base, log):
         try:
             wait_until_up(base + "/bench/hello/", f"sessionid={cookie}", time.monotonic() + 60)
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
                 context = browser.new_context(base_url=base, locale="vi-VN", **PHONE)
+                # As on a browser without Background Sync the page sends, through the throttled link: the
+                # worker's requests would escape DevTools' throttling and flatter the figure.
+                context.add_init_script("delete ServiceWorkerRegistration.prototype.sync")
                 context.add_cookies([{"name": "sessionid", "value": cookie, "url": base}])
                 page = context.new_page()
-                network = context.new_cdp_session(page)
-                network.send("Network.enable")
                 page.goto("/my-unit/", wait_until="load")
-                kept = [f"/commitments/{pk}/progress/new/" for pk in commitments]
-                page.wait_for_function(
-                    """async (paths) => {
-                         const names = (await caches.keys()).filter(name => name.startsWith("pages-"));
-                         const have = [];
-                         for (const name of names) for (const r of await (await caches.open(name)).keys()) have.push(new URL(r.url).pathname);
-                         return paths.every(path => have.includes(path));
-                       }""",
-                    arg=kept,
-                    timeout=60_000,
+                # The reports go to commitments "my unit" links to: the worker keeps those forms.
+                linked = page.eval_on_selector_all(
+                    'a[href*="/progress/new/"]', "links => links.map(link => link.pathname.split('/')[2])"
                 )
+                kept = [f"/commitments/{pk}/progress/new/" for pk in dict.fromkeys(map(int, linked)) if pk in open_ones]
+                kept = kept[:reports]
+                if len(kept) < reports:
+                    raise RuntimeError(f"'my unit' links to {len(kept)} progress form(s), {reports} needed")
+                deadline = time.monotonic() + 60
+                while not set(kept) <= set(kept_paths(page)):
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"the service worker did not keep {kept} within 60 s")
+                    time.sleep(0.2)
                 context.set_offline(True)
                 narratives = []
                 for index, path in enumerate(kept):
@@ -211,15 +236,23 @@ def measure_offline(officer, *, reports: int = 2, photos: int = 2) -> dict:
                     files = [phone_photo(folder, f"P9_{index}_{n}.jpg", 100 + 10 * index + n) for n in range(photos)]
                     form.locator("input[name=evidence]").set_input_files(files)
                     page.wait_for_function("() => !document.querySelector('input[name=evidence]').hasAttribute('aria-busy')")
+                    sizes += page.evaluate("() => Array.from(document.querySelector('input[name=evidence]').files, f => f.size)")
                     started = time.perf_counter()
                     form.locator("button[type=submit]").click()
                     page.locator(SAVED_ON_PHONE).wait_for(state="visible", timeout=10_000)
                     saved.append(time.perf_counter() - started)
-                page.goto("/my-unit/")
+                # The signal returns while the portal is in the background (the phone on another app):
+                # the officer, or the phone, opens "my unit" again and the outbox goes out from there.
+                # The DevTools session that throttles comes only now: with it, the browser bypasses the
+                # service worker that the offline pages above need, and Playwright's set_offline(False)
+                # would otherwise let the first sends go unthrottled.
+                page.goto("about:blank")
+                context.set_offline(False)
+                network = context.new_cdp_session(page)
+                network.send("Network.enable")
                 network.send("Network.emulateNetworkConditions", SLOW_3G)
                 started = time.perf_counter()
-                context.set_offline(False)
-                network.send("Network.emulateNetworkConditions", SLOW_3G)
+                page.goto("/my-unit/", wait_until="commit")
                 deadline = started + 120
                 pending = set(narratives)
                 while pending and time.perf_counter() < deadline:
@@ -241,6 +274,7 @@ def measure_offline(officer, *, reports: int = 2, photos: int = 2) -> dict:
         "profile": "offline, then Slow 3G (DevTools): 2,000 ms latency, 50 KB/s down and up",
         "reports": len(saved),
         "photos_per_report": photos,
+        "photo_kb": [round(size / 1024) for size in sizes],
         "errors": errors,
     }
     if saved:

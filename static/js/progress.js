@@ -352,7 +352,7 @@
         row.setAttribute("data-outbox-item-id", item.id);
         row.querySelector("[data-item-title]").textContent = item.title;
         var meta = [message(root, "saved-at", { time: when(item.savedAt) })];
-        if (item.files.length) meta.push("📷 " + item.files.length);
+        if (item.files.length) meta.push(message(root, "files", { count: item.files.length }));
         row.querySelector("[data-item-meta]").textContent = meta.join(" · ");
         var state = row.querySelector("[data-item-state]");
         if (item.state === "refused") {

@@ -62,7 +62,10 @@ function keepIfMarked(url, response) {
 function fromPhone(request) {
   return currentKey().then(function (key) {
     if (!key) return null;
-    return caches.open(PAGES_PREFIX + key).then(function (cache) { return cache.match(pageKey(request.url)); });
+    return caches.open(PAGES_PREFIX + key).then(function (cache) {
+      // The copy is this user's own (one cache per user): its Vary (Cookie, language) must not hide it.
+      return cache.match(pageKey(request.url), { ignoreVary: true });
+    });
   }).then(function (kept) {
     if (!kept) return offlineNotice();
     // The copy says when it was made; the notice is in the page, shown only here.
