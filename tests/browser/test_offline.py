@@ -84,7 +84,9 @@ def test_written_offline_with_a_photo_then_sent_once_when_the_signal_returns(off
     world, page = officer_page
     context = page.context
     context.set_offline(True)
-    page.goto(f"/commitments/{world.commitment.pk}/progress/new/?next=/my-unit/")
+    # The card's button opens a dialog online; offline it opens the form page the phone kept.
+    page.locator(".task").filter(has_text=world.commitment.title).get_by_role("link", name="Báo cáo tiến độ").click()
+    page.wait_for_url(f"**/commitments/{world.commitment.pk}/progress/new/**")
     banner = page.locator("[data-offline-banner]")
     assert banner.is_visible() and "cập nhật lúc" in banner.inner_text()
     write_report(page, "Trao 1 máy tính cho UBND xã Trà Leng", [photo(tmp_path)])
@@ -302,3 +304,24 @@ def test_background_sync_sends_it_with_no_portal_page_open_to_send_it(officer_pa
     assert page.locator("[data-offline-key]").count() == 0
     wait_until(lambda: ProgressUpdate.objects.count() == 1, timeout=60, what="the worker's send")
     assert ProgressUpdate.objects.get().evidence.count() == 1
+
+
+def test_another_officer_signing_in_on_the_same_phone_never_sees_the_first_ones_pages_or_reports(officer_page):
+    world, page = officer_page
+    context = page.context
+    context.set_offline(True)
+    page.goto(f"/commitments/{world.commitment.pk}/progress/new/?next=/my-unit/")
+    write_report(page, "Báo cáo của cán bộ thứ nhất")
+    page.get_by_role("status").filter(has_text="Đã lưu trên máy").wait_for()
+    first_key = page.locator("[data-offline-key]").get_attribute("data-offline-key")
+    # The first officer's session ends without signing out (expired, cookies cleared).
+    context.clear_cookies()
+    context.set_offline(False)
+    log_in(page, world.outsider_officer.username, factories.PASSWORD)
+    page.goto("/my-unit/")
+    outboxes = """async () => (await indexedDB.databases()).map(db => db.name)"""
+    wait_until(lambda: f"outbox-{first_key}" not in page.evaluate(outboxes), what="the first officer's outbox deleted")
+    assert page.locator("[data-outbox]").is_hidden()
+    assert all(name != f"pages-{first_key}" for name in page.evaluate("async () => await caches.keys()"))
+    assert f"/commitments/{world.commitment.pk}/progress/new/" not in kept_pages(page)
+    assert ProgressUpdate.objects.count() == 0
