@@ -239,7 +239,9 @@ def test_the_form_checks_before_sending_in_the_portals_own_words(new_page, tmp_p
 
     form.locator("input[name=achieved_quantity]").fill("-2")
     form.locator("textarea[name=narrative]").fill("Trao quà Tết")
-    form.locator("input[name=evidence]").set_input_files([str(photo(tmp_path, f"anh-{i}.jpg", seed=i)) for i in range(11)])
+    form.locator("input[name=evidence]").set_input_files(
+        [str(photo(tmp_path, f"anh-{i}.jpg", seed=i)) for i in range(11)]
+    )
     page.wait_for_function("() => !document.querySelector('input[name=evidence]').hasAttribute('aria-busy')")
     form.get_by_role("button", name="Gửi báo cáo").click()
     assert "Kết quả không được âm." in form.inner_text()

@@ -198,7 +198,9 @@ class VietnameseNotationTests(WorldTestCase):
         self.assertContains(response, 'inputmode="decimal"')
         quantity = Decimal("4.5")
         update.refresh_from_db()
-        self.assertEqual(ProgressForm(commitment=self.world.commitment, instance=update)["achieved_quantity"].value(), "4")
+        self.assertEqual(
+            ProgressForm(commitment=self.world.commitment, instance=update)["achieved_quantity"].value(), "4"
+        )
         self.assertEqual(
             ProgressForm(commitment=self.world.commitment, initial={"achieved_quantity": quantity})[
                 "achieved_quantity"
