@@ -489,8 +489,8 @@ def service_worker(request):
         "my_unit": _("Mở “Đơn vị của tôi”"),
     }
     response = render(request, "commitments/service_worker.js", context, content_type="text/javascript; charset=utf-8")
-    # Browsers check for a new worker at most daily anyway; this keeps a deployment's change prompt.
-    response["Cache-Control"] = "no-cache"
+    # Like every page behind login it is served no-store (accounts.middleware): a deployment's new
+    # worker is picked up at the next visit.
     return response
 
 
@@ -513,7 +513,13 @@ def web_manifest(request):
             {"src": static("img/icon-512.png"), "sizes": "512x512", "type": "image/png"},
         ],
     }
-    return JsonResponse(manifest, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(
+        manifest, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False}
+    )
+    # Data, never a document: nothing in it may load or run (as for a stored file).
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def first_rows_and_total(queryset, limit: int) -> tuple[list, int]:

@@ -487,14 +487,27 @@
   document.addEventListener("htmx:load", function (event) { enhance(event.detail.elt); });
 
   // Signing out empties the phone (the server also sends Clear-Site-Data); say so if reports wait.
+  // The worker clears first, and stops keeping pages, so that nothing it was fetching is written after.
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!form.action || !/\/accounts\/logout\/$/.test(new URL(form.action, location.href).pathname)) return;
+    if (form.hasAttribute("data-cleared") || !/\/accounts\/logout\/$/.test(new URL(form.action, location.href).pathname)) return;
     if (document.documentElement.hasAttribute("data-outbox-pending") && root && !window.confirm(message(root, "logout"))) {
       event.preventDefault();
       return;
     }
-    if (root) Outbox.forget(offlineKey());
+    var worker = "serviceWorker" in navigator && navigator.serviceWorker.controller;
+    if (!worker) return;
+    event.preventDefault();
+    var channel = new MessageChannel();
+    var done = new Promise(function (resolve) {
+      channel.port1.onmessage = resolve;
+      setTimeout(resolve, 1500);  // a busy or stopped worker must not keep anyone signed in
+    });
+    worker.postMessage({ type: "forget" }, [channel.port2]);
+    done.then(function () {
+      form.setAttribute("data-cleared", "");
+      HTMLFormElement.prototype.submit.call(form);
+    });
   }, true);
 
   window.addEventListener("online", function () { flush(); });

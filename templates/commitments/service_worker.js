@@ -16,6 +16,9 @@ var META_CACHE = "offline-meta";
 var CURRENT_KEY_URL = "/__offline/current-key";
 var LOGIN_PATH = "{% url 'accounts:login' %}";
 
+// Set when the page signs out: a page being kept at that moment must not be written after the clearing.
+var forgotten = false;
+
 self.addEventListener("install", function () { self.skipWaiting(); });
 self.addEventListener("activate", function (event) { event.waitUntil(self.clients.claim()); });
 
@@ -53,10 +56,10 @@ function pageKey(url) { return new URL(url).origin + new URL(url).pathname; }
 // Keep a page only when the server marked it for this officer, as it was served.
 function keepIfMarked(url, response) {
   var key = response.headers.get("X-Offline-Key");
-  if (!key || !response.ok || response.redirected) return Promise.resolve();
+  if (forgotten || !key || !response.ok || response.redirected) return Promise.resolve();
   var copy = response.clone();
   return becomeCurrent(key).then(function () { return caches.open(PAGES_PREFIX + key); })
-    .then(function (cache) { return cache.put(pageKey(url), copy); });
+    .then(function (cache) { return forgotten ? null : cache.put(pageKey(url), copy); });
 }
 
 function fromPhone(request) {
@@ -79,8 +82,9 @@ function fromPhone(request) {
 
 function offlineNotice() {
   var html = '<!doctype html><html lang="vi"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">' +
-    "<title>{{ offline_title|escapejs }}</title><body style=\"font-family: sans-serif; padding: 1rem\"><h1>{{ offline_title|escapejs }}</h1>" +
-    "<p>{{ offline_text|escapejs }}</p><p><a href=\"{% url 'commitments:my_unit' %}\">{{ my_unit|escapejs }}</a></p></body></html>";
+    "<title>{{ offline_title|escapejs }}</title><link rel=\"stylesheet\" href=\"{% static 'css/portal.css' %}\">" +
+    "<body><main class=\"page\"><h1>{{ offline_title|escapejs }}</h1><p>{{ offline_text|escapejs }}</p>" +
+    "<p><a class=\"button button--primary\" href=\"{% url 'commitments:my_unit' %}\">{{ my_unit|escapejs }}</a></p></main></body></html>";
   return new Response(html, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
 }
 
@@ -115,6 +119,16 @@ self.addEventListener("fetch", function (event) {
 // A page of the officer asks to keep itself, the progress forms it links to and its static files.
 self.addEventListener("message", function (event) {
   var data = event.data || {};
+  if (data.type === "forget") {
+    // Signing out: this user's pages and outbox go now (the server's Clear-Site-Data follows).
+    forgotten = true;
+    event.waitUntil(currentKey().then(function (key) {
+      return Promise.all([forgetPages(), caches.delete(META_CACHE), key ? PortalOutbox.forget(key) : null]);
+    }).then(function () {
+      if (event.ports[0]) event.ports[0].postMessage("forgotten");
+    }));
+    return;
+  }
   if (data.type !== "keep") return;
   var pages = (data.pages || []).map(function (path) { return new URL(path, self.location.origin).href; });
   var assets = (data.assets || []).filter(function (path) { return path.indexOf(STATIC_PREFIX) === 0; });

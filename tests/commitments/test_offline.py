@@ -66,7 +66,7 @@ class WorkerAndManifestTests(WorldTestCase):
         response = self.client.get(reverse("commitments:service_worker"))
         self.assertEqual(reverse("commitments:service_worker"), "/sw.js")
         self.assertEqual(response["Content-Type"], "text/javascript; charset=utf-8")
-        self.assertEqual(response["Cache-Control"], "no-cache")
+        self.assertIn("no-store", response["Cache-Control"])
         body = response.content.decode()
         self.assertIn('importScripts("/static/js/outbox-core.js")', body)
         self.assertIn("X-Offline-Key", body)
