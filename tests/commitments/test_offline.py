@@ -85,12 +85,16 @@ class WorkerAndManifestTests(WorldTestCase):
         for icon in manifest["icons"]:
             self.assertIsNotNone(finders.find(icon["src"].removeprefix("/static/")), icon["src"])
 
-    def test_every_page_links_the_manifest_with_credentials(self):
+    def test_officers_pages_link_the_manifest_with_credentials(self):
+        link = '<link rel="manifest" href="/manifest.webmanifest" crossorigin="use-credentials">'
+        self.login(self.world.officer)
+        self.assertContains(self.client.get(reverse("commitments:commitment_list")), link)
+        # The app is the officers': others, and the login page (whose fetch would only find the login
+        # form again), do not offer it.
         self.login(self.world.city)
-        self.assertContains(
-            self.client.get(reverse("commitments:commitment_list")),
-            '<link rel="manifest" href="/manifest.webmanifest" crossorigin="use-credentials">',
-        )
+        self.assertNotContains(self.client.get(reverse("commitments:commitment_list")), 'rel="manifest"')
+        self.client.logout()
+        self.assertNotContains(self.client.get(reverse("accounts:login")), 'rel="manifest"')
 
 
 class LogoutClearsThePhoneTests(WorldTestCase):
