@@ -14,7 +14,7 @@ urlpatterns = [
         ),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
     path("two-step/", views.VerifyView.as_view(), name="mfa_verify"),
     path("two-step/enrol/", views.EnrolView.as_view(), name="mfa_enrol"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),

@@ -270,3 +270,14 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
     def link_route(self) -> str:
         # The token is a credential until spent: the log names the route, never the token.
         return reverse("accounts:set_password", kwargs={"uidb64": self.kwargs["uidb64"], "token": "…"})
+
+
+class LogoutView(auth_views.LogoutView):
+    """Signing out also empties this browser's storage for the site: on a shared phone the next person
+    must not open the officer's pages kept for offline use, nor their unsent reports (issue 20)."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        # "storage" covers the service worker, its caches and the outbox in IndexedDB; "cache" the HTTP cache.
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        return response

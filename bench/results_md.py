@@ -19,6 +19,9 @@ P6_RSS_MB = 1024
 P7_FIRST_LOAD = 100 * 1024
 P7_FRAGMENT = 15 * 1024
 P8_SECONDS = 3.0
+P8_PHOTO_SECONDS = 5.0
+P9_SAVED_SECONDS = 1.0
+P9_ON_SERVER_SECONDS = 30.0
 G5_TPS_RATIO = 0.5  # UPDATE transactions/s with the audit ÷ without, at least
 G5_POST_RATIO = 1.2  # progress POST p95 with the audit ÷ without, at most
 K4_DROP = 0.30  # a K4 ratio to hello more than 30 % below the baseline's fails
@@ -32,6 +35,7 @@ SECTION_LABELS = {
     "p5": "P5/P6",
     "p7": "P7",
     "p8": "P8",
+    "p9": "P9",
     "g5": "G5",
     "k4": "K4",
 }
@@ -350,15 +354,43 @@ def write(results: Path, target: Path) -> Path:
         + f" | {yes(p7_ok)} |"
     )
     p8 = city.get("p8", {}) if city else {}
+    p8_photo = p8.get("photo", {})
     p8_ok = p8["median_s"] < P8_SECONDS and not p8["errors"] if "median_s" in p8 else None
+    if p8_ok is not None and p8_photo:
+        p8_ok = p8_ok and p8_photo["median_s"] < P8_PHOTO_SECONDS and p8_photo.get("progress_shown", False)
     lines.append(
-        f"| P8 | progress form on Slow 3G: confirmation < {P8_SECONDS:g} s | "
+        f"| P8 | progress form on Slow 3G: confirmation < {P8_SECONDS:g} s, < {P8_PHOTO_SECONDS:g} s with a photo, "
+        "progress shown | "
         + (
             f"median {p8['median_s']:.2f} s, slowest {p8['max_s']:.2f} s over {p8['submissions']} submissions (city)"
+            + (
+                f"; with one photo ({', '.join(str(kb) for kb in p8_photo['photo_kb'])} KB) median "
+                f"{p8_photo['median_s']:.2f} s, slowest {p8_photo['max_s']:.2f} s, progress "
+                f"{'shown' if p8_photo.get('progress_shown') else 'NOT shown'}"
+                if p8_photo
+                else ""
+            )
             if "median_s" in p8
             else "; ".join(p8.get("errors", [])).replace("|", "/")[:300] or "not measured"
         )
         + f" | {yes(p8_ok)} |"
+    )
+    p9 = city.get("p9", {}) if city else {}
+    p9_ok = None
+    if "saved_max_s" in p9 and "on_server_max_s" in p9:
+        p9_ok = (
+            p9["saved_max_s"] < P9_SAVED_SECONDS and p9["on_server_max_s"] < P9_ON_SERVER_SECONDS and not p9["errors"]
+        )
+    lines.append(
+        f"| P9 | report written offline: saved on the phone < {P9_SAVED_SECONDS:g} s; on the server once, "
+        f"< {P9_ON_SERVER_SECONDS:g} s after the connection returns (two photos) | "
+        + (
+            f"saved in at most {p9['saved_max_s']:.2f} s; on the server after at most {p9['on_server_max_s']:.2f} s "
+            f"({p9['reports']} reports, {p9['photos_per_report']} photos each, Slow 3G)"
+            if p9_ok is not None
+            else "; ".join(p9.get("errors", [p9.get("error", "")])).replace("|", "/")[:300] or "not measured"
+        )
+        + f" | {yes(p9_ok)} |"
     )
     g5 = (city or {}).get("g5", {})
     g5_update, g5_post = g5.get("update", {}), g5.get("post", {})
@@ -549,6 +581,28 @@ def write(results: Path, target: Path) -> Path:
             "",
             f"Submissions: {p8.get('submissions', 0)}; times (s): {', '.join(f'{t:.2f}' for t in p8.get('timings_s', []))}"
             + (f"; errors: {'; '.join(p8['errors'])}" if p8.get("errors") else ""),
+            "",
+        ]
+        if p8_photo:
+            lines += [
+                "With one phone photo (4000 × 3000, shrunk in the browser before sending): "
+                f"{p8_photo['submissions']} submissions, times (s): "
+                f"{', '.join(f'{t:.2f}' for t in p8_photo['timings_s'])}; progress seen while sending: "
+                f"{' → '.join(p8_photo.get('progress_seen', [])) or 'none'}.",
+                "",
+            ]
+    if p9:
+        lines += [
+            "## P9: a progress report written with no connection",
+            "",
+            "The same server and phone. The officer opens “Đơn vị của tôi” once online (the service worker keeps it",
+            "and the progress forms), the connection drops, they write each report with two photos and press “Gửi",
+            "báo cáo”: timed to “Đã lưu trên máy” on screen. Then the connection returns on Slow 3G and the time",
+            "runs until every report is in the database with both photos (`bench/slow_link.py`, `measure_offline`).",
+            "",
+            f"Saved on the phone (s): {', '.join(f'{t:.2f}' for t in p9.get('saved_s', []))}; on the server after "
+            f"reconnecting (s): {', '.join(f'{t:.2f}' for t in p9.get('on_server_s', []))}"
+            + (f"; errors: {'; '.join(p9['errors'])}" if p9.get("errors") else ""),
             "",
         ]
     if g5:

@@ -28,7 +28,7 @@ SECTION_KEYS = {
     "load": ("p4",),
     "k4": ("k4",),
     "reports": ("p5",),
-    "browser": ("p8",),
+    "browser": ("p8", "p9"),
     "g5": ("g5",),
 }
 
@@ -228,6 +228,8 @@ def main() -> None:
         # P8 is about the link, not the amount of data: measured once, on the city database.
         log("P8 progress form on Slow 3G")
         result["p8"] = slow_link.measure_slow_link(cast.officer)
+        log("P9 progress report written offline, sent when the connection returns")
+        result["p9"] = slow_link.measure_offline(cast.officer)
     if "g5" not in skipped:
         # Last: its thousands of UPDATEs (removed afterwards) must not disturb the other figures.
         log("G5 audit overhead: pgbench UPDATE and progress POST, audit triggers on and off")

@@ -1,6 +1,7 @@
 """Input for commitments and progress reports: Vietnamese messages next to the field, uploads checked."""
 
 import datetime
+import re
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -146,6 +147,64 @@ class MultipleFileField(forms.FileField):
         return [single_file_clean(data, initial)] if data else []
 
 
+VIETNAMESE_GROUPED = re.compile(r"\d{1,3}(\.\d{3})+")
+
+
+def plain_number(text: str) -> str:
+    """A number typed in Vietnamese notation ("1.250,5", "4,5") as Python reads it ("1250.5", "4.5").
+
+    A comma is the decimal mark and dots group thousands; without a comma, dots that group digits by
+    three ("1.250.000") are grouping too, and any other dot ("4.5", typed on an English keyboard) is the
+    decimal mark.
+    """
+    text = re.sub(r"[\s\u00a0]", "", text)
+    if "," in text:
+        return text.replace(".", "").replace(",", ".")
+    if VIETNAMESE_GROUPED.fullmatch(text):
+        return text.replace(".", "")
+    return text
+
+
+class QuantityField(forms.DecimalField):
+    """A quantity shown and typed in Vietnamese notation: 4, 4,5, 1.500 (never "4.00")."""
+
+    def __init__(self, **kwargs):
+        # A text input: a number input shows "4.00" and refuses "4,5" in most browsers.
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = plain_number(value)
+        return super().to_python(value)
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal | int):
+            return number(value)
+        return value
+
+
+class MoneyField(forms.IntegerField):
+    """An amount in đồng, grouped as Vietnamese write it (1.250.000); "đ" and spaces are ignored."""
+
+    def __init__(self, **kwargs):
+        # static/js/progress.js groups the digits while typing and sends them plain.
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "data-money": True})
+        )
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = re.sub(r"[\s\u00a0.đ]", "", value.strip().removesuffix("đ").strip())
+        return super().to_python(value)
+
+    def prepare_value(self, value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return vnd(value).removesuffix(" đ")
+        return value
+
+
 class CommitmentForm(TamperEvidentMixin, OptimisticLockMixin, forms.ModelForm):
     """A commitment of one partnership; its owner is one of that partnership's members."""
 
@@ -233,20 +292,18 @@ class ProgressForm(TamperEvidentMixin, OptimisticLockMixin, forms.ModelForm):
 
     conflict_fields = ("achieved_quantity", "achieved_value_vnd", "narrative", "state")
 
-    achieved_quantity = forms.DecimalField(
+    achieved_quantity = QuantityField(
         label=_("Số lượng đạt được"),
         required=False,
         min_value=0,
         max_digits=14,
         decimal_places=2,
-        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
         error_messages={"min_value": _("Kết quả không được âm.")},
     )
-    achieved_value_vnd = forms.IntegerField(
+    achieved_value_vnd = MoneyField(
         label=_("Giá trị đạt được (đồng)"),
         required=False,
         min_value=0,
-        widget=forms.NumberInput(attrs={"step": "1", "inputmode": "numeric"}),
         error_messages={"min_value": _("Kết quả không được âm.")},
     )
     evidence = MultipleFileField(label=_("Ảnh, tệp minh chứng"), required=False)
@@ -258,6 +315,9 @@ class ProgressForm(TamperEvidentMixin, OptimisticLockMixin, forms.ModelForm):
     )
     # Generated when the empty form is shown and sent back unchanged: see submit_progress.
     client_token = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    # The commitment's version when the form was shown: a report written offline may reach the server
+    # after the terms changed, and the officer should see the new terms before it counts.
+    commitment_version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     class Meta:
         model = ProgressUpdate
@@ -277,6 +337,7 @@ class ProgressForm(TamperEvidentMixin, OptimisticLockMixin, forms.ModelForm):
         self.files_to_choose_again = self.is_bound and bool(self.files.getlist("evidence"))
         if not self.is_bound:
             self.initial.setdefault("client_token", uuid.uuid4())
+            self.initial["commitment_version"] = commitment.version
         if commitment.target_quantity is None:
             del self.fields["achieved_quantity"]
         else:
@@ -329,6 +390,33 @@ class ProgressForm(TamperEvidentMixin, OptimisticLockMixin, forms.ModelForm):
             )
         )
         return rows
+
+    def terms_changed(self) -> bool:
+        """Whether the commitment was edited after this (valid) form was shown."""
+        seen = self.cleaned_data.get("commitment_version")
+        return seen is not None and seen != self.commitment.version
+
+    def show_terms_changed(self) -> None:
+        """Refuse the report once, keep everything typed, and show the current terms; sending again
+        deliberately (the hidden version now moved on) files it."""
+        commitment = self.commitment
+        target = [
+            number(commitment.target_quantity) + " " + commitment.target_unit
+            if commitment.target_quantity is not None
+            else "",
+            vnd(commitment.target_value_vnd) if commitment.target_value_vnd is not None else "",
+        ]
+        message = _(
+            "Cam kết này vừa được sửa trong lúc bạn soạn báo cáo, nên báo cáo chưa được gửi. Chỉ tiêu hiện nay: "
+            "%(target)s; hạn hoàn thành: %(due)s. Nội dung bạn nhập vẫn được giữ nguyên: kiểm tra lại rồi bấm gửi "
+            "lần nữa."
+        ) % {
+            "target": " · ".join(part for part in target if part),
+            "due": commitment.due_on.strftime("%d/%m/%Y") if commitment.due_on else _("không có hạn"),
+        }
+        self.data = self.data.copy()
+        self.data["commitment_version"] = str(commitment.version)
+        self.add_error(None, ValidationError(message, code="terms_changed"))
 
     def report(self) -> dict:
         """The cleaned values as keyword arguments of submit_progress / resubmit_progress."""

@@ -22,4 +22,7 @@ urlpatterns = [
     path("commitments/review/bulk/", views.review_bulk, name="review_bulk"),
     path("commitments/evidence/<int:pk>/", views.evidence_file, name="evidence_file"),
     path("my-unit/", views.my_unit, name="my_unit"),
+    # Served from the root: a service worker only controls pages at or below its own path.
+    path("sw.js", views.service_worker, name="service_worker"),
+    path("manifest.webmanifest", views.web_manifest, name="web_manifest"),
 ]

@@ -10,18 +10,21 @@ from dataclasses import dataclass
 from itertools import groupby
 from operator import attrgetter
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Prefetch, Q, Window
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 from django_filters.views import FilterView
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from PIL import Image, ImageOps
@@ -34,7 +37,7 @@ from partnerships.models import Partnership
 
 from . import services
 from .filtersets import CommitmentFilterSet, ReviewFilterSet, owner_choices
-from .forms import BulkReviewForm, CommitmentForm, ProgressForm, ReopenForm, ReturnForm
+from .forms import MAX_EVIDENCE_FILES, BulkReviewForm, CommitmentForm, ProgressForm, ReopenForm, ReturnForm
 from .models import Commitment, Evidence, Field, ProgressUpdate, ReportingPeriod
 
 PAGE_SIZE = 25
@@ -262,6 +265,12 @@ def render_progress_form(request, form, commitment, update=None):
     """The progress form, as a page or (for htmx) as the body of the dialog it opens in."""
     context = {"form": form, "commitment": commitment, "update": update, "is_dialog": bool(request.htmx)}
     context["next"] = safe_next(request, "")
+    context |= {
+        "max_files": MAX_EVIDENCE_FILES,
+        "max_bytes": settings.UPLOAD_MAX_BYTES,
+        "max_megabytes": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
+        "offline_key": offline_key(request.user) if request.user.is_unit_officer else "",
+    }
     template = "commitments/progress_form.html" + ("#form" if request.htmx else "")
     return render(request, template, context)
 
@@ -272,17 +281,23 @@ def progress_create(request, pk):
     commitment = get_object_or_404(Commitment.objects.editable_by(request.user).with_related(), pk=pk)
     form = ProgressForm(request.POST or None, request.FILES or None, commitment=commitment)
     if request.method == "POST" and form.is_valid():
-        try:
-            token = form.cleaned_data["client_token"]
-            update = services.submit_progress(
-                commitment=commitment, author=request.user, client_token=token, **form.report()
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
+        token = form.cleaned_data["client_token"]
+        # A replay of a report already filed is answered as sent, even when the terms changed since.
+        replay = token is not None and ProgressUpdate.objects.filter(author=request.user, client_token=token).exists()
+        if form.terms_changed() and not replay:
+            form.show_terms_changed()
         else:
-            next_url = safe_next(request, commitment.get_absolute_url())
-            return progress_sent(request, update, next_url, _("Đã gửi báo cáo tiến độ, đang chờ Thành ủy xác nhận."))
-    return render_progress_form(request, form, commitment)
+            try:
+                update = services.submit_progress(
+                    commitment=commitment, author=request.user, client_token=token, **form.report()
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                next_url = safe_next(request, commitment.get_absolute_url())
+                text = _("Đã gửi báo cáo tiến độ, đang chờ Thành ủy xác nhận.")
+                return progress_sent(request, update, next_url, text)
+    return offline_page(request, render_progress_form(request, form, commitment))
 
 
 @require_GET_OR_POST
@@ -554,6 +569,7 @@ def my_unit(request):
     context = {
         "commune": request.user.commune,
         "period": period,
+        "offline_key": offline_key(request.user),
         "partnerships": Partnership.objects.contents_visible_to(request.user).with_members().order_by("title", "pk"),
         "returned": own_updates.filter(state=ProgressUpdate.State.RETURNED)
         .select_related("reviewed_by")
@@ -569,7 +585,71 @@ def my_unit(request):
     # one query each rather than every report. Fixing a returned one brings the next into view.
     for name in ("waiting", "returned"):
         context[name], context["totals"][name] = first_rows_and_total(context.pop(name), MY_UNIT_SECTION_LIMIT)
-    return render(request, "commitments/my_unit.html", context)
+    return offline_page(request, render(request, "commitments/my_unit.html", context))
+
+
+# --- Offline use on a phone (static/js/sw.js, static/js/progress.js) ----------------------------
+
+
+def offline_key(user) -> str:
+    """Names the signed-in user's cache and outbox on the phone without revealing who it is."""
+    return salted_hmac("commitments.offline_key", str(user.pk), algorithm="sha256").hexdigest()[:20]
+
+
+def offline_page(request, response):
+    """Mark a page the service worker may keep for this officer to open offline.
+
+    Only "my unit" and the progress form, whole pages shown by GET to a unit officer, carry the mark;
+    the worker caches nothing else (no list, report or other unit's page).
+    """
+    if request.method in ("GET", "HEAD") and not request.htmx and request.user.is_unit_officer:
+        response["X-Offline-Key"] = offline_key(request.user)
+    return response
+
+
+@require_safe
+def service_worker(request):
+    """The service worker, from the site root so that its scope covers the officer's pages. Like every
+    page it needs a signed-in user: browsers send the session cookie with the worker's script."""
+    context = {
+        "offline_title": _("Không có mạng"),
+        "offline_text": _(
+            "Trang này chưa được lưu trên máy. Các trang đã lưu: “Đơn vị của tôi” và biểu mẫu báo cáo tiến độ."
+        ),
+        "my_unit": _("Mở “Đơn vị của tôi”"),
+    }
+    response = render(request, "commitments/service_worker.js", context, content_type="text/javascript; charset=utf-8")
+    # Like every page behind login it is served no-store (accounts.middleware): a deployment's new
+    # worker is picked up at the next visit.
+    return response
+
+
+@require_safe
+def web_manifest(request):
+    """The web app manifest: officers can add the portal to their home screen and open it standalone.
+    base.html links it with crossorigin="use-credentials", so the signed-in user's cookie goes along."""
+    manifest = {
+        "name": _("Cổng thông tin kết nghĩa – Thành ủy Đà Nẵng"),
+        "short_name": _("Kết nghĩa"),
+        "lang": "vi",
+        "start_url": reverse("commitments:my_unit"),
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#a4161a",
+        "icons": [
+            {"src": static("img/favicon.svg"), "sizes": "any", "type": "image/svg+xml", "purpose": "any"},
+            {"src": static("img/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": static("img/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+        ],
+    }
+    response = JsonResponse(
+        manifest, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False}
+    )
+    # Data, never a document: nothing in it may load or run (as for a stored file).
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def first_rows_and_total(queryset, limit: int) -> tuple[list, int]:

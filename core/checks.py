@@ -76,9 +76,9 @@ def check_upload_limits(app_configs, **kwargs):
         or fields is None
         or fields > 1000
         or files is None
-        or files > 10
+        or files > 20
     ):
-        return [Error("Request bodies: at most 2.5 MB besides files, 1,000 fields and 10 files.", id="portal.E022")]
+        return [Error("Request bodies: at most 2.5 MB besides files, 1,000 fields and 20 files.", id="portal.E022")]
     return []
 
 

@@ -145,7 +145,13 @@ def test_results_markdown_gives_a_verdict_for_every_target(cast, clients, tmp_pa
         "k4": K4,
         "p5": {"period": "Quý III năm 2026", "runs": [{"status": "failed", "seconds": 1.0, "error": "lỗi"}]},
         "p7": {"first_load": {"dashboard": weight.first_load(measure.get(clients["staff"], "/").content)}},
-        "p8": {"profile": "Slow 3G", "submissions": 2, "errors": [], "median_s": 3.4, "max_s": 3.6, "timings_s": [3.2, 3.6]},
+        "p8": {
+            "profile": "Slow 3G", "submissions": 2, "errors": [], "median_s": 3.4, "max_s": 3.6, "timings_s": [3.2, 3.6],
+            "photo": {"submissions": 1, "median_s": 4.6, "max_s": 4.6, "timings_s": [4.6], "photo_kb": [201],
+                      "progress_shown": True, "progress_seen": ["Đang gửi… 0 %", "Đang gửi… 45 %"]},
+        },
+        "p9": {"reports": 2, "photos_per_report": 2, "errors": [], "saved_max_s": 0.4, "saved_s": [0.3, 0.4],
+               "on_server_max_s": 21.5, "on_server_s": [12.0, 21.5]},
     }
     (tmp_path / "2026-11-21-city.json").write_text(json.dumps(run, default=str))
     written = results_md.write(tmp_path, tmp_path / "RESULTS.md").read_text()
@@ -158,6 +164,10 @@ def test_results_markdown_gives_a_verdict_for_every_target(cast, clients, tmp_pa
     assert "wrk is not installed" in written
     p8_row = next(line for line in written.splitlines() if line.startswith("| P8 |"))
     assert "median 3.40 s" in p8_row and "not met" in p8_row  # 3.4 s is over the 3 s target
+    assert "with one photo (201 KB) median 4.60 s" in p8_row and "progress shown" in p8_row
+    p9_row = next(line for line in written.splitlines() if line.startswith("| P9 |"))
+    assert "saved in at most 0.40 s; on the server after at most 21.50 s" in p9_row and p9_row.endswith("| ✅ met |")
+    assert "Đang gửi… 0 % → Đang gửi… 45 %" in written
     assert "Tổng quan (/)" in written
 
 

@@ -205,10 +205,12 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # What one request may carry besides its files: above these Django answers 400 before any view runs
-# (RELIABILITY E7). Files: at most 10 per request, the forms' own limit (MAX_EVIDENCE_FILES, MAX_PHOTOS).
+# (RELIABILITY E7). Files: at most 20 per request, twice the forms' own limit (MAX_EVIDENCE_FILES,
+# MAX_PHOTOS), so that an officer who picks 11 photos gets the form back with its message and what
+# they typed, not a 400 page that loses it (issue 19).
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
-DATA_UPLOAD_MAX_NUMBER_FILES = 10
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=15 * 1024 * 1024)
 # One request's whole body, files included: refused from its Content-Length before it is read
 # (core.middleware.RequestSizeLimitMiddleware), and by the proxy's client_max_body_size (deploy/nginx.conf).

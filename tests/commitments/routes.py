@@ -91,4 +91,7 @@ ROUTES = [
         "commitments:my_unit",
         get=everyone(404, officer=200, supported_officer=200, outsider=200),
     ),
+    # The service worker and the web app manifest (issue 20): static content for whoever is signed in.
+    Route("commitments:service_worker", get=everyone(200)),
+    Route("commitments:web_manifest", get=everyone(200)),
 ]

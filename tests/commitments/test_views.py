@@ -588,13 +588,16 @@ class ProgressCreateViewTests(WorldTestCase):
         self.assertContains(response, "chứa mã lệnh hoặc tệp nhúng")
         self.assertFalse(ProgressUpdate.objects.exists())
 
-    def test_more_than_ten_files_are_refused(self):
-        """Django refuses the eleventh file before the form sees it (DATA_UPLOAD_MAX_NUMBER_FILES, E7);
-        the form's own message covers a resubmission whose kept and added files exceed ten."""
+    def test_more_than_ten_files_come_back_as_the_form_with_everything_typed(self):
+        """Eleven photos: the form says so beside the field and keeps the text, never a 400 page
+        (Django's own cap, DATA_UPLOAD_MAX_NUMBER_FILES, is twice the form's)."""
         self.login(self.world.officer)
         files = [fixtures.photo(f"anh-{index}.png") for index in range(11)]
-        response = self.client.post(self.url(), {**self.data(), "evidence": files})
-        self.assertEqual(response.status_code, 400)
+        data = {**self.data(), "narrative": "Đã trao 4 suất học bổng tại trường Trà Leng"}
+        response = self.client.post(self.url(), {**data, "evidence": files})
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "Tối đa 10 tệp minh chứng mỗi lần gửi.")
+        self.assertContains(response, "Đã trao 4 suất học bổng tại trường Trà Leng")
         self.assertFalse(ProgressUpdate.objects.exists())
 
     def test_double_tap_creates_one_update(self):
