@@ -18,11 +18,11 @@ from django.test import TestCase
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from commitments import scale_data
 from commitments.models import Commitment, ProgressUpdate, ReportingPeriod
 from commitments.services import verify_progress
 from communes.maps import load_boundaries
 from communes.models import Commune
+from demo import scale_data
 from partnerships.models import Activity, Partnership
 from reports.figures import CityFigures, Scope, load_rows
 from reports.forms import DashboardFilterForm
