@@ -1,6 +1,7 @@
 """What each member unit promised, by field, and the progress it reports against that promise."""
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pghistory
@@ -9,11 +10,13 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.links import ObjectURL
 from core.models import ChoiceLabelsMixin
 from core.precompiled import PrecompiledQuery
+from core.templatetags.portal import number, vnd
 from partnerships.models import Partnership, upload_path
 
 
@@ -155,6 +158,12 @@ _QUARTER_CONTAINING = PrecompiledQuery(
 )
 
 COMMITMENT_URL = ObjectURL("commitments:commitment_detail")
+
+# Upper bounds of what one commitment or one progress report may state. The largest commitments of
+# the programme are houses worth a few billion đồng; a thousand billion (10^12) leaves ample room while
+# a mistyped or forged figure cannot push a sum past PostgreSQL's bigint (9.2 × 10^18).
+MAX_QUANTITY = Decimal(1_000_000)
+MAX_VALUE_VND = 10**12
 
 
 class CommitmentQuerySet(models.QuerySet):
@@ -335,6 +344,16 @@ class Commitment(ChoiceLabelsMixin, models.Model):
             return True
         return user.is_unit_officer and self.owner_id == user.commune_id
 
+    def exceeds_remaining(self, quantity: Decimal | None, value: int | None) -> bool:
+        """Whether a reported result is more than what the target still needs beyond verified progress."""
+        if quantity is not None and self.target_quantity is not None:
+            if quantity > max(self.target_quantity - self.achieved_quantity, 0):
+                return True
+        if value is not None and self.target_value_vnd is not None:
+            if value > max(self.target_value_vnd - self.achieved_value_vnd, 0):
+                return True
+        return False
+
     def is_target_reached(self) -> bool:
         quantity_ok = self.target_quantity is None or self.achieved_quantity >= self.target_quantity
         value_ok = self.target_value_vnd is None or self.achieved_value_vnd >= self.target_value_vnd
@@ -342,6 +361,138 @@ class Commitment(ChoiceLabelsMixin, models.Model):
 
     def get_status_display(self) -> str:
         return self.Status(self.status).label if hasattr(self, "status") else ""
+
+
+# A commitment's terms: what it promises and by when. Once the commitment exists, an officer's change
+# to any of them waits for city staff's approval (CommitmentAdjustment); the other columns do not.
+COMMITMENT_TERMS = ("field", "owner", "target_quantity", "target_unit", "target_value_vnd", "start_on", "due_on")
+
+
+class CommitmentAdjustmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if user.is_authenticated and user.sees_everything:
+            return self.all()
+        return self.filter(commitment__in=Commitment.objects.visible_to(user))
+
+    def pending(self):
+        return self.filter(state=CommitmentAdjustment.State.PENDING)
+
+    def with_related(self):
+        return self.select_related(
+            "commitment__field", "commitment__owner", "commitment__partnership", "requested_by", "decided_by"
+        )
+
+
+@pghistory.track()
+class CommitmentAdjustment(ChoiceLabelsMixin, models.Model):
+    """A change to a commitment's terms (đề nghị điều chỉnh): target, dates, field or owner, with its reason.
+
+    An officer's change waits for city staff, who approve or refuse it with a reason; city staff's own
+    change is recorded approved at once. ``changes`` maps each term to ``{"old": …, "new": …}`` in the
+    form ``Field.value_to_string`` writes, so the values survive later edits of the commitment.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Chờ duyệt")
+        APPROVED = "approved", _("Đã duyệt")
+        REFUSED = "refused", _("Không duyệt")
+
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.PROTECT, related_name="adjustments", verbose_name=_("cam kết")
+    )
+    changes = models.JSONField(_("nội dung điều chỉnh"))
+    reason = models.TextField(_("lý do điều chỉnh"))
+    state = models.CharField(_("trạng thái"), max_length=20, choices=State.choices, default=State.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("người đề nghị")
+    )
+    requested_at = models.DateTimeField(_("đề nghị lúc"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người duyệt"),
+    )
+    decided_at = models.DateTimeField(_("duyệt lúc"), null=True, blank=True)
+    decision_reason = models.TextField(_("lý do không duyệt"), blank=True)
+
+    objects = CommitmentAdjustmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("đề nghị điều chỉnh")
+        verbose_name_plural = _("đề nghị điều chỉnh")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="adjustment_has_reason",
+                condition=~Q(reason=""),
+                violation_error_message=_("Đề nghị điều chỉnh phải có lý do."),
+            ),
+            models.CheckConstraint(
+                name="adjustment_decided_has_decider",
+                condition=Q(state="pending") | (Q(decided_by__isnull=False) & Q(decided_at__isnull=False)),
+                violation_error_message=_("Đề nghị đã duyệt hoặc không duyệt phải có người và thời điểm duyệt."),
+            ),
+            models.CheckConstraint(
+                name="adjustment_refused_has_reason",
+                condition=~Q(state="refused") | ~Q(decision_reason=""),
+                violation_error_message=_("Không duyệt đề nghị phải có lý do."),
+            ),
+            models.UniqueConstraint(
+                "commitment",
+                condition=Q(state="pending"),
+                name="adjustment_one_pending_per_commitment",
+                violation_error_message=_("Cam kết này đang có một đề nghị điều chỉnh chờ duyệt."),
+            ),
+        ]
+
+    def __str__(self):
+        return gettext("Điều chỉnh “%(commitment)s”") % {"commitment": self.commitment}
+
+    def get_absolute_url(self):
+        return COMMITMENT_URL(self.commitment_id) + f"#adjustment-{self.pk}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == self.State.PENDING
+
+    def rows(self) -> list["AdjustmentRow"]:
+        """Each changed term as the pages show it: label, old value, new value (in Vietnamese)."""
+        return [
+            AdjustmentRow(
+                str(Commitment._meta.get_field(name).verbose_name).capitalize(),
+                self.shown(name, values, "old"),
+                self.shown(name, values, "new"),
+            )
+            for name, values in sorted(self.changes.items(), key=lambda item: COMMITMENT_TERMS.index(item[0]))
+            if name in COMMITMENT_TERMS
+        ]
+
+    @staticmethod
+    def shown(name: str, values: dict, side: str) -> str:
+        """One side of a change; a field or unit by the name it had when the change was asked."""
+        stored = values.get(side)
+        if stored in (None, ""):
+            return "—"
+        if f"{side}_label" in values:
+            return values[f"{side}_label"]
+        value = Commitment._meta.get_field(name).to_python(stored)
+        if isinstance(value, datetime.date):
+            return value.strftime("%d/%m/%Y")
+        if isinstance(value, Decimal):
+            return number(value)
+        if isinstance(value, int):
+            return vnd(value)
+        return str(value)
+
+
+@dataclass(frozen=True)
+class AdjustmentRow:
+    label: str
+    old: str
+    new: str
 
 
 class ProgressUpdateQuerySet(models.QuerySet):
@@ -408,6 +559,9 @@ class ProgressUpdate(ChoiceLabelsMixin, models.Model):
     )
     reviewed_at = models.DateTimeField(_("xác nhận lúc"), null=True, blank=True)
     resubmission_count = models.PositiveSmallIntegerField(_("số lần gửi lại"), default=0)
+    # Set by the server when the report goes beyond what the commitment still needed (the officer
+    # confirmed it): the reviewer sees "vượt chỉ tiêu" next to it.
+    exceeds_target = models.BooleanField(_("vượt chỉ tiêu"), default=False, editable=False)
     # A one-time token sent with the form: a replayed POST (double tap, retry on a weak connection)
     # finds the update it already created instead of filing a second one.
     client_token = models.UUIDField(_("mã gửi một lần"), null=True, blank=True, editable=False)

@@ -18,6 +18,8 @@ urlpatterns = [
     path("commitments/progress/<int:pk>/verify/", views.progress_verify, name="progress_verify"),
     path("commitments/progress/<int:pk>/return/", views.progress_return, name="progress_return"),
     path("commitments/review/", views.review_queue, name="review_queue"),
+    path("commitments/adjustments/<int:pk>/approve/", views.adjustment_approve, name="adjustment_approve"),
+    path("commitments/adjustments/<int:pk>/refuse/", views.adjustment_refuse, name="adjustment_refuse"),
     path("commitments/evidence/<int:pk>/", views.evidence_file, name="evidence_file"),
     path("my-unit/", views.my_unit, name="my_unit"),
 ]

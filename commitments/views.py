@@ -30,8 +30,8 @@ from partnerships.models import Partnership
 
 from . import services
 from .filtersets import CommitmentFilterSet, owner_choices
-from .forms import CommitmentForm, ProgressForm, ReturnForm
-from .models import Commitment, Evidence, Field, ProgressUpdate, ReportingPeriod
+from .forms import CommitmentForm, ProgressForm, RefuseForm, ReturnForm
+from .models import Commitment, CommitmentAdjustment, Evidence, Field, ProgressUpdate, ReportingPeriod
 
 PAGE_SIZE = 25
 THUMBNAIL_SIDE = 480
@@ -132,6 +132,9 @@ def commitment_detail(request, pk):
         "updates": page.object_list,
         "page_obj": page,
         "can_edit": commitment.is_editable_by(request.user),
+        "adjustments": commitment.adjustments.select_related("requested_by", "decided_by").order_by(
+            "-requested_at", "-pk"
+        ),
     }
     template = "commitments/commitment_detail.html"
     if request.htmx and not request.htmx.boosted and "page" in request.GET:
@@ -176,13 +179,27 @@ def commitment_update(request, pk):
         request.POST or None, instance=commitment, partnership=commitment.partnership, user=request.user
     )
     if request.method == "POST" and form.is_valid():
+        asks_for_approval = form.asks_for_approval
         try:
-            services.save_commitment(commitment=form.save(commit=False), editor=request.user)
+            services.save_commitment(
+                commitment=form.save(commit=False), editor=request.user, reason=form.cleaned_data.get("reason", "")
+            )
         except services.EditConflict as conflict:
             form.show_conflict(conflict.latest)
+        except ValidationError as error:
+            form.add_error(None, error)
         else:
-            return saved(request, commitment.get_absolute_url(), _("Đã lưu thay đổi."))
-    context = {"form": form, "commitment": commitment, "partnership": commitment.partnership}
+            if asks_for_approval:
+                text = _("Đã gửi đề nghị điều chỉnh; chỉ tiêu, thời hạn mới có hiệu lực khi Thành ủy duyệt.")
+            else:
+                text = _("Đã lưu thay đổi.")
+            return saved(request, commitment.get_absolute_url(), text)
+    context = {
+        "form": form,
+        "commitment": commitment,
+        "partnership": commitment.partnership,
+        "pending": commitment.adjustments.pending().select_related("requested_by").first(),
+    }
     return render(request, "commitments/commitment_form.html", context)
 
 
@@ -338,8 +355,23 @@ def review_queue(request):
     )
     page = paginate(request, updates)
     context = {"page_obj": page, "updates": page.object_list, "return_form": ReturnForm()}
-    template = "commitments/review_queue.html" + ("#results" if request.htmx else "")
+    context |= pending_adjustments(request)
+    template = "commitments/review_queue.html"
+    if request.htmx:
+        template += "#adjustments" if "adjustments_page" in request.GET else "#results"
     return render(request, template, context)
+
+
+def pending_adjustments(request) -> dict:
+    """The queue's section of adjustment requests, oldest first, paginated on its own (?adjustments_page=)."""
+    adjustments = (
+        CommitmentAdjustment.objects.visible_to(request.user)
+        .pending()
+        .with_related()
+        .order_by("requested_at", "pk")
+    )
+    page = Paginator(adjustments, PAGE_SIZE).get_page(request.GET.get("adjustments_page"))
+    return {"adjustments_page": page, "adjustments": page.object_list, "refuse_form": RefuseForm()}
 
 
 @require_POST
@@ -348,7 +380,9 @@ def progress_verify(request, pk):
     update = get_object_or_404(reviewable_updates(request.user), pk=pk)
     try:
         update = services.verify_progress(update=update, reviewer=request.user)
-    except ValidationError:
+    except ValidationError as error:
+        if error.code == "total_too_large":
+            return review_refused(request, update, error.messages[0])
         return reviewed_elsewhere(request, update)
     return review_done(request, update, _("Đã xác nhận báo cáo tiến độ."))
 
@@ -386,6 +420,74 @@ def reviewed_elsewhere(request, update):
         update.refresh_from_db()
         return toast(render(request, "commitments/review_queue.html#done-row", {"update": update}), text, "info")
     messages.info(request, text)
+    return redirect("commitments:review_queue")
+
+
+def review_refused(request, update, text: str):
+    """The review could not be recorded (see services.TOTAL_TOO_LARGE): the row stays, with the reason."""
+    if request.htmx:
+        context = {"update": update, "return_form": ReturnForm(), "review_error": text}
+        return toast(render(request, "commitments/review_queue.html#row", context), text, "error")
+    messages.error(request, text)
+    return redirect("commitments:review_queue")
+
+
+@require_POST
+def adjustment_approve(request, pk):
+    require_reviewer(request.user)
+    adjustment = get_object_or_404(CommitmentAdjustment.objects.visible_to(request.user).with_related(), pk=pk)
+    try:
+        adjustment = services.approve_adjustment(adjustment=adjustment, reviewer=request.user)
+    except ValidationError as error:
+        if error.code == "does_not_fit":
+            return adjustment_not_applied(request, adjustment, error.messages[0])
+        return adjustment_decided_elsewhere(request, adjustment)
+    return adjustment_done(request, adjustment, _("Đã duyệt đề nghị điều chỉnh; cam kết đã được cập nhật."))
+
+
+@require_GET_OR_POST
+def adjustment_refuse(request, pk):
+    """Refuse a request with a reason; a page of its own without JavaScript, a row of the queue with."""
+    require_reviewer(request.user)
+    adjustment = get_object_or_404(CommitmentAdjustment.objects.visible_to(request.user).with_related(), pk=pk)
+    form = RefuseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            adjustment = services.refuse_adjustment(
+                adjustment=adjustment, reviewer=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError:
+            return adjustment_decided_elsewhere(request, adjustment)
+        return adjustment_done(request, adjustment, _("Đã không duyệt đề nghị điều chỉnh."))
+    if not adjustment.is_pending:
+        return adjustment_decided_elsewhere(request, adjustment)
+    template = "commitments/review_queue.html#adjustment-row" if request.htmx else "commitments/adjustment_refuse.html"
+    return render(request, template, {"adjustment": adjustment, "refuse_form": form, "refuse_open": form.is_bound})
+
+
+def adjustment_done(request, adjustment, text: str):
+    if request.htmx:
+        response = render(request, "commitments/review_queue.html#adjustment-done-row", {"adjustment": adjustment})
+        return toast(response, text)
+    messages.success(request, text)
+    return redirect("commitments:review_queue")
+
+
+def adjustment_decided_elsewhere(request, adjustment):
+    text = _("Đề nghị này đã được xem xét trước đó.")
+    if request.htmx:
+        adjustment.refresh_from_db()
+        response = render(request, "commitments/review_queue.html#adjustment-done-row", {"adjustment": adjustment})
+        return toast(response, text, "info")
+    messages.info(request, text)
+    return redirect("commitments:review_queue")
+
+
+def adjustment_not_applied(request, adjustment, text: str):
+    if request.htmx:
+        context = {"adjustment": adjustment, "refuse_form": RefuseForm(), "adjustment_error": text}
+        return toast(render(request, "commitments/review_queue.html#adjustment-row", context), text, "error")
+    messages.error(request, text)
     return redirect("commitments:review_queue")
 
 
