@@ -353,13 +353,14 @@ def review_queue(request):
         .awaiting_review()
         .order_by("submitted_at", "pk")
     )
+    if request.htmx and "adjustments_page" in request.GET:
+        return render(request, "commitments/review_queue.html#adjustments", pending_adjustments(request))
     page = paginate(request, updates)
     context = {"page_obj": page, "updates": page.object_list, "return_form": ReturnForm()}
-    context |= pending_adjustments(request)
-    template = "commitments/review_queue.html"
     if request.htmx:
-        template += "#adjustments" if "adjustments_page" in request.GET else "#results"
-    return render(request, template, context)
+        return render(request, "commitments/review_queue.html#results", context)
+    context |= pending_adjustments(request)
+    return render(request, "commitments/review_queue.html", context)
 
 
 def pending_adjustments(request) -> dict:

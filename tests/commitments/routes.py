@@ -6,7 +6,7 @@ staff and administrators (404 for officers; 403 for leadership, which may not wr
 tôi" exists only for unit officers: every other role gets 404, like any route out of its reach.
 """
 
-from tests.commitments.fixtures import returned_update, submitted_update, update_with_photo
+from tests.commitments.fixtures import pending_adjustment, returned_update, submitted_update, update_with_photo
 from tests.routes import Route, everyone
 
 READ_WORLD_COMMITMENT = everyone(200, outsider=404)
@@ -65,6 +65,19 @@ ROUTES = [
     Route(
         "commitments:progress_return",
         kwargs=lambda world: {"pk": submitted_update(world).pk},
+        get=REVIEW_WRITE,
+        post=REVIEW_WRITE,
+        notes="GET is the no-JavaScript form page; an empty POST lacks the reason and re-renders with 200.",
+    ),
+    Route(
+        "commitments:adjustment_approve",
+        kwargs=lambda world: {"pk": pending_adjustment(world).pk},
+        post=everyone(404, leader=403, city=302, admin=302),
+        notes="POST only; approves and redirects to the queue (a request already decided redirects too).",
+    ),
+    Route(
+        "commitments:adjustment_refuse",
+        kwargs=lambda world: {"pk": pending_adjustment(world).pk},
         get=REVIEW_WRITE,
         post=REVIEW_WRITE,
         notes="GET is the no-JavaScript form page; an empty POST lacks the reason and re-renders with 200.",

@@ -307,8 +307,9 @@ class CommitmentDetailViewTests(WorldTestCase):
             fixtures.returned_update(self.world)
 
         fixtures.update_with_photo(self.world)
-        # Session, user, the commitment, the reports' count, the page of reports and their evidence.
-        self.assert_same_query_count(self.url(), add_updates, expected=6)
+        # Session, user, the commitment, the reports' count, the page of reports and their evidence,
+        # the adjustment history.
+        self.assert_same_query_count(self.url(), add_updates, expected=7)
 
     def add_reports(self, count: int) -> list:
         """``count`` reports on world.commitment, a day apart, oldest first."""
@@ -432,7 +433,10 @@ class CommitmentFormViewTests(WorldTestCase):
         self.login(self.world.officer)
         url = reverse("commitments:commitment_update", args=[self.world.commitment.pk])
         data = self.valid_data(
-            title="Xây 2 căn nhà đại đoàn kết", owner=self.world.supported.code, version=self.world.commitment.version
+            title="Xây 2 căn nhà đại đoàn kết",
+            owner=self.world.supported.code,
+            version=self.world.commitment.version,
+            reason="Điều chỉnh theo khảo sát",
         )
         response = self.client.post(url, data)
         self.assertRedirects(response, self.world.commitment.get_absolute_url())
@@ -694,7 +698,7 @@ class ReviewQueueViewTests(WorldTestCase):
     def test_query_counts_do_not_grow_with_rows(self):
         self.login(self.world.city)
         fixtures.update_with_photo(self.world)
-        self.assert_same_query_count(self.url, more_commitments(self.world, 4), expected=7)
+        self.assert_same_query_count(self.url, more_commitments(self.world, 4), expected=8)
         self.assert_same_query_count(self.url, more_commitments(self.world, 2), expected=7, htmx=True)
 
     def test_verify_in_place_with_htmx(self):
