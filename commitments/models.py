@@ -17,7 +17,7 @@ from core.links import ObjectURL
 from core.models import ChoiceLabelsMixin
 from core.precompiled import PrecompiledQuery
 from core.templatetags.portal import number, vnd
-from partnerships.models import Partnership, upload_path
+from partnerships.models import Partnership, member_names_prefetch, upload_path
 
 
 @pghistory.track()
@@ -214,6 +214,10 @@ class CommitmentQuerySet(models.QuerySet):
     def with_related(self):
         return self.select_related("field", "owner", "partnership")
 
+    def with_partnership_names(self):
+        """The partnerships' members, for their names (a partnership without a title is named by its units)."""
+        return self.prefetch_related(member_names_prefetch("partnership__memberships"))
+
 
 @pghistory.track()
 class Commitment(ChoiceLabelsMixin, models.Model):
@@ -380,7 +384,7 @@ class CommitmentAdjustmentQuerySet(models.QuerySet):
     def with_related(self):
         return self.select_related(
             "commitment__field", "commitment__owner", "commitment__partnership", "requested_by", "decided_by"
-        )
+        ).prefetch_related(member_names_prefetch("commitment__partnership__memberships"))
 
 
 @pghistory.track()

@@ -26,7 +26,7 @@ from PIL import Image, ImageOps
 
 from communes.forms import unit_suggestion
 from core.views import MAX_SUGGESTIONS, HtmxFragmentMixin, render_suggestions, typed_text
-from partnerships.models import Partnership
+from partnerships.models import Partnership, member_names_prefetch
 
 from . import services
 from .filtersets import CommitmentFilterSet, owner_choices
@@ -100,6 +100,7 @@ class CommitmentListView(HtmxFragmentMixin, FilterView):
             Commitment.objects.visible_to(self.request.user)
             .with_status()
             .with_related()
+            .with_partnership_names()
             .order_by(F("due_on").asc(nulls_last=True), "pk")
         )
 
@@ -119,7 +120,7 @@ def owner_suggestions(request):
 def commitment_detail(request, pk):
     """A commitment and its progress reports, newest first, UPDATES_PER_PAGE a page: a long-running
     commitment gathers hundreds over the years. htmx pages through the reports section alone."""
-    commitments = Commitment.objects.visible_to(request.user).with_status().with_related()
+    commitments = Commitment.objects.visible_to(request.user).with_status().with_related().with_partnership_names()
     commitment = get_object_or_404(commitments, pk=pk)
     updates = (
         commitment.updates.select_related("period", "author", "reviewed_by")
@@ -159,7 +160,7 @@ def commitment_create(request):
     forbid_leadership(request.user)
     if not request.user.is_city_staff:
         raise Http404
-    partnerships = Partnership.objects.editable_by(request.user).order_by("title", "pk")
+    partnerships = Partnership.objects.editable_by(request.user).with_member_names(names_only=True).order_by("title", "pk")
     selected = request.GET.get("partnership", "")
     partnership = partnerships.filter(pk=selected).first() if selected.isdigit() else None
     if partnership is None:
@@ -174,7 +175,8 @@ def commitment_create(request):
 @require_GET_OR_POST
 def commitment_update(request, pk):
     forbid_leadership(request.user)
-    commitment = get_object_or_404(Commitment.objects.editable_by(request.user).with_related(), pk=pk)
+    commitments = Commitment.objects.editable_by(request.user).with_related().with_partnership_names()
+    commitment = get_object_or_404(commitments, pk=pk)
     form = CommitmentForm(
         request.POST or None, instance=commitment, partnership=commitment.partnership, user=request.user
     )
@@ -349,7 +351,7 @@ def review_queue(request):
     updates = (
         ProgressUpdate.objects.visible_to(request.user)
         .select_related("commitment__field", "commitment__owner", "commitment__partnership")
-        .prefetch_related("period", "author", "evidence")
+        .prefetch_related("period", "author", "evidence", member_names_prefetch("commitment__partnership__memberships"))
         .awaiting_review()
         .order_by("submitted_at", "pk")
     )
@@ -518,6 +520,7 @@ def my_unit(request):
         .filter(completed_on__isnull=True)
         .with_status(today)
         .with_related()
+        .with_partnership_names()
         .with_reported_in(period)
         .order_by(F("due_on").asc(nulls_last=True), "pk")
     )

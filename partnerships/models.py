@@ -267,10 +267,7 @@ class PartnershipQuerySet(models.QuerySet):
         ``names_only`` loads just what a listing shows of them (role and unit name): building the full
         rows took a list page of 25 partnerships over 2 ms more.
         """
-        memberships = Membership.objects.select_related("commune").order_by(Membership.display_order(), "commune__name")
-        if names_only:
-            memberships = memberships.only("partnership", "role", "commune", "commune__name")
-        return self.prefetch_related(models.Prefetch("memberships", queryset=memberships))
+        return self.prefetch_related(member_names_prefetch("memberships", names_only=names_only))
 
     def with_health(self, today: datetime.date | None = None):
         """Annotate ``health`` (green / amber / red / none) and a Vietnamese ``health_reason``, in SQL.
@@ -364,6 +361,16 @@ class PartnershipQuerySet(models.QuerySet):
         return self.filter(
             Q(memberships__commune__name__unaccent__icontains=text) | Q(title__unaccent__icontains=text)
         ).distinct()
+
+
+def member_names_prefetch(lookup: str, *, names_only: bool = True) -> models.Prefetch:
+    """Prefetch a partnership's members in display order under ``lookup`` ("memberships", or
+    "partnership__memberships" from a row that points to a partnership), so that its name (``str()``,
+    ``display_name()``) costs one query for a whole list instead of one per row."""
+    memberships = Membership.objects.select_related("commune").order_by(Membership.display_order(), "commune__name")
+    if names_only:
+        memberships = memberships.only("partnership", "role", "commune", "commune__name")
+    return models.Prefetch(lookup, queryset=memberships)
 
 
 # Stands for the list of keys in the compiled health query; replaced by the real keys at each call.
@@ -474,7 +481,9 @@ class Partnership(ChoiceLabelsMixin, models.Model):
         ]
 
     def __str__(self):
-        return self.title or gettext("Kết nghĩa #%(pk)s") % {"pk": self.pk}
+        # Never "#<id>": a partnership without a title is named by its units. Lists prefetch the
+        # members (member_names_prefetch); a single partnership reads them here.
+        return self.title or self.display_name()
 
     def get_absolute_url(self):
         return PARTNERSHIP_URL(self.pk)
@@ -490,11 +499,13 @@ class Partnership(ChoiceLabelsMixin, models.Model):
         return [m for m in self.memberships.all() if m.role != Membership.Role.SUPPORTED]
 
     def display_name(self) -> str:
-        """ "Hòa Cường – Trà Tân": supporters, then the supported commune. Uses prefetched members."""
+        """ "Nam Phước, Thăng Phú – Phước Thành": supporters, then the supported commune. Uses prefetched
+        members when there are (with_member_names, member_names_prefetch), else reads them in one query."""
+        models.prefetch_related_objects([self], member_names_prefetch("memberships", names_only=False))  # no-op if done
         supported = self.supported_membership()
-        supporters = " + ".join(m.commune.name for m in self.supporter_memberships())
+        supporters = ", ".join(m.commune.name for m in self.supporter_memberships())
         if supported is None:
-            return str(self)
+            return supporters or gettext("Quan hệ kết nghĩa chưa có thành viên")
         return f"{supporters} – {supported.commune.name}" if supporters else supported.commune.name
 
     def change_history(self, limit: int = 20) -> list["HistoryEntry"]:

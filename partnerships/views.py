@@ -124,7 +124,7 @@ def partnership_suggestions(request):
     if not text:
         return render_suggestions(request, [])
     partnerships = partnership_search(Partnership.objects.contents_visible_to(request.user), text)
-    rows = partnerships.order_by("title", "pk")[:MAX_SUGGESTIONS]
+    rows = partnerships.with_member_names(names_only=True).order_by("title", "pk")[:MAX_SUGGESTIONS]
     return render_suggestions(request, [(partnership_suggestion(p), p.get_status_display()) for p in rows])
 
 

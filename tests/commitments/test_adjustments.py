@@ -205,7 +205,7 @@ class ReviewTests(WorldTestCase):
                 services.save_commitment(commitment=commitment, editor=self.world.officer, reason="Chờ vốn")
 
         url = reverse("commitments:review_queue") + "?adjustments_page=1"
-        self.assert_same_query_count(url, more_requests, expected=4, htmx=True)
+        self.assert_same_query_count(url, more_requests, expected=5, htmx=True)
 
     def test_commitment_page_query_count_does_not_grow_with_adjustments(self):
         self.login(self.world.city)
@@ -219,7 +219,7 @@ class ReviewTests(WorldTestCase):
                 commitment.due_on = datetime.date(year, 1, 1)
                 services.save_commitment(commitment=commitment, editor=self.world.city, reason=f"Năm {year}")
 
-        self.assert_same_query_count(self.world.commitment.get_absolute_url(), more_adjustments, expected=5)
+        self.assert_same_query_count(self.world.commitment.get_absolute_url(), more_adjustments, expected=6)
 
 
 class SanityBoundTests(WorldTestCase):

@@ -235,11 +235,11 @@ class CommitmentListViewTests(WorldTestCase):
 
     def test_page_query_count_does_not_grow_with_rows(self):
         self.login(self.world.officer)
-        self.assert_same_query_count(self.url, more_commitments(self.world), expected=6)
+        self.assert_same_query_count(self.url, more_commitments(self.world), expected=7)
 
     def test_fragment_query_count_does_not_grow_with_rows(self):
         self.login(self.world.officer)
-        self.assert_same_query_count(self.url, more_commitments(self.world), expected=4, htmx=True)
+        self.assert_same_query_count(self.url, more_commitments(self.world), expected=5, htmx=True)
 
     def test_city_staff_see_the_add_button_and_leaders_do_not(self):
         self.login(self.world.city)
@@ -307,9 +307,9 @@ class CommitmentDetailViewTests(WorldTestCase):
             fixtures.returned_update(self.world)
 
         fixtures.update_with_photo(self.world)
-        # Session, user, the commitment, the reports' count, the page of reports and their evidence,
-        # the adjustment history.
-        self.assert_same_query_count(self.url(), add_updates, expected=7)
+        # Session, user, the commitment, its partnership's members (for its name), the reports' count,
+        # the page of reports and their evidence, the adjustment history.
+        self.assert_same_query_count(self.url(), add_updates, expected=8)
 
     def add_reports(self, count: int) -> list:
         """``count`` reports on world.commitment, a day apart, oldest first."""
@@ -698,8 +698,8 @@ class ReviewQueueViewTests(WorldTestCase):
     def test_query_counts_do_not_grow_with_rows(self):
         self.login(self.world.city)
         fixtures.update_with_photo(self.world)
-        self.assert_same_query_count(self.url, more_commitments(self.world, 4), expected=8)
-        self.assert_same_query_count(self.url, more_commitments(self.world, 2), expected=7, htmx=True)
+        self.assert_same_query_count(self.url, more_commitments(self.world, 4), expected=9)
+        self.assert_same_query_count(self.url, more_commitments(self.world, 2), expected=8, htmx=True)
 
     def test_verify_in_place_with_htmx(self):
         update = fixtures.submitted_update(self.world)
@@ -870,4 +870,4 @@ class MyUnitViewTests(WorldTestCase):
                 fixtures.submitted_update(self.world)
             factories.partnership(supporters=[self.world.supporter])
 
-        self.assert_same_query_count(self.url, add_rows, expected=8)
+        self.assert_same_query_count(self.url, add_rows, expected=9)
