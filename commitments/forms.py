@@ -191,7 +191,9 @@ class CommitmentForm(TamperEvidentMixin, OptimisticLockMixin, forms.ModelForm):
             self.fields["owner"].disabled = True
         self.user = user
         # The terms as saved, before validation copies the typed values onto the instance.
-        self.saved_terms = {name: getattr(self.instance, Commitment._meta.get_field(name).attname) for name in COMMITMENT_TERMS}
+        self.saved_terms = {
+            name: getattr(self.instance, Commitment._meta.get_field(name).attname) for name in COMMITMENT_TERMS
+        }
         if self.instance.pk:
             help_text = (
                 _("Bắt buộc khi thay đổi chỉ tiêu, thời hạn, lĩnh vực hoặc đơn vị thực hiện.")

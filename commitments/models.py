@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.links import ObjectURL
-from core.models import ChoiceLabelsMixin
+from core.models import ActiveManager, ChoiceLabelsMixin, VoidableModel
 from core.precompiled import PrecompiledQuery
 from core.templatetags.portal import number, vnd
 from partnerships.models import Partnership, member_names_prefetch, upload_path
@@ -220,7 +220,7 @@ class CommitmentQuerySet(models.QuerySet):
 
 
 @pghistory.track()
-class Commitment(ChoiceLabelsMixin, models.Model):
+class Commitment(ChoiceLabelsMixin, VoidableModel):
     """A promise made in a partnership by one member unit, in one field, with a measurable target."""
 
     class Horizon(models.TextChoices):
@@ -281,11 +281,14 @@ class Commitment(ChoiceLabelsMixin, models.Model):
     # which also adds 1; a stale form changes nothing and gets a conflict (commitments.services).
     version = models.PositiveIntegerField(_("phiên bản"), default=1, editable=False)
 
-    objects = CommitmentQuerySet.as_manager()
+    objects = ActiveManager.from_queryset(CommitmentQuerySet)()
+    all_objects = models.Manager.from_queryset(CommitmentQuerySet)()  # voided ones too
 
     class Meta:
         verbose_name = _("cam kết")
         verbose_name_plural = _("cam kết")
+        default_manager_name = "objects"
+        base_manager_name = "all_objects"
         ordering = ["due_on", "pk"]
         constraints = [
             models.CheckConstraint(
@@ -525,7 +528,7 @@ class ProgressUpdateQuerySet(models.QuerySet):
 
 
 @pghistory.track()
-class ProgressUpdate(ChoiceLabelsMixin, models.Model):
+class ProgressUpdate(ChoiceLabelsMixin, VoidableModel):
     """What a unit reports it achieved on a commitment in one period, with evidence, and its review."""
 
     class State(models.TextChoices):
@@ -573,11 +576,14 @@ class ProgressUpdate(ChoiceLabelsMixin, models.Model):
     # Optimistic locking, as on Commitment: resubmission and review each add 1.
     version = models.PositiveIntegerField(_("phiên bản"), default=1, editable=False)
 
-    objects = ProgressUpdateQuerySet.as_manager()
+    objects = ActiveManager.from_queryset(ProgressUpdateQuerySet)()
+    all_objects = models.Manager.from_queryset(ProgressUpdateQuerySet)()
 
     class Meta:
         verbose_name = _("báo cáo tiến độ")
         verbose_name_plural = _("báo cáo tiến độ")
+        default_manager_name = "objects"
+        base_manager_name = "all_objects"
         ordering = ["-submitted_at", "-pk"]
         constraints = [
             models.CheckConstraint(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.quotas import charge_uploads
+from core import voiding
 
 from .models import COMMITMENT_TERMS, Commitment, CommitmentAdjustment, Evidence, ProgressUpdate, ReportingPeriod
 
@@ -417,3 +418,25 @@ def refuse_adjustment(
     adjustment.decided_at = at or timezone.now()
     adjustment.save(update_fields=["state", "decision_reason", "decided_by", "decided_at"])
     return adjustment
+
+
+def voidable_contents(record) -> list:
+    """A commitment is voided with its unverified progress reports; a report alone has no contents."""
+    if isinstance(record, Commitment):
+        return [ProgressUpdate.all_objects.filter(commitment=record).exclude(state=ProgressUpdate.State.VERIFIED)]
+    return []
+
+
+def void_record(*, record, user, reason: str) -> None:
+    """City staff void a commitment (with its unverified reports) or an unverified progress report."""
+    if not (user.is_authenticated and user.is_city_staff):
+        raise PermissionDenied
+    if isinstance(record, ProgressUpdate) and record.state == ProgressUpdate.State.VERIFIED:
+        raise ValidationError(_("Báo cáo đã xác nhận không thể hủy."), code="verified")
+    voiding.void(record, user=user, reason=reason, contents=voidable_contents(record))
+
+
+def restore_record(*, record, user) -> None:
+    if not (user.is_authenticated and user.is_city_staff):
+        raise PermissionDenied
+    voiding.restore(record, contents=voidable_contents(record))

@@ -21,5 +21,7 @@ urlpatterns = [
     path("commitments/adjustments/<int:pk>/approve/", views.adjustment_approve, name="adjustment_approve"),
     path("commitments/adjustments/<int:pk>/refuse/", views.adjustment_refuse, name="adjustment_refuse"),
     path("commitments/evidence/<int:pk>/", views.evidence_file, name="evidence_file"),
+    path("commitments/void/<str:kind>/<int:pk>/", views.record_void, name="record_void"),
+    path("commitments/restore/<str:kind>/<int:pk>/", views.record_restore, name="record_restore"),
     path("my-unit/", views.my_unit, name="my_unit"),
 ]

@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, Window
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -25,13 +26,13 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from PIL import Image, ImageOps
 
 from communes.forms import unit_suggestion
-from core.views import MAX_SUGGESTIONS, HtmxFragmentMixin, render_suggestions, typed_text
+from core.views import MAX_SUGGESTIONS, HtmxFragmentMixin, render_suggestions, restore_page, typed_text, void_page
 from partnerships.models import Partnership, member_names_prefetch
 
 from . import services
 from .filtersets import CommitmentFilterSet, owner_choices
 from .forms import CommitmentForm, ProgressForm, RefuseForm, ReturnForm
-from .models import Commitment, CommitmentAdjustment, Evidence, Field, ProgressUpdate, ReportingPeriod
+from .models import COMMITMENT_URL, Commitment, CommitmentAdjustment, Evidence, Field, ProgressUpdate, ReportingPeriod
 
 PAGE_SIZE = 25
 THUMBNAIL_SIDE = 480
@@ -97,7 +98,9 @@ class CommitmentListView(HtmxFragmentMixin, FilterView):
 
     def get_queryset(self):
         return (
-            Commitment.objects.visible_to(self.request.user)
+            # Voided rows only for the "Đã hủy" filter (CommitmentFilterSet.voided), which then keeps only them.
+            (Commitment.all_objects if self.request.GET.get("voided") else Commitment.objects)
+            .visible_to(self.request.user)
             .with_status()
             .with_related()
             .with_partnership_names()
@@ -120,7 +123,8 @@ def owner_suggestions(request):
 def commitment_detail(request, pk):
     """A commitment and its progress reports, newest first, UPDATES_PER_PAGE a page: a long-running
     commitment gathers hundreds over the years. htmx pages through the reports section alone."""
-    commitments = Commitment.objects.visible_to(request.user).with_status().with_related().with_partnership_names()
+    # A voided commitment stays readable here (with its banner and "Khôi phục"); lists leave it out.
+    commitments = Commitment.all_objects.visible_to(request.user).with_status().with_related().with_partnership_names()
     commitment = get_object_or_404(commitments, pk=pk)
     updates = (
         commitment.updates.select_related("period", "author", "reviewed_by")
@@ -135,6 +139,14 @@ def commitment_detail(request, pk):
         "can_edit": commitment.is_editable_by(request.user),
         "adjustments": commitment.adjustments.select_related("requested_by", "decided_by").order_by(
             "-requested_at", "-pk"
+        ),
+        "can_void": request.user.is_city_staff,
+        "voided_updates": (
+            ProgressUpdate.all_objects.filter(commitment=commitment, voided_at__isnull=False)
+            .select_related("period", "voided_by", "commitment")
+            .order_by("-voided_at")
+            if request.user.is_city_staff and "voided" in request.GET
+            else None
         ),
     }
     template = "commitments/commitment_detail.html"
@@ -160,7 +172,9 @@ def commitment_create(request):
     forbid_leadership(request.user)
     if not request.user.is_city_staff:
         raise Http404
-    partnerships = Partnership.objects.editable_by(request.user).with_member_names(names_only=True).order_by("title", "pk")
+    partnerships = (
+        Partnership.objects.editable_by(request.user).with_member_names(names_only=True).order_by("title", "pk")
+    )
     selected = request.GET.get("partnership", "")
     partnership = partnerships.filter(pk=selected).first() if selected.isdigit() else None
     if partnership is None:
@@ -368,10 +382,7 @@ def review_queue(request):
 def pending_adjustments(request) -> dict:
     """The queue's section of adjustment requests, oldest first, paginated on its own (?adjustments_page=)."""
     adjustments = (
-        CommitmentAdjustment.objects.visible_to(request.user)
-        .pending()
-        .with_related()
-        .order_by("requested_at", "pk")
+        CommitmentAdjustment.objects.visible_to(request.user).pending().with_related().order_by("requested_at", "pk")
     )
     page = Paginator(adjustments, PAGE_SIZE).get_page(request.GET.get("adjustments_page"))
     return {"adjustments_page": page, "adjustments": page.object_list, "refuse_form": RefuseForm()}
@@ -566,3 +577,41 @@ def split_unit_commitments(commitments, unit_code: str, today) -> dict:
         else:
             sections["owed"].append(commitment)
     return sections
+
+
+# --- Void and restore ("hủy do nhập sai"): city staff only; leadership writes nothing ----------------
+
+VOIDABLE = {"commitment": Commitment, "progress": ProgressUpdate}
+
+
+def voidable_record(request, kind: str, pk: int):
+    """The record of ``kind`` (voided or not) city staff may void or restore; to others it does not exist."""
+    forbid_leadership(request.user)
+    model = VOIDABLE.get(kind)
+    if model is None or not request.user.is_city_staff:
+        raise Http404
+    return get_object_or_404(model.all_objects.visible_to(request.user), pk=pk)
+
+
+def record_page(record) -> str:
+    """Where a record is read: the commitment's page (which shows a voided commitment too)."""
+    return COMMITMENT_URL(getattr(record, "commitment_id", record.pk))
+
+
+@require_GET_OR_POST
+def record_void(request, kind, pk):
+    record = voidable_record(request, kind, pk)
+    if isinstance(record, Commitment):
+        note = _("Các báo cáo tiến độ chưa xác nhận của cam kết này được hủy cùng.")
+        done = reverse("commitments:partnership_commitments", args=[record.partnership_id])
+    else:
+        note, done = "", record_page(record)
+    return void_page(
+        request, record, void=services.void_record, back_url=record_page(record), done_url=done, contents_note=note
+    )
+
+
+@require_POST
+def record_restore(request, kind, pk):
+    record = voidable_record(request, kind, pk)
+    return restore_page(request, record, restore=services.restore_record, done_url=record_page(record))

@@ -26,7 +26,7 @@ from pghistory.models import Event, MiddlewareEvents
 
 from communes.models import Commune
 from core.links import ObjectURL
-from core.models import ChoiceLabelsMixin
+from core.models import ActiveManager, ChoiceLabelsMixin, VoidableModel
 
 
 def upload_path(instance, filename: str) -> str:
@@ -105,7 +105,8 @@ class HealthJoin:
         # commitment's latest update is the last entry of the (commitment_id, submitted_at) index.
         latest_update, update_params = connection.ops.datetime_cast_date_sql(
             f"MAX((SELECT MAX(u.{column(update, 'submitted_at')}) FROM {qn(update._meta.db_table)} u"  # nosec B608 # table and column names from _meta, values are params
-            f" WHERE u.{column(update, 'commitment')} = c.{qn(commitment._meta.pk.column)}))",
+            f" WHERE u.{column(update, 'commitment')} = c.{qn(commitment._meta.pk.column)}"
+            f" AND u.{column(update, 'voided_at')} IS NULL))",
             (),
             tzname,
         )
@@ -115,8 +116,11 @@ class HealthJoin:
             f" COUNT(*) FILTER (WHERE {due} AND c.{column(commitment, 'completed_on')} IS NULL) AS overdue,"
             f" {latest_update} AS update_day,"
             f" (SELECT MAX(a.{column(Activity, 'occurred_on')}) FROM {qn(Activity._meta.db_table)} a"
-            f" WHERE a.{column(Activity, 'partnership')} = {partnership}) AS activity_day"
-            f" FROM {qn(commitment._meta.db_table)} c WHERE c.{column(commitment, 'partnership')} = {partnership})"
+            f" WHERE a.{column(Activity, 'partnership')} = {partnership}"
+            f" AND a.{column(Activity, 'voided_at')} IS NULL) AS activity_day"
+            # Voided rows leave every figure (their default managers leave them out; this is raw SQL).
+            f" FROM {qn(commitment._meta.db_table)} c WHERE c.{column(commitment, 'partnership')} = {partnership}"
+            f" AND c.{column(commitment, 'voided_at')} IS NULL)"
             f" {qn(self.table_alias)} ON TRUE"
         )
         return sql, [self.today, self.today, *update_params]
@@ -400,7 +404,7 @@ PARTNERSHIP_URL = ObjectURL("partnerships:partnership_detail")
 
 
 @pghistory.track()
-class Partnership(ChoiceLabelsMixin, models.Model):
+class Partnership(ChoiceLabelsMixin, VoidableModel):
     """A kết nghĩa agreement: one supported commune and one or more supporting units under NQ 02-NQ/TU."""
 
     class Status(models.TextChoices):
@@ -440,6 +444,8 @@ class Partnership(ChoiceLabelsMixin, models.Model):
     term_end = models.DateField(_("hiệu lực đến"), null=True, blank=True)
     summary = models.TextField(_("nội dung chính"), blank=True)
     source = models.TextField(_("nguồn"), blank=True)
+    # Why city staff confirmed a supported unit the reference data records as lowland (forms.clean_programme_rules).
+    supported_reason = models.TextField(_("lý do xác nhận đơn vị được hỗ trợ"), blank=True)
     # Natural key of rows loaded by commands ("known:…" reference rows, "demo:…" demo rows), so
     # loading twice updates instead of duplicating. Blank for partnerships created in the portal.
     external_ref = models.CharField(_("mã tham chiếu"), max_length=200, blank=True, editable=False)
@@ -447,11 +453,14 @@ class Partnership(ChoiceLabelsMixin, models.Model):
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
 
-    objects = PartnershipQuerySet.as_manager()
+    objects = ActiveManager.from_queryset(PartnershipQuerySet)()
+    all_objects = models.Manager.from_queryset(PartnershipQuerySet)()  # voided ones too
 
     class Meta:
         verbose_name = _("quan hệ kết nghĩa")
         verbose_name_plural = _("quan hệ kết nghĩa")
+        default_manager_name = "objects"
+        base_manager_name = "all_objects"  # a row pointing to a voided partnership still reads it
         ordering = ["-signed_on", "pk"]
         constraints = [
             models.UniqueConstraint(
@@ -740,7 +749,7 @@ class ScopedToPartnershipQuerySet(models.QuerySet):
 
 
 @pghistory.track()
-class Document(ChoiceLabelsMixin, models.Model):
+class Document(ChoiceLabelsMixin, VoidableModel):
     """A paper of the partnership: the signed memorandum scan, a survey report, a plan."""
 
     class Kind(models.TextChoices):
@@ -770,11 +779,14 @@ class Document(ChoiceLabelsMixin, models.Model):
     )
     uploaded_at = models.DateTimeField(_("tải lên lúc"), auto_now_add=True)
 
-    objects = ScopedToPartnershipQuerySet.as_manager()
+    objects = ActiveManager.from_queryset(ScopedToPartnershipQuerySet)()
+    all_objects = models.Manager.from_queryset(ScopedToPartnershipQuerySet)()
 
     class Meta:
         verbose_name = _("văn bản")
         verbose_name_plural = _("văn bản")
+        default_manager_name = "objects"
+        base_manager_name = "all_objects"
         ordering = ["-issued_on", "-uploaded_at"]
 
     def __str__(self):
@@ -782,7 +794,7 @@ class Document(ChoiceLabelsMixin, models.Model):
 
 
 @pghistory.track()
-class Activity(ChoiceLabelsMixin, models.Model):
+class Activity(ChoiceLabelsMixin, VoidableModel):
     """Something that happened: a survey trip, a delegation, a handover, a secondment, a training."""
 
     class Kind(models.TextChoices):
@@ -815,11 +827,14 @@ class Activity(ChoiceLabelsMixin, models.Model):
     is_demo = models.BooleanField(_("dữ liệu minh họa"), default=False)
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
 
-    objects = ScopedToPartnershipQuerySet.as_manager()
+    objects = ActiveManager.from_queryset(ScopedToPartnershipQuerySet)()
+    all_objects = models.Manager.from_queryset(ScopedToPartnershipQuerySet)()
 
     class Meta:
         verbose_name = _("hoạt động")
         verbose_name_plural = _("hoạt động")
+        default_manager_name = "objects"
+        base_manager_name = "all_objects"
         ordering = ["-occurred_on", "-pk"]
         constraints = [
             models.CheckConstraint(

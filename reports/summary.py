@@ -256,20 +256,21 @@ def _partnership_tallies(partnerships, today: datetime.date) -> list[tuple[str, 
             SELECT partnership_id,
                    count(*) FILTER (WHERE due_on < %(today)s) AS due,
                    count(*) FILTER (WHERE due_on < %(today)s AND completed_on IS NULL) AS overdue
-            FROM commitments_commitment WHERE partnership_id IN (SELECT id FROM p) GROUP BY partnership_id
+            FROM commitments_commitment WHERE partnership_id IN (SELECT id FROM p) AND voided_at IS NULL
+            GROUP BY partnership_id
         ),
         u AS (
             -- Latest update per commitment first: a streaming pass over progress_commitment_day_idx.
             SELECT c.partnership_id, (max(l.last) AT TIME ZONE %(tz)s)::date AS last
             FROM (SELECT commitment_id, max(submitted_at) AS last FROM commitments_progressupdate
-                  GROUP BY commitment_id) l
-            JOIN commitments_commitment c ON c.id = l.commitment_id
+                  WHERE voided_at IS NULL GROUP BY commitment_id) l
+            JOIN commitments_commitment c ON c.id = l.commitment_id AND c.voided_at IS NULL
             WHERE c.partnership_id IN (SELECT id FROM p WHERE status <> ALL(%(not_assessed)s))
             GROUP BY c.partnership_id
         ),
         a AS (
             SELECT partnership_id, max(occurred_on) AS last FROM partnerships_activity
-            WHERE partnership_id IN (SELECT id FROM p) GROUP BY partnership_id
+            WHERE partnership_id IN (SELECT id FROM p) AND voided_at IS NULL GROUP BY partnership_id
         ),
         f AS (
             SELECT p.status, COALESCE(c.due, 0) AS due, COALESCE(c.overdue, 0) AS overdue,
