@@ -431,7 +431,8 @@ def void_record(*, record, user, reason: str) -> None:
     """City staff void a commitment (with its unverified reports) or an unverified progress report."""
     if not (user.is_authenticated and user.is_city_staff):
         raise PermissionDenied
-    if isinstance(record, ProgressUpdate) and record.state == ProgressUpdate.State.VERIFIED:
+    verified = ProgressUpdate.all_objects.filter(pk=record.pk, state=ProgressUpdate.State.VERIFIED)
+    if isinstance(record, ProgressUpdate) and verified.exists():
         raise ValidationError(_("Báo cáo đã xác nhận không thể hủy."), code="verified")
     voiding.void(record, user=user, reason=reason, contents=voidable_contents(record))
 

@@ -389,7 +389,7 @@ def _health_query(alias: str, today: datetime.date) -> tuple[str, tuple]:
     if key not in _HEALTH_QUERIES:
         keys = RawSQL("SELECT unnest(%s::bigint[])", (_KEYS,))
         query = (
-            Partnership.objects.using(alias)
+            Partnership.all_objects.using(alias)  # a voided partnership's page and the "Đã hủy" list show health too
             .filter(pk__in=keys)
             .with_health(today)
             .values_list("pk", "health", "health_reason")

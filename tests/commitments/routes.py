@@ -83,6 +83,19 @@ ROUTES = [
         notes="GET is the no-JavaScript form page; an empty POST lacks the reason and re-renders with 200.",
     ),
     Route(
+        "commitments:record_void",
+        kwargs=lambda world: {"kind": "progress", "pk": submitted_update(world).pk},
+        get=everyone(404, leader=403, city=200, admin=200),
+        post=everyone(404, leader=403, city=200, admin=200),
+        notes="City staff void a commitment or unverified report with a reason; an empty POST re-renders (200).",
+    ),
+    Route(
+        "commitments:record_restore",
+        kwargs=lambda world: {"kind": "progress", "pk": submitted_update(world).pk},
+        post=everyone(404, leader=403, city=302, admin=302),
+        notes="POST only; restores and redirects to the commitment (a record not voided redirects too).",
+    ),
+    Route(
         "commitments:evidence_file",
         kwargs=lambda world: {"pk": update_with_photo(world).evidence.get().pk},
         get=READ_WORLD_COMMITMENT,
