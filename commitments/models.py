@@ -477,6 +477,30 @@ class CommitmentAdjustment(ChoiceLabelsMixin, models.Model):
             if name in COMMITMENT_TERMS
         ]
 
+    def target_note(self) -> str:
+        """How reports name an approved target change: "chỉ tiêu điều chỉnh từ 10 xuống 4 máy tính, duyệt
+        ngày 05/12/2026"; empty for anything else."""
+        change = self.changes.get("target_quantity") or self.changes.get("target_value_vnd")
+        if self.state != self.State.APPROVED or not change or change.get("old") is None or change.get("new") is None:
+            return ""
+        name = "target_quantity" if "target_quantity" in self.changes else "target_value_vnd"
+        old, new = (Commitment._meta.get_field(name).to_python(change[side]) for side in ("old", "new"))
+        if name == "target_quantity":
+            unit = self.changes.get("target_unit", {}).get("new") or self.commitment.target_unit
+            old_text, new_text = number(old), f"{number(new)} {unit}".strip()
+        else:
+            old_text, new_text = vnd(old), vnd(new)
+        template = (
+            gettext("chỉ tiêu điều chỉnh từ %(old)s xuống %(new)s, duyệt ngày %(day)s")
+            if new < old
+            else gettext("chỉ tiêu điều chỉnh từ %(old)s lên %(new)s, duyệt ngày %(day)s")
+        )
+        return template % {
+            "old": old_text,
+            "new": new_text,
+            "day": timezone.localtime(self.decided_at).strftime("%d/%m/%Y"),
+        }
+
     @staticmethod
     def shown(name: str, values: dict, side: str) -> str:
         """One side of a change; a field or unit by the name it had when the change was asked."""

@@ -132,14 +132,16 @@ def commitment_detail(request, pk):
         .order_by("-submitted_at", "-pk")
     )
     page = Paginator(updates, UPDATES_PER_PAGE).get_page(updates_page_number(request, updates))
+    adjustments = list(
+        commitment.adjustments.select_related("requested_by", "decided_by").order_by("-requested_at", "-pk")
+    )
     context = {
         "commitment": commitment,
         "updates": page.object_list,
         "page_obj": page,
         "can_edit": commitment.is_editable_by(request.user),
-        "adjustments": commitment.adjustments.select_related("requested_by", "decided_by").order_by(
-            "-requested_at", "-pk"
-        ),
+        "adjustments": adjustments,
+        "target_note": next((note for note in (a.target_note() for a in adjustments) if note), ""),
         "can_void": request.user.is_city_staff,
         "voided_updates": (
             ProgressUpdate.all_objects.filter(commitment=commitment, voided_at__isnull=False)

@@ -263,3 +263,29 @@ class SanityBoundTests(WorldTestCase):
         self.assertContains(response, "tổng kết quả của cam kết sẽ vượt giới hạn lưu trữ")
         second.refresh_from_db()
         self.assertEqual(second.state, ProgressUpdate.State.SUBMITTED)
+
+
+class AdjustedTargetNoteTests(WorldTestCase):
+    def test_the_commitment_page_names_an_approved_target_change(self):
+        commitment = Commitment.objects.get(pk=self.world.commitment.pk)
+        commitment.target_quantity = Decimal(1)
+        services.save_commitment(commitment=commitment, editor=self.world.officer, reason="Một hộ chuyển đi")
+        adjustment = CommitmentAdjustment.objects.get()
+        services.approve_adjustment(adjustment=adjustment, reviewer=self.world.city)
+        self.login(self.world.city)
+        day = timezone.localdate().strftime("%d/%m/%Y")
+        response = self.client.get(commitment.get_absolute_url())
+        self.assertContains(response, f"chỉ tiêu điều chỉnh từ 2 xuống 1 căn nhà, duyệt ngày {day}")
+
+    def test_voided_commitments_list_query_count_does_not_grow(self):
+        self.login(self.world.city)
+
+        def more_voided():
+            for index in range(4):
+                extra = factories.commitment(partnership=self.world.partnership, title=f"Cam kết {index}")
+                services.void_record(record=extra, user=self.world.city, reason="Nhập trùng")
+
+        more_voided_first = factories.commitment(partnership=self.world.partnership, title="Cam kết đầu")
+        services.void_record(record=more_voided_first, user=self.world.city, reason="Nhập trùng")
+        url = reverse("commitments:commitment_list") + "?voided=on"
+        self.assert_same_query_count(url, more_voided, expected=7)
