@@ -339,7 +339,7 @@ def _stored(value):
 def settle_completion(*, commitment_id: int) -> Commitment:
     """Completion after the terms changed, from verified progress only: the day of the verified report
     that first brought the totals to the (new) target, or none when the target is not reached."""
-    commitment = Commitment.objects.select_for_update().get(pk=commitment_id)
+    commitment = Commitment.all_objects.select_for_update().get(pk=commitment_id)
     completed_on = None
     quantity, value = Decimal(0), 0
     verified = ProgressUpdate.objects.filter(commitment_id=commitment_id, state=ProgressUpdate.State.VERIFIED)
@@ -362,7 +362,7 @@ def settle_completion(*, commitment_id: int) -> Commitment:
 def _claim_adjustment(adjustment: CommitmentAdjustment, reviewer) -> CommitmentAdjustment:
     if not reviewer.is_city_staff:
         raise PermissionDenied
-    Commitment.objects.select_for_update().get(pk=adjustment.commitment_id)
+    Commitment.all_objects.select_for_update().get(pk=adjustment.commitment_id)
     adjustment = CommitmentAdjustment.objects.select_for_update().get(pk=adjustment.pk)
     if adjustment.state != CommitmentAdjustment.State.PENDING:
         raise ValidationError(_("Đề nghị này đã được xem xét."), code="decided")
@@ -375,7 +375,7 @@ def approve_adjustment(
 ) -> CommitmentAdjustment:
     """Apply a pending adjustment to its commitment; completion is then re-measured on verified progress."""
     adjustment = _claim_adjustment(adjustment, reviewer)
-    commitment = Commitment.objects.get(pk=adjustment.commitment_id)
+    commitment = Commitment.all_objects.get(pk=adjustment.commitment_id)
     attnames = []
     for name, values in adjustment.changes.items():
         model_field = Commitment._meta.get_field(name)

@@ -384,7 +384,11 @@ def review_queue(request):
 def pending_adjustments(request) -> dict:
     """The queue's section of adjustment requests, oldest first, paginated on its own (?adjustments_page=)."""
     adjustments = (
-        CommitmentAdjustment.objects.visible_to(request.user).pending().with_related().order_by("requested_at", "pk")
+        CommitmentAdjustment.objects.visible_to(request.user)
+        .pending()
+        .filter(commitment__voided_at__isnull=True)  # a voided commitment's terms are moot
+        .with_related()
+        .order_by("requested_at", "pk")
     )
     page = Paginator(adjustments, PAGE_SIZE).get_page(request.GET.get("adjustments_page"))
     return {"adjustments_page": page, "adjustments": page.object_list, "refuse_form": RefuseForm()}
