@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communes.filtersets import UnitFilter
 from communes.models import Commune
-from partnerships.filtersets import PartnershipFilter
+from partnerships.filtersets import PartnershipFilter, only_voided
 from partnerships.models import Membership, Partnership
 
 from .models import Commitment, Field, ProgressUpdate, ReportingPeriod
@@ -83,6 +83,13 @@ class CommitmentFilterSet(django_filters.FilterSet):
         widget=forms.Select, choices=SORT_CHOICES, method="sort_by", label=_("Sắp xếp theo"), empty_label=None
     )
 
+    voided = django_filters.BooleanFilter(
+        label=_("Đã hủy"),
+        method="filter_voided",
+        widget=forms.CheckboxInput,
+        help_text=_("Chỉ xem mục hủy do nhập sai"),
+    )
+
     class Meta:
         model = Commitment
         fields = []
@@ -102,6 +109,9 @@ class CommitmentFilterSet(django_filters.FilterSet):
             | Q(partnership__title__unaccent__icontains=value)
             | Exists(member_named)
         )
+
+    def filter_voided(self, queryset, name, value):
+        return only_voided(queryset, value)
 
     def reported_in(self, queryset, name, value):
         return queryset.filter(Exists(ProgressUpdate.objects.filter(commitment=OuterRef("pk"), period=value)))

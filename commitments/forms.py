@@ -16,7 +16,7 @@ from core.forms import TamperEvidentMixin
 from core.templatetags.portal import number, vnd
 from partnerships.uploads import MAX_IMAGE_SIDE, validate_upload
 
-from .models import Commitment, Evidence, ProgressUpdate
+from .models import COMMITMENT_TERMS, MAX_QUANTITY, MAX_VALUE_VND, Commitment, Evidence, ProgressUpdate
 from .services import COMMITMENT_EDITABLE_FIELDS
 
 MAX_EVIDENCE_FILES = 10
@@ -248,18 +248,71 @@ class CommitmentForm(TamperEvidentMixin, OptimisticLockMixin, forms.ModelForm):
         if not user.is_city_staff:
             # Officers keep commitments up to date; handing one to another unit is for city staff.
             self.fields["owner"].disabled = True
+        self.user = user
+        # The terms as saved, before validation copies the typed values onto the instance.
+        self.saved_terms = {
+            name: getattr(self.instance, Commitment._meta.get_field(name).attname) for name in COMMITMENT_TERMS
+        }
+        if self.instance.pk:
+            help_text = (
+                _("Bắt buộc khi thay đổi chỉ tiêu, thời hạn, lĩnh vực hoặc đơn vị thực hiện.")
+                if user.is_city_staff
+                else _(
+                    "Bắt buộc khi thay đổi chỉ tiêu, thời hạn hoặc lĩnh vực: thay đổi đó là đề nghị điều chỉnh, "
+                    "chỉ có hiệu lực khi Thành ủy duyệt."
+                )
+            )
+            self.fields["reason"] = forms.CharField(
+                label=_("Lý do điều chỉnh"),
+                required=False,
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text=help_text,
+            )
         self.add_version_field()
+
+    def changed_terms(self) -> list[str]:
+        """The terms this (valid) form changes on the saved commitment."""
+        changed = []
+        for name in COMMITMENT_TERMS:
+            if name not in self.cleaned_data or self.fields[name].disabled:
+                continue
+            typed = self.cleaned_data[name]
+            typed = getattr(typed, "pk", typed)
+            saved = self.saved_terms[name]
+            if isinstance(typed, str) or isinstance(saved, str):
+                typed, saved = (typed or "").strip(), (saved or "").strip()
+            if typed != saved:
+                changed.append(name)
+        return changed
+
+    @property
+    def asks_for_approval(self) -> bool:
+        """Whether saving sends a request to city staff instead of changing the terms at once."""
+        return bool(self.instance.pk) and not self.user.is_city_staff and bool(self.changed_terms())
 
     def clean_target_quantity(self):
         value = self.cleaned_data.get("target_quantity")
         if value is not None and value <= 0:
             raise ValidationError(_("Chỉ tiêu phải lớn hơn 0."), code="not_positive")
+        if value is not None and value > MAX_QUANTITY:
+            raise ValidationError(
+                _("Chỉ tiêu số lượng tối đa là %(max)s. Kiểm tra lại số đã nhập."),
+                code="too_large",
+                params={"max": number(MAX_QUANTITY)},
+            )
         return value
 
     def clean_target_value_vnd(self):
         value = self.cleaned_data.get("target_value_vnd")
         if value is not None and value <= 0:
             raise ValidationError(_("Giá trị phải lớn hơn 0."), code="not_positive")
+        if value is not None and value > MAX_VALUE_VND:
+            raise ValidationError(
+                _("Giá trị tối đa là %(max)s. Kiểm tra lại số đã nhập."),
+                code="too_large",
+                params={"max": vnd(MAX_VALUE_VND)},
+            )
         return value
 
     def clean(self):
@@ -284,6 +337,13 @@ class CommitmentForm(TamperEvidentMixin, OptimisticLockMixin, forms.ModelForm):
             self.add_error(
                 "due_on", ValidationError(_("Hạn hoàn thành không được trước ngày bắt đầu."), code="due_before_start")
             )
+        if "reason" in self.fields and not (cleaned.get("reason") or "").strip() and self.changed_terms():
+            self.add_error(
+                "reason",
+                ValidationError(
+                    _("Vui lòng nêu lý do điều chỉnh chỉ tiêu, thời hạn của cam kết."), code="reason_required"
+                ),
+            )
         return cleaned
 
 
@@ -298,13 +358,26 @@ class ProgressForm(TamperEvidentMixin, OptimisticLockMixin, forms.ModelForm):
         min_value=0,
         max_digits=14,
         decimal_places=2,
-        error_messages={"min_value": _("Kết quả không được âm.")},
+        max_value=MAX_QUANTITY,
+        error_messages={
+            "min_value": _("Kết quả không được âm."),
+            "max_value": _("Số lượng quá lớn: tối đa 1.000.000 mỗi báo cáo. Kiểm tra lại số đã nhập."),
+        },
     )
     achieved_value_vnd = MoneyField(
         label=_("Giá trị đạt được (đồng)"),
         required=False,
         min_value=0,
-        error_messages={"min_value": _("Kết quả không được âm.")},
+        max_value=MAX_VALUE_VND,
+        error_messages={
+            "min_value": _("Kết quả không được âm."),
+            "max_value": _("Giá trị quá lớn: tối đa 1.000 tỷ đồng mỗi báo cáo. Kiểm tra lại số đã nhập."),
+        },
+    )
+    # Asked only when the report goes beyond what the commitment still needs (see clean()).
+    confirm_over_target = forms.BooleanField(
+        label=_("Tôi xác nhận kết quả này vượt chỉ tiêu còn lại của cam kết"),
+        required=False,
     )
     evidence = MultipleFileField(label=_("Ảnh, tệp minh chứng"), required=False)
     remove_evidence = forms.ModelMultipleChoiceField(
@@ -417,6 +490,22 @@ class ProgressForm(TamperEvidentMixin, OptimisticLockMixin, forms.ModelForm):
         self.data = self.data.copy()
         self.data["commitment_version"] = str(commitment.version)
         self.add_error(None, ValidationError(message, code="terms_changed"))
+    over_target = False
+
+    def exceeds_remaining(self) -> bool:
+        """Whether the typed result is more than the commitment could still need (target − verified)."""
+        return self.commitment.exceeds_remaining(
+            self.cleaned_data.get("achieved_quantity"), self.cleaned_data.get("achieved_value_vnd")
+        )
+
+    def remaining_text(self) -> str:
+        commitment, parts = self.commitment, []
+        if commitment.target_quantity is not None:
+            remaining = max(commitment.target_quantity - commitment.achieved_quantity, 0)
+            parts.append(f"{number(remaining)} {commitment.target_unit}".strip())
+        if commitment.target_value_vnd is not None:
+            parts.append(vnd(max(commitment.target_value_vnd - commitment.achieved_value_vnd, 0)))
+        return ", ".join(parts)
 
     def report(self) -> dict:
         """The cleaned values as keyword arguments of submit_progress / resubmit_progress."""
@@ -452,6 +541,19 @@ class ProgressForm(TamperEvidentMixin, OptimisticLockMixin, forms.ModelForm):
             self.add_error(
                 field,
                 ValidationError(_("Vui lòng nhập số lượng hoặc giá trị đạt được."), code="result_required"),
+            )
+        if values_valid and self.exceeds_remaining() and not cleaned.get("confirm_over_target"):
+            self.over_target = True
+            self.add_error(
+                "confirm_over_target",
+                ValidationError(
+                    _(
+                        "Kết quả này vượt chỉ tiêu còn lại của cam kết (%(remaining)s). Kiểm tra lại số đã nhập; "
+                        "nếu đúng, đánh dấu xác nhận rồi gửi lại. Báo cáo sẽ được ghi chú “vượt chỉ tiêu” để Thành ủy xem xét."
+                    ),
+                    code="over_target",
+                    params={"remaining": self.remaining_text()},
+                ),
             )
         if self.instance.pk and "evidence" not in self.errors:
             kept = self.instance.evidence.count() - len(cleaned.get("remove_evidence") or [])
@@ -519,3 +621,12 @@ class BulkReviewForm(TamperEvidentMixin, forms.Form):
         if cleaned.get("action") == self.RETURN and not (cleaned.get("reason") or "").strip():
             self.add_error("reason", _("Vui lòng nêu lý do trả lại."))
         return cleaned
+class RefuseForm(TamperEvidentMixin, forms.Form):
+    """Why a commitment adjustment request is not approved."""
+
+    reason = forms.CharField(
+        label=_("Lý do không duyệt"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": _("Vui lòng nêu lý do không duyệt.")},
+    )

@@ -1,6 +1,7 @@
 """What each member unit promised, by field, and the progress it reports against that promise."""
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pghistory
@@ -14,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.models import ChoiceLabelsMixin
-from partnerships.models import Partnership, upload_path
+from core.models import ActiveManager, ChoiceLabelsMixin, VoidableModel
+from core.templatetags.portal import number, vnd
+from partnerships.models import Partnership, member_names_prefetch, upload_path
 
 
 @pghistory.track()
@@ -151,6 +153,12 @@ class Numeric(models.Func):
     template = "(%(expressions)s)::numeric"
     output_field = models.DecimalField()
 
+# Upper bounds of what one commitment or one progress report may state. The largest commitments of
+# the programme are houses worth a few billion đồng; a thousand billion (10^12) leaves ample room while
+# a mistyped or forged figure cannot push a sum past PostgreSQL's bigint (9.2 × 10^18).
+MAX_QUANTITY = Decimal(1_000_000)
+MAX_VALUE_VND = 10**12
+
 
 class CommitmentQuerySet(models.QuerySet):
     def visible_to(self, user):
@@ -238,9 +246,13 @@ class CommitmentQuerySet(models.QuerySet):
     def with_related(self):
         return self.select_related("field", "owner", "partnership")
 
+    def with_partnership_names(self):
+        """The partnerships' members, for their names (a partnership without a title is named by its units)."""
+        return self.prefetch_related(member_names_prefetch("partnership__memberships"))
+
 
 @pghistory.track()
-class Commitment(ChoiceLabelsMixin, models.Model):
+class Commitment(ChoiceLabelsMixin, VoidableModel):
     """A promise made in a partnership by one member unit, in one field, with a measurable target."""
 
     class Horizon(models.TextChoices):
@@ -301,11 +313,14 @@ class Commitment(ChoiceLabelsMixin, models.Model):
     # which also adds 1; a stale form changes nothing and gets a conflict (commitments.services).
     version = models.PositiveIntegerField(_("phiên bản"), default=1, editable=False)
 
-    objects = CommitmentQuerySet.as_manager()
+    objects = ActiveManager.from_queryset(CommitmentQuerySet)()
+    all_objects = models.Manager.from_queryset(CommitmentQuerySet)()  # voided ones too
 
     class Meta:
         verbose_name = _("cam kết")
         verbose_name_plural = _("cam kết")
+        default_manager_name = "objects"
+        base_manager_name = "all_objects"
         ordering = ["due_on", "pk"]
         constraints = [
             models.CheckConstraint(
@@ -363,6 +378,16 @@ class Commitment(ChoiceLabelsMixin, models.Model):
             return True
         return user.is_unit_officer and self.owner_id == user.commune_id
 
+    def exceeds_remaining(self, quantity: Decimal | None, value: int | None) -> bool:
+        """Whether a reported result is more than what the target still needs beyond verified progress."""
+        if quantity is not None and self.target_quantity is not None:
+            if quantity > max(self.target_quantity - self.achieved_quantity, 0):
+                return True
+        if value is not None and self.target_value_vnd is not None:
+            if value > max(self.target_value_vnd - self.achieved_value_vnd, 0):
+                return True
+        return False
+
     def is_target_reached(self) -> bool:
         quantity_ok = self.target_quantity is None or self.achieved_quantity >= self.target_quantity
         value_ok = self.target_value_vnd is None or self.achieved_value_vnd >= self.target_value_vnd
@@ -370,6 +395,162 @@ class Commitment(ChoiceLabelsMixin, models.Model):
 
     def get_status_display(self) -> str:
         return self.Status(self.status).label if hasattr(self, "status") else ""
+
+
+# A commitment's terms: what it promises and by when. Once the commitment exists, an officer's change
+# to any of them waits for city staff's approval (CommitmentAdjustment); the other columns do not.
+COMMITMENT_TERMS = ("field", "owner", "target_quantity", "target_unit", "target_value_vnd", "start_on", "due_on")
+
+
+class CommitmentAdjustmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if user.is_authenticated and user.sees_everything:
+            return self.all()
+        return self.filter(commitment__in=Commitment.objects.visible_to(user))
+
+    def pending(self):
+        return self.filter(state=CommitmentAdjustment.State.PENDING)
+
+    def with_related(self):
+        return self.select_related(
+            "commitment__field", "commitment__owner", "commitment__partnership", "requested_by", "decided_by"
+        ).prefetch_related(member_names_prefetch("commitment__partnership__memberships"))
+
+
+@pghistory.track()
+class CommitmentAdjustment(ChoiceLabelsMixin, models.Model):
+    """A change to a commitment's terms (đề nghị điều chỉnh): target, dates, field or owner, with its reason.
+
+    An officer's change waits for city staff, who approve or refuse it with a reason; city staff's own
+    change is recorded approved at once. ``changes`` maps each term to ``{"old": …, "new": …}`` in the
+    form ``Field.value_to_string`` writes, so the values survive later edits of the commitment.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Chờ duyệt")
+        APPROVED = "approved", _("Đã duyệt")
+        REFUSED = "refused", _("Không duyệt")
+
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.PROTECT, related_name="adjustments", verbose_name=_("cam kết")
+    )
+    changes = models.JSONField(_("nội dung điều chỉnh"))
+    reason = models.TextField(_("lý do điều chỉnh"))
+    state = models.CharField(_("trạng thái"), max_length=20, choices=State.choices, default=State.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("người đề nghị")
+    )
+    requested_at = models.DateTimeField(_("đề nghị lúc"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người duyệt"),
+    )
+    decided_at = models.DateTimeField(_("duyệt lúc"), null=True, blank=True)
+    decision_reason = models.TextField(_("lý do không duyệt"), blank=True)
+
+    objects = CommitmentAdjustmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("đề nghị điều chỉnh")
+        verbose_name_plural = _("đề nghị điều chỉnh")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="adjustment_has_reason",
+                condition=~Q(reason=""),
+                violation_error_message=_("Đề nghị điều chỉnh phải có lý do."),
+            ),
+            models.CheckConstraint(
+                name="adjustment_decided_has_decider",
+                condition=Q(state="pending") | (Q(decided_by__isnull=False) & Q(decided_at__isnull=False)),
+                violation_error_message=_("Đề nghị đã duyệt hoặc không duyệt phải có người và thời điểm duyệt."),
+            ),
+            models.CheckConstraint(
+                name="adjustment_refused_has_reason",
+                condition=~Q(state="refused") | ~Q(decision_reason=""),
+                violation_error_message=_("Không duyệt đề nghị phải có lý do."),
+            ),
+            models.UniqueConstraint(
+                "commitment",
+                condition=Q(state="pending"),
+                name="adjustment_one_pending_per_commitment",
+                violation_error_message=_("Cam kết này đang có một đề nghị điều chỉnh chờ duyệt."),
+            ),
+        ]
+
+    def __str__(self):
+        return gettext("Điều chỉnh “%(commitment)s”") % {"commitment": self.commitment}
+
+    def get_absolute_url(self):
+        return reverse("commitments:commitment_detail", args=[self.commitment_id]) + f"#adjustment-{self.pk}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == self.State.PENDING
+
+    def rows(self) -> list["AdjustmentRow"]:
+        """Each changed term as the pages show it: label, old value, new value (in Vietnamese)."""
+        return [
+            AdjustmentRow(
+                str(Commitment._meta.get_field(name).verbose_name).capitalize(),
+                self.shown(name, values, "old"),
+                self.shown(name, values, "new"),
+            )
+            for name, values in sorted(self.changes.items(), key=lambda item: COMMITMENT_TERMS.index(item[0]))
+            if name in COMMITMENT_TERMS
+        ]
+
+    def target_note(self) -> str:
+        """How reports name an approved target change: "chỉ tiêu điều chỉnh từ 10 xuống 4 máy tính, duyệt
+        ngày 05/12/2026"; empty for anything else."""
+        change = self.changes.get("target_quantity") or self.changes.get("target_value_vnd")
+        if self.state != self.State.APPROVED or not change or change.get("old") is None or change.get("new") is None:
+            return ""
+        name = "target_quantity" if "target_quantity" in self.changes else "target_value_vnd"
+        old, new = (Commitment._meta.get_field(name).to_python(change[side]) for side in ("old", "new"))
+        if name == "target_quantity":
+            unit = self.changes.get("target_unit", {}).get("new") or self.commitment.target_unit
+            old_text, new_text = number(old), f"{number(new)} {unit}".strip()
+        else:
+            old_text, new_text = vnd(old), vnd(new)
+        template = (
+            gettext("chỉ tiêu điều chỉnh từ %(old)s xuống %(new)s, duyệt ngày %(day)s")
+            if new < old
+            else gettext("chỉ tiêu điều chỉnh từ %(old)s lên %(new)s, duyệt ngày %(day)s")
+        )
+        return template % {
+            "old": old_text,
+            "new": new_text,
+            "day": timezone.localtime(self.decided_at).strftime("%d/%m/%Y"),
+        }
+
+    @staticmethod
+    def shown(name: str, values: dict, side: str) -> str:
+        """One side of a change; a field or unit by the name it had when the change was asked."""
+        stored = values.get(side)
+        if stored in (None, ""):
+            return "—"
+        if f"{side}_label" in values:
+            return values[f"{side}_label"]
+        value = Commitment._meta.get_field(name).to_python(stored)
+        if isinstance(value, datetime.date):
+            return value.strftime("%d/%m/%Y")
+        if isinstance(value, Decimal):
+            return number(value)
+        if isinstance(value, int):
+            return vnd(value)
+        return str(value)
+
+
+@dataclass(frozen=True)
+class AdjustmentRow:
+    label: str
+    old: str
+    new: str
 
 
 class ProgressUpdateQuerySet(models.QuerySet):
@@ -410,7 +591,7 @@ class ProgressUpdateQuerySet(models.QuerySet):
 
 
 @pghistory.track()
-class ProgressUpdate(ChoiceLabelsMixin, models.Model):
+class ProgressUpdate(ChoiceLabelsMixin, VoidableModel):
     """What a unit reports it achieved on a commitment in one period, with evidence, and its review."""
 
     class State(models.TextChoices):
@@ -460,6 +641,9 @@ class ProgressUpdate(ChoiceLabelsMixin, models.Model):
         verbose_name=_("người mở lại"),
     )
     reopened_at = models.DateTimeField(_("mở lại lúc"), null=True, blank=True)
+    # Set by the server when the report goes beyond what the commitment still needed (the officer
+    # confirmed it): the reviewer sees "vượt chỉ tiêu" next to it.
+    exceeds_target = models.BooleanField(_("vượt chỉ tiêu"), default=False, editable=False)
     # A one-time token sent with the form: a replayed POST (double tap, retry on a weak connection)
     # finds the update it already created instead of filing a second one.
     client_token = models.UUIDField(_("mã gửi một lần"), null=True, blank=True, editable=False)
@@ -467,11 +651,14 @@ class ProgressUpdate(ChoiceLabelsMixin, models.Model):
     # Optimistic locking, as on Commitment: resubmission and review each add 1.
     version = models.PositiveIntegerField(_("phiên bản"), default=1, editable=False)
 
-    objects = ProgressUpdateQuerySet.as_manager()
+    objects = ActiveManager.from_queryset(ProgressUpdateQuerySet)()
+    all_objects = models.Manager.from_queryset(ProgressUpdateQuerySet)()
 
     class Meta:
         verbose_name = _("báo cáo tiến độ")
         verbose_name_plural = _("báo cáo tiến độ")
+        default_manager_name = "objects"
+        base_manager_name = "all_objects"
         ordering = ["-submitted_at", "-pk"]
         constraints = [
             models.CheckConstraint(

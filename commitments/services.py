@@ -6,14 +6,16 @@ from decimal import Decimal
 
 import pgtrigger
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, models, transaction
-from django.db.models import Case, F, Q, Sum, Value, When
+from django.db import DataError, IntegrityError, transaction
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.quotas import charge_uploads
+from core import voiding
 
-from .models import Commitment, Evidence, ProgressUpdate, ReportingPeriod
+from .models import COMMITMENT_TERMS, Commitment, CommitmentAdjustment, Evidence, ProgressUpdate, ReportingPeriod
 
 # What a person edits on a commitment; everything else (totals, completion, partnership, flags) is the
 # server's. Only these columns are written by an edit, so a concurrent verification is never undone.
@@ -86,6 +88,7 @@ def submit_progress(
                 submitted_at=at,
                 client_token=client_token,
                 is_demo=commitment.is_demo,
+                exceeds_target=commitment.exceeds_remaining(achieved_quantity, achieved_value_vnd),
             )
     except IntegrityError:
         if client_token is None:
@@ -156,6 +159,9 @@ def resubmit_progress(
         reviewed_at=None,
         resubmission_count=F("resubmission_count") + 1,
         version=F("version") + 1,
+        exceeds_target=Commitment.objects.get(pk=current.commitment_id).exceeds_remaining(
+            achieved_quantity, achieved_value_vnd
+        ),
     )
     if not changed:
         latest = ProgressUpdate.objects.get(pk=current.pk)
@@ -263,30 +269,43 @@ def reopen_progress(
         commitment.completed_on = None
         commitment.save(update_fields=["completed_on", "updated_at"])
     return update
+TOTAL_TOO_LARGE = gettext_lazy(
+    "Không thể xác nhận: tổng kết quả của cam kết sẽ vượt giới hạn lưu trữ. Kiểm tra lại số liệu báo cáo "
+    "(có thể bị nhập thừa chữ số) và trả lại để đơn vị sửa."
+)
 
 
 def recompute_achievement(*, commitment_id: int, completed_on: datetime.date) -> Commitment:
     """Bring the commitment's verified totals up to date; mark it complete the day its target was reached."""
     commitment = Commitment.objects.get(pk=commitment_id)
-    totals = ProgressUpdate.objects.filter(commitment_id=commitment_id, state=ProgressUpdate.State.VERIFIED).aggregate(
-        quantity=Sum("achieved_quantity"), value=Sum("achieved_value_vnd")
-    )
-    commitment.achieved_quantity = totals["quantity"] or Decimal(0)
-    commitment.achieved_value_vnd = totals["value"] or 0
+    try:
+        # A savepoint: a sum past bigint (two forged reports of 9 × 10^18 đ) is an error in PostgreSQL.
+        with transaction.atomic():
+            totals = ProgressUpdate.objects.filter(
+                commitment_id=commitment_id, state=ProgressUpdate.State.VERIFIED
+            ).aggregate(quantity=Sum("achieved_quantity"), value=Sum("achieved_value_vnd"))
+            commitment.achieved_quantity = totals["quantity"] or Decimal(0)
+            commitment.achieved_value_vnd = totals["value"] or 0
+            commitment.save(update_fields=["achieved_quantity", "achieved_value_vnd"])
+    except DataError as error:
+        raise ValidationError(TOTAL_TOO_LARGE, code="total_too_large") from error
     if commitment.completed_on is None and commitment.is_target_reached():
         commitment.completed_on = completed_on
-    commitment.save(update_fields=["achieved_quantity", "achieved_value_vnd", "completed_on", "updated_at"])
+    commitment.save(update_fields=["completed_on", "updated_at"])
     return commitment
 
 
 @transaction.atomic
-def save_commitment(*, commitment: Commitment, editor) -> Commitment:
-    """Create or change a commitment; a changed target is re-measured against the verified totals.
+def save_commitment(*, commitment: Commitment, editor, reason: str = "") -> Commitment:
+    """Create or change a commitment. Changes to its terms (COMMITMENT_TERMS) need a ``reason``.
 
-    City staff create and change any commitment; a unit officer changes only those their unit owns.
+    City staff create and change any commitment; their term changes apply at once and are recorded
+    as an approved adjustment. A unit officer changes only those their unit owns, and their term
+    changes become a pending adjustment: the row keeps its terms until city staff approve.
     A change writes only the editable fields, in one ``UPDATE … WHERE id = %s AND version = %s``
     (``commitment.version`` is the version the editor saw): when someone saved in between, nothing
-    is written and EditConflict carries the latest saved row.
+    is written and EditConflict carries the latest saved row. Completion is never set here: it
+    follows verified progress (recompute_achievement, settle_completion).
     """
     if commitment.pk is None:
         allowed = editor.is_authenticated and editor.is_city_staff
@@ -298,34 +317,181 @@ def save_commitment(*, commitment: Commitment, editor) -> Commitment:
         raise PermissionDenied
     if commitment.pk is None:
         commitment.version = 1
+        commitment.completed_on = None
         commitment.save()
         return commitment
-    attnames = [Commitment._meta.get_field(name).attname for name in COMMITMENT_EDITABLE_FIELDS]
-    changed = Commitment.objects.filter(pk=commitment.pk, version=commitment.version).update(
+    current = Commitment.objects.select_related("field", "owner").get(pk=commitment.pk)
+    if current.version != commitment.version:
+        raise EditConflict(current)
+    changes = term_changes(current, commitment)
+    reason = (reason or "").strip()
+    if changes and not reason:
+        raise ValidationError({"reason": _("Vui lòng nêu lý do điều chỉnh chỉ tiêu, thời hạn của cam kết.")})
+    applies_now = editor.is_city_staff
+    if changes and not applies_now and CommitmentAdjustment.objects.pending().filter(commitment=current).exists():
+        raise ValidationError(PENDING_MESSAGE, code="adjustment_pending")
+    written = COMMITMENT_EDITABLE_FIELDS if applies_now else NON_TERM_FIELDS
+    attnames = [Commitment._meta.get_field(name).attname for name in written]
+    updated = Commitment.objects.filter(pk=commitment.pk, version=commitment.version).update(
         **{attname: getattr(commitment, attname) for attname in attnames},
-        completed_on=_completion_after_edit(commitment),
         updated_at=timezone.now(),
         version=F("version") + 1,
     )
-    if not changed:
+    if not updated:
         raise EditConflict(Commitment.objects.select_related("field", "owner").get(pk=commitment.pk))
-    commitment.refresh_from_db(
-        fields=["version", "completed_on", "updated_at", "achieved_quantity", "achieved_value_vnd", "partnership"]
-    )
+    if changes:
+        adjustment = CommitmentAdjustment(commitment=current, changes=changes, reason=reason, requested_by=editor)
+        if applies_now:
+            adjustment.state = CommitmentAdjustment.State.APPROVED
+            adjustment.decided_by, adjustment.decided_at = editor, adjustment.requested_at
+        try:
+            with transaction.atomic():
+                adjustment.save()
+        except IntegrityError as error:  # a concurrent request won the one-pending-per-commitment index
+            raise ValidationError(PENDING_MESSAGE, code="adjustment_pending") from error
+        if applies_now:
+            settle_completion(commitment_id=commitment.pk)
+    commitment.refresh_from_db()
     return commitment
 
 
-def _completion_after_edit(commitment: Commitment) -> Case:
-    """``completed_on`` after a target change, measured in SQL against the totals as they are at the
-    moment of the UPDATE (a verification committed meanwhile counts)."""
-    reached = Q(pk__isnull=False)
-    if commitment.target_quantity is not None:
-        reached &= Q(achieved_quantity__gte=commitment.target_quantity)
-    if commitment.target_value_vnd is not None:
-        reached &= Q(achieved_value_vnd__gte=commitment.target_value_vnd)
-    return Case(
-        When(reached & Q(completed_on__isnull=True), then=Value(timezone.localdate())),
-        When(reached, then=F("completed_on")),
-        default=Value(None),
-        output_field=models.DateField(),
-    )
+# What an officer changes directly; the terms wait for approval.
+NON_TERM_FIELDS = tuple(name for name in COMMITMENT_EDITABLE_FIELDS if name not in COMMITMENT_TERMS)
+PENDING_MESSAGE = gettext_lazy(
+    "Cam kết này đang có một đề nghị điều chỉnh chờ Thành ủy duyệt. Vui lòng chờ kết quả trước khi đề nghị tiếp."
+)
+
+
+def term_changes(current: Commitment, edited: Commitment) -> dict:
+    """The terms ``edited`` changes on ``current``, as CommitmentAdjustment.changes stores them."""
+    changes = {}
+    for name in COMMITMENT_TERMS:
+        model_field = Commitment._meta.get_field(name)
+        old, new = getattr(current, model_field.attname), getattr(edited, model_field.attname)
+        if isinstance(old, str) or isinstance(new, str):
+            old, new = (old or "").strip(), (new or "").strip()
+        if old == new:
+            continue
+        change = {"old": _stored(old), "new": _stored(new)}
+        if model_field.is_relation:
+            related = model_field.related_model._default_manager.in_bulk([key for key in (old, new) if key])
+            for side, key in (("old", old), ("new", new)):
+                if key in related:
+                    change[f"{side}_label"] = related[key].name
+        changes[name] = change
+    return changes
+
+
+def _stored(value):
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def settle_completion(*, commitment_id: int) -> Commitment:
+    """Completion after the terms changed, from verified progress only: the day of the verified report
+    that first brought the totals to the (new) target, or none when the target is not reached."""
+    commitment = Commitment.all_objects.select_for_update().get(pk=commitment_id)
+    completed_on = None
+    quantity, value = Decimal(0), 0
+    verified = ProgressUpdate.objects.filter(commitment_id=commitment_id, state=ProgressUpdate.State.VERIFIED)
+    for update in verified.order_by("submitted_at", "pk").only(
+        "achieved_quantity", "achieved_value_vnd", "submitted_at"
+    ):
+        quantity += update.achieved_quantity or 0
+        value += update.achieved_value_vnd or 0
+        quantity_ok = commitment.target_quantity is None or quantity >= commitment.target_quantity
+        value_ok = commitment.target_value_vnd is None or value >= commitment.target_value_vnd
+        if quantity_ok and value_ok:
+            completed_on = timezone.localdate(update.submitted_at)
+            break
+    if completed_on != commitment.completed_on:
+        commitment.completed_on = completed_on
+        commitment.save(update_fields=["completed_on", "updated_at"])
+    return commitment
+
+
+def _claim_adjustment(adjustment: CommitmentAdjustment, reviewer) -> CommitmentAdjustment:
+    if not reviewer.is_city_staff:
+        raise PermissionDenied
+    Commitment.all_objects.select_for_update().get(pk=adjustment.commitment_id)
+    adjustment = CommitmentAdjustment.objects.select_for_update().get(pk=adjustment.pk)
+    if adjustment.state != CommitmentAdjustment.State.PENDING:
+        raise ValidationError(_("Đề nghị này đã được xem xét."), code="decided")
+    return adjustment
+
+
+@transaction.atomic
+def approve_adjustment(
+    *, adjustment: CommitmentAdjustment, reviewer, at: datetime.datetime | None = None
+) -> CommitmentAdjustment:
+    """Apply a pending adjustment to its commitment; completion is then re-measured on verified progress."""
+    adjustment = _claim_adjustment(adjustment, reviewer)
+    commitment = Commitment.all_objects.get(pk=adjustment.commitment_id)
+    attnames = []
+    for name, values in adjustment.changes.items():
+        model_field = Commitment._meta.get_field(name)
+        setattr(commitment, model_field.attname, model_field.to_python(values["new"]))
+        attnames.append(model_field.attname)
+    commitment.version += 1  # an open edit form is now stale
+    try:
+        with transaction.atomic():
+            commitment.save(update_fields=[*attnames, "version", "updated_at"])
+    except IntegrityError as error:
+        # The commitment changed since the request (another adjustment, a member left): the asked-for
+        # terms no longer fit together. Nothing is applied; the request stays pending to be refused.
+        raise ValidationError(
+            _(
+                "Không áp dụng được đề nghị này: cam kết đã thay đổi từ khi đề nghị nên chỉ tiêu, thời hạn hoặc "
+                "đơn vị thực hiện mới không còn hợp lệ. Hãy không duyệt và nêu lý do."
+            ),
+            code="does_not_fit",
+        ) from error
+    settle_completion(commitment_id=commitment.pk)
+    adjustment.state = CommitmentAdjustment.State.APPROVED
+    adjustment.decided_by = reviewer
+    adjustment.decided_at = at or timezone.now()
+    adjustment.save(update_fields=["state", "decided_by", "decided_at"])
+    return adjustment
+
+
+@transaction.atomic
+def refuse_adjustment(
+    *, adjustment: CommitmentAdjustment, reviewer, reason: str, at: datetime.datetime | None = None
+) -> CommitmentAdjustment:
+    """Refuse a pending adjustment with a reason; the commitment keeps its terms."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Vui lòng nêu lý do không duyệt.")})
+    adjustment = _claim_adjustment(adjustment, reviewer)
+    adjustment.state = CommitmentAdjustment.State.REFUSED
+    adjustment.decision_reason = reason
+    adjustment.decided_by = reviewer
+    adjustment.decided_at = at or timezone.now()
+    adjustment.save(update_fields=["state", "decision_reason", "decided_by", "decided_at"])
+    return adjustment
+
+
+def voidable_contents(record) -> list:
+    """A commitment is voided with its unverified progress reports; a report alone has no contents."""
+    if isinstance(record, Commitment):
+        return [ProgressUpdate.all_objects.filter(commitment=record).exclude(state=ProgressUpdate.State.VERIFIED)]
+    return []
+
+
+def void_record(*, record, user, reason: str) -> None:
+    """City staff void a commitment (with its unverified reports) or an unverified progress report."""
+    if not (user.is_authenticated and user.is_city_staff):
+        raise PermissionDenied
+    verified = ProgressUpdate.all_objects.filter(pk=record.pk, state=ProgressUpdate.State.VERIFIED)
+    if isinstance(record, ProgressUpdate) and verified.exists():
+        raise ValidationError(_("Báo cáo đã xác nhận không thể hủy."), code="verified")
+    voiding.void(record, user=user, reason=reason, contents=voidable_contents(record))
+
+
+def restore_record(*, record, user) -> None:
+    if not (user.is_authenticated and user.is_city_staff):
+        raise PermissionDenied
+    voiding.restore(record, contents=voidable_contents(record))

@@ -20,7 +20,11 @@ urlpatterns = [
     path("commitments/progress/<int:pk>/reopen/", views.progress_reopen, name="progress_reopen"),
     path("commitments/review/", views.review_queue, name="review_queue"),
     path("commitments/review/bulk/", views.review_bulk, name="review_bulk"),
+    path("commitments/adjustments/<int:pk>/approve/", views.adjustment_approve, name="adjustment_approve"),
+    path("commitments/adjustments/<int:pk>/refuse/", views.adjustment_refuse, name="adjustment_refuse"),
     path("commitments/evidence/<int:pk>/", views.evidence_file, name="evidence_file"),
+    path("commitments/void/<str:kind>/<int:pk>/", views.record_void, name="record_void"),
+    path("commitments/restore/<str:kind>/<int:pk>/", views.record_restore, name="record_restore"),
     path("my-unit/", views.my_unit, name="my_unit"),
     # Served from the root: a service worker only controls pages at or below its own path.
     path("sw.js", views.service_worker, name="service_worker"),

@@ -32,13 +32,13 @@ from PIL import Image, ImageOps
 from communes.forms import unit_suggestion
 from core.files import protect_upload_response
 from core.params import row_id
-from core.views import MAX_SUGGESTIONS, HtmxFragmentMixin, render_suggestions, typed_text
-from partnerships.models import Partnership
+from core.views import MAX_SUGGESTIONS, HtmxFragmentMixin, render_suggestions, restore_page, typed_text, void_page
+from partnerships.models import Partnership, member_names_prefetch
 
 from . import services
 from .filtersets import CommitmentFilterSet, ReviewFilterSet, owner_choices
-from .forms import MAX_EVIDENCE_FILES, BulkReviewForm, CommitmentForm, ProgressForm, ReopenForm, ReturnForm
-from .models import Commitment, Evidence, Field, ProgressUpdate, ReportingPeriod
+from .forms import MAX_EVIDENCE_FILES, BulkReviewForm, CommitmentForm, ProgressForm, RefuseForm, ReopenForm, ReturnForm
+from .models import Commitment, CommitmentAdjustment, Evidence, Field, ProgressUpdate, ReportingPeriod
 
 PAGE_SIZE = 25
 THUMBNAIL_SIDE = 480
@@ -104,9 +104,12 @@ class CommitmentListView(HtmxFragmentMixin, FilterView):
 
     def get_queryset(self):
         return (
-            Commitment.objects.visible_to(self.request.user)
+            # Voided rows only for the "Đã hủy" filter (CommitmentFilterSet.voided), which then keeps only them.
+            (Commitment.all_objects if self.request.GET.get("voided") else Commitment.objects)
+            .visible_to(self.request.user)
             .with_status()
             .with_related()
+            .with_partnership_names()
             .order_by(F("due_on").asc(nulls_last=True), "pk")
         )
 
@@ -126,7 +129,8 @@ def owner_suggestions(request):
 def commitment_detail(request, pk):
     """A commitment and its progress reports, newest first, UPDATES_PER_PAGE a page: a long-running
     commitment gathers hundreds over the years. htmx pages through the reports section alone."""
-    commitments = Commitment.objects.visible_to(request.user).with_status().with_related()
+    # A voided commitment stays readable here (with its banner and "Khôi phục"); lists leave it out.
+    commitments = Commitment.all_objects.visible_to(request.user).with_status().with_related().with_partnership_names()
     commitment = get_object_or_404(commitments, pk=pk)
     updates = (
         commitment.updates.select_related("period", "author", "reviewed_by")
@@ -134,11 +138,24 @@ def commitment_detail(request, pk):
         .order_by("-submitted_at", "-pk")
     )
     page = Paginator(updates, UPDATES_PER_PAGE).get_page(updates_page_number(request, updates))
+    adjustments = list(
+        commitment.adjustments.select_related("requested_by", "decided_by").order_by("-requested_at", "-pk")
+    )
     context = {
         "commitment": commitment,
         "updates": page.object_list,
         "page_obj": page,
         "can_edit": commitment.is_editable_by(request.user),
+        "adjustments": adjustments,
+        "target_note": next((note for note in (a.target_note() for a in adjustments) if note), ""),
+        "can_void": request.user.is_city_staff,
+        "voided_updates": (
+            ProgressUpdate.all_objects.filter(commitment=commitment, voided_at__isnull=False)
+            .select_related("period", "voided_by", "commitment")
+            .order_by("-voided_at")
+            if request.user.is_city_staff and "voided" in request.GET
+            else None
+        ),
     }
     template = "commitments/commitment_detail.html"
     if request.htmx and not request.htmx.boosted and "page" in request.GET:
@@ -163,7 +180,9 @@ def commitment_create(request):
     forbid_leadership(request.user)
     if not request.user.is_city_staff:
         raise Http404
-    partnerships = Partnership.objects.editable_by(request.user).order_by("title", "pk")
+    partnerships = (
+        Partnership.objects.editable_by(request.user).with_member_names(names_only=True).order_by("title", "pk")
+    )
     selected = row_id(request.GET.get("partnership"))
     partnership = partnerships.filter(pk=selected).first() if selected is not None else None
     if partnership is None:
@@ -187,18 +206,33 @@ def commitment_create(request):
 @require_GET_OR_POST
 def commitment_update(request, pk):
     forbid_leadership(request.user)
-    commitment = get_object_or_404(Commitment.objects.editable_by(request.user).with_related(), pk=pk)
+    commitments = Commitment.objects.editable_by(request.user).with_related().with_partnership_names()
+    commitment = get_object_or_404(commitments, pk=pk)
     form = CommitmentForm(
         request.POST or None, instance=commitment, partnership=commitment.partnership, user=request.user
     )
     if request.method == "POST" and form.is_valid():
+        asks_for_approval = form.asks_for_approval
         try:
-            services.save_commitment(commitment=form.save(commit=False), editor=request.user)
+            services.save_commitment(
+                commitment=form.save(commit=False), editor=request.user, reason=form.cleaned_data.get("reason", "")
+            )
         except services.EditConflict as conflict:
             form.show_conflict(conflict.latest)
+        except ValidationError as error:
+            form.add_error(None, error)
         else:
-            return saved(request, commitment.get_absolute_url(), _("Đã lưu thay đổi."))
-    context = {"form": form, "commitment": commitment, "partnership": commitment.partnership}
+            if asks_for_approval:
+                text = _("Đã gửi đề nghị điều chỉnh; chỉ tiêu, thời hạn mới có hiệu lực khi Thành ủy duyệt.")
+            else:
+                text = _("Đã lưu thay đổi.")
+            return saved(request, commitment.get_absolute_url(), text)
+    context = {
+        "form": form,
+        "commitment": commitment,
+        "partnership": commitment.partnership,
+        "pending": commitment.adjustments.pending().select_related("requested_by").first(),
+    }
     return render(request, "commitments/commitment_form.html", context)
 
 
@@ -376,13 +410,19 @@ def review_queue(request):
     # reports have no reviewer yet, and the page's single period and 25 authors come cheaper as two
     # prefetches: five tables plan in ~2 ms.
     # The commitments come with their progress (with_progress(), the rule written once): one query.
-    commitments = Commitment.objects.with_progress().select_related("field", "owner", "partnership")
+    commitments = (
+        Commitment.objects.with_progress()
+        .select_related("field", "owner", "partnership")
+        .prefetch_related(member_names_prefetch("partnership__memberships"))
+    )
     updates = (
         ProgressUpdate.objects.visible_to(request.user)
         .prefetch_related(Prefetch("commitment", queryset=commitments), "period", "author", "evidence")
         .awaiting_review()
         .order_by("submitted_at", "pk")
     )
+    if request.htmx and "adjustments_page" in request.GET:
+        return render(request, "commitments/review_queue.html#adjustments", pending_adjustments(request))
     queue = ReviewFilterSet(request.GET or None, queryset=updates, request=request)
     rows = updates.none() if queue.is_bound and not queue.is_valid() else queue.qs
     results_only = bool(request.htmx) and not request.htmx.boosted and request.htmx.target == "results"
@@ -399,7 +439,22 @@ def review_queue(request):
     template = "commitments/review_queue.html"
     if request.htmx and not request.htmx.boosted:
         template += "#results" if results_only else "#queue"
+    if not results_only:
+        context |= pending_adjustments(request)
     return render(request, template, context)
+
+
+def pending_adjustments(request) -> dict:
+    """The queue's section of adjustment requests, oldest first, paginated on its own (?adjustments_page=)."""
+    adjustments = (
+        CommitmentAdjustment.objects.visible_to(request.user)
+        .pending()
+        .filter(commitment__voided_at__isnull=True)  # a voided commitment's terms are moot
+        .with_related()
+        .order_by("requested_at", "pk")
+    )
+    page = Paginator(adjustments, PAGE_SIZE).get_page(request.GET.get("adjustments_page"))
+    return {"adjustments_page": page, "adjustments": page.object_list, "refuse_form": RefuseForm()}
 
 
 @require_POST
@@ -493,7 +548,9 @@ def progress_verify(request, pk):
     update = get_object_or_404(reviewable_updates(request.user), pk=pk)
     try:
         update = services.verify_progress(update=update, reviewer=request.user)
-    except ValidationError:
+    except ValidationError as error:
+        if error.code == "total_too_large":
+            return review_refused(request, update, error.messages[0])
         return reviewed_elsewhere(request, update)
     return review_done(request, update, _("Đã xác nhận báo cáo tiến độ."))
 
@@ -535,6 +592,74 @@ def reviewed_elsewhere(request, update):
     return redirect("commitments:review_queue")
 
 
+def review_refused(request, update, text: str):
+    """The review could not be recorded (see services.TOTAL_TOO_LARGE): the row stays, with the reason."""
+    if request.htmx:
+        context = {"update": update, "return_form": ReturnForm(), "review_error": text}
+        return toast(render(request, "commitments/review_queue.html#row", context), text, "error")
+    messages.error(request, text)
+    return redirect("commitments:review_queue")
+
+
+@require_POST
+def adjustment_approve(request, pk):
+    require_reviewer(request.user)
+    adjustment = get_object_or_404(CommitmentAdjustment.objects.visible_to(request.user).with_related(), pk=pk)
+    try:
+        adjustment = services.approve_adjustment(adjustment=adjustment, reviewer=request.user)
+    except ValidationError as error:
+        if error.code == "does_not_fit":
+            return adjustment_not_applied(request, adjustment, error.messages[0])
+        return adjustment_decided_elsewhere(request, adjustment)
+    return adjustment_done(request, adjustment, _("Đã duyệt đề nghị điều chỉnh; cam kết đã được cập nhật."))
+
+
+@require_GET_OR_POST
+def adjustment_refuse(request, pk):
+    """Refuse a request with a reason; a page of its own without JavaScript, a row of the queue with."""
+    require_reviewer(request.user)
+    adjustment = get_object_or_404(CommitmentAdjustment.objects.visible_to(request.user).with_related(), pk=pk)
+    form = RefuseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            adjustment = services.refuse_adjustment(
+                adjustment=adjustment, reviewer=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError:
+            return adjustment_decided_elsewhere(request, adjustment)
+        return adjustment_done(request, adjustment, _("Đã không duyệt đề nghị điều chỉnh."))
+    if not adjustment.is_pending:
+        return adjustment_decided_elsewhere(request, adjustment)
+    template = "commitments/review_queue.html#adjustment-row" if request.htmx else "commitments/adjustment_refuse.html"
+    return render(request, template, {"adjustment": adjustment, "refuse_form": form, "refuse_open": form.is_bound})
+
+
+def adjustment_done(request, adjustment, text: str):
+    if request.htmx:
+        response = render(request, "commitments/review_queue.html#adjustment-done-row", {"adjustment": adjustment})
+        return toast(response, text)
+    messages.success(request, text)
+    return redirect("commitments:review_queue")
+
+
+def adjustment_decided_elsewhere(request, adjustment):
+    text = _("Đề nghị này đã được xem xét trước đó.")
+    if request.htmx:
+        adjustment.refresh_from_db()
+        response = render(request, "commitments/review_queue.html#adjustment-done-row", {"adjustment": adjustment})
+        return toast(response, text, "info")
+    messages.info(request, text)
+    return redirect("commitments:review_queue")
+
+
+def adjustment_not_applied(request, adjustment, text: str):
+    if request.htmx:
+        context = {"adjustment": adjustment, "refuse_form": RefuseForm(), "adjustment_error": text}
+        return toast(render(request, "commitments/review_queue.html#adjustment-row", context), text, "error")
+    messages.error(request, text)
+    return redirect("commitments:review_queue")
+
+
 def paginate(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
@@ -561,6 +686,7 @@ def my_unit(request):
         .filter(completed_on__isnull=True)
         .with_status(today)
         .with_related()
+        .with_partnership_names()
         .with_reported_in(period)
         .order_by(F("due_on").asc(nulls_last=True), "pk")
     )
@@ -671,3 +797,41 @@ def split_unit_commitments(commitments, unit_code: str, today) -> dict:
         else:
             sections["owed"].append(commitment)
     return sections
+
+
+# --- Void and restore ("hủy do nhập sai"): city staff only; leadership writes nothing ----------------
+
+VOIDABLE = {"commitment": Commitment, "progress": ProgressUpdate}
+
+
+def voidable_record(request, kind: str, pk: int):
+    """The record of ``kind`` (voided or not) city staff may void or restore; to others it does not exist."""
+    forbid_leadership(request.user)
+    model = VOIDABLE.get(kind)
+    if model is None or not request.user.is_city_staff:
+        raise Http404
+    return get_object_or_404(model.all_objects.visible_to(request.user), pk=pk)
+
+
+def record_page(record) -> str:
+    """Where a record is read: the commitment's page (which shows a voided commitment too)."""
+    return reverse("commitments:commitment_detail", args=[getattr(record, "commitment_id", record.pk)])
+
+
+@require_GET_OR_POST
+def record_void(request, kind, pk):
+    record = voidable_record(request, kind, pk)
+    if isinstance(record, Commitment):
+        note = _("Các báo cáo tiến độ chưa xác nhận của cam kết này được hủy cùng.")
+        done = reverse("commitments:partnership_commitments", args=[record.partnership_id])
+    else:
+        note, done = "", record_page(record)
+    return void_page(
+        request, record, void=services.void_record, back_url=record_page(record), done_url=done, contents_note=note
+    )
+
+
+@require_POST
+def record_restore(request, kind, pk):
+    record = voidable_record(request, kind, pk)
+    return restore_page(request, record, restore=services.restore_record, done_url=record_page(record))

@@ -61,8 +61,13 @@ def connection_env() -> dict:
     """libpq's variables for the configured database; what the URL leaves out (a password given to the
     process as PGPASSWORD, say) stays as the environment has it."""
     db = connection.settings_dict
-    configured = {"PGHOST": db["HOST"] or "", "PGPORT": str(db["PORT"] or ""), "PGUSER": db["USER"] or "",
-                  "PGPASSWORD": db["PASSWORD"] or "", "PGDATABASE": db["NAME"]}
+    configured = {
+        "PGHOST": db["HOST"] or "",
+        "PGPORT": str(db["PORT"] or ""),
+        "PGUSER": db["USER"] or "",
+        "PGPASSWORD": db["PASSWORD"] or "",
+        "PGDATABASE": db["NAME"],
+    }
     env = dict(os.environ)
     env.update({key: value for key, value in configured.items() if value != ""})
     return env
@@ -92,9 +97,12 @@ def make_backup(folder: Path) -> Backup:
     folder.mkdir(parents=True, exist_ok=False)
     # Neither owners nor grants are kept: a restore creates the tables as its own role (the owner) and
     # grants the application role afresh, whatever the roles of the server the backup came from.
-    subprocess.run([client_binary("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
-                    "--file", str(backup.dump)],
-                   env=connection_env(), check=True, capture_output=True)
+    subprocess.run(
+        [client_binary("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", "--file", str(backup.dump)],
+        env=connection_env(),
+        check=True,
+        capture_output=True,
+    )
     with connection.cursor() as cursor:
         # Cached read models (the dashboard) were computed from the rows just replaced, and the restore
         # brought back an older change counter: a new epoch retires every cache entry at once.
@@ -132,9 +140,22 @@ def restore_backup(backup: Backup) -> None:
     """Replace the current database contents and media folder with the backup's, as the tables' owner;
     then the application role (``DATABASE_APP_ROLE``, if any) gets its grants on the new tables."""
     check_restoring_role()
-    subprocess.run([client_binary("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges",
-                    "--single-transaction", "--dbname", connection.settings_dict["NAME"], str(backup.dump)],
-                   env=connection_env(), check=True, capture_output=True)
+    subprocess.run(
+        [
+            client_binary("pg_restore"),
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--no-privileges",
+            "--single-transaction",
+            "--dbname",
+            connection.settings_dict["NAME"],
+            str(backup.dump),
+        ],
+        env=connection_env(),
+        check=True,
+        capture_output=True,
+    )
     if settings.DATABASE_APP_ROLE:
         grant_app_privileges(role=settings.DATABASE_APP_ROLE)
     media_root = Path(settings.MEDIA_ROOT)

@@ -96,7 +96,10 @@ def check_celery_delivery(app_configs, **kwargs):
     if settings.CELERY_TASK_TIME_LIMIT >= visibility:
         problems.append(Error("The task time limit must stay below the broker's visibility timeout.", id="portal.E032"))
     # A pickled message is code run by the worker: whoever can write to Redis could run anything.
-    serializers = {getattr(settings, "CELERY_TASK_SERIALIZER", "json"), getattr(settings, "CELERY_RESULT_SERIALIZER", "json")}
+    serializers = {
+        getattr(settings, "CELERY_TASK_SERIALIZER", "json"),
+        getattr(settings, "CELERY_RESULT_SERIALIZER", "json"),
+    }
     if list(getattr(settings, "CELERY_ACCEPT_CONTENT", [])) != ["json"] or serializers != {"json"}:
         problems.append(Error("Celery must serialize and accept JSON only (no pickle).", id="portal.E033"))
     return problems
@@ -109,11 +112,15 @@ def check_database_resilience(app_configs, **kwargs):
     database = settings.DATABASES["default"]
     connect_timeout = database.get("OPTIONS", {}).get("connect_timeout")
     if not database.get("CONN_HEALTH_CHECKS") or connect_timeout is None or not 0 < int(connect_timeout) <= 3:
-        problems.append(Error("The database needs CONN_HEALTH_CHECKS and a connect_timeout of 1–3 s.", id="portal.E050"))
+        problems.append(
+            Error("The database needs CONN_HEALTH_CHECKS and a connect_timeout of 1–3 s.", id="portal.E050")
+        )
     web, worker = getattr(settings, "WEB_STATEMENT_TIMEOUT", 0), getattr(settings, "WORKER_STATEMENT_TIMEOUT", 0)
     if not 0 < web <= 30 or worker < web:
         problems.append(
-            Error("WEB_STATEMENT_TIMEOUT must be 1–30 s and WORKER_STATEMENT_TIMEOUT at least as long.", id="portal.E051")
+            Error(
+                "WEB_STATEMENT_TIMEOUT must be 1–30 s and WORKER_STATEMENT_TIMEOUT at least as long.", id="portal.E051"
+            )
         )
     return problems
 

@@ -8,6 +8,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from core.logging import DENIED, security_event
 
@@ -193,3 +194,17 @@ class TamperEvidentMixin:
 def as_strings(value) -> list[str]:
     values = value if isinstance(value, list | tuple) else [value]
     return sorted("" if item is None else str(item) for item in values)
+
+
+class VoidForm(TamperEvidentMixin, forms.Form):
+    """Why a record is voided ("hủy do nhập sai"): required, kept with the record and in its audit trail."""
+
+    reason = forms.CharField(
+        label=_("Lý do hủy"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text=_(
+            "Ví dụ: nhập trùng, nhập nhầm đơn vị. Mục đã hủy không còn trong danh sách và số liệu, có thể khôi phục."
+        ),
+        error_messages={"required": _("Vui lòng nêu lý do hủy.")},
+    )

@@ -89,7 +89,10 @@ class UnicodeNormalizationMiddleware:
 
     def __call__(self, request):
         request.GET = nfc_query(request.GET)
-        if request.method == "POST" and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        if request.method == "POST" and request.content_type in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
             request.POST = nfc_query(request.POST)
         return self.get_response(request)
 

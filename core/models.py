@@ -1,5 +1,6 @@
 """Domain-free building blocks shared by the apps."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
@@ -35,3 +36,39 @@ class ChoiceLabelsMixin:
 
 # Field -> {value: label}. Choices are declared in code, so a field's table never changes in a process.
 _CHOICE_LABELS = {}
+
+
+class VoidableModel(models.Model):
+    """A row that is voided ("hủy do nhập sai"), never deleted from the portal: it leaves every list and
+    figure, stays readable (``all_objects``, a "Đã hủy" filter) and in the audit trail, and can be restored.
+
+    A concrete model declares ``objects = ActiveManager.from_queryset(ItsQuerySet)()``,
+    ``all_objects = models.Manager.from_queryset(ItsQuerySet)()`` and ``Meta.base_manager_name =
+    "all_objects"``, so a foreign key to a voided row still resolves.
+    """
+
+    voided_at = models.DateTimeField(_("hủy lúc"), null=True, blank=True, editable=False)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("người hủy"),
+    )
+    void_reason = models.TextField(_("lý do hủy"), blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
+
+
+class ActiveManager(models.Manager):
+    """The default manager of a VoidableModel: voided rows are left out of everything built on it."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(voided_at__isnull=True)

@@ -9,7 +9,9 @@ def upsert(model: type[models.Model], lookup: dict, values: dict) -> tuple[model
     Unlike ``update_or_create`` it issues no UPDATE when nothing differs, so the audit trail records
     only real changes.
     """
-    obj = model.objects.filter(**lookup).first()
+    # A voided row (core.models.VoidableModel) is found too: a second run must not recreate what city
+    # staff voided as entered in error.
+    obj = getattr(model, "all_objects", model.objects).filter(**lookup).first()
     if obj is None:
         return model.objects.create(**lookup, **values), True, False
     changed = [name for name, value in values.items() if getattr(obj, name) != value]

@@ -4,16 +4,20 @@ the health check."""
 import logging
 import sys
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext
 from django.views import csrf
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 
 from core import params
+from core.forms import VoidForm
 from core.logging import DENIED, ERROR, security_event
 
 logger = logging.getLogger(__name__)
@@ -88,3 +92,38 @@ def healthz(request):
     so a probe every few seconds costs almost nothing; RELIABILITY K4 measures its throughput.
     """
     return HttpResponse("ok", content_type="text/plain; charset=utf-8")
+
+
+def void_page(request, record, *, void, back_url: str, done_url: str, contents_note: str = ""):
+    """The "hủy do nhập sai" form of ``record``: GET shows it, POST calls ``void(record=…, user=…,
+    reason=…)`` (the app's service) and goes to ``done_url``; a record already voided goes back."""
+    form = VoidForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            void(record=record, user=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, gettext("Đã hủy “%(record)s”. Có thể khôi phục trong mục “Đã hủy”.") % {"record": record}
+            )
+            return redirect(done_url)
+    context = {
+        "record": record,
+        "form": form,
+        "kind_label": record._meta.verbose_name,
+        "cancel_url": back_url,
+        "contents_note": contents_note,
+    }
+    return render(request, "components/void_form.html", context)
+
+
+def restore_page(request, record, *, restore, done_url: str):
+    """POST only: restore a voided ``record`` through the app's service, then show ``done_url``."""
+    try:
+        restore(record=record, user=request.user)
+    except ValidationError as error:
+        messages.info(request, error.messages[0])
+    else:
+        messages.success(request, gettext("Đã khôi phục “%(record)s”.") % {"record": record})
+    return redirect(done_url)

@@ -46,6 +46,11 @@ def has_member(**lookups) -> Exists:
     return Exists(Membership.objects.filter(partnership=OuterRef("pk"), **lookups))
 
 
+def only_voided(queryset, value: bool):
+    """The "Đã hủy" filter: voided rows only when ticked, else the live ones (lists start from all_objects)."""
+    return queryset.filter(voided_at__isnull=not value)
+
+
 class PartnershipFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Tìm đơn vị, chương trình"),
@@ -86,9 +91,16 @@ class PartnershipFilterSet(django_filters.FilterSet):
         empty_label=None,
     )
 
+    voided = django_filters.BooleanFilter(
+        label=_("Đã hủy"),
+        method="filter_voided",
+        widget=forms.CheckboxInput,
+        help_text=_("Chỉ xem mục hủy do nhập sai"),
+    )
+
     class Meta:
         model = Partnership
-        fields = ["q", "status", "former_district", "field", "commune", "sort"]
+        fields = ["q", "status", "former_district", "field", "commune", "sort", "voided"]
 
     def filter_q(self, queryset, name, value):
         value = value.strip()
@@ -99,6 +111,9 @@ class PartnershipFilterSet(django_filters.FilterSet):
             | has_member(commune__code=value)
             | Q(title__unaccent__icontains=value)
         )
+
+    def filter_voided(self, queryset, name, value):
+        return only_voided(queryset, value)
 
     def filter_former_district(self, queryset, name, value):
         return queryset.filter(has_member(commune__former_district=value))

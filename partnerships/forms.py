@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from communes.forms import UnitField
@@ -159,6 +160,14 @@ class PartnershipForm(TamperEvidentMixin, forms.ModelForm):
         required=False,
         help_text=_("Không bắt buộc. Giữ Ctrl (Cmd trên máy Mac) để chọn nhiều đơn vị."),
     )
+    # Asked when the supported unit is recorded as lowland (clean_programme_rules).
+    confirm_supported = forms.BooleanField(label=_("Tôi xác nhận đơn vị này là đơn vị được hỗ trợ"), required=False)
+    supported_reason = forms.CharField(
+        label=_("Lý do"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     class Meta:
         model = Partnership
@@ -173,6 +182,7 @@ class PartnershipForm(TamperEvidentMixin, forms.ModelForm):
             "term_end",
             "summary",
             "source",
+            "supported_reason",
         ]
         widgets = {
             "signed_on": DateInput(),
@@ -256,6 +266,7 @@ class PartnershipForm(TamperEvidentMixin, forms.ModelForm):
                 "term_end",
                 ValidationError(_("Ngày hết hiệu lực phải sau ngày bắt đầu."), code="term_ends_before_start"),
             )
+        clean_programme_rules(self, cleaned)
         return cleaned
 
     def members(self) -> dict:
@@ -265,6 +276,86 @@ class PartnershipForm(TamperEvidentMixin, forms.ModelForm):
             "lead_supporter": self.cleaned_data["lead_supporter"],
             "co_supporters": list(self.cleaned_data.get("co_supporters") or []),
         }
+
+
+def clean_programme_rules(form, cleaned: dict) -> None:
+    """The rules of the programme a partnership must fit (issue 16): no duplicate of a live partnership,
+    a signing date for every signed status and none in the future, and a supported unit that is
+    mountainous, border or island, or else confirmed by city staff with a reason."""
+    status, signed_on = cleaned.get("status"), cleaned.get("signed_on")
+    if status and status not in UNSIGNED_STATUSES and not signed_on and "signed_on" not in form.errors:
+        form.add_error(
+            "signed_on",
+            ValidationError(
+                _("Quan hệ “%(status)s” cần có ngày ký kết.") % {"status": Partnership.Status(status).label},
+                code="signed_needs_date",
+            ),
+        )
+    if signed_on and signed_on > timezone.localdate():
+        form.add_error("signed_on", ValidationError(_("Ngày ký kết không được sau hôm nay."), code="future_signing"))
+    supported, lead = cleaned.get("supported"), cleaned.get("lead_supporter")
+    if not supported or not lead:
+        return
+    supporters = {lead.pk, *(commune.pk for commune in cleaned.get("co_supporters") or [])}
+    duplicate = find_duplicate(supported, supporters, exclude_pk=form.instance.pk)
+    if duplicate is not None:
+        form.add_error(
+            None,
+            ValidationError(
+                format_html(
+                    _(
+                        'Đã có quan hệ kết nghĩa với đúng các đơn vị này: <a href="{url}">{name}</a>. Không tạo bản trùng.'
+                    ),
+                    url=duplicate.get_absolute_url(),
+                    name=str(duplicate),
+                ),
+                code="duplicate_partnership",
+            ),
+        )
+    if is_known_lowland(supported) and not form.cleaned_data.get("confirm_supported"):
+        form.add_error(
+            "confirm_supported",
+            ValidationError(
+                _(
+                    "%(name)s không được ghi nhận là xã miền núi, biên giới hay hải đảo. Nếu đúng là đơn vị được "
+                    "hỗ trợ, đánh dấu xác nhận và nêu lý do."
+                )
+                % {"name": supported.name},
+                code="supported_not_disadvantaged",
+            ),
+        )
+    elif is_known_lowland(supported) and not (cleaned.get("supported_reason") or "").strip():
+        form.add_error(
+            "supported_reason",
+            ValidationError(_("Vui lòng nêu lý do chọn đơn vị này làm đơn vị được hỗ trợ."), code="reason_required"),
+        )
+
+
+def is_known_lowland(commune: Commune) -> bool:
+    """Whether the reference data says the unit is neither mountainous, border nor island. An unknown
+    flag (None) is never read as "no": the sources are incomplete (data/SOURCES.md)."""
+    return (
+        commune.is_mountainous is False
+        and commune.is_border is False
+        and commune.kind != Commune.Kind.SPECIAL_ZONE
+        and commune.programme_role != Commune.ProgrammeRole.SUPPORTED
+    )
+
+
+def find_duplicate(supported: Commune, supporters: set, *, exclude_pk=None) -> Partnership | None:
+    """A live (not ended) partnership with this supported unit and exactly these supporting units."""
+    candidates = (
+        Partnership.objects.exclude(status=Partnership.Status.ENDED)
+        .filter(memberships__commune=supported, memberships__role=Membership.Role.SUPPORTED)
+        .exclude(pk=exclude_pk)
+        .with_member_names(names_only=True)
+        .order_by("pk")
+    )
+    for candidate in candidates:
+        members = {m.commune_id for m in candidate.memberships.all() if m.role != Membership.Role.SUPPORTED}
+        if members == supporters:
+            return candidate
+    return None
 
 
 class MembershipForm(TamperEvidentMixin, forms.ModelForm):

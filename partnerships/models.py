@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from pghistory.models import Event, MiddlewareEvents
 
 from communes.models import Commune
-from core.models import ChoiceLabelsMixin
+from core.models import ActiveManager, ChoiceLabelsMixin, VoidableModel
 
 
 def upload_path(instance, filename: str) -> str:
@@ -175,10 +175,7 @@ class PartnershipQuerySet(models.QuerySet):
         ``names_only`` loads just what a listing shows of them (role and unit name): building the full
         rows took a list page of 25 partnerships over 2 ms more.
         """
-        memberships = Membership.objects.select_related("commune").order_by(Membership.display_order(), "commune__name")
-        if names_only:
-            memberships = memberships.only("partnership", "role", "commune", "commune__name")
-        return self.prefetch_related(models.Prefetch("memberships", queryset=memberships))
+        return self.prefetch_related(member_names_prefetch("memberships", names_only=names_only))
 
     def with_status_on(self, day: datetime.date | None = None):
         """Annotate ``status_on``: the status in force on ``day`` (default today), from the dated status
@@ -334,6 +331,16 @@ class PartnershipQuerySet(models.QuerySet):
         ).distinct()
 
 
+def member_names_prefetch(lookup: str, *, names_only: bool = True) -> models.Prefetch:
+    """Prefetch a partnership's members in display order under ``lookup`` ("memberships", or
+    "partnership__memberships" from a row that points to a partnership), so that its name (``str()``,
+    ``display_name()``) costs one query for a whole list instead of one per row."""
+    memberships = Membership.objects.select_related("commune").order_by(Membership.display_order(), "commune__name")
+    if names_only:
+        memberships = memberships.only("partnership", "role", "commune", "commune__name")
+    return models.Prefetch(lookup, queryset=memberships)
+
+
 # Stands for the list of keys in the compiled health query; replaced by the real keys at each call.
 _KEYS = ["keys"]
 _HEALTH_QUERIES: dict[tuple, tuple[str, tuple]] = {}
@@ -346,7 +353,7 @@ def _health_query(alias: str, today: datetime.date) -> tuple[str, tuple]:
     if key not in _HEALTH_QUERIES:
         keys = RawSQL("SELECT unnest(%s::bigint[])", (_KEYS,))
         query = (
-            Partnership.objects.using(alias)
+            Partnership.all_objects.using(alias)  # a voided partnership's page and the "Đã hủy" list show health too
             .filter(pk__in=keys)
             .with_health(today)
             .values_list("pk", "health", "health_reason")
@@ -358,7 +365,7 @@ def _health_query(alias: str, today: datetime.date) -> tuple[str, tuple]:
 
 
 @pghistory.track()
-class Partnership(ChoiceLabelsMixin, models.Model):
+class Partnership(ChoiceLabelsMixin, VoidableModel):
     """A kết nghĩa agreement: one supported commune and one or more supporting units under NQ 02-NQ/TU."""
 
     class Status(models.TextChoices):
@@ -401,6 +408,8 @@ class Partnership(ChoiceLabelsMixin, models.Model):
     term_end = models.DateField(_("hiệu lực đến"), null=True, blank=True)
     summary = models.TextField(_("nội dung chính"), blank=True)
     source = models.TextField(_("nguồn"), blank=True)
+    # Why city staff confirmed a supported unit the reference data records as lowland (forms.clean_programme_rules).
+    supported_reason = models.TextField(_("lý do xác nhận đơn vị được hỗ trợ"), blank=True)
     # Natural key of rows loaded by commands ("known:…" reference rows, "demo:…" demo rows), so
     # loading twice updates instead of duplicating. Blank for partnerships created in the portal.
     external_ref = models.CharField(_("mã tham chiếu"), max_length=200, blank=True, editable=False)
@@ -408,11 +417,14 @@ class Partnership(ChoiceLabelsMixin, models.Model):
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
 
-    objects = PartnershipQuerySet.as_manager()
+    objects = ActiveManager.from_queryset(PartnershipQuerySet)()
+    all_objects = models.Manager.from_queryset(PartnershipQuerySet)()  # voided ones too
 
     class Meta:
         verbose_name = _("quan hệ kết nghĩa")
         verbose_name_plural = _("quan hệ kết nghĩa")
+        default_manager_name = "objects"
+        base_manager_name = "all_objects"  # a row pointing to a voided partnership still reads it
         ordering = ["-signed_on", "pk"]
         constraints = [
             models.UniqueConstraint(
@@ -442,7 +454,9 @@ class Partnership(ChoiceLabelsMixin, models.Model):
         ]
 
     def __str__(self):
-        return self.title or gettext("Kết nghĩa #%(pk)s") % {"pk": self.pk}
+        # Never "#<id>": a partnership without a title is named by its units. Lists prefetch the
+        # members (member_names_prefetch); a single partnership reads them here.
+        return self.title or self.display_name()
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
@@ -464,11 +478,13 @@ class Partnership(ChoiceLabelsMixin, models.Model):
         return [m for m in self.memberships.all() if m.role != Membership.Role.SUPPORTED]
 
     def display_name(self) -> str:
-        """ "Hòa Cường – Trà Tân": supporters, then the supported commune. Uses prefetched members."""
+        """ "Nam Phước, Thăng Phú – Phước Thành": supporters, then the supported commune. Uses prefetched
+        members when there are (with_member_names, member_names_prefetch), else reads them in one query."""
+        models.prefetch_related_objects([self], member_names_prefetch("memberships", names_only=False))  # no-op if done
         supported = self.supported_membership()
-        supporters = " + ".join(m.commune.name for m in self.supporter_memberships())
+        supporters = ", ".join(m.commune.name for m in self.supporter_memberships())
         if supported is None:
-            return str(self)
+            return supporters or gettext("Quan hệ kết nghĩa chưa có thành viên")
         return f"{supporters} – {supported.commune.name}" if supporters else supported.commune.name
 
     def change_history(self, limit: int = 20) -> list["HistoryEntry"]:
@@ -755,7 +771,7 @@ class ScopedToPartnershipQuerySet(models.QuerySet):
 
 
 @pghistory.track()
-class Document(ChoiceLabelsMixin, models.Model):
+class Document(ChoiceLabelsMixin, VoidableModel):
     """A paper of the partnership: the signed memorandum scan, a survey report, a plan."""
 
     class Kind(models.TextChoices):
@@ -785,11 +801,14 @@ class Document(ChoiceLabelsMixin, models.Model):
     )
     uploaded_at = models.DateTimeField(_("tải lên lúc"), auto_now_add=True)
 
-    objects = ScopedToPartnershipQuerySet.as_manager()
+    objects = ActiveManager.from_queryset(ScopedToPartnershipQuerySet)()
+    all_objects = models.Manager.from_queryset(ScopedToPartnershipQuerySet)()
 
     class Meta:
         verbose_name = _("văn bản")
         verbose_name_plural = _("văn bản")
+        default_manager_name = "objects"
+        base_manager_name = "all_objects"
         ordering = ["-issued_on", "-uploaded_at"]
 
     def __str__(self):
@@ -797,7 +816,7 @@ class Document(ChoiceLabelsMixin, models.Model):
 
 
 @pghistory.track()
-class Activity(ChoiceLabelsMixin, models.Model):
+class Activity(ChoiceLabelsMixin, VoidableModel):
     """Something that happened: a survey trip, a delegation, a handover, a secondment, a training."""
 
     class Kind(models.TextChoices):
@@ -830,11 +849,14 @@ class Activity(ChoiceLabelsMixin, models.Model):
     is_demo = models.BooleanField(_("dữ liệu minh họa"), default=False)
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
 
-    objects = ScopedToPartnershipQuerySet.as_manager()
+    objects = ActiveManager.from_queryset(ScopedToPartnershipQuerySet)()
+    all_objects = models.Manager.from_queryset(ScopedToPartnershipQuerySet)()
 
     class Meta:
         verbose_name = _("hoạt động")
         verbose_name_plural = _("hoạt động")
+        default_manager_name = "objects"
+        base_manager_name = "all_objects"
         ordering = ["-occurred_on", "-pk"]
         constraints = [
             models.CheckConstraint(

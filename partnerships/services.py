@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 
 from accounts.quotas import charge_uploads
 from communes.models import Commune
+from core import voiding
 
-from .models import Activity, ActivityPhoto, Membership, Partnership
+from .models import Activity, ActivityPhoto, Document, Membership, Partnership
 from .uploads import save_with_files, stored_files_removed_on_error, stored_upload
 
 CONSTRAINT_MESSAGES = {
@@ -193,3 +194,30 @@ def log_activity(*, activity: Activity, partnership: Partnership, photos: Sequen
             )
             save_with_files(photo, written=written)
     return activity
+
+
+def voidable_contents(record) -> list:
+    """What is voided and restored with ``record``: a partnership's activities, documents, commitments and
+    their unverified progress reports (verified ones are locked; their commitment leaves the figures).
+    Commitments are reached through the reverse relation, as partnerships does not import commitments."""
+    if not isinstance(record, Partnership):
+        return []
+    commitment = Partnership._meta.get_field("commitments").related_model
+    update = commitment._meta.get_field("updates").related_model
+    return [
+        Activity.all_objects.filter(partnership=record),
+        Document.all_objects.filter(partnership=record),
+        commitment.all_objects.filter(partnership=record),
+        update.all_objects.filter(commitment__partnership=record).exclude(state="verified"),
+    ]
+
+
+def void_record(*, record, user, reason: str) -> None:
+    """City staff void a partnership (with its contents), an activity or a document."""
+    _require_editor(user)
+    voiding.void(record, user=user, reason=reason, contents=voidable_contents(record))
+
+
+def restore_record(*, record, user) -> None:
+    _require_editor(user)
+    voiding.restore(record, contents=voidable_contents(record))

@@ -17,4 +17,6 @@ urlpatterns = [
     path("documents/<int:pk>/file/", views.document_file, name="document_file"),
     path("<int:pk>/activities/new/", views.ActivityCreateView.as_view(), name="activity_create"),
     path("photos/<int:pk>/", views.activity_photo, name="activity_photo"),
+    path("void/<str:kind>/<int:pk>/", views.record_void, name="record_void"),
+    path("restore/<str:kind>/<int:pk>/", views.record_restore, name="record_restore"),
 ]

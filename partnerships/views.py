@@ -10,14 +10,14 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.generic import CreateView, DetailView, FormView, TemplateView, UpdateView, View
 from django_filters.views import FilterView
 from django_htmx.http import trigger_client_event
 
 from accounts.quotas import charge_uploads
 from core.files import protect_upload_response
-from core.views import MAX_SUGGESTIONS, HtmxFragmentMixin, render_suggestions, typed_text
+from core.views import MAX_SUGGESTIONS, HtmxFragmentMixin, render_suggestions, restore_page, typed_text, void_page
 
 from . import services
 from .filtersets import PartnershipFilterSet
@@ -43,8 +43,9 @@ def detail_queryset(user):
     """A partnership as its pages show it: members, legal basis and what the user may read (the detail
     view adds its health after the lookup, see PartnershipQuerySet.add_health)."""
     return (
-        Partnership.objects.visible_to(user)
-        .select_related("legal_basis", "assigning_document")
+        # A voided partnership stays readable here (with its banner and "Khôi phục"); lists leave it out.
+        Partnership.all_objects.visible_to(user)
+        .select_related("legal_basis", "assigning_document", "voided_by")
         .with_member_names()
         .with_contents_visibility(user)
     )
@@ -106,7 +107,9 @@ class PartnershipListView(HtmxFragmentMixin, FilterView):
 
     def get_queryset(self):
         user = self.request.user
-        return Partnership.objects.visible_to(user).with_member_names(names_only=True).with_contents_visibility(user)
+        # Voided rows only for the "Đã hủy" filter (PartnershipFilterSet.voided), which then keeps only them.
+        manager = Partnership.all_objects if self.request.GET.get("voided") else Partnership.objects
+        return manager.visible_to(user).with_member_names(names_only=True).with_contents_visibility(user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -125,7 +128,7 @@ def partnership_suggestions(request):
     if not text:
         return render_suggestions(request, [])
     partnerships = partnership_search(Partnership.objects.contents_visible_to(request.user), text)
-    rows = partnerships.order_by("title", "pk")[:MAX_SUGGESTIONS]
+    rows = partnerships.with_member_names(names_only=True).order_by("title", "pk")[:MAX_SUGGESTIONS]
     return render_suggestions(request, [(partnership_suggestion(p), p.get_status_display()) for p in rows])
 
 
@@ -172,6 +175,7 @@ class PartnershipDetailView(DetailView):
             }
         if context["can_edit"]:
             context |= {"member_form": MembershipForm(partnership=partnership), "document_form": DocumentForm()}
+            context["voided_rows"] = voided_rows(partnership) if "voided" in self.request.GET else None
         return super().get_context_data(**context, **kwargs)
 
 
@@ -383,3 +387,57 @@ def document_file(request, pk):
 def activity_photo(request, pk):
     photo = get_object_or_404(ActivityPhoto.objects.visible_to(request.user), pk=pk)
     return protected_file(photo.image)
+
+
+# --- Void and restore ("hủy do nhập sai"): city staff only; leadership writes nothing ----------------
+
+
+def voided_rows(partnership: Partnership) -> list:
+    """The partnership's voided activities and documents, newest voided first (two queries)."""
+    rows = []
+    for kind, model in (("activity", Activity), ("document", Document)):
+        for row in model.all_objects.filter(partnership=partnership, voided_at__isnull=False).select_related(
+            "voided_by"
+        ):
+            row.void_kind = kind
+            rows.append(row)
+    return sorted(rows, key=lambda row: row.voided_at, reverse=True)
+
+
+VOIDABLE = {"partnership": Partnership, "activity": Activity, "document": Document}
+
+
+def voidable_record(request, kind: str, pk: int):
+    """The record of ``kind`` (voided or not) city staff may void or restore; to others it does not exist."""
+    if request.user.is_leadership:
+        raise PermissionDenied
+    model = VOIDABLE.get(kind)
+    if model is None or not request.user.is_city_staff:
+        raise Http404
+    return get_object_or_404(model.all_objects.visible_to(request.user), pk=pk)
+
+
+def record_page(record) -> str:
+    """Where a record is read: its partnership's page (which shows a voided partnership too)."""
+    return reverse("partnerships:partnership_detail", args=[getattr(record, "partnership_id", record.pk)])
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def record_void(request, kind, pk):
+    record = voidable_record(request, kind, pk)
+    is_partnership = isinstance(record, Partnership)
+    note = (
+        _("Các cam kết, hoạt động, văn bản và báo cáo tiến độ chưa xác nhận của quan hệ này được hủy cùng.")
+        if is_partnership
+        else ""
+    )
+    done = reverse("partnerships:partnership_list") if is_partnership else record_page(record)
+    return void_page(
+        request, record, void=services.void_record, back_url=record_page(record), done_url=done, contents_note=note
+    )
+
+
+@require_POST
+def record_restore(request, kind, pk):
+    record = voidable_record(request, kind, pk)
+    return restore_page(request, record, restore=services.restore_record, done_url=record_page(record))

@@ -536,8 +536,8 @@ class _Builder:
         supported = [self.unit_name(m["commune_id"]) for m in members if m["role"] == Membership.Role.SUPPORTED]
         supporters = [self.unit_name(m["commune_id"]) for m in members if m["role"] != Membership.Role.SUPPORTED]
         if not supported:
-            return self.partnership_rows[partnership_id]["title"] or f"#{partnership_id}"
-        return f"{' + '.join(supporters)} – {supported[0]}" if supporters else supported[0]
+            return self.partnership_rows[partnership_id]["title"] or ", ".join(supporters)
+        return f"{', '.join(supporters)} – {supported[0]}" if supporters else supported[0]
 
     def selected(self) -> tuple[set[str], set[int]]:
         """The units and partnerships in scope."""

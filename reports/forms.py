@@ -133,7 +133,7 @@ class ReportRequestForm(TamperEvidentMixin, forms.ModelForm):
         choices = period_choices()
         self.fields["period_code"].choices = choices
         self.fields["period_code"].initial = last_finished_quarter(choices)
-        self.fields["partnership"].queryset = Partnership.objects.visible_to(user)
+        self.fields["partnership"].queryset = Partnership.objects.visible_to(user).with_member_names(names_only=True)
         self.fields["commune"].queryset = Commune.objects.visible_to(user)
         layout = conf.layout()
         self.fields["signer_title"].initial = layout.signer_title

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import ChoiceLabelsMixin
+from partnerships.models import member_names_prefetch
 
 from . import conf
 
@@ -91,7 +92,7 @@ class ReportQuerySet(models.QuerySet):
     def for_display(self):
         """What pages show: the related rows, without ``data`` (the frozen figures only the renderer reads,
         tens of kilobytes of JSON per report that the list would otherwise decode 25 times)."""
-        return self.with_related().defer("data")
+        return self.with_related().defer("data").prefetch_related(member_names_prefetch("partnership__memberships"))
 
     def unfinished(self):
         return self.filter(status__in=[Report.Status.QUEUED, Report.Status.RUNNING])

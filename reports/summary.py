@@ -314,13 +314,13 @@ def _map_units(scope: Scope, today: datetime.date) -> list[MapUnitFigure]:
 
 
 def _member_names(members: list[dict], title: str, pk: int) -> str:
-    """figures._Builder.partnership_name: "lead + co – supported", or the title, or "#pk"."""
+    """figures._Builder.partnership_name: "lead, co – supported", or the title, or the supporters."""
     members = sorted(members, key=lambda m: ROLE_ORDER.get(m["role"], 9))  # stable: name order kept
     supported = [m["name"] for m in members if m["role"] == Membership.Role.SUPPORTED]
     supporters = [m["name"] for m in members if m["role"] != Membership.Role.SUPPORTED]
     if not supported:
-        return title or f"#{pk}"
-    return f"{' + '.join(supporters)} – {supported[0]}" if supporters else supported[0]
+        return title or ", ".join(supporters)
+    return f"{', '.join(supporters)} – {supported[0]}" if supporters else supported[0]
 
 
 def _members_json():
@@ -382,9 +382,9 @@ def _recent_activities(today: datetime.date) -> list[ActivityLine]:
     lines = []
     for row in rows:
         supported = next((m["name"] for m in row["members"] if m["role"] == Membership.Role.SUPPORTED), None)
-        supporters = " + ".join(m["name"] for m in row["members"] if m["role"] != Membership.Role.SUPPORTED)
+        supporters = ", ".join(m["name"] for m in row["members"] if m["role"] != Membership.Role.SUPPORTED)
         if supported is None:
-            name = row["partnership_title"] or gettext("Kết nghĩa #%(pk)s") % {"pk": row["partnership_id"]}
+            name = row["partnership_title"] or supporters or gettext("Quan hệ kết nghĩa chưa có thành viên")
         else:
             name = f"{supporters} – {supported}" if supporters else supported
         lines.append(

@@ -8,7 +8,7 @@ from django.utils import timezone
 from PIL import Image
 
 from commitments import services
-from commitments.models import ProgressUpdate, ReportingPeriod
+from commitments.models import Commitment, CommitmentAdjustment, ProgressUpdate, ReportingPeriod
 from tests import factories
 
 
@@ -76,3 +76,14 @@ def verified_update(world) -> ProgressUpdate:
 
 def update_with_photo(world) -> ProgressUpdate:
     return submitted_update(world, evidence_files=[photo()])
+
+
+def pending_adjustment(world) -> CommitmentAdjustment:
+    """The officer asks to move world.commitment's deadline a year later (or has asked already)."""
+    commitment = Commitment.objects.get(pk=world.commitment.pk)
+    existing = CommitmentAdjustment.objects.pending().filter(commitment=commitment).first()
+    if existing is not None:
+        return existing
+    commitment.due_on = commitment.due_on.replace(year=commitment.due_on.year + 1)
+    services.save_commitment(commitment=commitment, editor=world.officer, reason="Chờ vốn ngân sách")
+    return CommitmentAdjustment.objects.pending().get(commitment=commitment)

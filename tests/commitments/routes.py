@@ -6,7 +6,13 @@ staff and administrators (404 for officers; 403 for leadership, which may not wr
 tôi" exists only for unit officers: every other role gets 404, like any route out of its reach.
 """
 
-from tests.commitments.fixtures import returned_update, submitted_update, update_with_photo, verified_update
+from tests.commitments.fixtures import (
+    pending_adjustment,
+    returned_update,
+    submitted_update,
+    update_with_photo,
+    verified_update,
+)
 from tests.routes import Route, everyone
 
 READ_WORLD_COMMITMENT = everyone(200, outsider=404)
@@ -81,6 +87,32 @@ ROUTES = [
         post=REVIEW_WRITE,
         post_data=lambda world: {"updates": [submitted_update(world).pk], "action": "verify"},
         notes="POST only; verifying ticked reports first answers the confirmation page (200).",
+    ),
+    Route(
+        "commitments:adjustment_approve",
+        kwargs=lambda world: {"pk": pending_adjustment(world).pk},
+        post=everyone(404, leader=403, city=302, admin=302),
+        notes="POST only; approves and redirects to the queue (a request already decided redirects too).",
+    ),
+    Route(
+        "commitments:adjustment_refuse",
+        kwargs=lambda world: {"pk": pending_adjustment(world).pk},
+        get=REVIEW_WRITE,
+        post=REVIEW_WRITE,
+        notes="GET is the no-JavaScript form page; an empty POST lacks the reason and re-renders with 200.",
+    ),
+    Route(
+        "commitments:record_void",
+        kwargs=lambda world: {"kind": "progress", "pk": submitted_update(world).pk},
+        get=everyone(404, leader=403, city=200, admin=200),
+        post=everyone(404, leader=403, city=200, admin=200),
+        notes="City staff void a commitment or unverified report with a reason; an empty POST re-renders (200).",
+    ),
+    Route(
+        "commitments:record_restore",
+        kwargs=lambda world: {"kind": "progress", "pk": submitted_update(world).pk},
+        post=everyone(404, leader=403, city=302, admin=302),
+        notes="POST only; restores and redirects to the commitment (a record not voided redirects too).",
     ),
     Route(
         "commitments:evidence_file",

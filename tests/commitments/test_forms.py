@@ -75,7 +75,12 @@ class CommitmentFormTests(TestCase):
 
     def test_officer_cannot_change_the_owner(self):
         form = CommitmentForm(
-            {**self.form().data, "owner": self.world.supported.code, "version": self.world.commitment.version},
+            {
+                **self.form().data,
+                "owner": self.world.supported.code,
+                "version": self.world.commitment.version,
+                "reason": "Theo kế hoạch mới",  # the targets differ from the saved ones: a request
+            },
             instance=self.world.commitment,
             partnership=self.world.partnership,
             user=self.world.officer,

@@ -225,10 +225,12 @@ class CommitmentConflictViewTests(TestCase):
         loaded = Commitment.objects.get(pk=self.world.commitment.pk)
         colleague = Commitment.objects.get(pk=self.world.commitment.pk)
         colleague.title, colleague.target_unit = "Xây 2 căn nhà (bản của đồng nghiệp)", "nhà"
-        services.save_commitment(commitment=colleague, editor=self.world.city)
+        services.save_commitment(commitment=colleague, editor=self.world.city, reason="Đổi đơn vị tính")
 
         self.client.force_login(self.world.officer)
-        typed = commitment_form_data(loaded, title="Xây 2 căn nhà (bản của tôi)", description="Ghi chú tôi vừa gõ")
+        typed = commitment_form_data(
+            loaded, title="Xây 2 căn nhà (bản của tôi)", description="Ghi chú tôi vừa gõ", reason="Giữ đơn vị tính cũ"
+        )
         response = self.client.post(self.url(), typed)
 
         self.assertEqual(response.status_code, 200)

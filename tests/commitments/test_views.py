@@ -237,11 +237,11 @@ class CommitmentListViewTests(WorldTestCase):
 
     def test_page_query_count_does_not_grow_with_rows(self):
         self.login(self.world.officer)
-        self.assert_same_query_count(self.url, more_commitments(self.world), expected=6)
+        self.assert_same_query_count(self.url, more_commitments(self.world), expected=7)
 
     def test_fragment_query_count_does_not_grow_with_rows(self):
         self.login(self.world.officer)
-        self.assert_same_query_count(self.url, more_commitments(self.world), expected=4, htmx=True)
+        self.assert_same_query_count(self.url, more_commitments(self.world), expected=5, htmx=True)
 
     def test_city_staff_see_the_add_button_and_leaders_do_not(self):
         self.login(self.world.city)
@@ -309,8 +309,9 @@ class CommitmentDetailViewTests(WorldTestCase):
             fixtures.returned_update(self.world)
 
         fixtures.update_with_photo(self.world)
-        # Session, user, the commitment, the reports' count, the page of reports and their evidence.
-        self.assert_same_query_count(self.url(), add_updates, expected=6)
+        # Session, user, the commitment, its partnership's members (for its name), the reports' count,
+        # the page of reports and their evidence, the adjustment history.
+        self.assert_same_query_count(self.url(), add_updates, expected=8)
 
     def add_reports(self, count: int) -> list:
         """``count`` reports on world.commitment, a day apart, oldest first."""
@@ -434,7 +435,10 @@ class CommitmentFormViewTests(WorldTestCase):
         self.login(self.world.officer)
         url = reverse("commitments:commitment_update", args=[self.world.commitment.pk])
         data = self.valid_data(
-            title="Xây 2 căn nhà đại đoàn kết", owner=self.world.supported.code, version=self.world.commitment.version
+            title="Xây 2 căn nhà đại đoàn kết",
+            owner=self.world.supported.code,
+            version=self.world.commitment.version,
+            reason="Điều chỉnh theo khảo sát",
         )
         response = self.client.post(url, data)
         self.assertRedirects(response, self.world.commitment.get_absolute_url())
@@ -877,4 +881,4 @@ class MyUnitViewTests(WorldTestCase):
                 fixtures.submitted_update(self.world)
             factories.partnership(supporters=[self.world.supporter])
 
-        self.assert_same_query_count(self.url, add_rows, expected=8)
+        self.assert_same_query_count(self.url, add_rows, expected=9)

@@ -94,4 +94,17 @@ ROUTES = [
         get=everyone(200, outsider=404),
         htmx=False,
     ),
+    Route(
+        name="partnerships:record_void",
+        kwargs=lambda world: {"kind": "activity", "pk": factories.activity(partnership=world.partnership).pk},
+        get=everyone(404, leader=403, city=200, admin=200),
+        post=everyone(404, leader=403, city=200, admin=200),
+        notes="City staff void a partnership, activity or document with a reason; an empty POST re-renders (200).",
+    ),
+    Route(
+        name="partnerships:record_restore",
+        kwargs=lambda world: {"kind": "activity", "pk": factories.activity(partnership=world.partnership).pk},
+        post=everyone(404, leader=403, city=302, admin=302),
+        notes="POST only; restores and redirects to the partnership (a record not voided redirects too).",
+    ),
 ]

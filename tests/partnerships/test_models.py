@@ -343,7 +343,7 @@ class TestWithMemberNames:
 
         row = Partnership.objects.with_member_names().get(pk=partnership.pk)
 
-        assert row.display_name() == "Việt An + Bàn Thạch – Trà Giáp"
+        assert row.display_name() == "Việt An, Bàn Thạch – Trà Giáp"
         assert [m.role for m in row.memberships.all()] == [
             Membership.Role.LEAD_SUPPORTER,
             Membership.Role.CO_SUPPORTER,

@@ -302,7 +302,7 @@ class DashboardCacheInvalidationTests(TransactionTestCase):
             commitment = Commitment.objects.get(pk=world.other_commitment.pk)
             commitment.start_on = datetime.date(2025, 1, 1)
             commitment.due_on = datetime.date(2025, 6, 30)
-            save_commitment(commitment=commitment, editor=world.city)
+            save_commitment(commitment=commitment, editor=world.city, reason="Lùi thời hạn")
 
         step("save_commitment", overdue_by_edit)
         newcomer = factories.commune(name="Hòa Ninh", programme_role=Commune.ProgrammeRole.SUPPORTING)

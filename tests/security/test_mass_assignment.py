@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commitments import services
-from commitments.models import Commitment, ProgressUpdate
+from commitments.models import Commitment, CommitmentAdjustment, ProgressUpdate
 from partnerships.models import Activity, Document, Membership, Partnership
 from tests import factories
 from tests.commitments import fixtures
@@ -76,6 +76,8 @@ def login(client, user):
 
 
 def test_commitment_update_by_an_officer(client, world):
+    """D4: an officer changes what the commitment says directly, but its terms (target, dates, field,
+    owner) only through a request city staff must approve; completion never comes from an edit."""
     before = Commitment.objects.get(pk=world.commitment.pk)
     login(client, world.officer)
     data = {
@@ -84,16 +86,21 @@ def test_commitment_update_by_an_officer(client, world):
         "owner": world.supported.code,  # a member, but officers may not hand a commitment over
         "achieved_quantity": "40",
         "achieved_value_vnd": "60000000",
+        "reason": "Theo kết quả khảo sát",
     }
     response = client.post(reverse("commitments:commitment_update", args=[before.pk]), data)
     assert response.status_code == 302
     after = Commitment.objects.get(pk=before.pk)
-    assert after.title == "Trao 40 suất học bổng"  # the offered field changed
-    assert after.owner_id == before.owner_id
+    assert after.title == "Trao 40 suất học bổng"  # the offered, non-term field changed
+    terms = ("target_quantity", "target_unit", "target_value_vnd", "start_on", "due_on", "field_id", "owner_id")
+    assert [getattr(after, name) for name in terms] == [getattr(before, name) for name in terms]
     assert after.partnership_id == before.partnership_id
     assert (after.achieved_quantity, after.achieved_value_vnd, after.completed_on) == (Decimal(0), 0, None)
     assert after.is_demo is False and after.created_at == before.created_at
     assert not Commitment.objects.filter(pk=999_999).exists()
+    request = CommitmentAdjustment.objects.get(commitment=before)
+    assert (request.state, request.requested_by_id, request.decided_by_id) == ("pending", world.officer.pk, None)
+    assert set(request.changes) == {"target_quantity", "target_unit", "target_value_vnd", "due_on"}
 
 
 def test_commitment_create_by_city_staff(client, world):

@@ -225,7 +225,7 @@ def test_a_tampered_field_is_one_json_line_naming_the_field_not_the_value(client
     url = reverse("commitments:commitment_update", args=[world.commitment.pk])
     version = Commitment.objects.get(pk=world.commitment.pk).version
     # The owner is shown disabled to officers: the browser never sends it; this request did.
-    data = commitment_data(world, owner=world.outsider.code, version=version)
+    data = commitment_data(world, owner=world.outsider.code, version=version, reason="Theo khảo sát")
     assert client.post(url, data).status_code == 302
     assert Commitment.objects.get(pk=world.commitment.pk).owner_id == world.commitment.owner_id
     [event] = security_log.events()
