@@ -213,6 +213,10 @@ class CommitmentQuerySet(models.QuerySet):
         quantity = models.DecimalField(max_digits=16, decimal_places=2)
 
         def total(column, output_field):
+            if today >= timezone.localdate():
+                # As of today the sums are the totals commitments.services keeps on the row at every
+                # verification (nothing is verified after today): the same figure without a subquery.
+                return models.ExpressionWrapper(F(column), output_field=output_field)
             summed = verified.values("commitment").annotate(total=Sum(column)).values("total")
             return Coalesce(Subquery(summed, output_field=output_field), Value(0), output_field=output_field)
 
@@ -581,8 +585,12 @@ class ProgressUpdateQuerySet(models.QuerySet):
         return self.filter(state=ProgressUpdate.State.VERIFIED, reviewed_at__date__lte=day)
 
     def awaiting_review_on(self, day: datetime.date):
-        """Updates that were waiting for review at the end of ``day`` (reported by then, not yet reviewed)."""
-        return self.reported_by(day).filter(Q(reviewed_at__isnull=True) | Q(reviewed_at__date__gt=day))
+        """Updates that were waiting for review at the end of ``day``: reported by then, and waiting now
+        or reviewed only after it. Today that is exactly ``awaiting_review()`` (nothing is reviewed after
+        today), which its index answers without reading every update."""
+        if day >= timezone.localdate():
+            return self.awaiting_review()
+        return self.reported_by(day).filter(Q(state=ProgressUpdate.State.SUBMITTED) | Q(reviewed_at__date__gt=day))
 
     def with_related(self):
         return self.select_related(

@@ -221,11 +221,20 @@ class PartnershipQuerySet(models.QuerySet):
             counted = commitments.values("partnership").annotate(n=models.Count("pk")).values("n")
             return Coalesce(Subquery(counted, output_field=models.IntegerField()), Value(0))
 
-        latest_update = (
-            update.objects.filter(commitment__partnership=OuterRef("pk"))
+        # The latest report of each commitment (a backward step on its (commitment, submitted_at)
+        # index), then the latest of those: reading every report of the partnership took seconds.
+        latest_of_commitment = Subquery(
+            update.objects.filter(commitment=OuterRef("pk"))
             .reported_by(today)
             .order_by("-submitted_at")
-            .values(day=TruncDate("submitted_at"))[:1]
+            .values("submitted_at")[:1]
+        )
+        latest_update = (
+            commitment.objects.filter(partnership=OuterRef("pk"))
+            .order_by()
+            .values("partnership")
+            .annotate(day=TruncDate(models.Max(latest_of_commitment)))
+            .values("day")
         )
         latest_activity = (
             Activity.objects.filter(partnership=OuterRef("pk"), occurred_on__lte=today)

@@ -118,9 +118,9 @@ def load_rows(*, user=None, period: ReportingPeriod | None = None, as_of: dateti
             "status",
             "progress",
             *flows,
+            "verified_quantity",
+            "verified_value_vnd",
             completed_by_then=Case(When(completed_on__lte=as_of, then=F("completed_on"))),
-            cumulative_quantity=F("verified_quantity"),
-            cumulative_value_vnd=F("verified_value_vnd"),
         )
     )
 
@@ -200,6 +200,8 @@ def load_rows(*, user=None, period: ReportingPeriod | None = None, as_of: dateti
         row["status"], row["signed_on"] = row.pop("status_on"), row.pop("signed_by_then")
     for row in commitment_rows:
         row["completed_on"] = row.pop("completed_by_then")
+        row["cumulative_quantity"] = row.pop("verified_quantity")
+        row["cumulative_value_vnd"] = row.pop("verified_value_vnd")
     # One round trip through JSON: live figures and snapshot figures then go through the same code.
     return json.loads(json.dumps(rows, cls=DjangoJSONEncoder))
 
