@@ -439,8 +439,8 @@ def review_queue(request):
     template = "commitments/review_queue.html"
     if request.htmx and not request.htmx.boosted:
         template += "#results" if results_only else "#queue"
-    if not results_only:
-        context |= pending_adjustments(request)
+    if not request.htmx or request.htmx.boosted:
+        context |= pending_adjustments(request)  # its own section, paginated on its own
     return render(request, template, context)
 
 

@@ -703,13 +703,14 @@ class ReviewQueueViewTests(WorldTestCase):
     def test_query_counts_do_not_grow_with_rows(self):
         self.login(self.world.city)
         fixtures.update_with_photo(self.world)
-        # Rows, their count, three prefetches, the session and user; the filters' two choice lists
-        # and one count per filter (field, period, waiting time).
-        self.assert_same_query_count(self.url, more_commitments(self.world, 4), expected=12)
-        self.assert_same_query_count(self.url, more_commitments(self.world, 2), expected=12, htmx=True)
+        # Rows, their count, four prefetches (commitments with their progress, the partnerships' member
+        # names, periods, authors... ), the session and user; the filters' two choice lists and one count
+        # per filter (field, period, waiting time); the full page adds its adjustment requests.
+        self.assert_same_query_count(self.url, more_commitments(self.world, 4), expected=15)
+        self.assert_same_query_count(self.url, more_commitments(self.world, 2), expected=14, htmx=True)
         # A page turn replaces the results alone: no filters, no counts.
         self.assert_same_query_count(
-            self.url + "?page=1", more_commitments(self.world, 2), expected=7, htmx=True, target="results"
+            self.url + "?page=1", more_commitments(self.world, 2), expected=9, htmx=True, target="results"
         )
 
     def test_verify_in_place_with_htmx(self):
@@ -782,7 +783,7 @@ class EvidenceFileViewTests(WorldTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response["Content-Type"], "image/png")
         self.assertEqual(response["X-Content-Type-Options"], "nosniff")
-        self.assertEqual(response["Content-Security-Policy"], "default-src 'none'; sandbox")
+        self.assertEqual(response["Content-Security-Policy"], "default-src 'none'; sandbox; frame-ancestors 'none'")
         self.assertTrue(response["Content-Disposition"].startswith("inline"))
 
     def test_thumbnail_is_a_small_jpeg(self):
