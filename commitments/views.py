@@ -405,10 +405,10 @@ def review_queue(request):
     change) or the results alone (a page turn)."""
     if not request.user.is_city_staff:
         raise Http404
-    # PostgreSQL's planning time grows steeply with each join (it tries every join order): the eight
-    # tables of reviewable_updates() took ~70 ms to plan and 2 ms to run at national scale. Awaiting
-    # reports have no reviewer yet, and the page's single period and 25 authors come cheaper as two
-    # prefetches: five tables plan in ~2 ms.
+    # PostgreSQL's planning time grows steeply with each join (it tries every join order), and at
+    # national scale the eight tables of reviewable_updates() took far longer to plan than to run.
+    # Awaiting reports have no reviewer yet, and the page's single period and authors come cheaper
+    # as prefetches.
     # The commitments come with their progress (with_progress(), the rule written once): one query.
     commitments = (
         Commitment.objects.with_progress()

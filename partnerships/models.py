@@ -13,14 +13,13 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.lookups import Unaccent
-from django.db import connections, models
+from django.db import models
 from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Concat, Greatest, Lower, TruncDate
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext, pgettext_lazy
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from pghistory.models import Event, MiddlewareEvents
 
@@ -156,7 +155,7 @@ class PartnershipQuerySet(models.QuerySet):
 
     def with_status_order(self):
         """Annotate ``status_order``, the status's place in the lifecycle. Separate from ``with_sort_keys``:
-        its six-way CASE cost every list page ~1 ms to build and compile, for the rare sort by status."""
+        its six-way CASE would be built and compiled on every list page, for the rare sort by status."""
         lifecycle = [When(status=status, then=Value(index)) for index, status in enumerate(Partnership.Status)]
         return self.annotate(
             status_order=Case(*lifecycle, default=Value(len(lifecycle)), output_field=models.IntegerField())
@@ -172,8 +171,7 @@ class PartnershipQuerySet(models.QuerySet):
     def with_member_names(self, *, names_only: bool = False):
         """Prefetch members in display order (lead, co-supporters, supported) for ``display_name()``.
 
-        ``names_only`` loads just what a listing shows of them (role and unit name): building the full
-        rows took a list page of 25 partnerships over 2 ms more.
+        ``names_only`` loads just what a listing shows of them (role and unit name), not the full rows.
         """
         return self.prefetch_related(member_names_prefetch("memberships", names_only=names_only))
 
@@ -313,17 +311,17 @@ class PartnershipQuerySet(models.QuerySet):
         already fetched, with one query over their keys, and return them as a list.
 
         For pages: annotating the listing's queryset instead makes every clone of it (filters, the
-        paginator's count, ordering, the page slice) carry and recompile the whole health expression.
-        Here it is compiled once per day, language and time zone (``_health_query``) and only the
-        keys change from one page to the next.
+        paginator's count, ordering, the page slice) carry the whole health expression.
         """
         partnerships = list(partnerships)
         if partnerships:
-            sql, params = _health_query(self.db, today or timezone.localdate())
-            params = [[partnership.pk for partnership in partnerships] if p is _KEYS else p for p in params]
-            with connections[self.db].cursor() as cursor:
-                cursor.execute(sql, params)
-                figures = {pk: (health, reason) for pk, health, reason in cursor.fetchall()}
+            figures = {
+                pk: (health, reason)
+                for pk, health, reason in Partnership.all_objects.using(self.db)  # voided pages show health too
+                .filter(pk__in=[partnership.pk for partnership in partnerships])
+                .with_health(today)
+                .values_list("pk", "health", "health_reason")
+            }
             for partnership in partnerships:
                 partnership.health, partnership.health_reason = figures[partnership.pk]
         return partnerships
@@ -348,29 +346,6 @@ def member_names_prefetch(lookup: str, *, names_only: bool = True) -> models.Pre
     if names_only:
         memberships = memberships.only("partnership", "role", "commune", "commune__name")
     return models.Prefetch(lookup, queryset=memberships)
-
-
-# Stands for the list of keys in the compiled health query; replaced by the real keys at each call.
-_KEYS = ["keys"]
-_HEALTH_QUERIES: dict[tuple, tuple[str, tuple]] = {}
-
-
-def _health_query(alias: str, today: datetime.date) -> tuple[str, tuple]:
-    """The SQL of ``with_health()`` for a set of keys, compiled once per (database, day, language, time
-    zone): what it depends on besides the keys. The keys travel as one array parameter, ``_KEYS``."""
-    key = (alias, today, get_language(), timezone.get_current_timezone_name())
-    if key not in _HEALTH_QUERIES:
-        keys = RawSQL("SELECT unnest(%s::bigint[])", (_KEYS,))
-        query = (
-            Partnership.all_objects.using(alias)  # a voided partnership's page and the "Đã hủy" list show health too
-            .filter(pk__in=keys)
-            .with_health(today)
-            .values_list("pk", "health", "health_reason")
-        )
-        if len(_HEALTH_QUERIES) > 64:  # days and languages accumulate slowly; keep it bounded anyway
-            _HEALTH_QUERIES.clear()
-        _HEALTH_QUERIES[key] = query.query.sql_with_params()
-    return _HEALTH_QUERIES[key]
 
 
 @pghistory.track()

@@ -50,7 +50,7 @@ def watermark_svg(text: str = "DỰ THẢO") -> str:
 
     Outlines, not text: copying, searching or reading the PDF aloud never meets it. It is a page
     background (static/fonts/draft-watermark.svg, which this function wrote), so WeasyPrint draws one
-    image per page instead of laying out an SVG on every page (that cost 80 ms a page).
+    image per page instead of laying out an SVG on every page.
     """
     import math
 

@@ -40,7 +40,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 ASSETS_DIR = PROJECT_DIR / "static" / "fonts"
 
 # URLFetcher builds a urllib opener whose HTTPS handler, given no context, loads the system's CA
-# store: 38 ms a document, a tenth of rendering a partnership report's part. Our fetcher never uses
+# store for every document. Our fetcher never uses
 # that opener (``fetch`` below answers every URL itself), so it gets a context with no certificates:
 # were it ever used, no server could be verified.
 _UNUSED_TLS_CONTEXT = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
