@@ -35,7 +35,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from commitments.models import Commitment, Field, ProgressUpdate, ReportingPeriod
+from commitments.models import Commitment, CommitmentAdjustment, Field, ProgressUpdate, ReportingPeriod
 from communes.models import Commune, Constituent, UnitCategory
 from partnerships.models import Activity, Membership, Partnership
 
@@ -63,7 +63,7 @@ def load_rows(*, user=None, period: ReportingPeriod | None = None, as_of: dateti
     partnerships recorded by then with their status that day, each commitment's status and progress
     that day (``CommitmentQuerySet.with_status``), each unit's pairing that day
     (``CommuneQuerySet.with_pairing``), the activities held by then. ``user`` scopes the rows through
-    ``visible_to``; ``None`` is the system (workers, snapshots). Seven queries whatever the number of rows.
+    ``visible_to``; ``None`` is the system (workers, snapshots). Eight queries whatever the number of rows.
     """
     today = timezone.localdate()
     as_of = as_of or (min(period.ends_on, today) if period else today)
@@ -198,7 +198,22 @@ def load_rows(*, user=None, period: ReportingPeriod | None = None, as_of: dateti
     # Their status and signing date on the day, under the names the rows have always used.
     for row in rows["partnerships"]:
         row["status"], row["signed_on"] = row.pop("status_on"), row.pop("signed_by_then")
+    # An approved change of target is printed with the target ("chỉ tiêu điều chỉnh từ 10 xuống 4 …"):
+    # the latest one decided by the day, so a later adjustment does not rewrite an earlier report.
+    target_notes = {}
+    adjustments = (
+        CommitmentAdjustment.objects.filter(
+            commitment__in=[row["id"] for row in commitment_rows],
+            state=CommitmentAdjustment.State.APPROVED,
+            decided_at__date__lte=as_of,
+        )
+        .select_related("commitment")
+        .order_by("commitment_id", "decided_at", "pk")
+    )
+    for adjustment in adjustments:
+        target_notes[adjustment.commitment_id] = adjustment.target_note() or target_notes.get(adjustment.commitment_id, "")
     for row in commitment_rows:
+        row["target_note"] = target_notes.get(row["id"], "")
         row["completed_on"] = row.pop("completed_by_then")
         row["cumulative_quantity"] = row.pop("verified_quantity")
         row["cumulative_value_vnd"] = row.pop("verified_value_vnd")
@@ -505,6 +520,10 @@ def format_vnd(value) -> str:
     return f"{int(value or 0):,}".replace(",", ".") + " đ"
 
 
+def _with_note(text: str, note: str) -> str:
+    return f"{text} ({note})" if note and text else (text or note)
+
+
 def _amount_text(commitment: dict, quantity, value) -> str:
     """ "2 căn nhà; 160.000.000 đ" for the measures the commitment has a target in."""
     parts = []
@@ -705,7 +724,10 @@ class _Builder:
                     due_on=due_on,
                     progress_percent=percent,
                     days_overdue=(self.as_of - due_on).days if status == Commitment.Status.OVERDUE else 0,
-                    target_text=_amount_text(commitment, commitment["target_quantity"], commitment["target_value_vnd"]),
+                    target_text=_with_note(
+                        _amount_text(commitment, commitment["target_quantity"], commitment["target_value_vnd"]),
+                        commitment.get("target_note", ""),  # snapshots frozen before adjustments have none
+                    ),
                     achieved_text=_amount_text(
                         commitment, commitment["cumulative_quantity"], commitment["cumulative_value_vnd"]
                     ),

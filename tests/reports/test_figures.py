@@ -1,12 +1,16 @@
 """The figures shared by the dashboard and the reports: loading (a fixed number of queries) and aggregating."""
 
+import datetime
 import json
 from decimal import Decimal
 
 from django.db.models import Sum
 from django.test import TestCase
+from django.utils import timezone
 
-from commitments.models import Commitment, ProgressUpdate
+from commitments import services
+from commitments.models import Commitment, CommitmentAdjustment, ProgressUpdate
+from core.templatetags.portal import number
 from partnerships.models import Partnership
 from reports.figures import CityFigures, Scope, UnitCategory, load_rows
 from reports.periods import ensure_period
@@ -150,3 +154,43 @@ class HalfYearTests(TestCase):
             figures[half.pk].activities.count,
             figures[programme.q3.pk].activities.count + figures[programme.q4.pk].activities.count,
         )
+
+
+class AdjustedTargetTests(TestCase):
+    """Issue 16: reports name an approved change of target, as of the day they describe."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.world = factories.World.build()
+        commitment = Commitment.objects.get(pk=cls.world.commitment.pk)
+        cls.original = commitment.target_quantity
+        commitment.target_quantity = cls.original - 1
+        services.save_commitment(commitment=commitment, editor=cls.world.officer, reason="Một hộ chuyển đi")
+        cls.decided = timezone.now()
+        services.approve_adjustment(
+            adjustment=CommitmentAdjustment.objects.get(), reviewer=cls.world.city, at=cls.decided
+        )
+
+    def line(self, day):
+        figures = CityFigures.build(load_rows(as_of=day))
+        return next(line for line in figures.commitments if line.id == self.world.commitment.pk)
+
+    def test_the_target_prints_with_its_approved_adjustment(self):
+        day = timezone.localdate(self.decided)
+        self.assertIn(
+            f"chỉ tiêu điều chỉnh từ {number(self.original)} xuống {number(self.original - 1)}",
+            self.line(day).target_text,
+        )
+        self.assertIn(f"duyệt ngày {day:%d/%m/%Y}", self.line(day).target_text)
+
+    def test_a_report_of_an_earlier_day_does_not_mention_a_later_adjustment(self):
+        before = timezone.localdate(self.decided) - datetime.timedelta(days=1)
+        self.assertNotIn("điều chỉnh", self.line(before).target_text)
+
+    def test_a_pending_or_refused_request_is_not_printed(self):
+        commitment = Commitment.objects.get(pk=self.world.commitment.pk)
+        commitment.target_quantity = Decimal(9)
+        services.save_commitment(commitment=commitment, editor=self.world.officer, reason="Thêm hộ")
+        text = self.line(timezone.localdate()).target_text
+        self.assertNotIn("xuống 9", text)
+        self.assertNotIn("lên 9", text)
