@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.database import database_settings, embedded_database_url
@@ -203,6 +204,26 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Uploaded files and reports: the local disk ("filesystem": one host, or a volume every host mounts) or an
+# S3-compatible object store ("s3", django-storages) for web hosts that share no disk (docs/OPERATIONS.md §10).
+# Every read and write goes through the storage API, and files are only ever served by the authorising views.
+FILE_STORAGE = env("DJANGO_FILE_STORAGE", default="filesystem")
+if FILE_STORAGE == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("S3_BUCKET"),
+            "location": env("S3_PREFIX", default="media"),
+            "endpoint_url": env("S3_ENDPOINT_URL", default="") or None,  # MinIO, Ceph…; empty: AWS
+            "region_name": env("S3_REGION", default="") or None,
+            "access_key": env("S3_ACCESS_KEY_ID", default="") or None,  # empty: the host's own credentials
+            "secret_key": env("S3_SECRET_ACCESS_KEY", default="") or None,
+            "file_overwrite": False,  # a new upload never replaces a stored one under the same name
+            "default_acl": None,  # the bucket's own policy: private, nothing public
+        },
+    }
+elif FILE_STORAGE != "filesystem":
+    raise ImproperlyConfigured(f"DJANGO_FILE_STORAGE must be 'filesystem' or 's3', not {FILE_STORAGE!r}")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # What one request may carry besides its files: above these Django answers 400 before any view runs
 # (RELIABILITY E7). Files: at most 20 per request, twice the forms' own limit (MAX_EVIDENCE_FILES,

@@ -10,7 +10,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-APP_SERVICES = ["web", "worker", "beat"]
+APP_SERVICES = ["web", "web-2", "worker", "beat"]
 
 
 def settings_variables() -> set[str]:
@@ -20,7 +20,7 @@ def settings_variables() -> set[str]:
 
 
 def test_expected_services_with_healthchecks():
-    assert set(COMPOSE["services"]) == {"migrate", "web", "worker", "beat", "postgres", "redis"}
+    assert set(COMPOSE["services"]) == {"migrate", "web", "web-2", "nginx", "worker", "beat", "postgres", "redis"}
     for name, service in COMPOSE["services"].items():
         if name == "migrate":
             assert service["restart"] == "no"  # one-shot: runs to completion before the others start
@@ -97,7 +97,9 @@ def test_postgres_creates_the_roles_on_a_new_volume_and_redis_and_postgres_are_n
     assert scripts == ["10-roles.sh", "20-superuser-local-only.sh"]
     for name in ["postgres", "redis"]:
         assert "ports" not in COMPOSE["services"][name], name  # reachable on the compose network only
-    assert all(port.startswith("127.0.0.1:") for port in COMPOSE["services"]["web"]["ports"])
+    for name in ("web", "web-2"):
+        assert "ports" not in COMPOSE["services"][name], name  # behind nginx only
+    assert COMPOSE["services"]["nginx"]["ports"] == ["80:80", "443:443"]
 
 
 def test_every_password_compose_needs_is_documented():
@@ -162,3 +164,23 @@ def test_the_web_entry_point_compiles_every_template_before_serving():
 
     templates = list((ROOT / "templates").rglob("*.html"))
     assert config.wsgi.compile_templates() == len(templates) > 40
+
+
+def test_nginx_sits_in_front_of_both_web_processes_with_the_portals_limits():
+    """Issue 21 items 9 and 10: the template docker-compose mounts is the one tests/core/test_multi_host.py
+    runs; every ${VAR} it uses is set, its upstreams are the two web services on gunicorn's port, and its
+    body limit is REQUEST_MAX_BYTES."""
+    from django.conf import settings
+
+    nginx = COMPOSE["services"]["nginx"]
+    template = ROOT / "deploy" / "nginx" / "ketnghia.conf.template"
+    assert f"./{template.relative_to(ROOT)}:/etc/nginx/templates/ketnghia.conf.template:ro" in nginx["volumes"]
+    used = set(re.findall(r"\$\{([A-Z0-9_]+)\}", template.read_text()))
+    assert used == set(nginx["environment"])
+    bind = shlex.split(COMPOSE["services"]["web"]["command"])
+    port = bind[bind.index("--bind") + 1].rsplit(":", 1)[1]
+    assert {nginx["environment"]["WEB_1"], nginx["environment"]["WEB_2"]} == {f"web:{port}", f"web-2:{port}"}
+    assert COMPOSE["services"]["web-2"]["command"] == COMPOSE["services"]["web"]["command"]
+    limit = re.search(r"client_max_body_size (\d+)m;", template.read_text()).group(1)
+    assert int(limit) * 1024 * 1024 == settings.REQUEST_MAX_BYTES
+    assert set(nginx["depends_on"]) == {"web", "web-2"}

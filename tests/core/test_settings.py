@@ -129,3 +129,38 @@ def test_the_example_turns_on_https_redirect_and_a_year_of_hsts():
     values = dict(re.findall(r"^([A-Z0-9_]+)=(.*)$", (ROOT / ".env.example").read_text(), re.M))
     assert values["DJANGO_SECURE_SSL_REDIRECT"] == "true"
     assert int(values["DJANGO_HSTS_SECONDS"]) >= 31_536_000
+
+
+def test_uploads_go_to_an_s3_compatible_store_when_the_environment_says_so():
+    """Issue 21 item 10: web hosts that share no disk keep files in an object store, through STORAGES."""
+    probe = (
+        "import django; django.setup(); from django.core.files.storage import storages; s = storages['default']; "
+        "print(type(s).__module__, type(s).__name__, s.bucket_name, s.endpoint_url, s.location, s.file_overwrite)"
+    )
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "S3_"))}
+    environment.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings.base",
+            "DJANGO_ENV_FILE": "/dev/null",
+            "DJANGO_SECRET_KEY": "x" * 50,
+            "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+            "DJANGO_FILE_STORAGE": "s3",
+            "S3_BUCKET": "ketnghia-files",
+            "S3_ENDPOINT_URL": "https://s3.danang.example",
+        }
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=environment, capture_output=True, text=True)
+    assert result.stdout.split() == [
+        "storages.backends.s3",
+        "S3Storage",
+        "ketnghia-files",
+        "https://s3.danang.example",
+        "media",
+        "False",
+    ], result.stderr[-2000:]
+    environment["DJANGO_FILE_STORAGE"] = "ftp"
+    refused = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=environment, capture_output=True, text=True)
+    assert refused.returncode != 0 and "DJANGO_FILE_STORAGE" in refused.stderr
+    del environment["DJANGO_FILE_STORAGE"]
+    local = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=environment, capture_output=True, text=True)
+    assert "has no attribute 'bucket_name'" in local.stderr and "FileSystemStorage" in local.stderr
