@@ -18,6 +18,22 @@ from django.utils import timezone
 from .security_events import USERNAME_CAP_ATTRIBUTE
 
 
+def client_address(request) -> str | None:
+    """The address the per-address lock counts (AXES_CLIENT_IP_CALLABLE).
+
+    Served directly, that is ``REMOTE_ADDR``, and any ``X-Forwarded-For`` a client sends is ignored.
+    Behind the portal's nginx (``DJANGO_BEHIND_PROXY``), every request comes from nginx, which
+    replaces ``X-Forwarded-For`` with the address it saw (deploy/nginx/ketnghia.conf.template): the
+    header's last entry is then the client's, and nobody else's lock is shared with the whole city.
+    """
+    if settings.BEHIND_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        last = forwarded.split(",")[-1].strip()
+        if last:
+            return last
+    return request.META.get("REMOTE_ADDR")
+
+
 def username_failures(username: str) -> int:
     """Failures for ``username`` in the window, after its last successful login."""
     since = timezone.now() - settings.AXES_USERNAME_FAILURE_WINDOW

@@ -142,6 +142,10 @@ AXES_HANDLER = "accounts.lockout.PortalAxesHandler"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_USERNAME_FAILURE_LIMIT = 20
 AXES_USERNAME_FAILURE_WINDOW = timedelta(hours=24)
+# Behind the portal's nginx (docker-compose.yml) the client's address is the one nginx writes into
+# X-Forwarded-For; served directly, only REMOTE_ADDR counts (accounts.lockout.client_address).
+BEHIND_PROXY = env.bool("DJANGO_BEHIND_PROXY", default=False)
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
 
 # Two-step sign-in (RELIABILITY B5): TOTP, 30 s step, required for city staff and administrators
 # (accounts.mfa.must_use_mfa), offered to everyone else. Each wrong code doubles the wait (1, 2, 4 s, …).

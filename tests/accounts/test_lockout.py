@@ -73,3 +73,25 @@ def test_nineteen_failures_then_a_success_start_the_count_again(client):
         for network in range(3):
             attempt(client, "city", "sai-mat-khau", ip=f"10.2.{network}.1")
         assert attempt(client, "city", factories.PASSWORD, ip="10.51.0.1").status_code == 302
+
+
+NGINX = "172.18.0.5"  # every request behind the proxy comes from its address
+
+
+def test_behind_the_proxy_the_lock_counts_the_address_nginx_forwards(client, settings):
+    """Behind nginx (DJANGO_BEHIND_PROXY) one person's failures must not lock their colleagues, who all
+    arrive from nginx's address: the lock reads the X-Forwarded-For nginx writes."""
+    settings.BEHIND_PROXY = True
+    factories.user(username="city")
+    for _ in range(5):
+        attempt(client, "city", "sai-mat-khau", ip=NGINX, X_Forwarded_For="203.0.113.9")
+    assert attempt(client, "city", factories.PASSWORD, ip=NGINX, X_Forwarded_For="203.0.113.9").status_code == 429
+    assert attempt(client, "city", factories.PASSWORD, ip=NGINX, X_Forwarded_For="198.51.100.7").status_code == 302
+
+
+def test_served_directly_a_forwarded_for_header_is_ignored(client, settings):
+    settings.BEHIND_PROXY = False
+    factories.user(username="city")
+    for number in range(5):
+        attempt(client, "city", "sai-mat-khau", ip="10.1.2.3", X_Forwarded_For=f"203.0.113.{number}")
+    assert attempt(client, "city", factories.PASSWORD, ip="10.1.2.3", X_Forwarded_For="198.51.100.7").status_code == 429
