@@ -772,8 +772,8 @@ def web_manifest(request):
     response = JsonResponse(
         manifest, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False}
     )
-    # Data, never a document: nothing in it may load or run (as for a stored file).
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    # Data, never a document: nothing in it may load, run or be framed (as for a stored file).
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox; frame-ancestors 'none'"
     response["Cache-Control"] = "private, no-store"
     return response
 

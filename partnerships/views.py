@@ -259,7 +259,10 @@ class MemberRoleView(EditablePartnershipMixin, View):
 
     def post(self, request, *args, **kwargs):
         partnership = self.get_partnership()
-        membership = get_object_or_404(partnership.memberships.select_related("commune"), pk=kwargs["membership_pk"])
+        editable = Membership.objects.filter(partnership__in=Partnership.objects.editable_by(request.user))
+        membership = get_object_or_404(
+            editable.select_related("commune"), pk=kwargs["membership_pk"], partnership=partnership
+        )
         error = ""
         try:
             services.change_member_role(membership=membership, role=request.POST.get("role", ""), user=request.user)

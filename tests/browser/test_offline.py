@@ -189,7 +189,7 @@ def test_a_report_to_a_commitment_changed_meanwhile_comes_back_with_the_reason_a
     # Meanwhile, in the city, the commitment's terms change.
     commitment = world.commitment
     commitment.target_quantity = 6
-    services.save_commitment(commitment=commitment, editor=world.city)
+    services.save_commitment(commitment=commitment, editor=world.city, reason="Điều chỉnh theo khảo sát")
 
     context.set_offline(False)
     page.goto("/my-unit/")

@@ -298,6 +298,8 @@ class Officer(BrowsingUser):
             "achieved_quantity": "1",
             "achieved_value_vnd": "1000000",
             "narrative": f"Cập nhật tiến độ (kiểm thử tải {RUN_ID}-{uuid.uuid4().hex[:8]})",
+            # Hundreds of reports soon pass a target: confirmed, as an officer would, so each one saves.
+            "confirm_over_target": "on",
         }
         WRITES["attempted"] += 1
         with self.client.post(

@@ -31,7 +31,8 @@ def figures(world) -> dict:
     summary = load_summary()
     city = CityFigures.build(load_rows(period=world.current_period))
     workbook = load_workbook(io.BytesIO(build_workbook(Report(period=world.current_period), city)))
-    names = [row[1].value for row in workbook["Quan hệ kết nghĩa"].iter_rows(min_row=2)]
+    # Supporting and supported units have a column each.
+    names = [f"{row[1].value} – {row[2].value}" for row in workbook["Quan hệ kết nghĩa"].iter_rows(min_row=2)]
     return {
         "dashboard": (summary.partnership_total, summary.commitment_total, summary.target_value_vnd),
         "awaiting": summary.awaiting_verification,

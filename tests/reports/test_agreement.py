@@ -65,7 +65,7 @@ def workbook_fields(figures: CityFigures, period: ReportingPeriod) -> list[list]
     report, _created = Report.objects.get_or_create(period=period, kind=Report.Kind.CITY, version=1)
     sheet = load_workbook(io.BytesIO(build_workbook(report, figures)))["Tổng hợp"]
     rows = [[cell.value for cell in row[: len(FIELD_COLUMNS)]] for row in sheet.iter_rows(min_row=6)]
-    return [row for row in rows if row[0]]
+    return [row for row in rows if row[0] and row[0] != "Tổng cộng"]  # the fields, without the total row
 
 
 class SameFigures:

@@ -144,8 +144,8 @@ def test_every_post_route_refuses_a_missing_token_and_a_foreign_origin(world):
         with rolled_back():
             url = url_of(route, world)
             # Building the route's objects may add rows and files; the refused POSTs may not.
+            data = route.post_data(world)  # may build the rows it names, before the snapshot
             tables, media = table_snapshot(), media_snapshot()
-            data = route.post_data(world)
             without_token = client.post(url, data)
             foreign = client.post(
                 url, {**data, "csrfmiddlewaretoken": token}, headers={"Origin": "https://evil.example"}
