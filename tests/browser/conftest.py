@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 AXE_SCRIPT = Path(__file__).with_name("vendor") / "axe.min.js"
 PHONE = {"width": 375, "height": 812}
@@ -88,7 +89,7 @@ def new_page(browser, live_server, html_checker):
     for context in contexts:
         for page in context.pages:
             if page.url.startswith(live_server.url):
-                snapshots.setdefault(page.content(), page.url)
+                snapshots.setdefault(settled_content(page), page.url)
         context.close()
     invalid = [
         f"{url}:\n  " + "\n  ".join(errors)
@@ -97,6 +98,17 @@ def new_page(browser, live_server, html_checker):
     ]
     if invalid:
         pytest.fail("The W3C HTML checker found errors:\n" + "\n".join(invalid), pytrace=False)
+
+
+def settled_content(page) -> str:
+    """The page's markup once a navigation still under way (a redirect after logout, say) has ended."""
+    for _ in range(5):
+        page.wait_for_load_state()
+        try:
+            return page.content()
+        except PlaywrightError:  # it began navigating again between the two calls
+            continue
+    return page.content()
 
 
 def log_in(page, username: str, password: str) -> None:
