@@ -174,7 +174,8 @@ def answered_by(access_log: Path, method: str, path: str) -> list[str]:
     found = []
     for line in access_log.read_text().splitlines():
         parts = line.split(" ", 3)
-        if parts[0] == method and parts[1] == path:
+        # "-": nginx answered itself (the 413 of an oversized body), no upstream to name.
+        if parts[0] == method and parts[1] == path and parts[3] != "-":
             found.append(parts[3].split(", ")[-1])
     return found
 
