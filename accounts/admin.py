@@ -27,9 +27,9 @@ class UserAdmin(DjangoUserAdmin):
     @admin.action(description=_("Kết thúc mọi phiên đăng nhập của các tài khoản đã chọn"))
     def end_sessions(self, request, queryset):
         ended = services.end_sessions(queryset, by=request.user)
-        text = ngettext(
-            "Đã kết thúc %(count)d phiên đăng nhập.", "Đã kết thúc %(count)d phiên đăng nhập.", ended
-        ) % {"count": ended}
+        text = ngettext("Đã kết thúc %(count)d phiên đăng nhập.", "Đã kết thúc %(count)d phiên đăng nhập.", ended) % {
+            "count": ended
+        }
         self.message_user(request, text, messages.SUCCESS)
 
     @admin.action(description=_("Tạo liên kết đặt mật khẩu"), permissions=["change"])

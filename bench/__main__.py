@@ -62,15 +62,21 @@ def run(command: list[str], *, env: dict, timeout: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", choices=["city", "national", "both"], default="both")
-    parser.add_argument("--requests", type=int, default=60, help="timed requests per page (at least 30 for P1; 60 steadies the p95)")
+    parser.add_argument(
+        "--requests", type=int, default=60, help="timed requests per page (at least 30 for P1; 60 steadies the p95)"
+    )
     parser.add_argument("--warmup", type=int, default=5, help="untimed requests before timing each page")
     parser.add_argument("--wrk-seconds", type=int, default=10)
-    parser.add_argument("--k4-seconds", type=int, default=30, help="K4: seconds of wrk per URL, in 10 turns (30 as in RELIABILITY)")
+    parser.add_argument(
+        "--k4-seconds", type=int, default=30, help="K4: seconds of wrk per URL, in 10 turns (30 as in RELIABILITY)"
+    )
     parser.add_argument("--g5-seconds", type=int, default=5, help="G5: seconds of each of the 8 pgbench runs")
     parser.add_argument("--skip", action="append", default=[], choices=SECTIONS)
     parser.add_argument("--only", action="append", default=[], choices=SECTIONS, help="measure only this section")
     parser.add_argument(
-        "--save-k4-baseline", action="store_true", help="add the city run's K4 ratios to bench/k4-baseline.json (median of its last 5 runs)"
+        "--save-k4-baseline",
+        action="store_true",
+        help="add the city run's K4 ratios to bench/k4-baseline.json (median of its last 5 runs)",
     )
     parser.add_argument("--no-seed", action="store_true", help="fail instead of seeding a missing database")
     parser.add_argument("--pg-options", default="", help='PostgreSQL session settings, e.g. "-c jit=off"')
@@ -94,7 +100,11 @@ def main() -> int:
             run([sys.executable, "manage.py", "seed_scale", "--scale", scale], env=seed_env, timeout=900)
         else:
             # A database seeded by an earlier version of the code gets the newer migrations first.
-            run([sys.executable, "manage.py", "migrate", "--no-input"], env={**env, "DJANGO_SETTINGS_MODULE": "bench.settings"}, timeout=900)
+            run(
+                [sys.executable, "manage.py", "migrate", "--no-input"],
+                env={**env, "DJANGO_SETTINGS_MODULE": "bench.settings"},
+                timeout=900,
+            )
         out = RESULTS / f"{today}-{scale}{'-' + options.label if options.label else ''}.json"
         command = [sys.executable, "-m", "bench.run_scale", "--scale", scale, "--out", str(out)]
         if options.label:

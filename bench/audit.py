@@ -235,7 +235,13 @@ def post_progress(client, commitment: int, narrative: str) -> float:
     if page.status_code != 200 or "client_token" not in form:
         raise RuntimeError(f"GET {action} answered {page.status_code} without a one-time token")
     # Repeated reports soon pass the target: confirmed, as an officer would, so every POST saves.
-    data = {**form, "achieved_quantity": "1", "achieved_value_vnd": "1000000", "narrative": narrative, "confirm_over_target": "on"}
+    data = {
+        **form,
+        "achieved_quantity": "1",
+        "achieved_value_vnd": "1000000",
+        "narrative": narrative,
+        "confirm_over_target": "on",
+    }
     started = time.perf_counter()
     response = client.post(action, data)
     seconds = time.perf_counter() - started

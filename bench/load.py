@@ -91,7 +91,9 @@ def parse_wrk(output: str) -> dict:
         if "Socket errors:" in output
         else "",
         # "Socket errors: connect 0, read 3, write 0, timeout 1" -> 4 (wrk leaves the line out when all are 0)
-        "socket_error_count": sum(int(n) for n in re.findall(r"\d+", output.split("Socket errors:", 1)[1].splitlines()[0]))
+        "socket_error_count": sum(
+            int(n) for n in re.findall(r"\d+", output.split("Socket errors:", 1)[1].splitlines()[0])
+        )
         if "Socket errors:" in output
         else 0,
     }

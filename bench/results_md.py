@@ -98,9 +98,14 @@ def save_k4_baseline(run: dict | None, path: Path = K4_BASELINE) -> Path:
     baseline = {
         "how": "python -m bench --only k4 --save-k4-baseline adds a run; ratios = median of the runs below",
         "ratios": {name: round(statistics.median(r["ratios"][name] for r in runs), 4) for name in k4["ratios"]},
-        "measured_at": f"{runs[0]['measured_at']} – {runs[-1]['measured_at']}" if len(runs) > 1 else entry["measured_at"],
+        "measured_at": f"{runs[0]['measured_at']} – {runs[-1]['measured_at']}"
+        if len(runs) > 1
+        else entry["measured_at"],
         "machine": ", ".join(sorted({r["machine"] for r in runs})),
-        "command": {name: k4[name]["command"].rsplit(" ", 1)[0] + f" <server>{k4[name]['path']}" for name in ("hello", "healthz", "login")},
+        "command": {
+            name: k4[name]["command"].rsplit(" ", 1)[0] + f" <server>{k4[name]['path']}"
+            for name in ("hello", "healthz", "login")
+        },
         "runs": runs,
     }
     path.write_text(json.dumps(baseline, ensure_ascii=False, indent=2) + "\n")
@@ -497,7 +502,11 @@ def write(results: Path, target: Path) -> Path:
                 "view made public (`/bench/hello/public/`: like the other two, no database, no session). A later "
                 "ratio more than 30 % below the baseline "
                 "(`bench/k4-baseline.json`"
-                + (f", measured {k4_baseline['measured_at']} on {k4_baseline['machine']}" if k4_baseline else ", none yet")
+                + (
+                    f", measured {k4_baseline['measured_at']} on {k4_baseline['machine']}"
+                    if k4_baseline
+                    else ", none yet"
+                )
                 + ") fails.",
                 "",
                 "| URL | requests/s | per round | p50 ms | p99 ms | requests | non-2xx | socket errors | ÷ hello | baseline ÷ hello |",
@@ -610,7 +619,7 @@ def write(results: Path, target: Path) -> Path:
             "## G5: what the audit costs a write",
             "",
             "django-pghistory's triggers switched off (`ALTER TABLE … DISABLE TRIGGER` on its own triggers only:",
-            "foreign keys and the dashboard's change counter keep running) for the \"off\" side, on again for \"on\";",
+            'foreign keys and the dashboard\'s change counter keep running) for the "off" side, on again for "on";',
             "why this and not `session_replication_role` or `pgtrigger.ignore`: `bench/audit.py`. Everything the",
             "measurement wrote is removed afterwards.",
             "",
@@ -640,7 +649,7 @@ def write(results: Path, target: Path) -> Path:
             lines += [
                 f"**Progress-update POST** (Django test client, city, as `{g5_post['user']}`): {g5_post['rounds']} "
                 f"rounds of a block of {g5_post['block']} POSTs with the audit on and one with it off (order alternating, "
-                "one untimed POST after each switch); \"off\" also leaves out pghistory's HistoryMiddleware.",
+                'one untimed POST after each switch); "off" also leaves out pghistory\'s HistoryMiddleware.',
                 "",
                 "| audit | n | p50 ms | p95 ms | min ms | max ms |",
                 "|---|---|---|---|---|---|",
@@ -650,9 +659,7 @@ def write(results: Path, target: Path) -> Path:
                 lines.append(
                     f"| {side} | {f['n']} | {ms(f['p50_ms'])} | {ms(f['p95_ms'])} | {ms(f['min_ms'])} | {ms(f['max_ms'])} |"
                 )
-            lines.append(
-                f"| **on ÷ off** | | {g5_post['ratio_p50']:.2f} | **{g5_post['ratio_p95']:.2f}** | | |"
-            )
+            lines.append(f"| **on ÷ off** | | {g5_post['ratio_p50']:.2f} | **{g5_post['ratio_p95']:.2f}** | | |")
             lines.append("")
         elif g5_post.get("error"):
             lines += [f"**Progress-update POST**: {g5_post['error']}", ""]

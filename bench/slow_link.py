@@ -66,7 +66,10 @@ def editable_commitments(officer, count: int) -> list:
 
     waiting = ProgressUpdate.objects.filter(state=ProgressUpdate.State.SUBMITTED).values("commitment")
     return list(
-        Commitment.objects.editable_by(officer).exclude(pk__in=waiting).order_by("pk").values_list("pk", flat=True)[:count]
+        Commitment.objects.editable_by(officer)
+        .exclude(pk__in=waiting)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:count]
     )
 
 
@@ -135,7 +138,9 @@ def measure_slow_link(officer, *, submissions: int = 5, with_photo: int = 3) -> 
 
 
 def submit_once(page, network, pk: int, photo: str | None = None) -> dict:
-    network.send("Network.emulateNetworkConditions", {**SLOW_3G, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    network.send(
+        "Network.emulateNetworkConditions", {**SLOW_3G, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+    )
     page.goto(f"/commitments/{pk}/", wait_until="load")
     page.get_by_role("link", name="Báo cáo tiến độ").first.click()
     form = page.locator("dialog form.progress-form")
@@ -235,8 +240,12 @@ def measure_offline(officer, *, reports: int = 2, photos: int = 2) -> dict:
                     form.locator("textarea[name=narrative]").fill(narratives[-1])
                     files = [phone_photo(folder, f"P9_{index}_{n}.jpg", 100 + 10 * index + n) for n in range(photos)]
                     form.locator("input[name=evidence]").set_input_files(files)
-                    page.wait_for_function("() => !document.querySelector('input[name=evidence]').hasAttribute('aria-busy')")
-                    sizes += page.evaluate("() => Array.from(document.querySelector('input[name=evidence]').files, f => f.size)")
+                    page.wait_for_function(
+                        "() => !document.querySelector('input[name=evidence]').hasAttribute('aria-busy')"
+                    )
+                    sizes += page.evaluate(
+                        "() => Array.from(document.querySelector('input[name=evidence]').files, f => f.size)"
+                    )
                     started = time.perf_counter()
                     form.locator("button[type=submit]").click()
                     page.locator(SAVED_ON_PHONE).wait_for(state="visible", timeout=10_000)
@@ -264,7 +273,9 @@ def measure_offline(officer, *, reports: int = 2, photos: int = 2) -> dict:
                     time.sleep(0.1)
                 if pending:
                     errors.append(f"{len(pending)} report(s) not on the server after 120 s")
-                duplicates = ProgressUpdate.objects.filter(narrative__in=narratives).count() - len(narratives) + len(pending)
+                duplicates = (
+                    ProgressUpdate.objects.filter(narrative__in=narratives).count() - len(narratives) + len(pending)
+                )
                 if duplicates:
                     errors.append(f"{duplicates} report(s) filed twice")
                 browser.close()

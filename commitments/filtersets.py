@@ -58,7 +58,10 @@ class CommitmentFilterSet(django_filters.FilterSet):
         widget=forms.Select, queryset=Field.objects.all(), label=_("Lĩnh vực"), empty_label=_("Tất cả lĩnh vực")
     )
     status = django_filters.ChoiceFilter(
-        widget=forms.Select, choices=Commitment.Status.choices, label=_("Trạng thái"), empty_label=_("Tất cả trạng thái")
+        widget=forms.Select,
+        choices=Commitment.Status.choices,
+        label=_("Trạng thái"),
+        empty_label=_("Tất cả trạng thái"),
     )
     horizon = django_filters.ChoiceFilter(
         widget=forms.Select,

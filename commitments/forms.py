@@ -490,6 +490,7 @@ class ProgressForm(TamperEvidentMixin, OptimisticLockMixin, forms.ModelForm):
         self.data = self.data.copy()
         self.data["commitment_version"] = str(commitment.version)
         self.add_error(None, ValidationError(message, code="terms_changed"))
+
     over_target = False
 
     def exceeds_remaining(self) -> bool:
@@ -621,6 +622,8 @@ class BulkReviewForm(TamperEvidentMixin, forms.Form):
         if cleaned.get("action") == self.RETURN and not (cleaned.get("reason") or "").strip():
             self.add_error("reason", _("Vui lòng nêu lý do trả lại."))
         return cleaned
+
+
 class RefuseForm(TamperEvidentMixin, forms.Form):
     """Why a commitment adjustment request is not approved."""
 

@@ -153,6 +153,7 @@ class Numeric(models.Func):
     template = "(%(expressions)s)::numeric"
     output_field = models.DecimalField()
 
+
 # Upper bounds of what one commitment or one progress report may state. The largest commitments of
 # the programme are houses worth a few billion đồng; a thousand billion (10^12) leaves ample room while
 # a mistyped or forged figure cannot push a sum past PostgreSQL's bigint (9.2 × 10^18).
@@ -710,7 +711,9 @@ class ProgressUpdate(ChoiceLabelsMixin, VoidableModel):
 
     def get_absolute_url(self):
         # ?update= opens the page of the commitment's reports that holds this one (see commitment_detail).
-        return reverse("commitments:commitment_detail", args=[self.commitment_id]) + f"?update={self.pk}#update-{self.pk}"
+        return (
+            reverse("commitments:commitment_detail", args=[self.commitment_id]) + f"?update={self.pk}#update-{self.pk}"
+        )
 
     @property
     def is_locked(self) -> bool:

@@ -262,13 +262,23 @@ def reopen_progress(
         update.reopened_at = at
         update.version += 1
         update.save(
-            update_fields=["state", "reviewed_by", "reviewed_at", "reopen_reason", "reopened_by", "reopened_at", "version"]
+            update_fields=[
+                "state",
+                "reviewed_by",
+                "reviewed_at",
+                "reopen_reason",
+                "reopened_by",
+                "reopened_at",
+                "version",
+            ]
         )
     commitment = recompute_achievement(commitment_id=update.commitment_id, completed_on=timezone.localdate(at))
     if commitment.completed_on is not None and not commitment.is_target_reached():
         commitment.completed_on = None
         commitment.save(update_fields=["completed_on", "updated_at"])
     return update
+
+
 TOTAL_TOO_LARGE = gettext_lazy(
     "Không thể xác nhận: tổng kết quả của cam kết sẽ vượt giới hạn lưu trữ. Kiểm tra lại số liệu báo cáo "
     "(có thể bị nhập thừa chữ số) và trả lại để đơn vị sửa."

@@ -42,9 +42,7 @@ def source_notes(source: str) -> list[str]:
         if match := re.fullmatch(r"S1 NQ1659 k\.(\d+)", part):
             notes.append(_("Nghị quyết 1659/NQ-UBTVQH15, khoản %(number)s") % {"number": match[1]})
         elif match := re.fullmatch(r"S1 NQ1659 k\.(\d+) \(không sắp xếp\)", part):
-            notes.append(
-                _("Nghị quyết 1659/NQ-UBTVQH15, khoản %(number)s (không sắp xếp)") % {"number": match[1]}
-            )
+            notes.append(_("Nghị quyết 1659/NQ-UBTVQH15, khoản %(number)s (không sắp xếp)") % {"number": match[1]})
         elif match := re.fullmatch(r"S2 CV1027 stt (\d+)", part):
             notes.append(_("Công văn 1027/CTK-CSCL của Cục Thống kê, số thứ tự %(number)s") % {"number": match[1]})
         elif part == "S3 NSO":

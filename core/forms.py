@@ -127,7 +127,10 @@ class LongSelect(forms.Select):
             else:
                 html.append(self._option(group, choices, selected))
         return format_html(
-            '<select name="{}"{}>{}</select>', name, flatatt(self.build_attrs(self.attrs, attrs)), mark_safe("".join(html))  # nosec B308 B703 # each option is built by format_html
+            '<select name="{}"{}>{}</select>',
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
+            mark_safe("".join(html)),  # nosec B308 B703 # each option is built by format_html
         )
 
     @staticmethod

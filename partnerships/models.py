@@ -184,9 +184,9 @@ class PartnershipQuerySet(models.QuerySet):
         return self.annotate(
             status_on=Subquery(changes.order_by("-effective_on", "-pk").values("status")[:1]),
             signed_as_of=Subquery(
-                changes.filter(status__in=Partnership.SIGNED_STATUSES).order_by("effective_on", "pk").values(
-                    "effective_on"
-                )[:1]
+                changes.filter(status__in=Partnership.SIGNED_STATUSES)
+                .order_by("effective_on", "pk")
+                .values("effective_on")[:1]
             ),
         )
 

@@ -211,7 +211,9 @@ def load_rows(*, user=None, period: ReportingPeriod | None = None, as_of: dateti
         .order_by("commitment_id", "decided_at", "pk")
     )
     for adjustment in adjustments:
-        target_notes[adjustment.commitment_id] = adjustment.target_note() or target_notes.get(adjustment.commitment_id, "")
+        target_notes[adjustment.commitment_id] = adjustment.target_note() or target_notes.get(
+            adjustment.commitment_id, ""
+        )
     for row in commitment_rows:
         row["target_note"] = target_notes.get(row["id"], "")
         row["completed_on"] = row.pop("completed_by_then")

@@ -51,7 +51,8 @@ class DashboardFilterForm(forms.Form):
             raise forms.ValidationError(_("Chỉ xem được số liệu đến hôm nay, không xem trước ngày tương lai."))
         if day.year < PROGRAMME_START_YEAR:
             raise forms.ValidationError(
-                _("Chương trình bắt đầu từ năm %(year)s: chọn một ngày từ năm đó trở đi.") % {"year": PROGRAMME_START_YEAR}
+                _("Chương trình bắt đầu từ năm %(year)s: chọn một ngày từ năm đó trở đi.")
+                % {"year": PROGRAMME_START_YEAR}
             )
         return day
 

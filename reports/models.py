@@ -376,7 +376,9 @@ class SignedCopyQuerySet(models.QuerySet):
 class SignedCopy(models.Model):
     """The signed and stamped copy of a finalised report (a PDF scan), kept with its number and SHA-256."""
 
-    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="signed_copies", verbose_name=_("báo cáo"))
+    report = models.ForeignKey(
+        Report, on_delete=models.PROTECT, related_name="signed_copies", verbose_name=_("báo cáo")
+    )
     number_label = models.CharField(_("số văn bản"), max_length=40)
     file = models.FileField(_("bản đã ký, đóng dấu"), upload_to=signed_copy_path)
     sha256 = models.CharField(_("SHA-256"), max_length=64)

@@ -112,7 +112,11 @@ def _table(sheet, headers: list[tuple[str, int]], rows: list[list[tuple]], start
                 cell.data_type = "s"
                 if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
                     cell.quotePrefix = True
-            key = (number_format, isinstance(value, str), isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"))
+            key = (
+                number_format,
+                isinstance(value, str),
+                isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"),
+            )
             if key in styled:
                 # Copying a finished style is much cheaper than setting three style attributes per cell.
                 cell._style = copy(styled[key])
@@ -239,7 +243,15 @@ def build_workbook(report: Report, figures: CityFigures) -> bytes:
             2,
             {
                 column: (f"=SUM({get_column_letter(column)}2:{get_column_letter(column)}{last})", fmt)
-                for column, fmt in [(6, INTEGER), (7, INTEGER), (8, INTEGER), (10, MONEY), (11, MONEY), (12, MONEY), (13, INTEGER)]
+                for column, fmt in [
+                    (6, INTEGER),
+                    (7, INTEGER),
+                    (8, INTEGER),
+                    (10, MONEY),
+                    (11, MONEY),
+                    (12, MONEY),
+                    (13, INTEGER),
+                ]
             }
             | {9: (figures.progress_percent / 100, PERCENT)},
         )
@@ -277,7 +289,12 @@ def build_workbook(report: Report, figures: CityFigures) -> bytes:
                 [
                     (index, INTEGER),
                     (line.title, None),
-                    (partnership_label(by_id[line.partnership_id]) if line.partnership_id in by_id else line.partnership_name, None),
+                    (
+                        partnership_label(by_id[line.partnership_id])
+                        if line.partnership_id in by_id
+                        else line.partnership_name,
+                        None,
+                    ),
                     (line.owner_name, None),
                     (line.target_quantity, _quantity_format(line.target_quantity)),
                     (line.target_unit, None),

@@ -109,7 +109,9 @@ class SecurityLog:
         import json
 
         parsed = [json.loads(line) for line in self.lines()]
-        return [e for e in parsed if (event is None or e["event"] == event) and (outcome is None or e["outcome"] == outcome)]
+        return [
+            e for e in parsed if (event is None or e["event"] == event) and (outcome is None or e["outcome"] == outcome)
+        ]
 
     def clear(self) -> None:
         self.stream.seek(0)

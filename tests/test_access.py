@@ -152,7 +152,9 @@ def test_put_patch_and_delete_change_nothing(client, world, role):
                 if role == "anonymous" and route.name in PUBLIC_URL_NAMES:
                     refused = response.status_code == 405  # public pages answer GET and POST only
                 elif role == "anonymous":
-                    refused = response.status_code == LOGIN and response["Location"].startswith(reverse("accounts:login"))
+                    refused = response.status_code == LOGIN and response["Location"].startswith(
+                        reverse("accounts:login")
+                    )
                 else:
                     # 405 where the method is checked first, 403/404 where the permission is; a redirect
                     # (the language switch, the second step) only when it changed nothing, cookies included.

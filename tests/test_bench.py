@@ -146,12 +146,31 @@ def test_results_markdown_gives_a_verdict_for_every_target(cast, clients, tmp_pa
         "p5": {"period": "Quý III năm 2026", "runs": [{"status": "failed", "seconds": 1.0, "error": "lỗi"}]},
         "p7": {"first_load": {"dashboard": weight.first_load(measure.get(clients["staff"], "/").content)}},
         "p8": {
-            "profile": "Slow 3G", "submissions": 2, "errors": [], "median_s": 3.4, "max_s": 3.6, "timings_s": [3.2, 3.6],
-            "photo": {"submissions": 1, "median_s": 4.6, "max_s": 4.6, "timings_s": [4.6], "photo_kb": [201],
-                      "progress_shown": True, "progress_seen": ["Đang gửi… 0 %", "Đang gửi… 45 %"]},
+            "profile": "Slow 3G",
+            "submissions": 2,
+            "errors": [],
+            "median_s": 3.4,
+            "max_s": 3.6,
+            "timings_s": [3.2, 3.6],
+            "photo": {
+                "submissions": 1,
+                "median_s": 4.6,
+                "max_s": 4.6,
+                "timings_s": [4.6],
+                "photo_kb": [201],
+                "progress_shown": True,
+                "progress_seen": ["Đang gửi… 0 %", "Đang gửi… 45 %"],
+            },
         },
-        "p9": {"reports": 2, "photos_per_report": 2, "errors": [], "saved_max_s": 0.4, "saved_s": [0.3, 0.4],
-               "on_server_max_s": 21.5, "on_server_s": [12.0, 21.5]},
+        "p9": {
+            "reports": 2,
+            "photos_per_report": 2,
+            "errors": [],
+            "saved_max_s": 0.4,
+            "saved_s": [0.3, 0.4],
+            "on_server_max_s": 21.5,
+            "on_server_s": [12.0, 21.5],
+        },
     }
     (tmp_path / "2026-11-21-city.json").write_text(json.dumps(run, default=str))
     written = results_md.write(tmp_path, tmp_path / "RESULTS.md").read_text()
@@ -179,9 +198,39 @@ K4 = {
     "connections": 64,
     "seconds": 30,
     "rounds": 3,
-    "hello": {"path": "/bench/hello/public/", "command": "wrk …", "requests_per_second": 200.0, "rounds_requests_per_second": [190.0, 210.0, 200.0], "requests": 6000, "p50_ms": 200.0, "p99_ms": 800.0, "non_2xx": 0, "socket_errors": 0},
-    "healthz": {"path": "/healthz", "command": "wrk …", "requests_per_second": 850.0, "rounds_requests_per_second": [800.0, 900.0, 850.0], "requests": 25500, "p50_ms": 60.0, "p99_ms": 700.0, "non_2xx": 0, "socket_errors": 0},
-    "login": {"path": "/accounts/login/", "command": "wrk …", "requests_per_second": 190.0, "rounds_requests_per_second": [190.0, 190.0, 190.0], "requests": 5700, "p50_ms": 250.0, "p99_ms": 900.0, "non_2xx": 0, "socket_errors": 0},
+    "hello": {
+        "path": "/bench/hello/public/",
+        "command": "wrk …",
+        "requests_per_second": 200.0,
+        "rounds_requests_per_second": [190.0, 210.0, 200.0],
+        "requests": 6000,
+        "p50_ms": 200.0,
+        "p99_ms": 800.0,
+        "non_2xx": 0,
+        "socket_errors": 0,
+    },
+    "healthz": {
+        "path": "/healthz",
+        "command": "wrk …",
+        "requests_per_second": 850.0,
+        "rounds_requests_per_second": [800.0, 900.0, 850.0],
+        "requests": 25500,
+        "p50_ms": 60.0,
+        "p99_ms": 700.0,
+        "non_2xx": 0,
+        "socket_errors": 0,
+    },
+    "login": {
+        "path": "/accounts/login/",
+        "command": "wrk …",
+        "requests_per_second": 190.0,
+        "rounds_requests_per_second": [190.0, 190.0, 190.0],
+        "requests": 5700,
+        "p50_ms": 250.0,
+        "p99_ms": 900.0,
+        "non_2xx": 0,
+        "socket_errors": 0,
+    },
     "ratios": {"healthz": 4.25, "login": 0.95},
 }
 G5 = {
@@ -206,7 +255,12 @@ G5 = {
 
 
 def test_pgbench_output_is_parsed():
-    assert audit.parse_pgbench(PGBENCH_OUTPUT) == {"tps": 489.814443, "transactions": 1955, "failed": 2, "latency_ms": 8.166}
+    assert audit.parse_pgbench(PGBENCH_OUTPUT) == {
+        "tps": 489.814443,
+        "transactions": 1955,
+        "failed": 2,
+        "latency_ms": 8.166,
+    }
     assert audit.parse_pgbench("pgbench: error: connection refused")["tps"] is None
 
 
@@ -227,9 +281,33 @@ def test_wrk_socket_errors_are_counted():
 
 def test_wrk_rounds_are_combined():
     rounds = [
-        {"command": "wrk a", "requests_per_second": 100.0, "requests": 1000, "p50_ms": 5.0, "p99_ms": 20.0, "non_2xx": 0, "socket_error_count": 0},
-        {"command": "wrk a", "requests_per_second": 300.0, "requests": 3000, "p50_ms": 3.0, "p99_ms": 50.0, "non_2xx": 2, "socket_error_count": 1},
-        {"command": "wrk a", "requests_per_second": 200.0, "requests": 2000, "p50_ms": 4.0, "p99_ms": 10.0, "non_2xx": 0, "socket_error_count": 0},
+        {
+            "command": "wrk a",
+            "requests_per_second": 100.0,
+            "requests": 1000,
+            "p50_ms": 5.0,
+            "p99_ms": 20.0,
+            "non_2xx": 0,
+            "socket_error_count": 0,
+        },
+        {
+            "command": "wrk a",
+            "requests_per_second": 300.0,
+            "requests": 3000,
+            "p50_ms": 3.0,
+            "p99_ms": 50.0,
+            "non_2xx": 2,
+            "socket_error_count": 1,
+        },
+        {
+            "command": "wrk a",
+            "requests_per_second": 200.0,
+            "requests": 2000,
+            "p50_ms": 4.0,
+            "p99_ms": 10.0,
+            "non_2xx": 0,
+            "socket_error_count": 0,
+        },
     ]
     combined = load.combine_rounds(rounds)
     assert combined["requests_per_second"] == 200.0

@@ -335,7 +335,9 @@ MAILERS = {
     "default": {
         "BACKEND": env(
             "EMAIL_BACKEND_CLASS",
-            default="django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+            default="django.core.mail.backends.console.EmailBackend"
+            if DEBUG
+            else "django.core.mail.backends.smtp.EmailBackend",
         ),
         "OPTIONS": {"host": env("EMAIL_HOST", default="localhost"), "port": env.int("EMAIL_PORT", default=25)},
     },

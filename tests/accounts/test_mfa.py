@@ -116,7 +116,12 @@ def test_wrong_code_is_refused_in_vietnamese_and_logged(world, security_log):
     assert response.status_code == 200
     assert "Mã không đúng" in response.content.decode()
     [event] = security_log.events()
-    assert (event["event"], event["outcome"], event["actor"], event["ip"]) == ("mfa_verify", "failure", "city", "10.9.8.7")
+    assert (event["event"], event["outcome"], event["actor"], event["ip"]) == (
+        "mfa_verify",
+        "failure",
+        "city",
+        "10.9.8.7",
+    )
     assert wrong not in security_log.text
     assert client.get(reverse("communes:commune_list")).status_code == 302
     response = client.post(VERIFY, {"code": "12ab"})

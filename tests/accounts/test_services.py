@@ -45,8 +45,9 @@ def test_the_action_is_refused_to_staff_without_the_admin_site():
     officer = factories.user(Role.UNIT_OFFICER, commune=factories.commune(), username="officer-y")
     victim = signed_in(officer)
     city = signed_in(factories.user(Role.CITY_STAFF, username="city-y"))
-    response = city.post(reverse("admin:accounts_user_changelist"), {"action": "end_sessions",
-                                                                     "_selected_action": [officer.pk]})
+    response = city.post(
+        reverse("admin:accounts_user_changelist"), {"action": "end_sessions", "_selected_action": [officer.pk]}
+    )
     assert response.status_code in (302, 403)
     assert victim.get(PAGE).status_code == 200
     assert User.objects.filter(pk=officer.pk).exists()

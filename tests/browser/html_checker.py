@@ -42,8 +42,15 @@ class HtmlChecker:
     def __init__(self, jar: Path, java_path: str):
         self.port = free_port()
         self.process = subprocess.Popen(
-            [java_path, "-Xss2m", "-cp", str(jar), "-Dnu.validator.servlet.bind-address=127.0.0.1",
-             "nu.validator.servlet.Main", str(self.port)],
+            [
+                java_path,
+                "-Xss2m",
+                "-cp",
+                str(jar),
+                "-Dnu.validator.servlet.bind-address=127.0.0.1",
+                "nu.validator.servlet.Main",
+                str(self.port),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -60,7 +60,9 @@ def world():
             partnership=world.partnership, title=f"Hỗ trợ xây dựng công trình số {number + 1} cho thôn"
         )
         services.submit_progress(
-            commitment=commitment, author=world.officer, narrative=f"Đã hoàn thành hạng mục {number + 1}",
+            commitment=commitment,
+            author=world.officer,
+            narrative=f"Đã hoàn thành hạng mục {number + 1}",
             achieved_quantity=1,
         )
     factories.activity(partnership=world.partnership, title="Khảo sát thực tế tại thôn")
@@ -167,7 +169,15 @@ TABLES_CUT = """(width) => {
     return problems;
 }"""
 # Words of controls that must not reach paper.
-CONTROLS = ["Lọc", "Bỏ lọc", "Sửa thông tin", "Ghi nhận hoạt động", "Thêm cam kết", "Xác nhận các báo cáo đã chọn", "Đăng xuất"]
+CONTROLS = [
+    "Lọc",
+    "Bỏ lọc",
+    "Sửa thông tin",
+    "Ghi nhận hoạt động",
+    "Thêm cam kết",
+    "Xác nhận các báo cáo đã chọn",
+    "Đăng xuất",
+]
 
 
 def print_pages(world):
@@ -204,7 +214,11 @@ def test_every_page_type_prints_on_a4_with_content_on_page_one(new_page, live_se
             problems.append(f"page 1 holds {len(first)} characters: {first[:120]}")
         if expected and expected not in first:
             problems.append(f"page 1 lacks {expected!r}")
-        problems += [f"prints the control {word!r}" for word in CONTROLS if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", everything)]
+        problems += [
+            f"prints the control {word!r}"
+            for word in CONTROLS
+            if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", everything)
+        ]
         if name == "commitment-list":
             rows = len(re.findall(r"Hỗ trợ xây dựng công trình số", first))
             if rows < 8:

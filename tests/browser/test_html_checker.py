@@ -29,7 +29,14 @@ def test_the_checker_reports_the_markup_bugs_it_exists_for(html_checker):
         '<section aria-labelledby="nowhere"></section></body></html>'
     )
     errors = "\n".join(html_checker.errors(page))
-    for expected in ("hx-get", "fraction of a second", "“action”", "“role”", "aria-labelledby", "bin/data-hx-attributes"):
+    for expected in (
+        "hx-get",
+        "fraction of a second",
+        "“action”",
+        "“role”",
+        "aria-labelledby",
+        "bin/data-hx-attributes",
+    ):
         assert expected in errors
     assert html_checker.errors(page.replace(" hx-get", " data-hx-get").split("<time")[0] + "</body></html>") == []
 

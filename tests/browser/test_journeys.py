@@ -83,8 +83,9 @@ def test_partnership_journey(new_page, cast, tmp_path):
     city.locator("input[name=signed_on]").fill("2025-09-20")
     city.get_by_role("button", name="Lưu").click()
     city.wait_for_url(re.compile(r"/partnerships/\d+/$"))
-    partnership = Partnership.objects.get(memberships__commune=cast["supported"], memberships__role="supported",
-                                          signed_on="2025-09-20")
+    partnership = Partnership.objects.get(
+        memberships__commune=cast["supported"], memberships__role="supported", signed_on="2025-09-20"
+    )
     assert partnership.memberships.count() == 3
     assert_accessible(city, "partnership detail")
 

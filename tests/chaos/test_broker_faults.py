@@ -47,7 +47,9 @@ def test_l3_redis_kill9_with_20_queued_reports_keeps_them_all(processes, redis, 
     assert set(stored_pdfs()) - before == {Path(row.pdf.path) for row in rows}
 
 
-def test_l4_redis_flushall_with_20_queued_reports_the_requeue_job_sends_them_again(processes, redis, deadline, measured):
+def test_l4_redis_flushall_with_20_queued_reports_the_requeue_job_sends_them_again(
+    processes, redis, deadline, measured
+):
     """Total broker loss: the report rows in PostgreSQL are the source of truth, Redis only carries work."""
     world = factories.World.build()
     period = factories.period(2025, 4)

@@ -54,7 +54,9 @@ class AddInPlaceTests(TestCase):
         field = self.world.commitment.field
         for n in range(views.FIELD_ROWS_SHOWN + 2):
             factories.commitment(
-                partnership=self.world.partnership, field=field, title=f"Hạng mục {n:02}",
+                partnership=self.world.partnership,
+                field=field,
+                title=f"Hạng mục {n:02}",
                 due_on=datetime.date(2026, 1, 1) + datetime.timedelta(days=n),
             )
         response = self.client.post(self.create, self.data(due_on="2027-12-31"), **HX)

@@ -121,7 +121,9 @@ class TermsChangedMeanwhileTests(WorldTestCase):
     def change_terms(self):
         commitment = self.world.commitment
         commitment.target_quantity = Decimal(5)
-        return services.save_commitment(commitment=commitment, editor=self.world.city, reason="Điều chỉnh theo khảo sát")
+        return services.save_commitment(
+            commitment=commitment, editor=self.world.city, reason="Điều chỉnh theo khảo sát"
+        )
 
     def test_a_report_written_before_the_terms_changed_comes_back_with_the_new_terms(self):
         self.login(self.world.officer)

@@ -131,7 +131,9 @@ class BulkReviewTests(QueueTestCase):
         data = {"updates": [first.pk, second.pk], "action": "return", "reason": "Thiếu ảnh."}
         response = self.client.post(BULK, data, follow=True)
         self.assertContains(response, "Đã trả lại 2 báo cáo.")
-        reasons = set(ProgressUpdate.objects.filter(pk__in=[first.pk, second.pk]).values_list("return_reason", flat=True))
+        reasons = set(
+            ProgressUpdate.objects.filter(pk__in=[first.pk, second.pk]).values_list("return_reason", flat=True)
+        )
         self.assertEqual(reasons, {"Thiếu ảnh."})
 
     def test_nothing_ticked_is_explained(self):
@@ -207,7 +209,8 @@ class ReopenTests(QueueTestCase):
         self.assertEqual(update.reopen_reason, "Xác nhận nhầm báo cáo của kỳ trước.")
         # One transaction in a TestCase: every event has the same time, so find the change by its data.
         (event,) = [
-            e for e in pghistory.models.Events.objects.tracks(update)
+            e
+            for e in pghistory.models.Events.objects.tracks(update)
             if e.pgh_data["reopen_reason"] == "Xác nhận nhầm báo cáo của kỳ trước."
         ]
         self.assertEqual(event.pgh_data["state"], "submitted")

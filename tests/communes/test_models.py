@@ -10,7 +10,13 @@ pytestmark = pytest.mark.django_db
 
 
 def test_units_are_ordered_by_name_without_accents_then_code():
-    for code, name in [("90005", "Hòa Vang"), ("90001", "Ân Hải"), ("90003", "An Hải"), ("90002", "Hoà Khánh"), ("90004", "an hải")]:
+    for code, name in [
+        ("90005", "Hòa Vang"),
+        ("90001", "Ân Hải"),
+        ("90003", "An Hải"),
+        ("90002", "Hoà Khánh"),
+        ("90004", "an hải"),
+    ]:
         factories.commune(code=code, name=name)
 
     ordered = list(Commune.objects.filter(code__startswith="9000").order_by_name().values_list("code", flat=True))

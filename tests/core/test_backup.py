@@ -15,8 +15,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_backup_then_restore_into_an_emptied_database(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
     world = factories.World.build()
-    Document.objects.create(partnership=world.partnership, kind=Document.Kind.MEMORANDUM, title="Biên bản",
-                            file=ContentFile(b"%PDF-1.4 minimal", name="bien-ban.pdf"))
+    Document.objects.create(
+        partnership=world.partnership,
+        kind=Document.Kind.MEMORANDUM,
+        title="Biên bản",
+        file=ContentFile(b"%PDF-1.4 minimal", name="bien-ban.pdf"),
+    )
     before = table_counts()
     backup = make_backup(tmp_path / "backup")
 

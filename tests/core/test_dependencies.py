@@ -18,7 +18,11 @@ def required_by(package: str) -> set[str]:
     text = (ROOT / "requirements.lock").read_text()
     block = re.search(rf"^{re.escape(package)}==\S+\n((?:    #.*\n)+)", text, flags=re.MULTILINE | re.IGNORECASE)
     notes = block.group(1) if block else ""
-    return {re.split(r"[ (]", line.strip("# ").strip(), maxsplit=1)[0] for line in notes.splitlines() if line.strip("# ").strip() not in ("via", "")}
+    return {
+        re.split(r"[ (]", line.strip("# ").strip(), maxsplit=1)[0]
+        for line in notes.splitlines()
+        if line.strip("# ").strip() not in ("via", "")
+    }
 
 
 def declared(names: list[str]) -> set[str]:
@@ -60,6 +64,8 @@ def test_production_settings_do_not_install_the_demo_and_benchmark_seeders():
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     env["DJANGO_SECRET_KEY"] = "production-like-key-for-this-test-only-0123456789"
     code = "import config.settings.base as s; print('demo' in s.INSTALLED_APPS)"
-    printed = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    printed = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+    )
 
     assert printed.stdout.strip() == "False"

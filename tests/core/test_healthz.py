@@ -33,7 +33,9 @@ def test_the_container_health_check_is_answered_behind_production_settings(clien
     headers = probe_headers({"DJANGO_ALLOWED_HOSTS": ",".join(PRODUCTION["ALLOWED_HOSTS"])})
     assert client.get("/healthz", headers=headers).status_code == 200
     assert client.get("/healthz", HTTP_HOST="127.0.0.1").status_code == 400  # what a bare probe would get
-    assert client.get("/healthz", HTTP_HOST="ketnghia.danang.gov.vn").status_code == 301  # and without the proxy's header
+    assert (
+        client.get("/healthz", HTTP_HOST="ketnghia.danang.gov.vn").status_code == 301
+    )  # and without the proxy's header
 
 
 def test_the_probe_names_a_host_the_portal_answers_to():

@@ -85,8 +85,11 @@ class TestUnicodeNormalizationMiddleware:
         client.force_login(world.officer)
         response = client.post(
             reverse("commitments:progress_create", args=[world.commitment.pk]),
-            {"achieved_quantity": "1", "narrative": unicodedata.normalize("NFD", narrative),
-             "client_token": str(uuid.uuid4())},
+            {
+                "achieved_quantity": "1",
+                "narrative": unicodedata.normalize("NFD", narrative),
+                "client_token": str(uuid.uuid4()),
+            },
         )
         assert response.status_code == 302
         assert ProgressUpdate.objects.get(commitment=world.commitment).narrative == narrative

@@ -17,7 +17,8 @@ class MemberRoleTests(TestCase):
     def setUpTestData(cls):
         cls.world = factories.World.build()
         cls.co = Membership.objects.create(
-            partnership=cls.world.partnership, commune=factories.commune(name="An Khê"),
+            partnership=cls.world.partnership,
+            commune=factories.commune(name="An Khê"),
             role=Membership.Role.CO_SUPPORTER,
         )
 
@@ -43,9 +44,13 @@ class MemberRoleTests(TestCase):
         response = self.client.post(self.url(self.co), {"role": "lead_supporter"}, **HX)
         self.assertContains(response, 'id="members"')
         self.assertEqual(json.loads(response["HX-Trigger"])["toast"]["kind"], "success")
-        self.assertEqual(self.roles(), {"Trà Tân": "supported", "Hòa Cường": "co_supporter", "An Khê": "lead_supporter"})
+        self.assertEqual(
+            self.roles(), {"Trà Tân": "supported", "Hòa Cường": "co_supporter", "An Khê": "lead_supporter"}
+        )
         # One transaction in a TestCase: every event has the same time, so find the change by its data.
-        (event,) = [e for e in pghistory.models.Events.objects.tracks(self.co) if e.pgh_data["role"] == "lead_supporter"]
+        (event,) = [
+            e for e in pghistory.models.Events.objects.tracks(self.co) if e.pgh_data["role"] == "lead_supporter"
+        ]
         self.assertEqual(event.pgh_context["user"], self.world.city.pk)
 
     def test_without_javascript_it_redirects_to_the_members(self):

@@ -56,7 +56,11 @@ class WorkbookTests(TestCase):
 
     def test_totals_per_field_equal_the_figures(self):
         sheet = self.workbook["Tổng hợp"]
-        values = {row[0].value: row[1].value for row in sheet.iter_rows(min_row=6) if row[0].value != "Tổng cộng" and row[0].value}
+        values = {
+            row[0].value: row[1].value
+            for row in sheet.iter_rows(min_row=6)
+            if row[0].value != "Tổng cộng" and row[0].value
+        }
         self.assertEqual(values, {field.name: field.commitments for field in self.figures.fields})
 
 

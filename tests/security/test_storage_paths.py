@@ -77,7 +77,9 @@ def test_hostile_file_names_never_reach_the_disk(world):
         unicodedata.normalize("NFD", LONG_VIETNAMESE),
     ]
     response = post_evidence(world, names)
-    assert response.status_code == 302, re.findall(r"(?s)<ul class=\"errorlist.*?</ul>|class=\"[^\"]*error[^\"]*\"[^>]*>[^<]*", response.content.decode())
+    assert response.status_code == 302, re.findall(
+        r"(?s)<ul class=\"errorlist.*?</ul>|class=\"[^\"]*error[^\"]*\"[^>]*>[^<]*", response.content.decode()
+    )
     stored = list(Evidence.objects.order_by("pk"))
     assert len(stored) == 4
     for evidence in stored:
