@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.permissions import can
 from communes.models import Commune
 from core.forms import TamperEvidentMixin
 from core.templatetags.portal import number, vnd
@@ -245,7 +246,7 @@ class CommitmentForm(TamperEvidentMixin, OptimisticLockMixin, forms.ModelForm):
         self.fields["owner"].empty_label = _("— Chọn đơn vị thực hiện —")
         self.fields["field"].empty_label = _("— Chọn lĩnh vực —")
         self.fields["support_form"].choices = [("", _("— Chọn hình thức —")), *Commitment.SupportForm.choices]
-        if not user.is_city_staff:
+        if not can(user, "change_commitment_terms"):
             # Officers keep commitments up to date; handing one to another unit is for city staff.
             self.fields["owner"].disabled = True
         self.user = user
@@ -256,7 +257,7 @@ class CommitmentForm(TamperEvidentMixin, OptimisticLockMixin, forms.ModelForm):
         if self.instance.pk:
             help_text = (
                 _("Bắt buộc khi thay đổi chỉ tiêu, thời hạn, lĩnh vực hoặc đơn vị thực hiện.")
-                if user.is_city_staff
+                if can(user, "change_commitment_terms")
                 else _(
                     "Bắt buộc khi thay đổi chỉ tiêu, thời hạn hoặc lĩnh vực: thay đổi đó là đề nghị điều chỉnh, "
                     "chỉ có hiệu lực khi Thành ủy duyệt."
@@ -289,7 +290,7 @@ class CommitmentForm(TamperEvidentMixin, OptimisticLockMixin, forms.ModelForm):
     @property
     def asks_for_approval(self) -> bool:
         """Whether saving sends a request to city staff instead of changing the terms at once."""
-        return bool(self.instance.pk) and not self.user.is_city_staff and bool(self.changed_terms())
+        return bool(self.instance.pk) and not can(self.user, "change_commitment_terms") and bool(self.changed_terms())
 
     def clean_target_quantity(self):
         value = self.cleaned_data.get("target_quantity")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.permissions import can
 from accounts.quotas import charge_uploads
 from core import voiding
 
@@ -175,7 +176,7 @@ def resubmit_progress(
 
 
 def _claim_for_review(update: ProgressUpdate, reviewer) -> ProgressUpdate:
-    if not reviewer.is_city_staff:
+    if not can(reviewer, "verify_progress"):
         raise PermissionDenied
     # Lock the commitment first, so concurrent verifications of one commitment add up correctly.
     Commitment.objects.select_for_update().get(pk=update.commitment_id)
@@ -239,7 +240,7 @@ def reopen_progress(
     """Take back a verification made by mistake: the report waits for review again and its figures
     leave the commitment's totals. City staff give a reason, except the reviewer's own undo within
     UNDO_WINDOW. Both steps stay in the audit trail (pghistory records the update and its context)."""
-    if not reviewer.is_city_staff:
+    if not can(reviewer, "verify_progress"):
         raise PermissionDenied
     at = at or timezone.now()
     Commitment.objects.select_for_update().get(pk=update.commitment_id)
@@ -318,11 +319,11 @@ def save_commitment(*, commitment: Commitment, editor, reason: str = "") -> Comm
     follows verified progress (recompute_achievement, settle_completion).
     """
     if commitment.pk is None:
-        allowed = editor.is_authenticated and editor.is_city_staff
+        allowed = can(editor, "add_commitments")
     else:
         allowed = Commitment.objects.editable_by(editor).filter(pk=commitment.pk).exists()
         # An officer may not hand the commitment to another unit (and so out of their own reach).
-        allowed = allowed and (editor.is_city_staff or commitment.owner_id == editor.commune_id)
+        allowed = allowed and (can(editor, "change_commitment_terms") or commitment.owner_id == editor.commune_id)
     if not allowed:
         raise PermissionDenied
     if commitment.pk is None:
@@ -337,7 +338,7 @@ def save_commitment(*, commitment: Commitment, editor, reason: str = "") -> Comm
     reason = (reason or "").strip()
     if changes and not reason:
         raise ValidationError({"reason": _("Vui lòng nêu lý do điều chỉnh chỉ tiêu, thời hạn của cam kết.")})
-    applies_now = editor.is_city_staff
+    applies_now = can(editor, "change_commitment_terms")
     if changes and not applies_now and CommitmentAdjustment.objects.pending().filter(commitment=current).exists():
         raise ValidationError(PENDING_MESSAGE, code="adjustment_pending")
     written = COMMITMENT_EDITABLE_FIELDS if applies_now else NON_TERM_FIELDS
@@ -424,7 +425,7 @@ def settle_completion(*, commitment_id: int) -> Commitment:
 
 
 def _claim_adjustment(adjustment: CommitmentAdjustment, reviewer) -> CommitmentAdjustment:
-    if not reviewer.is_city_staff:
+    if not can(reviewer, "verify_progress"):
         raise PermissionDenied
     Commitment.all_objects.select_for_update().get(pk=adjustment.commitment_id)
     adjustment = CommitmentAdjustment.objects.select_for_update().get(pk=adjustment.pk)
@@ -493,7 +494,7 @@ def voidable_contents(record) -> list:
 
 def void_record(*, record, user, reason: str) -> None:
     """City staff void a commitment (with its unverified reports) or an unverified progress report."""
-    if not (user.is_authenticated and user.is_city_staff):
+    if not can(user, "void_records"):
         raise PermissionDenied
     verified = ProgressUpdate.all_objects.filter(pk=record.pk, state=ProgressUpdate.State.VERIFIED)
     if isinstance(record, ProgressUpdate) and verified.exists():
@@ -502,6 +503,6 @@ def void_record(*, record, user, reason: str) -> None:
 
 
 def restore_record(*, record, user) -> None:
-    if not (user.is_authenticated and user.is_city_staff):
+    if not can(user, "void_records"):
         raise PermissionDenied
     voiding.restore(record, contents=voidable_contents(record))

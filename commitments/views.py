@@ -29,6 +29,7 @@ from django_filters.views import FilterView
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from PIL import Image, ImageOps
 
+from accounts.permissions import can
 from communes.forms import unit_suggestion
 from core.files import protect_upload_response
 from core.params import row_id
@@ -51,14 +52,14 @@ UPDATES_PER_PAGE = 10  # progress reports per page of a commitment
 
 def forbid_leadership(user) -> None:
     """Leadership reads everything and writes nothing: a write route answers 403 before any lookup."""
-    if user.is_leadership:
+    if not can(user, "write_records"):
         raise PermissionDenied
 
 
 def require_reviewer(user) -> None:
     """Only city staff (and administrators) review progress; to everyone else the queue does not exist."""
     forbid_leadership(user)
-    if not user.is_city_staff:
+    if not can(user, "verify_progress"):
         raise Http404
 
 
@@ -148,12 +149,12 @@ def commitment_detail(request, pk):
         "can_edit": commitment.is_editable_by(request.user),
         "adjustments": adjustments,
         "target_note": next((note for note in (a.target_note() for a in adjustments) if note), ""),
-        "can_void": request.user.is_city_staff,
+        "can_void": can(request.user, "void_records"),
         "voided_updates": (
             ProgressUpdate.all_objects.filter(commitment=commitment, voided_at__isnull=False)
             .select_related("period", "voided_by", "commitment")
             .order_by("-voided_at")
-            if request.user.is_city_staff and "voided" in request.GET
+            if can(request.user, "void_records") and "voided" in request.GET
             else None
         ),
     }
@@ -178,7 +179,7 @@ def updates_page_number(request, updates) -> str | int | None:
 def commitment_create(request):
     """City staff add a commitment to the partnership named by ``?partnership=``; without one, pick it."""
     forbid_leadership(request.user)
-    if not request.user.is_city_staff:
+    if not can(request.user, "add_commitments"):
         raise Http404
     partnerships = (
         Partnership.objects.editable_by(request.user).with_member_names(names_only=True).order_by("title", "pk")
@@ -281,7 +282,7 @@ def render_partnership_commitments(request, partnership, *, add_form=None, added
         FieldGroup(field, shown_rows(rows, added), len(rows))
         for field, rows in ((field, list(rows)) for field, rows in groupby(commitments, key=attrgetter("field")))
     ]
-    if add_form is None and request.user.is_city_staff:
+    if add_form is None and can(request.user, "add_commitments"):
         add_form = CommitmentForm(partnership=partnership, user=request.user, **ADD_FORM_IDS)
     context = {"partnership": partnership, "groups": groups, "add_form": add_form, "added": added}
     return render(request, template, context)
@@ -303,7 +304,7 @@ def render_progress_form(request, form, commitment, update=None):
         "max_files": MAX_EVIDENCE_FILES,
         "max_bytes": settings.UPLOAD_MAX_BYTES,
         "max_megabytes": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
-        "offline_key": offline_key(request.user) if request.user.is_unit_officer else "",
+        "offline_key": offline_key(request.user) if can(request.user, "use_unit_desk") else "",
     }
     template = "commitments/progress_form.html" + ("#form" if request.htmx else "")
     return render(request, template, context)
@@ -403,7 +404,7 @@ def review_queue(request):
     """Reports awaiting verification, oldest first unless sorted otherwise, filtered and searched; each
     filter choice shows how many reports it finds. htmx gets the filters and results (a filter
     change) or the results alone (a page turn)."""
-    if not request.user.is_city_staff:
+    if not can(request.user, "verify_progress"):
         raise Http404
     # PostgreSQL's planning time grows steeply with each join (it tries every join order), and at
     # national scale the eight tables of reviewable_updates() took far longer to plan than to run.
@@ -677,7 +678,7 @@ def my_unit(request):
     Only unit officers have a unit; for every other role the page does not exist (404), consistent
     with the other routes that are out of a role's reach.
     """
-    if not request.user.is_unit_officer:
+    if not can(request.user, "use_unit_desk"):
         raise Http404
     today = timezone.localdate()
     period = ReportingPeriod.quarter_containing(today)
@@ -728,7 +729,7 @@ def offline_page(request, response):
     Only "my unit" and the progress form, whole pages shown by GET to a unit officer, carry the mark;
     the worker caches nothing else (no list, report or other unit's page).
     """
-    if request.method in ("GET", "HEAD") and not request.htmx and request.user.is_unit_officer:
+    if request.method in ("GET", "HEAD") and not request.htmx and can(request.user, "use_unit_desk"):
         response["X-Offline-Key"] = offline_key(request.user)
     return response
 
@@ -808,7 +809,7 @@ def voidable_record(request, kind: str, pk: int):
     """The record of ``kind`` (voided or not) city staff may void or restore; to others it does not exist."""
     forbid_leadership(request.user)
     model = VOIDABLE.get(kind)
-    if model is None or not request.user.is_city_staff:
+    if model is None or not can(request.user, "void_records"):
         raise Http404
     return get_object_or_404(model.all_objects.visible_to(request.user), pk=pk)
 

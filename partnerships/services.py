@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
+from accounts.permissions import can
 from accounts.quotas import charge_uploads
 from communes.models import Commune
 from core import voiding
@@ -60,7 +61,7 @@ def database_rules() -> Iterator[None]:
 
 
 def _require_editor(user, partnership: Partnership | None = None) -> None:
-    if not user.is_authenticated or not user.is_city_staff:
+    if not can(user, "edit_partnerships"):
         raise PermissionDenied
     if partnership is not None and not Partnership.objects.editable_by(user).filter(pk=partnership.pk).exists():
         raise PermissionDenied

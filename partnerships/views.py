@@ -15,6 +15,7 @@ from django.views.generic import CreateView, DetailView, FormView, TemplateView,
 from django_filters.views import FilterView
 from django_htmx.http import trigger_client_event
 
+from accounts.permissions import can
 from accounts.quotas import charge_uploads
 from core.files import protect_upload_response
 from core.views import MAX_SUGGESTIONS, HtmxFragmentMixin, render_suggestions, restore_page, typed_text, void_page
@@ -60,7 +61,7 @@ class NoLeadershipWritesMixin:
     """Leadership reads everything and writes nothing: 403 before any lookup."""
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_leadership:
+        if not can(request.user, "write_records"):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -69,7 +70,7 @@ class CityStaffOnlyMixin:
     """Creating partnerships is for city staff only: everyone else gets 403."""
 
     def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_city_staff:
+        if not can(request.user, "edit_partnerships"):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -162,7 +163,7 @@ class PartnershipDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         partnership, user = self.object, self.request.user
-        context = {"can_edit": user.is_city_staff, "can_log_activity": False}
+        context = {"can_edit": can(user, "edit_partnerships"), "can_log_activity": False}
         if partnership.can_see_contents:
             photos = Prefetch("photos", ActivityPhoto.objects.order_by("pk"))
             context |= {
@@ -171,7 +172,7 @@ class PartnershipDetailView(DetailView):
                 .filter(partnership=partnership)
                 .prefetch_related(photos),
                 "history": partnership.change_history() if self.wants_history else None,
-                "can_log_activity": user.is_city_staff or is_member_officer(user, partnership),
+                "can_log_activity": can(user, "log_activity_anywhere") or is_member_officer(user, partnership),
             }
         if context["can_edit"]:
             context |= {"member_form": MembershipForm(partnership=partnership), "document_form": DocumentForm()}
@@ -345,7 +346,7 @@ class ActivityCreateView(FormView):
     template_name = "partnerships/activity_form.html"
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_leadership:  # before the lookup: a leader gets 403, not 404
+        if not can(request.user, "write_records"):  # before the lookup: a leader gets 403, not 404
             raise PermissionDenied
         loggable = Partnership.objects.activities_loggable_by(request.user).with_member_names()
         self.partnership = get_object_or_404(loggable, pk=kwargs["pk"])
@@ -412,10 +413,10 @@ VOIDABLE = {"partnership": Partnership, "activity": Activity, "document": Docume
 
 def voidable_record(request, kind: str, pk: int):
     """The record of ``kind`` (voided or not) city staff may void or restore; to others it does not exist."""
-    if request.user.is_leadership:
+    if not can(request.user, "write_records"):
         raise PermissionDenied
     model = VOIDABLE.get(kind)
-    if model is None or not request.user.is_city_staff:
+    if model is None or not can(request.user, "void_records"):
         raise Http404
     return get_object_or_404(model.all_objects.visible_to(request.user), pk=pk)
 

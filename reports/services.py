@@ -32,6 +32,7 @@ from django.utils.translation import gettext_noop
 from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.models import Role
+from accounts.permissions import can
 from commitments.models import ReportingPeriod
 
 from . import conf, pacing
@@ -75,7 +76,7 @@ class _LostClaim(Exception):
 
 def _require_city_staff(user) -> None:
     """``None`` is the system itself (beat, commands); people must be city staff or administrators."""
-    if user is not None and not (user.is_authenticated and user.is_city_staff):
+    if user is not None and not can(user, "manage_reports"):
         raise PermissionDenied
 
 

@@ -17,6 +17,7 @@ from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 from django_htmx.http import HTMX_STOP_POLLING
 
+from accounts.permissions import can
 from commitments.models import ReportingPeriod
 from core.views import HtmxFragmentMixin
 
@@ -57,7 +58,7 @@ class DashboardView(HtmxFragmentMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         # The figures cover every partnership: only those who read them all see them (unit officers
         # have their own unit's page).
-        if not request.user.sees_everything:
+        if not can(request.user, "read_all_partnerships"):
             return redirect("commitments:my_unit")
         return super().get(request, *args, **kwargs)
 
@@ -83,7 +84,9 @@ class DashboardView(HtmxFragmentMixin, TemplateView):
             return None
         if district and district not in set(cached_district_names(version)):
             return None
-        role = "staff" if self.request.user.is_city_staff else "reader"  # the fragment links staff to the queue
+        role = (
+            "staff" if can(self.request.user, "verify_progress") else "reader"
+        )  # the fragment links staff to the queue
         bound = "bound" if query else "unbound"
         return summary_key(version, "html", role, bound, *values)
 
@@ -113,9 +116,9 @@ class ReportAccessMixin:
     def dispatch(self, request, *args, **kwargs):
         if request.method.lower() not in self.http_method_names or not hasattr(self, request.method.lower()):
             return self.http_method_not_allowed(request, *args, **kwargs)
-        if not request.user.sees_everything:
+        if not can(request.user, "read_all_partnerships"):
             raise Http404
-        if (self.writes or request.method == "POST") and not request.user.is_city_staff:
+        if (self.writes or request.method == "POST") and not can(request.user, "manage_reports"):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -145,7 +148,7 @@ class ReportListView(ReportAccessMixin, StopPollingMixin, HtmxFragmentMixin, Lis
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        if self.request.user.is_city_staff and "form" not in context:
+        if can(self.request.user, "manage_reports") and "form" not in context:
             context["form"] = ReportRequestForm(user=self.request.user)
         context["is_polling"] = any(not report.is_finished for report in context["object_list"])
         return context
@@ -189,11 +192,11 @@ class ReportDetailView(ReportAccessMixin, StopPollingMixin, HtmxFragmentMixin, D
         # Also while the workbook is being made after the PDF, so that its link appears when ready.
         context["is_polling"] = not report.is_finished or report.xlsx_status == Report.WorkbookStatus.PENDING
         narrative = report.narratives.select_related("saved_by").first()
-        if self.request.user.is_city_staff and report.status == Report.Status.DONE and not report.is_final:
+        if can(self.request.user, "manage_reports") and report.status == Report.Status.DONE and not report.is_final:
             # The tasks come prefilled from the report's text (the portal's draft or the last edit).
             tasks = report.next_tasks or (narrative.sections.get("next_tasks", "") if narrative else "")
             context.setdefault("finalise_form", FinaliseForm(instance=report, initial={"next_tasks": tasks}))
-        if self.request.user.is_city_staff and report.is_final and report.status == Report.Status.DONE:
+        if can(self.request.user, "manage_reports") and report.is_final and report.status == Report.Status.DONE:
             context.setdefault("signed_form", SignedCopyForm())
         context["signed_copy"] = report.signed_copies.select_related("uploaded_by").first()
         context["narrative"] = narrative
