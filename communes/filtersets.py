@@ -63,24 +63,13 @@ class CommuneFilterSet(django_filters.FilterSet):
         method="filter_programme_role",
         empty_label=_("Tất cả"),
     )
-    paired = django_filters.ChoiceFilter(
-        widget=forms.Select,
-        label=_("Kết nghĩa"),
-        choices=[(YES, _("Đã có quan hệ kết nghĩa")), (NO, _("Chưa có quan hệ kết nghĩa"))],
-        method="filter_paired",
-        empty_label=_("Tất cả"),
-    )
 
     class Meta:
         model = Commune
-        fields = ["q", "kind", "former_district", "is_mountainous", "is_border", "programme_role", "paired"]
+        fields = ["q", "kind", "former_district", "is_mountainous", "is_border", "programme_role"]
 
     def filter_q(self, queryset, name, value):
         return queryset.search(value)
 
     def filter_programme_role(self, queryset, name, value):
         return queryset.filter(programme_role="" if value == ROLE_UNKNOWN else value)
-
-    def filter_paired(self, queryset, name, value):
-        # The one definition of "đã / chưa kết nghĩa", as the dashboard and the map count it.
-        return queryset.paired() if value == YES else queryset.unpaired()

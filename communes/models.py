@@ -2,7 +2,7 @@
 
 import pghistory
 from django.db import models
-from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
@@ -50,38 +50,6 @@ class CommuneQuerySet(models.QuerySet):
 
     def supporting(self):
         return self.filter(programme_role=Commune.ProgrammeRole.SUPPORTING)
-
-    def with_pairing(self, day=None):
-        """Annotate ``category``, how the coverage map colours the unit on ``day`` (default today).
-
-        The one definition of "đã / chưa kết nghĩa": a unit is paired on a day when it is a member of
-        a partnership signed or active on that day (``PartnershipQuerySet.active_on``). The dashboard,
-        the map, the reports and the directory's filter all read it from here. Memberships are reached
-        through the reverse relation: communes import nothing from partnerships.
-        """
-        membership = Commune._meta.get_field("memberships").related_model
-        partnership = membership._meta.get_field("partnership").related_model
-        paired = membership.objects.filter(
-            commune=OuterRef("pk"), partnership__in=partnership.objects.active_on(day).values("pk")
-        )
-        return self.annotate(
-            paired_supported=Exists(paired.filter(role=membership.Role.SUPPORTED)), paired_any=Exists(paired)
-        ).annotate(
-            category=Case(
-                When(paired_supported=True, then=Value(UnitCategory.SUPPORTED_PAIRED)),
-                When(paired_any=True, then=Value(UnitCategory.SUPPORTING_PAIRED)),
-                When(programme_role=Commune.ProgrammeRole.SUPPORTED, then=Value(UnitCategory.SUPPORTED_UNPAIRED)),
-                default=Value(UnitCategory.UNPAIRED),
-                output_field=models.CharField(),
-            )
-        )
-
-    def paired(self, day=None):
-        return self.with_pairing(day).filter(paired_any=True)
-
-    def unpaired(self, day=None):
-        """Units "chưa kết nghĩa" on ``day`` (see ``with_pairing``)."""
-        return self.with_pairing(day).filter(paired_any=False)
 
     def order_by_name(self):
         """Name without accents, then code: read in index order (communes/migrations/0003_name_sort_key.py)."""

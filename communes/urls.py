@@ -1,3 +1,5 @@
+"""The unit pages; the directory list (communes:commune_list) is added in config/urls.py."""
+
 from django.urls import path
 
 from . import views
@@ -5,7 +7,6 @@ from . import views
 app_name = "communes"
 
 urlpatterns = [
-    path("", views.CommuneListView.as_view(), name="commune_list"),
     path("suggest/", views.unit_suggestions, name="unit_suggestions"),
     path("<str:code>/", views.CommuneDetailView.as_view(), name="commune_detail"),
 ]

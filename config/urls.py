@@ -2,7 +2,10 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from communes.urls import app_name as communes_namespace
+from communes.urls import urlpatterns as unit_pages
 from core.views import healthz
+from partnerships.views import UnitDirectoryView
 
 admin.site.site_header = "Cổng thông tin kết nghĩa – Thành ủy Đà Nẵng"
 admin.site.site_title = "Quản trị kết nghĩa"
@@ -14,7 +17,12 @@ urlpatterns = [
     path("", include("commitments.urls")),  # /commitments/… and /my-unit/
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
-    path("communes/", include("communes.urls")),
+    # The directory lists units by their pairing, a partnerships concept; the unit pages are the communes
+    # app's. Both answer under one namespace, so links stay communes:commune_list / communes:commune_detail.
+    path(
+        "communes/",
+        include(([path("", UnitDirectoryView.as_view(), name="commune_list"), *unit_pages], communes_namespace)),
+    ),
     path("partnerships/", include("partnerships.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -7,12 +7,12 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django_filters.filters import QuerySetRequestMixin
 
-from communes.filtersets import UnitFilter, former_district_choices
+from communes.filtersets import NO, YES, CommuneFilterSet, UnitFilter, former_district_choices
 from communes.models import Commune
 from core.forms import LongSelect
 
 from .forms import PartnershipField
-from .models import Membership, Partnership
+from .models import Membership, Partnership, paired, unpaired
 
 SORTS = {
     "-signed_on": (F("signed_on").desc(nulls_last=True), "name_key", "pk"),
@@ -140,3 +140,22 @@ class PartnershipFilterSet(django_filters.FilterSet):
         if sort in STATUS_SORTS:
             queryset = queryset.with_status_order()
         return queryset.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
+
+
+class UnitDirectoryFilterSet(CommuneFilterSet):
+    """The directory's filters: the units' own facts (CommuneFilterSet) and whether each is paired."""
+
+    paired = django_filters.ChoiceFilter(
+        widget=forms.Select,
+        label=_("Kết nghĩa"),
+        choices=[(YES, _("Đã có quan hệ kết nghĩa")), (NO, _("Chưa có quan hệ kết nghĩa"))],
+        method="filter_paired",
+        empty_label=_("Tất cả"),
+    )
+
+    class Meta(CommuneFilterSet.Meta):
+        fields = [*CommuneFilterSet.Meta.fields, "paired"]
+
+    def filter_paired(self, queryset, name, value):
+        # The one definition of "đã / chưa kết nghĩa", as the dashboard and the map count it.
+        return paired(queryset) if value == YES else unpaired(queryset)

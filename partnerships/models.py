@@ -23,7 +23,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from pghistory.models import Event, MiddlewareEvents
 
-from communes.models import Commune
+from communes.models import Commune, UnitCategory
 from core.models import ActiveManager, ChoiceLabelsMixin, VoidableModel
 
 
@@ -743,6 +743,44 @@ class Membership(ChoiceLabelsMixin, models.Model):
             When(role=cls.Role.CO_SUPPORTER, then=Value(1)),
             default=Value(2),
         )
+
+
+# --- The pairing of units: a unit is paired on a day when it is a member of an active partnership ---
+
+
+def with_pairing(communes, day=None):
+    """Annotate ``category``, how the coverage map colours the unit on ``day`` (default today).
+
+    The one definition of "đã / chưa kết nghĩa": a unit is paired on a day when it is a member of
+    a partnership signed or active on that day (``PartnershipQuerySet.active_on``). The dashboard,
+    the map, the reports and the directory's filter all read it from here. Memberships are reached
+    through the reverse relation: communes import nothing from partnerships.
+    """
+    membership = Commune._meta.get_field("memberships").related_model
+    partnership = membership._meta.get_field("partnership").related_model
+    paired = membership.objects.filter(
+        commune=OuterRef("pk"), partnership__in=partnership.objects.active_on(day).values("pk")
+    )
+    return communes.annotate(
+        paired_supported=Exists(paired.filter(role=membership.Role.SUPPORTED)), paired_any=Exists(paired)
+    ).annotate(
+        category=Case(
+            When(paired_supported=True, then=Value(UnitCategory.SUPPORTED_PAIRED)),
+            When(paired_any=True, then=Value(UnitCategory.SUPPORTING_PAIRED)),
+            When(programme_role=Commune.ProgrammeRole.SUPPORTED, then=Value(UnitCategory.SUPPORTED_UNPAIRED)),
+            default=Value(UnitCategory.UNPAIRED),
+            output_field=models.CharField(),
+        )
+    )
+
+
+def paired(communes, day=None):
+    return with_pairing(communes, day).filter(paired_any=True)
+
+
+def unpaired(communes, day=None):
+    """Units "chưa kết nghĩa" on ``day`` (see ``with_pairing``)."""
+    return with_pairing(communes, day).filter(paired_any=False)
 
 
 class ScopedToPartnershipQuerySet(models.QuerySet):

@@ -5,7 +5,8 @@ import mimetypes
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,11 +18,12 @@ from django_htmx.http import trigger_client_event
 
 from accounts.permissions import can
 from accounts.quotas import charge_uploads
+from communes.models import Commune
 from core.files import protect_upload_response
 from core.views import MAX_SUGGESTIONS, HtmxFragmentMixin, render_suggestions, restore_page, typed_text, void_page
 
 from . import services
-from .filtersets import PartnershipFilterSet
+from .filtersets import PartnershipFilterSet, UnitDirectoryFilterSet
 from .forms import (
     ActivityForm,
     DocumentForm,
@@ -445,3 +447,28 @@ def record_void(request, kind, pk):
 def record_restore(request, kind, pk):
     record = voidable_record(request, kind, pk)
     return restore_page(request, record, restore=services.restore_record, done_url=record_page(record))
+
+
+class UnitDirectoryView(HtmxFragmentMixin, FilterView):
+    """The directory of the 94 units with how many partnerships each is in (served as communes:commune_list)."""
+
+    filterset_class = UnitDirectoryFilterSet
+    template_name = "communes/commune_list.html"
+    fragment_name = "results"
+    paginate_by = 25
+
+    def get_queryset(self):
+        # A correlated count, not a JOIN + GROUP BY: PostgreSQL evaluates it for the 25 rows shown only,
+        # and the paginator's COUNT(*) stays a plain count of units.
+        # Only partnerships signed or active today count, as "chưa kết nghĩa" is defined everywhere
+        # (with_pairing): a unit whose count is 0 is the one the "paired" filter calls unpaired.
+        active = Partnership.objects.active_on().values("pk")
+        memberships = (
+            Membership.objects.filter(commune=OuterRef("pk"), partnership__in=active).order_by().values("commune")
+        )
+        partnership_count = Coalesce(
+            Subquery(memberships.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), 0
+        )
+        return (
+            Commune.objects.visible_to(self.request.user).annotate(partnership_count=partnership_count).order_by_name()
+        )

@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from commitments.models import Commitment, CommitmentAdjustment, Field, ProgressUpdate, ReportingPeriod
 from communes.models import Commune, Constituent, UnitCategory
-from partnerships.models import Activity, Membership, Partnership
+from partnerships.models import Activity, Membership, Partnership, with_pairing
 
 from . import conf
 from .periods import quarter_periods_within
@@ -140,7 +140,7 @@ def load_rows(*, user=None, period: ReportingPeriod | None = None, as_of: dateti
             "ends_on": period.ends_on,
         },
         "units": list(
-            Commune.objects.with_pairing(as_of)
+            with_pairing(Commune.objects.all(), as_of)
             .order_by("code")
             # The province is where the unit's merged old units were (units carry no province column).
             .annotate(

@@ -45,7 +45,7 @@ from django.utils.translation import get_language, gettext
 from commitments.models import Commitment, ProgressUpdate
 from communes.maps import load_boundaries
 from communes.models import Commune, UnitCategory
-from partnerships.models import Activity, Membership, Partnership
+from partnerships.models import Activity, Membership, Partnership, with_pairing
 
 from .figures import COMPLETED, ROLE_ORDER, Coverage, MapUnitFigure, Scope, Tally, sort_key
 
@@ -258,8 +258,7 @@ def _field_figures(commitments, today: datetime.date):
 
 def _coverage(scope: Scope, today: datetime.date) -> Coverage:
     rows = (
-        Commune.objects.filter(_unit_filter(scope))
-        .with_pairing(today)
+        with_pairing(Commune.objects.filter(_unit_filter(scope)), today)
         .order_by()
         .values("category", "programme_role")
         .annotate(n=Count("pk"))
@@ -294,8 +293,7 @@ def _map_units(scope: Scope, today: datetime.date) -> list[MapUnitFigure]:
     )
     in_scope = _unit_filter(scope) if scope.has_unit_filter else Q(pk__in=drawn)
     units = (
-        Commune.objects.filter(code__in=drawn)
-        .with_pairing(today)
+        with_pairing(Commune.objects.filter(code__in=drawn), today)
         .annotate(partner_names=partners, in_scope=ExpressionWrapper(in_scope, output_field=BooleanField()))
         .order_by("code")
         .values("code", "name", "kind", "category", "partner_names", "in_scope")

@@ -74,38 +74,6 @@ def test_programme_role_including_unknown(units):
     assert names({"programme_role": "unknown"}) == {"Hòa Cường", "Avương"}
 
 
-def test_paired_and_unpaired_units(units):
-    factories.partnership(supported=units["tra_tan"], supporters=[units["hoa_cuong"]])
-
-    assert names({"paired": "yes"}) == {"Hòa Cường", "Trà Tân"}
-    assert names({"paired": "no"}) == {"Avương"}
-
-
-def test_one_definition_of_unpaired_for_the_directory_the_dashboard_and_the_map(units, client):
-    """Issue 19: a unit in an assigned (unsigned) partnership is "chưa kết nghĩa" everywhere."""
-    from partnerships.models import Partnership
-    from reports.summary import load_summary
-
-    factories.partnership(
-        supported=units["avuong"], supporters=[units["hoa_cuong"]], status=Partnership.Status.ASSIGNED, signed_on=None
-    )
-
-    assert names({"paired": "yes"}) == set()
-    assert names({"paired": "no"}) == {"Hòa Cường", "Trà Tân", "Avương"}
-    assert set(Commune.objects.unpaired().values_list("name", flat=True)) == names({"paired": "no"})
-    coverage = load_summary().coverage
-    assert coverage.supported_paired + coverage.supporting_paired == 0
-    client.force_login(factories.user("city_staff"))
-    listed = client.get("/communes/").context["page_obj"].object_list
-    assert {unit.name: unit.partnership_count for unit in listed} == {"Hòa Cường": 0, "Trà Tân": 0, "Avương": 0}
-
-    factories.partnership(supported=units["tra_tan"], supporters=[units["hoa_cuong"]])
-
-    assert names({"paired": "no"}) == {"Avương"}
-    coverage = load_summary().coverage
-    assert (coverage.supported_paired, coverage.supporting_paired) == (1, 1)
-
-
 def test_an_unknown_choice_is_an_error_not_everything(units):
     filterset = CommuneFilterSet({"is_border": "maybe"}, queryset=Commune.objects.all())
     assert not filterset.is_valid()

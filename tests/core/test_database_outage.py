@@ -19,7 +19,7 @@ def client_without_tracebacks():
 
 def test_outage_inside_a_view_gives_the_503_page(client_without_tracebacks):
     client_without_tracebacks.force_login(factories.user())
-    with mock.patch("communes.views.CommuneListView.get_queryset", side_effect=OperationalError("server closed")):
+    with mock.patch("partnerships.views.UnitDirectoryView.get_queryset", side_effect=OperationalError("server closed")):
         response = client_without_tracebacks.get(reverse("communes:commune_list"))
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
@@ -38,7 +38,7 @@ def test_outage_before_any_view_runs_gives_the_503_page(client_without_traceback
 
 def test_other_errors_stay_a_500(client_without_tracebacks):
     client_without_tracebacks.force_login(factories.user())
-    with mock.patch("communes.views.CommuneListView.get_queryset", side_effect=RuntimeError("bug")):
+    with mock.patch("partnerships.views.UnitDirectoryView.get_queryset", side_effect=RuntimeError("bug")):
         response = client_without_tracebacks.get(reverse("communes:commune_list"))
     assert response.status_code == 500
     assert "bug" not in response.content.decode()

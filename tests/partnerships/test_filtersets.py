@@ -5,8 +5,9 @@ import datetime
 import pytest
 from django.test import RequestFactory
 
-from partnerships.filtersets import PartnershipFilterSet
-from partnerships.models import Partnership
+from communes.models import Commune
+from partnerships.filtersets import PartnershipFilterSet, UnitDirectoryFilterSet
+from partnerships.models import Partnership, unpaired
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -108,3 +109,59 @@ def test_only_a_status_sort_computes_the_status_order(world):
 def test_unbound_filterset_lists_everything_in_default_order(world):
     filterset = PartnershipFilterSet(None, queryset=Partnership.objects.all())
     assert filterset.qs.count() == 2
+
+
+# --- UnitDirectoryFilterSet: the directory of units, by pairing ---
+
+
+def unit_names(params) -> set[str]:
+    filterset = UnitDirectoryFilterSet(params, queryset=Commune.objects.all())
+    assert filterset.is_valid(), filterset.errors
+    return set(filterset.qs.values_list("name", flat=True))
+
+
+@pytest.fixture
+def directory_units():
+    return {
+        "hoa_cuong": factories.commune(name="Hòa Cường", kind=Commune.Kind.WARD),
+        "tra_tan": factories.commune(name="Trà Tân", programme_role=Commune.ProgrammeRole.SUPPORTED),
+        "avuong": factories.commune(name="Avương", programme_role=""),
+    }
+
+
+def test_the_directory_keeps_the_units_own_filters(directory_units):
+    assert unit_names({"programme_role": "supported"}) == {"Trà Tân"}
+
+
+def test_paired_and_unpaired_units(directory_units):
+    factories.partnership(supported=directory_units["tra_tan"], supporters=[directory_units["hoa_cuong"]])
+
+    assert unit_names({"paired": "yes"}) == {"Hòa Cường", "Trà Tân"}
+    assert unit_names({"paired": "no"}) == {"Avương"}
+
+
+def test_one_definition_of_unpaired_for_the_directory_the_dashboard_and_the_map(directory_units, client):
+    """Issue 19: a unit in an assigned (unsigned) partnership is "chưa kết nghĩa" everywhere."""
+    from reports.summary import load_summary
+
+    factories.partnership(
+        supported=directory_units["avuong"],
+        supporters=[directory_units["hoa_cuong"]],
+        status=Partnership.Status.ASSIGNED,
+        signed_on=None,
+    )
+
+    assert unit_names({"paired": "yes"}) == set()
+    assert unit_names({"paired": "no"}) == {"Hòa Cường", "Trà Tân", "Avương"}
+    assert set(unpaired(Commune.objects.all()).values_list("name", flat=True)) == unit_names({"paired": "no"})
+    coverage = load_summary().coverage
+    assert coverage.supported_paired + coverage.supporting_paired == 0
+    client.force_login(factories.user("city_staff"))
+    listed = client.get("/communes/").context["page_obj"].object_list
+    assert {unit.name: unit.partnership_count for unit in listed} == {"Hòa Cường": 0, "Trà Tân": 0, "Avương": 0}
+
+    factories.partnership(supported=directory_units["tra_tan"], supporters=[directory_units["hoa_cuong"]])
+
+    assert unit_names({"paired": "no"}) == {"Avương"}
+    coverage = load_summary().coverage
+    assert (coverage.supported_paired, coverage.supporting_paired) == (1, 1)
