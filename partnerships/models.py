@@ -753,16 +753,13 @@ def with_pairing(communes, day=None):
 
     The one definition of "đã / chưa kết nghĩa": a unit is paired on a day when it is a member of
     a partnership signed or active on that day (``PartnershipQuerySet.active_on``). The dashboard,
-    the map, the reports and the directory's filter all read it from here. Memberships are reached
-    through the reverse relation: communes import nothing from partnerships.
+    the map, the reports and the directory's filter all read it from here.
     """
-    membership = Commune._meta.get_field("memberships").related_model
-    partnership = membership._meta.get_field("partnership").related_model
-    paired = membership.objects.filter(
-        commune=OuterRef("pk"), partnership__in=partnership.objects.active_on(day).values("pk")
+    paired = Membership.objects.filter(
+        commune=OuterRef("pk"), partnership__in=Partnership.objects.active_on(day).values("pk")
     )
     return communes.annotate(
-        paired_supported=Exists(paired.filter(role=membership.Role.SUPPORTED)), paired_any=Exists(paired)
+        paired_supported=Exists(paired.filter(role=Membership.Role.SUPPORTED)), paired_any=Exists(paired)
     ).annotate(
         category=Case(
             When(paired_supported=True, then=Value(UnitCategory.SUPPORTED_PAIRED)),

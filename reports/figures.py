@@ -62,7 +62,7 @@ def load_rows(*, user=None, period: ReportingPeriod | None = None, as_of: dateti
     Everything is read as it stood on ``as_of`` (default: the period's cut-off, or today): the
     partnerships recorded by then with their status that day, each commitment's status and progress
     that day (``CommitmentQuerySet.with_status``), each unit's pairing that day
-    (``CommuneQuerySet.with_pairing``), the activities held by then. ``user`` scopes the rows through
+    (``partnerships.models.with_pairing``), the activities held by then. ``user`` scopes the rows through
     ``visible_to``; ``None`` is the system (workers, snapshots). Eight queries whatever the number of rows.
     """
     today = timezone.localdate()
