@@ -16,7 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
-from core.privileges import grant_app_privileges
+from operations.privileges import grant_app_privileges
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The web container's health check: ``python -m core.healthcheck`` (docker-compose.yml).
+"""The web container's health check: ``python -m operations.healthcheck`` (docker-compose.yml).
 
 It asks the local gunicorn for ``/healthz`` as the reverse proxy would: with a host name the portal
 answers to (the first of DJANGO_ALLOWED_HOSTS; a bare ``127.0.0.1`` is refused with 400 in production)

@@ -8,7 +8,7 @@ the audit trail: pghistory's append-only trigger can be skipped through ``pgtrig
 UPDATE or DELETE privilege cannot.
 
 ``grant_app_privileges`` runs after every ``migrate`` when ``DATABASE_APP_ROLE`` is set
-(``core.apps``), and as ``manage.py grant_app_privileges <role>``.
+(``operations.apps``), and as ``manage.py grant_app_privileges <role>``.
 """
 
 from dataclasses import dataclass

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "partnerships",
     "commitments",
     "reports",
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -97,7 +98,7 @@ DATABASE_URL = env("DATABASE_URL", default="") or embedded_database_url(BASE_DIR
 DATABASES = {"default": database_settings(DATABASE_URL)}
 # Production migrates as the role that owns the tables and serves as a second role that owns nothing
 # (RELIABILITY A7, docs/OPERATIONS.md). Set where migrate runs: each migrate then grants that role exactly
-# what the portal needs (core/privileges.py). Empty (development, tests): one role does everything.
+# what the portal needs (operations/privileges.py). Empty (development, tests): one role does everything.
 DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", default="")
 # How long one SQL statement may run before PostgreSQL cancels it, per kind of process (seconds):
 # the entry points apply them (config.database.limit_statements); other processes have no limit.

@@ -2,7 +2,7 @@
 # The portal's two PostgreSQL roles (RELIABILITY A7, docs/OPERATIONS.md §2):
 #   ketnghia_owner  owns the database and every table; only migrate and restore sign in as it;
 #   ketnghia_app    web, worker and beat: no superuser, owns nothing, and each migrate grants it exactly
-#                   what the portal needs (core/privileges.py).
+#                   what the portal needs (operations/privileges.py).
 # The postgres image runs this once, as the superuser, when it initialises an empty data volume. Running it
 # again is safe and sets the passwords anew (docs/OPERATIONS.md, "Rotating the database passwords").
 # tests/security/test_least_privilege.py runs it against the test server, with role names of its own.

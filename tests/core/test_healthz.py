@@ -24,9 +24,9 @@ PRODUCTION = {"ALLOWED_HOSTS": ["ketnghia.danang.gov.vn", "www.ketnghia.danang.g
 
 
 def test_the_container_health_check_is_answered_behind_production_settings(client, settings):
-    """docker-compose's health check (core.healthcheck) asks as the proxy would: a bare 127.0.0.1 host is
+    """docker-compose's health check (operations.healthcheck) asks as the proxy would: a bare 127.0.0.1 host is
     refused (400) once DJANGO_ALLOWED_HOSTS names the real host, and plain HTTP is redirected to HTTPS."""
-    from core.healthcheck import probe_headers
+    from operations.healthcheck import probe_headers
 
     for name, value in PRODUCTION.items():
         setattr(settings, name, value)
@@ -39,7 +39,7 @@ def test_the_container_health_check_is_answered_behind_production_settings(clien
 
 
 def test_the_probe_names_a_host_the_portal_answers_to():
-    from core.healthcheck import probe_headers
+    from operations.healthcheck import probe_headers
 
     assert probe_headers({"DJANGO_ALLOWED_HOSTS": " .danang.gov.vn, other"})["Host"] == "danang.gov.vn"
     assert probe_headers({"DJANGO_ALLOWED_HOSTS": "*"})["Host"] == "localhost"
@@ -49,4 +49,4 @@ def test_the_probe_names_a_host_the_portal_answers_to():
 def test_docker_compose_checks_the_web_container_through_the_probe():
     from tests.core.test_docker_compose import COMPOSE
 
-    assert COMPOSE["services"]["web"]["healthcheck"]["test"] == ["CMD", "python", "-m", "core.healthcheck"]
+    assert COMPOSE["services"]["web"]["healthcheck"]["test"] == ["CMD", "python", "-m", "operations.healthcheck"]

@@ -5,7 +5,7 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db import connection
 
-from core.backup import Backup, make_backup, restore_backup, table_counts, verify_restore
+from operations.backup import Backup, make_backup, restore_backup, table_counts, verify_restore
 from partnerships.models import Document
 from tests import factories
 

@@ -8,7 +8,7 @@ from django.core.management.base import CommandError
 
 from commitments import services
 from commitments.models import Evidence
-from core.media import checksummed_file_fields, verify_media
+from operations.media import checksummed_file_fields, verify_media
 from partnerships.uploads import validate_upload
 from tests.commitments import fixtures
 

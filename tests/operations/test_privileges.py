@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from core.privileges import APPEND_ONLY, CONTEXT, READ_ONLY, READ_WRITE, event_tables, privileges_for
+from operations.privileges import APPEND_ONLY, CONTEXT, READ_ONLY, READ_WRITE, event_tables, privileges_for
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from core.backup import make_backup
+from operations.backup import make_backup
 
 
 class Command(BaseCommand):

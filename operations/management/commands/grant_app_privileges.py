@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from core.privileges import APPEND_ONLY, CONTEXT, READ_ONLY, READ_WRITE, PrivilegeError, grant_app_privileges
+from operations.privileges import APPEND_ONLY, CONTEXT, READ_ONLY, READ_WRITE, PrivilegeError, grant_app_privileges
 
 
 class Command(BaseCommand):

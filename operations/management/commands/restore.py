@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.backup import Backup, RestoreRefused, restore_backup, verify_restore
+from operations.backup import Backup, RestoreRefused, restore_backup, verify_restore
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.media import verify_media
+from operations.media import verify_media
 
 
 class Command(BaseCommand):
