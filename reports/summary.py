@@ -7,7 +7,7 @@ querysets (commitment status and progress, a partnership's status on a day and i
 pairing), for the same day: tests/reports/test_agreement.py checks they agree.
 
 Caching: the key is (database epoch, change counter, language, day, scope). The counter is bumped at
-COMMIT by triggers on every table the figures read (core/migrations/0001_change_counter.py), so a
+COMMIT by triggers on every table the figures read (reports/migrations/0004_change_counter.py), so a
 write through any path, in any process, makes the next request compute afresh; the day is in the
 key because "overdue" depends on it. A cache that fails is logged and bypassed, never fatal.
 """

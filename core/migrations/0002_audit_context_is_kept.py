@@ -38,7 +38,6 @@ DROP FUNCTION core_keep_audit_context();
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0001_change_counter"),
         ("pghistory", "0007_auto_20250421_0444"),
     ]
 

@@ -82,14 +82,31 @@ def detach(table: str) -> str:
     return f"DROP TRIGGER core_note_{COUNTER}_change ON {table};"
 
 
+def create_unless_present(apps, schema_editor):
+    """Create the counter, its triggers and its row, unless the database already has them.
+
+    The counter used to be core's first migration: a database migrated then keeps its tables, triggers
+    and current value (the names keep their core_ prefix), and this migration only records that the
+    counter now belongs to reports.
+    """
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('core_change_counter') IS NOT NULL")
+        if cursor.fetchone()[0]:
+            return
+    schema_editor.execute(CREATE + f"INSERT INTO core_change_counter (name) VALUES ('{COUNTER}');", params=None)
+    schema_editor.execute("".join(attach(table) for table in TABLES), params=None)
+
+
+def drop(apps, schema_editor):
+    schema_editor.execute("".join(detach(table) for table in TABLES) + DROP, params=None)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("communes", "0002_unaccent"),
         ("partnerships", "0002_field_verbose_names"),
         ("commitments", "0008_scale_indexes"),
+        ("reports", "0003_report_narrative_and_signed_copy"),
     ]
 
-    operations = [
-        migrations.RunSQL(CREATE + f"INSERT INTO core_change_counter (name) VALUES ('{COUNTER}');", DROP),
-        migrations.RunSQL("".join(attach(table) for table in TABLES), "".join(detach(table) for table in TABLES)),
-    ]
+    operations = [migrations.RunPython(create_unless_present, drop)]
