@@ -36,9 +36,6 @@ KNOWN_REACHES = {
     ("partnerships/models.py", "get_model"): "the change history names the model of each event",
     # Its own foreign keys (field, owner): the same app or a lower one.
     ("commitments/services.py", "related_model"): "describes changes of the commitment's own foreign keys",
-    # The session and two-step checks name accounts' middleware.
-    ("core/checks.py", "'accounts.middleware.SessionLifetimeMiddleware'"): "session check names accounts middleware",
-    ("core/checks.py", "'accounts.middleware.MFARequiredMiddleware'"): "sign-in check names accounts middleware",
 }
 
 

@@ -19,38 +19,6 @@ def test_csp_checks_fire(settings):
     assert ids(checks.check_content_security_policy(None)) == {"portal.E001", "portal.E002", "portal.E003"}
 
 
-@pytest.mark.parametrize(
-    ("overrides", "expected"),
-    [
-        ({"SESSION_COOKIE_AGE": 3600}, "portal.E010"),
-        ({"SESSION_IDLE_SECONDS": 3600}, "portal.E010"),
-        ({"SESSION_ABSOLUTE_SECONDS": 24 * 3600}, "portal.E011"),
-        ({"SESSION_COOKIE_SECURE": True, "SESSION_COOKIE_NAME": "sessionid"}, "portal.W012"),
-        ({"CSRF_COOKIE_SECURE": True, "CSRF_COOKIE_NAME": "csrftoken"}, "portal.W013"),
-    ],
-)
-def test_session_checks_fire(overrides, expected):
-    with override_settings(**overrides):
-        assert expected in ids(checks.check_sessions(None))
-
-
-@pytest.mark.parametrize(
-    ("overrides", "expected"),
-    [
-        ({"MIDDLEWARE": ["django.contrib.sessions.middleware.SessionMiddleware"]}, "portal.E040"),
-        ({"AXES_LOCKOUT_PARAMETERS": ["ip_address"]}, "portal.E041"),
-        ({"AXES_FAILURE_LIMIT": 50}, "portal.E041"),
-        ({"AXES_COOLOFF_TIME": None}, "portal.E042"),
-        ({"AXES_USERNAME_FAILURE_LIMIT": 0}, "portal.E043"),
-        ({"AXES_ENABLE_ACCESS_FAILURE_LOG": False}, "portal.E043"),
-    ],
-)
-def test_authentication_checks_fire(overrides, expected):
-    assert checks.check_authentication(None) == []
-    with override_settings(**overrides):
-        assert expected in ids(checks.check_authentication(None))
-
-
 def test_upload_checks_fire():
     with override_settings(UPLOAD_MAX_BYTES=500 * 1024 * 1024):
         assert ids(checks.check_upload_limits(None)) == {"portal.E020"}

@@ -1,0 +1,42 @@
+"""accounts.checks: each sign-in and session check fires on the setting it guards."""
+
+import pytest
+from django.test import override_settings
+
+from accounts import checks
+
+
+def ids(problems):
+    return {problem.id for problem in problems}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"SESSION_COOKIE_AGE": 3600}, "portal.E010"),
+        ({"SESSION_IDLE_SECONDS": 3600}, "portal.E010"),
+        ({"SESSION_ABSOLUTE_SECONDS": 24 * 3600}, "portal.E011"),
+        ({"SESSION_COOKIE_SECURE": True, "SESSION_COOKIE_NAME": "sessionid"}, "portal.W012"),
+        ({"CSRF_COOKIE_SECURE": True, "CSRF_COOKIE_NAME": "csrftoken"}, "portal.W013"),
+    ],
+)
+def test_session_checks_fire(overrides, expected):
+    with override_settings(**overrides):
+        assert expected in ids(checks.check_sessions(None))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"MIDDLEWARE": ["django.contrib.sessions.middleware.SessionMiddleware"]}, "portal.E040"),
+        ({"AXES_LOCKOUT_PARAMETERS": ["ip_address"]}, "portal.E041"),
+        ({"AXES_FAILURE_LIMIT": 50}, "portal.E041"),
+        ({"AXES_COOLOFF_TIME": None}, "portal.E042"),
+        ({"AXES_USERNAME_FAILURE_LIMIT": 0}, "portal.E043"),
+        ({"AXES_ENABLE_ACCESS_FAILURE_LOG": False}, "portal.E043"),
+    ],
+)
+def test_authentication_checks_fire(overrides, expected):
+    assert checks.check_authentication(None) == []
+    with override_settings(**overrides):
+        assert expected in ids(checks.check_authentication(None))
