@@ -492,6 +492,17 @@ def voidable_contents(record) -> list:
     return []
 
 
+def partnership_contents(sender, partnership, **kwargs) -> list:
+    """Voiding a partnership voids its commitments and their unverified progress reports (verified ones
+    are locked; their commitment leaves the figures); restoring it brings them back."""
+    return [
+        Commitment.all_objects.filter(partnership=partnership),
+        ProgressUpdate.all_objects.filter(commitment__partnership=partnership).exclude(
+            state=ProgressUpdate.State.VERIFIED
+        ),
+    ]
+
+
 def void_record(*, record, user, reason: str) -> None:
     """City staff void a commitment (with its unverified reports) or an unverified progress report."""
     if not can(user, "void_records"):

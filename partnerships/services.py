@@ -19,6 +19,7 @@ from communes.models import Commune
 from core import voiding
 
 from .models import Activity, ActivityPhoto, Document, Membership, Partnership
+from .signals import partnership_contents
 from .uploads import save_with_files, stored_files_removed_on_error, stored_upload
 
 CONSTRAINT_MESSAGES = {
@@ -198,19 +199,14 @@ def log_activity(*, activity: Activity, partnership: Partnership, photos: Sequen
 
 
 def voidable_contents(record) -> list:
-    """What is voided and restored with ``record``: a partnership's activities, documents, commitments and
-    their unverified progress reports (verified ones are locked; their commitment leaves the figures).
-    Commitments are reached through the reverse relation, as partnerships does not import commitments."""
+    """What is voided and restored with ``record``: a partnership's activities and documents, and what the
+    apps built on partnerships answer to ``partnership_contents`` (commitments: its commitments and their
+    unverified progress reports)."""
     if not isinstance(record, Partnership):
         return []
-    commitment = Partnership._meta.get_field("commitments").related_model
-    update = commitment._meta.get_field("updates").related_model
-    return [
-        Activity.all_objects.filter(partnership=record),
-        Document.all_objects.filter(partnership=record),
-        commitment.all_objects.filter(partnership=record),
-        update.all_objects.filter(commitment__partnership=record).exclude(state="verified"),
-    ]
+    own = [Activity.all_objects.filter(partnership=record), Document.all_objects.filter(partnership=record)]
+    answers = partnership_contents.send(sender=Partnership, partnership=record)
+    return own + [queryset for _receiver, querysets in answers for queryset in querysets]
 
 
 def void_record(*, record, user, reason: str) -> None:

@@ -27,9 +27,6 @@ KNOWN_REACHES = {
     # The filter of partnerships by commitment field lists the commitments' fields.
     ("partnerships/filtersets.py", "related_model"): "field choices: Field lives in commitments",
     ("partnerships/filtersets.py", "'commitments'"): "field choices: Field lives in commitments",
-    # Voiding a partnership voids its commitments and their unverified reports.
-    ("partnerships/services.py", "related_model"): "voidable_contents cascades to commitments",
-    ("partnerships/services.py", "'commitments'"): "voidable_contents cascades to commitments",
     # Health counts commitments and their progress; history lists their audit events.
     ("partnerships/models.py", "related_model"): "with_health counts commitments and progress",
     ("partnerships/models.py", "'commitments'"): "with_health and the change history read commitments",
