@@ -14,6 +14,7 @@ urlpatterns = [
     path("commitments/<int:pk>/edit/", views.commitment_update, name="commitment_update"),
     path("commitments/<int:pk>/progress/new/", views.progress_create, name="progress_create"),
     path("commitments/partnership/<int:pk>/", views.partnership_commitments, name="partnership_commitments"),
+    path("commitments/partnership/<int:pk>/history/", views.partnership_history, name="partnership_history"),
     path("commitments/progress/<int:pk>/resubmit/", views.progress_resubmit, name="progress_resubmit"),
     path("commitments/progress/<int:pk>/verify/", views.progress_verify, name="progress_verify"),
     path("commitments/progress/<int:pk>/return/", views.progress_return, name="progress_return"),

@@ -39,6 +39,7 @@ from partnerships.models import Partnership, member_names_prefetch
 from . import services
 from .filtersets import CommitmentFilterSet, ReviewFilterSet, owner_choices
 from .forms import MAX_EVIDENCE_FILES, BulkReviewForm, CommitmentForm, ProgressForm, RefuseForm, ReopenForm, ReturnForm
+from .history import change_history
 from .models import Commitment, CommitmentAdjustment, Evidence, Field, ProgressUpdate, ReportingPeriod
 
 PAGE_SIZE = 25
@@ -266,6 +267,17 @@ def partnership_commitments(request, pk):
     partnership = get_object_or_404(Partnership.objects.contents_visible_to(request.user).with_members(), pk=pk)
     fragment = bool(request.htmx) and not request.htmx.boosted
     return render_partnership_commitments(request, partnership, fragment=fragment)
+
+
+@require_GET
+def partnership_history(request, pk):
+    """A partnership's latest changes, for those who may read its contents (a voided one's too): the
+    partnership page embeds the "history" part once it is on screen; without JavaScript, a page of its own."""
+    readable = Partnership.all_objects.contents_visible_to(request.user).with_member_names()
+    partnership = get_object_or_404(readable, pk=pk)
+    fragment = bool(request.htmx) and not request.htmx.boosted
+    template = "commitments/partnership_history.html" + ("#history" if fragment else "")
+    return render(request, template, {"partnership": partnership, "history": change_history(partnership)})
 
 
 def render_partnership_commitments(request, partnership, *, add_form=None, added=None, fragment=False):

@@ -136,8 +136,8 @@ def partnership_suggestions(request):
 
 
 class PartnershipDetailView(DetailView):
-    """One partnership. Its change history is built only when asked for (``?history=1``): htmx asks once
-    the section scrolls into view and gets that section alone; without JavaScript a link reloads the page."""
+    """One partnership. Its commitments and its change history come from the commitments app
+    (commitments:partnership_commitments, commitments:partnership_history), which the page embeds."""
 
     template_name = DETAIL_TEMPLATE
 
@@ -149,20 +149,6 @@ class PartnershipDetailView(DetailView):
         Partnership.objects.add_health([partnership])
         return partnership
 
-    @property
-    def wants_history(self) -> bool:
-        return "history" in self.request.GET
-
-    def get_template_names(self):
-        if self.wants_history and self.request.htmx and not self.request.htmx.boosted:
-            return [f"{DETAIL_TEMPLATE}#history"]
-        return super().get_template_names()
-
-    def render_to_response(self, context, **kwargs):
-        if self.wants_history and not context.get("partnership").can_see_contents:
-            raise Http404  # the history is private content: nothing to show, as for the other sections
-        return super().render_to_response(context, **kwargs)
-
     def get_context_data(self, **kwargs):
         partnership, user = self.object, self.request.user
         context = {"can_edit": can(user, "edit_partnerships"), "can_log_activity": False}
@@ -173,7 +159,6 @@ class PartnershipDetailView(DetailView):
                 "activities": Activity.objects.visible_to(user)
                 .filter(partnership=partnership)
                 .prefetch_related(photos),
-                "history": partnership.change_history() if self.wants_history else None,
                 "can_log_activity": can(user, "log_activity_anywhere") or is_member_officer(user, partnership),
             }
         if context["can_edit"]:

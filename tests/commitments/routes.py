@@ -48,6 +48,11 @@ ROUTES = [
         get=READ_WORLD_COMMITMENT,
     ),
     Route(
+        "commitments:partnership_history",
+        kwargs=lambda world: {"pk": world.partnership.pk},
+        get=READ_WORLD_COMMITMENT,
+    ),
+    Route(
         "commitments:progress_create",
         kwargs=lambda world: {"pk": world.commitment.pk},
         get=WRITE_OWN_COMMITMENT,

@@ -5,6 +5,8 @@ import json
 import uuid
 from decimal import Decimal
 
+import pghistory
+import pytest
 from django.template.loader import render_to_string
 from django.test import TestCase
 from django.urls import reverse
@@ -13,10 +15,12 @@ from django.utils.translation import gettext
 
 from commitments import services, views
 from commitments.models import Commitment, ProgressUpdate
+from partnerships.models import Partnership
 from tests import factories
 from tests.assertions import count_queries
 from tests.commitments import fixtures
 from tests.commitments.routes import ROUTES
+from tests.partnerships.routes import document_of, photo_of
 from tests.routes import LOGIN, ROLES
 
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -883,3 +887,87 @@ class MyUnitViewTests(WorldTestCase):
             factories.partnership(supporters=[self.world.supporter])
 
         self.assert_same_query_count(self.url, add_rows, expected=9)
+
+
+# --- A partnership's change history (embedded in the partnership page) ----------------------------
+
+
+def history_url(partnership):
+    return reverse("commitments:partnership_history", args=[partnership.pk])
+
+
+def add_partnership_contents(world):
+    """A document and an activity with a photo, recorded as a signed-in user's change (as in real use)."""
+    with pghistory.context(user=world.city.pk):
+        document_of(world.partnership)
+        photo_of(world.partnership)
+
+
+@pytest.mark.django_db
+class TestPartnershipHistoryView:
+    def test_history_names_the_user_and_the_change(self, client, world):
+        world.city.first_name, world.city.last_name = "Lan", "Nguyễn Thị"
+        world.city.save()
+        client.force_login(world.city)
+        form = client.get(reverse("partnerships:partnership_update", args=[world.partnership.pk])).context["form"]
+        data = {name: value for name, value in form.initial.items() if value is not None}
+        data |= {"status": "active", "legal_basis": world.partnership.legal_basis_id, "signed_on": "2025-08-08"}
+        data |= {"supported": world.supported.pk, "lead_supporter": world.supporter.pk}
+        update_url = reverse("partnerships:partnership_update", args=[world.partnership.pk])
+        assert client.post(update_url, data).status_code == 302
+
+        response = client.get(history_url(world.partnership))
+
+        # Events of one transaction share a timestamp; pick the partnership's own update.
+        entry = next(e for e in response.context["history"] if e.kind == "update" and e.subject == "quan hệ kết nghĩa")
+        assert entry.who == "Lan Nguyễn Thị"
+        assert [(c.field, c.old, c.new) for c in entry.changes] == [("trạng thái", "Đã ký kết", "Đang triển khai")]
+        assert "Lan Nguyễn Thị" in response.content.decode()
+
+    def test_without_javascript_the_history_is_a_page_linking_back(self, client, world):
+        add_partnership_contents(world)
+        client.force_login(world.city)
+
+        html = client.get(history_url(world.partnership)).content.decode()
+
+        assert 'class="history"' in html and "<html" in html
+        assert f'href="{reverse("partnerships:partnership_detail", args=[world.partnership.pk])}"' in html
+
+    def test_htmx_gets_the_section_alone(self, client, world):
+        add_partnership_contents(world)
+        client.force_login(world.supported_officer)
+
+        html = client.get(history_url(world.partnership), headers={"HX-Request": "true"}).content.decode()
+
+        assert html.lstrip().startswith('<section id="history"') and 'class="history"' in html
+        assert "<html" not in html
+
+    def test_history_of_a_partnership_whose_contents_are_private_is_404(self, client, world):
+        add_partnership_contents(world)
+        client.force_login(world.outsider_officer)
+        url = history_url(world.partnership)
+
+        assert client.get(url).status_code == 404
+        assert client.get(url, headers={"HX-Request": "true"}).status_code == 404
+
+    def test_a_voided_partnership_keeps_its_history(self, client, world):
+        services.void_record(record=world.commitment, user=world.city, reason="Nhập trùng")
+        Partnership.objects.filter(pk=world.partnership.pk).update(voided_at=timezone.now(), void_reason="Nhập sai")
+        client.force_login(world.city)
+
+        assert client.get(history_url(world.partnership)).status_code == 200
+
+    def test_query_count_does_not_grow_with_events(self, client, world):
+        client.force_login(world.city)
+        url = history_url(world.partnership)
+        add_partnership_contents(world)
+        client.get(url, headers={"HX-Request": "true"})
+
+        with count_queries() as one:
+            client.get(url, headers={"HX-Request": "true"})
+        for _ in range(5):
+            add_partnership_contents(world)
+        with count_queries() as many:
+            client.get(url, headers={"HX-Request": "true"})
+
+        assert len(one) == len(many) <= 15, [q["sql"][:120] for q in many.captured_queries]

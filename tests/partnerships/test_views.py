@@ -183,75 +183,14 @@ class TestPartnershipDetail:
 
         assert f'data-hx-get="{url}"' in html and f'href="{url}"' in html
 
-    def test_history_names_the_user_and_the_change(self, client, world):
-        world.city.first_name, world.city.last_name = "Lan", "Nguyễn Thị"
-        world.city.save()
+    def test_history_is_embedded_from_the_commitments_app(self, client, world):
         client.force_login(world.city)
-        form = client.get(reverse("partnerships:partnership_update", args=[world.partnership.pk])).context["form"]
-        data = {name: value for name, value in form.initial.items() if value is not None}
-        data |= {"status": "active", "legal_basis": world.partnership.legal_basis_id, "signed_on": "2025-08-08"}
-        data |= {"supported": world.supported.pk, "lead_supporter": world.supporter.pk}
-        assert (
-            client.post(reverse("partnerships:partnership_update", args=[world.partnership.pk]), data).status_code
-            == 302
-        )
+        url = reverse("commitments:partnership_history", args=[world.partnership.pk])
 
-        response = client.get(detail_url(world.partnership) + "?history=1")
+        html = body(client.get(detail_url(world.partnership)))
 
-        # Events of one transaction share a timestamp; pick the partnership's own update.
-        entry = next(e for e in response.context["history"] if e.kind == "update" and e.subject == "quan hệ kết nghĩa")
-        assert entry.who == "Lan Nguyễn Thị"
-        assert [(c.field, c.old, c.new) for c in entry.changes] == [("trạng thái", "Đã ký kết", "Đang triển khai")]
-        assert "Lan Nguyễn Thị" in body(response)
-
-    def test_history_is_built_only_when_asked_for(self, client, world):
-        """The page links to its history (htmx loads it once on screen; the plain link reloads the page)."""
-        add_contents(world)
-        client.force_login(world.city)
-        url = detail_url(world.partnership)
-
-        response = client.get(url)
-
-        assert response.context["history"] is None
-        html = body(response)
-        assert f'data-hx-get="{url}?history=1"' in html and f'href="{url}?history=1#history"' in html
+        assert f'data-hx-get="{url}"' in html and f'href="{url}"' in html
         assert 'class="history"' not in html
-
-        full = client.get(url + "?history=1")
-        assert 'class="history"' in body(full) and 'id="members"' in body(full)
-        assert full.context["history"]
-
-    def test_history_fragment_is_the_section_alone(self, client, world):
-        add_contents(world)
-        client.force_login(world.supported_officer)
-
-        html = body(client.get(detail_url(world.partnership) + "?history=1", headers={"HX-Request": "true"}))
-
-        assert html.lstrip().startswith('<section id="history"') and 'class="history"' in html
-        assert 'id="members"' not in html and "<html" not in html
-
-    def test_history_of_a_partnership_whose_contents_are_private_is_404(self, client, world):
-        add_contents(world)
-        client.force_login(world.outsider_officer)
-        url = detail_url(world.partnership) + "?history=1"
-
-        assert client.get(url).status_code == 404
-        assert client.get(url, headers={"HX-Request": "true"}).status_code == 404
-
-    def test_history_fragment_query_count_does_not_grow_with_events(self, client, world):
-        client.force_login(world.city)
-        url = detail_url(world.partnership) + "?history=1"
-        add_contents(world)
-        client.get(url, headers={"HX-Request": "true"})
-
-        with count_queries() as one:
-            client.get(url, headers={"HX-Request": "true"})
-        for _ in range(5):
-            add_contents(world)
-        with count_queries() as many:
-            client.get(url, headers={"HX-Request": "true"})
-
-        assert len(one) == len(many) <= 15, [q["sql"][:120] for q in many.captured_queries]
 
     def test_missing_partnership_is_404(self, client, world):
         client.force_login(world.city)
