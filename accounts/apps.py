@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Tài khoản")
 
     def ready(self):
-        from . import mfa, security_events  # noqa: F401 (connect the sign-in signals)
+        from . import checks, mfa, security_events  # noqa: F401 (register the checks, connect the signals)

@@ -47,19 +47,10 @@ MFA_MIDDLEWARE = "accounts.middleware.MFARequiredMiddleware"
 
 @register(Tags.security)
 def check_authentication(app_configs, **kwargs):
-    """Brute force without office-wide lockouts (axes), and the TOTP step actually enforced."""
+    """The TOTP step actually enforced (the sign-in delays are checked by accounts.checks)."""
     problems = []
     if MFA_MIDDLEWARE not in settings.MIDDLEWARE:
         problems.append(Error("The two-step sign-in middleware is not installed.", id="portal.E040"))
-    parameters = getattr(settings, "AXES_LOCKOUT_PARAMETERS", None)
-    if parameters != [["username", "ip_address"]] or not 0 < getattr(settings, "AXES_FAILURE_LIMIT", 0) <= 10:
-        problems.append(Error("axes must lock username + address pairs after at most 10 failures.", id="portal.E041"))
-    if not getattr(settings, "AXES_COOLOFF_TIME", None):
-        problems.append(Error("axes needs a cool-off time (otherwise a lock is permanent).", id="portal.E042"))
-    if not 0 < getattr(settings, "AXES_USERNAME_FAILURE_LIMIT", 0) <= 100 or not getattr(
-        settings, "AXES_ENABLE_ACCESS_FAILURE_LOG", False
-    ):
-        problems.append(Error("The per-username cap needs the failure log and at most 100 failures.", id="portal.E043"))
     return problems
 
 
