@@ -39,6 +39,11 @@ class LoginForm(auth_forms.AuthenticationForm):
         help_text=_("Nếu bạn đã cài ứng dụng xác thực: nhập mã đang hiện để đăng nhập ngay, không phải chờ."),
     )
 
+    def typed_username(self) -> str:
+        """The username as authenticate() and the failure log will see it (NFKC, as UsernameField
+        cleans it): "ｃｉｔｙ" and "city" are counted as the one username they sign in to."""
+        return self.fields["username"].to_python(self.data.get("username", "")) or ""
+
     def typed_code(self) -> str | None:
         """The six digits typed into ``code`` (spaces ignored), or None when it holds anything else."""
         code = "".join(self.data.get("code", "").split())
@@ -46,7 +51,7 @@ class LoginForm(auth_forms.AuthenticationForm):
 
 
 class SignInLinkRequestForm(forms.Form):
-    username = forms.CharField(
+    username = auth_forms.UsernameField(
         label=_("Tên đăng nhập"),
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),

@@ -89,12 +89,12 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request, *args, **kwargs):
         form = self.get_form()
-        username = form.data.get("username", "")
+        username = form.typed_username()
         with transaction.atomic():
             throttle.hold(username)
             wait = throttle.wait_before_attempt(username=username, address=throttle.client_address(request))
             if wait.address:
-                return self.refuse(form, wait, reason="address")
+                return self.refuse(form, username, wait, reason="address")
             if wait.username:
                 code = form.typed_code()
                 self.device = spend_code_of(username, code) if code else None
@@ -102,7 +102,7 @@ class LoginView(auth_views.LoginView):
                     if code:  # a wrong code counts as a failed sign-in, as a wrong password does
                         user_login_failed.send(sender=type(self), credentials={"username": username}, request=request)
                         self.alert_on_burst(username)
-                    return self.refuse(form, wait, reason="username")
+                    return self.refuse(form, username, wait, reason="username")
             return self.form_valid(form) if form.is_valid() else self.form_invalid(form)
 
     def form_valid(self, form):
@@ -115,13 +115,13 @@ class LoginView(auth_views.LoginView):
         return response
 
     def form_invalid(self, form):
-        self.alert_on_burst(form.data.get("username", ""))
+        self.alert_on_burst(form.typed_username())
         return super().form_invalid(form)
 
     def alert_on_burst(self, username: str) -> None:
         services.alert_on_burst(username=username, address=throttle.client_address(self.request))
 
-    def refuse(self, form, wait, *, reason: str):
+    def refuse(self, form, username: str, wait, *, reason: str):
         if reason == "address":
             message = _("Từ mạng của bạn vừa có nhiều lần đăng nhập sai. Hãy đợi %(wait)s rồi thử lại.")
         else:
@@ -134,12 +134,12 @@ class LoginView(auth_views.LoginView):
             "login_throttled",
             outcome=DENIED,
             request=self.request,
-            actor=form.data.get("username", ""),
+            actor=username,
             reason=reason,
             wait_seconds=seconds,
         )
         # A fresh form: rendering the posted one would validate it, checking the password after all.
-        unchecked = self.form_class(request=self.request, initial={"username": form.data.get("username", "")})
+        unchecked = self.form_class(request=self.request, initial={"username": username})
         context = self.get_context_data(
             form=unchecked, wait_message=message % {"wait": describe_wait(wait.longest)}, ask_code=reason == "username"
         )

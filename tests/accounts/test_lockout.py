@@ -118,6 +118,17 @@ def test_no_more_than_57_passwords_a_day_can_be_tried_for_one_username(client, s
     assert AccessFailureLog.objects.filter(username="city").count() == checked
 
 
+def test_another_spelling_of_the_username_is_the_same_username(client, start):
+    """authenticate() reads the username in NFKC: fullwidth letters reach the same account, so they
+    must reach the same count, or every spelling would get five free guesses of its own."""
+    factories.user(username="city")
+    fail(client, "city", 3)
+    fail(client, "ｃｉｔｙ", 1)
+    fail(client, "cｉty", 1)
+    assert attempt(client, "ｃity", factories.PASSWORD).status_code == 429
+    assert AccessFailureLog.objects.filter(username="city").count() == 5
+
+
 def test_the_bound_is_computed_from_the_schedule():
     hour = datetime.timedelta(hours=1)
     schedule = Schedule(free=2, first_delay=hour, max_delay=hour, window=hour * 24)
