@@ -9,7 +9,7 @@ from core.logging import SUCCESS, security_event
 
 from . import services
 from .forms import AdminPasswordChangeForm
-from .models import User
+from .models import SignInAlert, User
 from .views import set_password_path
 
 
@@ -21,7 +21,7 @@ class UserAdmin(DjangoUserAdmin):
     autocomplete_fields = ["commune"]
     fieldsets = DjangoUserAdmin.fieldsets + ((_("Vai trò trong cổng thông tin"), {"fields": ["role", "commune"]}),)
     add_fieldsets = DjangoUserAdmin.add_fieldsets + ((_("Vai trò"), {"fields": ["role", "commune"]}),)
-    actions = ["end_sessions", "create_set_password_links"]
+    actions = ["end_sessions", "create_set_password_links", "send_sign_in_links"]
     change_password_form = AdminPasswordChangeForm
 
     @admin.action(description=_("Kết thúc mọi phiên đăng nhập của các tài khoản đã chọn"))
@@ -31,6 +31,18 @@ class UserAdmin(DjangoUserAdmin):
             "count": ended
         }
         self.message_user(request, text, messages.SUCCESS)
+
+    @admin.action(description=_("Gửi liên kết đăng nhập một lần qua e-mail"), permissions=["change"])
+    def send_sign_in_links(self, request, queryset):
+        """For a person slowed down by someone else's wrong passwords: a one-time sign-in link to the
+        e-mail on record (accounts without an address are skipped and named in the message)."""
+        sent = services.issue_sign_in_links(queryset, by=request.user, site=request.build_absolute_uri("/"))
+        self.message_user(
+            request,
+            _("Đã gửi %(sent)d liên kết đăng nhập; %(skipped)d tài khoản không có e-mail hoặc đã khóa.")
+            % {"sent": sent, "skipped": queryset.count() - sent},
+            messages.SUCCESS if sent else messages.WARNING,
+        )
 
     @admin.action(description=_("Tạo liên kết đặt mật khẩu"), permissions=["change"])
     def create_set_password_links(self, request, queryset):
@@ -51,3 +63,19 @@ class UserAdmin(DjangoUserAdmin):
             "hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
         }
         return TemplateResponse(request, "admin/accounts/user/set_password_links.html", context)
+
+
+@admin.register(SignInAlert)
+class SignInAlertAdmin(admin.ModelAdmin):
+    """Bursts of failed sign-ins (accounts.services.alert_on_burst), read-only: what was e-mailed."""
+
+    list_display = ["raised_at", "kind", "key", "failures"]
+    list_filter = ["kind"]
+    search_fields = ["key"]
+    date_hierarchy = "raised_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,7 +1,11 @@
-"""System checks for sign-in and sessions: accounts' own middleware and axes' lockout settings."""
+"""System checks for sign-in and sessions: accounts' own middleware, and throttling without lockouts (RELIABILITY B1)."""
+
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+
+from .throttle import username_schedule
 
 SESSION_MIDDLEWARE = "accounts.middleware.SessionLifetimeMiddleware"
 
@@ -30,17 +34,28 @@ MFA_MIDDLEWARE = "accounts.middleware.MFARequiredMiddleware"
 
 @register(Tags.security)
 def check_authentication(app_configs, **kwargs):
-    """Brute force without office-wide lockouts (axes), and the TOTP step actually enforced."""
+    """The TOTP step actually enforced (the sign-in delays: check_sign_in_throttling)."""
     problems = []
     if MFA_MIDDLEWARE not in settings.MIDDLEWARE:
         problems.append(Error("The two-step sign-in middleware is not installed.", id="portal.E040"))
-    parameters = getattr(settings, "AXES_LOCKOUT_PARAMETERS", None)
-    if parameters != [["username", "ip_address"]] or not 0 < getattr(settings, "AXES_FAILURE_LIMIT", 0) <= 10:
-        problems.append(Error("axes must lock username + address pairs after at most 10 failures.", id="portal.E041"))
-    if not getattr(settings, "AXES_COOLOFF_TIME", None):
-        problems.append(Error("axes needs a cool-off time (otherwise a lock is permanent).", id="portal.E042"))
-    if not 0 < getattr(settings, "AXES_USERNAME_FAILURE_LIMIT", 0) <= 100 or not getattr(
+    return problems
+
+
+# NIST SP 800-63B: at most 100 consecutive failed attempts on one account.
+MOST_GUESSES_PER_DAY = 100
+
+
+@register(Tags.security)
+def check_sign_in_throttling(app_configs, **kwargs):
+    problems = []
+    if getattr(settings, "AXES_LOCK_OUT_AT_FAILURE", True) or not getattr(
         settings, "AXES_ENABLE_ACCESS_FAILURE_LOG", False
     ):
-        problems.append(Error("The per-username cap needs the failure log and at most 100 failures.", id="portal.E043"))
+        problems.append(Error("axes must keep the failure log and never lock out (delays instead).", id="portal.E041"))
+    if not settings.SIGN_IN_FIRST_DELAY or not settings.SIGN_IN_USERNAME_MAX_DELAY:
+        problems.append(Error("Sign-in throttling needs a first and a longest delay.", id="portal.E042"))
+    elif username_schedule().most_attempts_within(timedelta(hours=24)) > MOST_GUESSES_PER_DAY:
+        problems.append(
+            Error("The sign-in delays let one username try more than 100 passwords a day.", id="portal.E043")
+        )
     return problems

@@ -27,6 +27,38 @@ class CodeForm(forms.Form):
         return code
 
 
+class LoginForm(auth_forms.AuthenticationForm):
+    """Django's login form, plus the code of an authenticator app: asked for only while the username
+    is slowed down by failed sign-ins, when a right password with a valid code still signs in."""
+
+    code = forms.CharField(
+        label=_("Mã xác thực (6 chữ số)"),
+        required=False,
+        max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "size": 8}),
+        help_text=_("Nếu bạn đã cài ứng dụng xác thực: nhập mã đang hiện để đăng nhập ngay, không phải chờ."),
+    )
+
+    def typed_username(self) -> str:
+        """The username as authenticate() and the failure log will see it (NFKC, as UsernameField
+        cleans it): "ｃｉｔｙ" and "city" are counted as the one username they sign in to."""
+        return self.fields["username"].to_python(self.data.get("username", "")) or ""
+
+    def typed_code(self) -> str | None:
+        """The six digits typed into ``code`` (spaces ignored), or None when it holds anything else."""
+        code = "".join(self.data.get("code", "").split())
+        return code if len(code) == 6 and code.isascii() and code.isdigit() else None
+
+
+class SignInLinkRequestForm(forms.Form):
+    username = auth_forms.UsernameField(
+        label=_("Tên đăng nhập"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+        error_messages={"required": _("Hãy nhập tên đăng nhập.")},
+    )
+
+
 NEW_PASSWORD_HELP = _(
     "Ít nhất 12 ký tự. Không dùng mật khẩu phổ biến, tên đăng nhập, họ tên hay các từ như “danang”, "
     "“thanhuy”, “ketnghia”. Một câu dài dễ nhớ là mật khẩu tốt."

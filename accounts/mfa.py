@@ -7,12 +7,14 @@ session key), which is decided without a query: pages stay as light as before.
 """
 
 import base64
+import time
 from binascii import unhexlify
 
 import django_otp
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
-from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp import DEVICE_ID_SESSION_KEY, verify_token
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import Role
@@ -47,6 +49,34 @@ def needs_verification(request) -> bool:
     if not user.is_authenticated or is_verified(request):
         return False
     return must_use_mfa(user) or bool(request.session.get(ENROLLED_SESSION_KEY))
+
+
+def matching_device(devices, code: str):
+    """The device whose current (unused) code this is, found without touching the others' throttles."""
+    for device in devices:
+        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+        totp.time = time.time()
+        if totp.verify(int(code), device.tolerance, device.last_t + 1):
+            return device
+    return None
+
+
+def spend_code_of(username: str, code: str):
+    """The device of the active user ``username`` that shows ``code`` now, the code spent (a replay is
+    refused); None otherwise. Used while the username is slowed down by failures: a code is checked
+    before the password, and a wrong one never touches the device's throttle, so someone without the
+    phone can neither have a password checked nor make the real person wait for their own codes."""
+    devices = list(
+        TOTPDevice.objects.filter(user__username=username, user__is_active=True, confirmed=True)
+        .select_related("user")
+        .order_by("pk")
+    )
+    candidate = matching_device(devices, code)
+    if candidate is None:
+        return None
+    # verify_token checks again under a row lock and records the step, so a code racing its own
+    # replay is accepted once.
+    return verify_token(candidate.user, candidate.persistent_id, code)
 
 
 def mark_verified(request, device) -> None:

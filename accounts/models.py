@@ -99,3 +99,53 @@ class QuotaUse(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.amount} ({self.used_at:%Y-%m-%d %H:%M})"
+
+
+class SignInLink(models.Model):
+    """A one-time sign-in link sent to the e-mail on record, for a person whose username is being slowed
+    down by someone else's wrong passwords (RELIABILITY B1). A row is kept for every request, whether
+    or not the username exists, so requests can be counted without revealing which usernames do."""
+
+    username = models.CharField(_("tên đăng nhập đã nhập"), max_length=150)
+    user = models.ForeignKey(
+        "accounts.User", verbose_name=_("người dùng"), on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    requested_from = models.GenericIPAddressField(_("địa chỉ yêu cầu"), null=True)
+    issued_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("quản trị viên cấp"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("lúc tạo"), default=timezone.now)
+    used_at = models.DateTimeField(_("lúc dùng"), null=True)
+
+    class Meta:
+        verbose_name = _("liên kết đăng nhập một lần")
+        verbose_name_plural = _("liên kết đăng nhập một lần")
+        indexes = [
+            models.Index(fields=["username", "created_at"], name="sign_in_link_username_idx"),
+            models.Index(fields=["requested_from", "created_at"], name="sign_in_link_address_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.username} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class SignInAlert(models.Model):
+    """A burst of failed sign-ins for one username or from one address, reported once to the
+    administrators (accounts.services.alert_on_burst)."""
+
+    class Kind(models.TextChoices):
+        USERNAME = "username", _("Tên đăng nhập")
+        ADDRESS = "address", _("Địa chỉ")
+
+    kind = models.CharField(_("loại"), max_length=10, choices=Kind.choices)
+    key = models.CharField(_("tên đăng nhập hoặc địa chỉ"), max_length=150)
+    failures = models.PositiveIntegerField(_("số lần sai"))
+    raised_at = models.DateTimeField(_("lúc cảnh báo"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("cảnh báo đăng nhập sai dồn dập")
+        verbose_name_plural = _("cảnh báo đăng nhập sai dồn dập")
+        indexes = [models.Index(fields=["kind", "key", "raised_at"], name="sign_in_alert_key_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.key}: {self.failures}"

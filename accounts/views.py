@@ -1,15 +1,19 @@
-"""The second step of signing in (confirm a TOTP code, or enrol an authenticator app first), changing
-one's password, and the set-password link that opens an account."""
+"""Signing in (the password, slowed down by failures but never locked; a one-time link by e-mail), the
+second step (confirm a TOTP code, or enrol an authenticator app first), changing one's password, and
+the set-password link that opens an account."""
 
 import base64
+import math
 import time
 
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
 from django.db import transaction
@@ -22,6 +26,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode, urlsaf
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
+from django.views.generic import FormView
 from django_otp import verify_token
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -29,8 +34,8 @@ from django_otp.util import random_hex
 
 from core.logging import DENIED, FAILURE, SUCCESS, security_event
 
-from . import services
-from .forms import CodeForm, PasswordChangeForm, SetPasswordForm
+from . import services, throttle
+from .forms import CodeForm, LoginForm, PasswordChangeForm, SetPasswordForm, SignInLinkRequestForm
 from .mfa import (
     DEVICE_NAME,
     ENROLLED_SESSION_KEY,
@@ -39,8 +44,15 @@ from .mfa import (
     confirmed_devices,
     is_verified,
     mark_verified,
+    matching_device,
     must_use_mfa,
+    spend_code_of,
 )
+
+# Where a one-time sign-in link's token waits between opening the link and pressing the button; the
+# address bar then shows USED_LINK_TOKEN instead (as Django's set-password link does).
+SIGN_IN_LINK_SESSION_KEY = "sign_in_link_token"
+USED_LINK_TOKEN = "use"
 
 
 def next_url(request) -> str:
@@ -50,22 +62,164 @@ def next_url(request) -> str:
     return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
+def describe_wait(wait) -> str:
+    """A wait in Vietnamese words, rounded up to the second: "2 phút 5 giây"."""
+    minutes, seconds = divmod(max(math.ceil(wait.total_seconds()), 1), 60)
+    if minutes and seconds:
+        return _("%(minutes)s phút %(seconds)s giây") % {"minutes": minutes, "seconds": seconds}
+    if minutes:
+        return _("%(minutes)s phút") % {"minutes": minutes}
+    return _("%(seconds)s giây") % {"seconds": seconds}
+
+
+class LoginView(auth_views.LoginView):
+    """The login page, with progressive delays instead of a lockout (RELIABILITY B1, accounts.throttle).
+
+    An attempt inside its username's or address's delay is answered 429 with the wait, before any
+    password is checked. While only the username is slowed down, a code from the person's
+    authenticator app, typed with the password, is checked first and lets them in at once; someone
+    without the phone gets no password checked. Every failure is counted by axes' failure log (Django's
+    ``user_login_failed``), and a burst of them is reported to the administrators."""
+
+    template_name = "accounts/login.html"
+    form_class = LoginForm
+    redirect_authenticated_user = True
+    http_method_names = ["get", "post"]  # FormView would treat PUT as POST (RELIABILITY D2)
+    device = None
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        username = form.typed_username()
+        with transaction.atomic():
+            throttle.hold(username)
+            wait = throttle.wait_before_attempt(username=username, address=throttle.client_address(request))
+            if wait.address:
+                return self.refuse(form, username, wait, reason="address")
+            if wait.username:
+                code = form.typed_code()
+                self.device = spend_code_of(username, code) if code else None
+                if self.device is None:
+                    if code:  # a wrong code counts as a failed sign-in, as a wrong password does
+                        user_login_failed.send(sender=type(self), credentials={"username": username}, request=request)
+                        self.alert_on_burst(username)
+                    return self.refuse(form, username, wait, reason="username")
+            return self.form_valid(form) if form.is_valid() else self.form_invalid(form)
+
+    def form_valid(self, form):
+        if self.device is not None and self.device.user_id != form.get_user().pk:
+            return self.form_invalid(form)  # another account's code: never a second factor for this one
+        response = super().form_valid(form)
+        if self.device is not None:
+            mark_verified(self.request, self.device)
+            security_event("login_while_throttled", outcome=SUCCESS, request=self.request, method="totp")
+        return response
+
+    def form_invalid(self, form):
+        self.alert_on_burst(form.typed_username())
+        return super().form_invalid(form)
+
+    def alert_on_burst(self, username: str) -> None:
+        services.alert_on_burst(username=username, address=throttle.client_address(self.request))
+
+    def refuse(self, form, username: str, wait, *, reason: str):
+        if reason == "address":
+            message = _("Từ mạng của bạn vừa có nhiều lần đăng nhập sai. Hãy đợi %(wait)s rồi thử lại.")
+        else:
+            message = _(
+                "Tên đăng nhập này vừa bị nhập sai mật khẩu nhiều lần. Để bảo vệ tài khoản, hãy đợi %(wait)s "
+                "rồi thử lại, hoặc nhập mã xác thực cùng mật khẩu, hoặc nhận liên kết đăng nhập qua e-mail."
+            )
+        seconds = max(math.ceil(wait.longest.total_seconds()), 1)
+        security_event(
+            "login_throttled",
+            outcome=DENIED,
+            request=self.request,
+            actor=username,
+            reason=reason,
+            wait_seconds=seconds,
+        )
+        # A fresh form: rendering the posted one would validate it, checking the password after all.
+        unchecked = self.form_class(request=self.request, initial={"username": username})
+        context = self.get_context_data(
+            form=unchecked, wait_message=message % {"wait": describe_wait(wait.longest)}, ask_code=reason == "username"
+        )
+        response = self.render_to_response(context, status=429)
+        response["Retry-After"] = str(seconds)
+        return response
+
+
+class SignInLinkRequestView(FormView):
+    """Ask for a one-time sign-in link by e-mail. The answer is the same whether the username exists,
+    has an e-mail address or not; requests are limited per username and per address."""
+
+    template_name = "accounts/sign_in_link_request.html"
+    form_class = SignInLinkRequestForm
+    http_method_names = ["get", "post"]  # FormView would treat PUT as POST (RELIABILITY D2)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(link_minutes=int(settings.SIGN_IN_LINK_MAX_AGE.total_seconds() // 60), **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.request_sign_in_link(
+                username=form.cleaned_data["username"],
+                address=throttle.client_address(self.request),
+                site=self.request.build_absolute_uri("/"),
+            )
+        except services.TooManyLinkRequests as refused:
+            security_event("sign_in_link_requested", outcome=DENIED, request=self.request, actor=None)
+            form.add_error(
+                None,
+                _("Đã có nhiều yêu cầu gửi liên kết. Hãy đợi %(wait)s rồi thử lại.")
+                % {"wait": describe_wait(refused.wait)},
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        messages.success(
+            self.request,
+            _(
+                "Nếu tên đăng nhập này có địa chỉ e-mail trong hệ thống, liên kết đăng nhập đã được gửi tới đó. "
+                "Liên kết dùng được một lần trong %(minutes)s phút."
+            )
+            % {"minutes": self.get_context_data()["link_minutes"]},
+        )
+        return redirect("accounts:login")
+
+
+class SignInLinkView(View):
+    """The page behind a one-time sign-in link. Opening the link only shows a button (a mail filter
+    that opens links must not spend it); pressing it signs in. The token moves from the URL into the
+    session first, so it stays out of the address bar, a Referer and the log."""
+
+    template_name = "accounts/sign_in_link.html"
+    http_method_names = ["get", "post"]
+
+    def dispatch(self, request, *args, token, **kwargs):
+        if request.method.lower() not in self.http_method_names:
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        if token != USED_LINK_TOKEN:
+            request.session[SIGN_IN_LINK_SESSION_KEY] = token
+            return redirect("accounts:sign_in_link", token=USED_LINK_TOKEN)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        return render(request, self.template_name, {"refused": SIGN_IN_LINK_SESSION_KEY not in request.session})
+
+    def post(self, request):
+        link = services.use_sign_in_link(token=request.session.pop(SIGN_IN_LINK_SESSION_KEY, ""))
+        if link is None:
+            security_event("sign_in_link_used", outcome=DENIED, request=request, actor=None)
+            return render(request, self.template_name, {"refused": True})
+        auth_login(request, link.user, backend="django.contrib.auth.backends.ModelBackend")
+        security_event("sign_in_link_used", outcome=SUCCESS, request=request, actor=link.user, object_id=link.pk)
+        return redirect(settings.LOGIN_REDIRECT_URL)
+
+
 def with_next(name: str, request) -> str:
     target = request.POST.get("next") or request.GET.get("next")
     url = resolve_url(name)
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         url += "?" + urlencode({"next": target})
     return url
-
-
-def matching_device(devices, code: str):
-    """The device whose current (unused) code this is, found without touching the others' throttles."""
-    for device in devices:
-        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-        totp.time = time.time()
-        if totp.verify(int(code), device.tolerance, device.last_t + 1):
-            return device
-    return None
 
 
 class VerifyView(View):

@@ -15,7 +15,13 @@ import tests
 from tests.routes import LOGIN, ROLES, Route
 
 # Names of routes that answer without login. Anything else must redirect anonymous users to login.
-PUBLIC_URL_NAMES = {"accounts:login", "accounts:set_password", "healthz"}
+PUBLIC_URL_NAMES = {
+    "accounts:login",
+    "accounts:sign_in_link_request",
+    "accounts:sign_in_link",
+    "accounts:set_password",
+    "healthz",
+}
 # Routes that belong to third-party apps and are tested by them (the admin has its own permissions).
 NOT_OURS = ("admin:",)
 

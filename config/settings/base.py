@@ -108,7 +108,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Users and authentication ----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-# Axes stays first: it refuses a locked-out login before any password check.
+# Axes only records failures (AXES_LOCK_OUT_AT_FAILURE is off); the login view applies the delays.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -131,22 +131,35 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # (accounts.admin, RELIABILITY B6): valid 72 hours at most; setting the password spends it.
 PASSWORD_RESET_TIMEOUT = int(timedelta(hours=72).total_seconds())
 
-# Login throttling: per username+IP so one office NAT cannot lock out a whole ward.
-AXES_FAILURE_LIMIT = 5
-AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_VERBOSE = False
-# …and at most 20 failures a day per username from all addresses together (NIST 800-63B allows 100).
-AXES_HANDLER = "accounts.lockout.PortalAxesHandler"
+# Sign-in throttling (RELIABILITY B1, accounts/throttle.py): no lockout, progressive delays instead.
+# django-axes only keeps the failure log (one row per failed sign-in, in PostgreSQL); it never locks.
+AXES_LOCK_OUT_AT_FAILURE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
-AXES_USERNAME_FAILURE_LIMIT = 20
-AXES_USERNAME_FAILURE_WINDOW = timedelta(hours=24)
+AXES_VERBOSE = False
 # Behind the portal's nginx (docker-compose.yml) the client's address is the one nginx writes into
-# X-Forwarded-For; served directly, only REMOTE_ADDR counts (accounts.lockout.client_address).
+# X-Forwarded-For; served directly, only REMOTE_ADDR counts (accounts.throttle.client_address).
 BEHIND_PROXY = env.bool("DJANGO_BEHIND_PROXY", default=False)
-AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_address"
+# Per username (failures since its last sign-in, within the window): a few free failures, then each
+# attempt waits 30 s, 1, 2, 4, 8, 16 min, then 30 min for every further one: at most 57 passwords are
+# checked in any 24 hours (NIST SP 800-63B allows 100), and nobody is ever locked out.
+SIGN_IN_USERNAME_FREE_FAILURES = 5
+SIGN_IN_USERNAME_WINDOW = timedelta(hours=24)
+SIGN_IN_USERNAME_MAX_DELAY = timedelta(minutes=30)
+# Per address: high enough for an office behind one NAT address (every colleague's typo counts).
+SIGN_IN_ADDRESS_FREE_FAILURES = 30
+SIGN_IN_ADDRESS_WINDOW = timedelta(hours=1)
+SIGN_IN_ADDRESS_MAX_DELAY = timedelta(minutes=5)
+SIGN_IN_FIRST_DELAY = timedelta(seconds=30)
+# A burst (this many failures within the window, for one username or from one address) is reported
+# once: a security event and an e-mail to every administrator (accounts.services.alert_on_burst).
+SIGN_IN_BURST_WINDOW = timedelta(minutes=15)
+SIGN_IN_BURST_PER_USERNAME = 8
+SIGN_IN_BURST_PER_ADDRESS = 30
+# One-time sign-in links sent to the e-mail on record (accounts.services.request_sign_in_link).
+SIGN_IN_LINK_MAX_AGE = timedelta(minutes=15)
+SIGN_IN_LINKS_PER_USERNAME_PER_HOUR = 3
+SIGN_IN_LINKS_PER_ADDRESS_PER_HOUR = 10
 
 # Two-step sign-in (RELIABILITY B5): TOTP, 30 s step, required for city staff and administrators
 # (accounts.mfa.must_use_mfa), offered to everyone else. Each wrong code doubles the wait (1, 2, 4 s, …).

@@ -27,3 +27,16 @@ ROUTES += [
         post=everyone(200, anonymous=200),
     ),
 ]
+ROUTES += [
+    # Public: asking for a one-time sign-in link (an empty POST shows the form again with its error), and
+    # the link itself, which moves its token into the session and redirects (302) to the button page. The
+    # working link is tested in tests/accounts/test_lockout.py.
+    Route(name="accounts:sign_in_link_request", get=everyone(200, anonymous=200), post=everyone(200, anonymous=200)),
+    Route(
+        name="accounts:sign_in_link",
+        kwargs=lambda world: {"token": "abc:0123456789"},
+        get=everyone(302, anonymous=302),
+        post=everyone(302, anonymous=302),
+        htmx=False,  # opened from an e-mail, never by htmx
+    ),
+]

@@ -154,5 +154,5 @@ def test_j2_j3_sessions_and_lockouts_live_in_postgresql_with_health_checks():
     from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 
     assert issubclass(import_module(settings.SESSION_ENGINE).SessionStore, DatabaseSessionStore)
-    assert settings.AXES_HANDLER.startswith("accounts.lockout") or settings.AXES_HANDLER.endswith("AxesDatabaseHandler")
+    assert settings.AXES_HANDLER.endswith("AxesDatabaseHandler") and settings.AXES_ENABLE_ACCESS_FAILURE_LOG
     assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True

@@ -12,7 +12,6 @@ import logging
 from collections import Counter
 
 import pytest
-from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
@@ -53,7 +52,6 @@ class SignalCount:
     SIGNALS = {
         "login success": user_logged_in,
         "login failure": user_login_failed,
-        "lockout denied": user_locked_out,
         "logout success": user_logged_out,
     }
 
@@ -87,28 +85,29 @@ def attempt(client, username, password, ip):
     return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=ip)
 
 
-def test_every_login_failure_lockout_and_logout_is_exactly_one_json_record(security_log, signals, caplog):
+def test_every_login_failure_refusal_and_logout_is_exactly_one_json_record(security_log, signals, caplog):
     factories.user(Role.UNIT_OFFICER, commune=factories.commune(), username="officer-a")
     factories.user(Role.LEADERSHIP, username="leader-b")
     client = Client()
-    session_ids = []
+    session_ids, refused = [], 0
     with caplog.at_level(logging.DEBUG):
         for n in range(3):  # three sign-ins and sign-outs from three addresses
             assert attempt(client, "officer-a", factories.PASSWORD, f"10.0.0.{n + 1}").status_code == 302
             session_ids.append(client.cookies["sessionid"].value)
             assert client.post(LOGOUT, REMOTE_ADDR=f"10.0.0.{n + 1}").status_code == 302
-        for _ in range(4):
+        for _ in range(5):
             assert attempt(client, "leader-b", WRONG_PASSWORD, "10.0.1.9").status_code == 200
-        # The fifth failure locks leader-b on 10.0.1.9; the next two attempts are refused by the lock.
+        # Five failures: the next attempts wait (refused unchecked, whatever the password).
         for password in (WRONG_PASSWORD, WRONG_PASSWORD, factories.PASSWORD):
             assert attempt(client, "leader-b", password, "10.0.1.9").status_code == 429
+            refused += 1
         assert attempt(client, "nobody-here", WRONG_PASSWORD, "10.0.2.1").status_code == 200
         client.post(LOGOUT)  # not signed in: nothing ends, nothing is logged
     events = security_log.events()
     assert len(events) == len(security_log.lines())
     logged = Counter(f"{e['event']} {e['outcome']}" for e in events)
-    assert signals.sent == Counter({"login success": 3, "logout success": 3, "login failure": 8, "lockout denied": 3})
-    assert logged == signals.sent, "one record per sign-in event, no more, no fewer"
+    assert signals.sent == Counter({"login success": 3, "logout success": 3, "login failure": 6})
+    assert logged == signals.sent + Counter({"login_throttled denied": refused}), "one record per event"
     for event in events:
         assert_well_formed(event)
     successes = security_log.events("login", "success")
@@ -116,8 +115,8 @@ def test_every_login_failure_lockout_and_logout_is_exactly_one_json_record(secur
         ("officer-a", f"10.0.0.{n}", LOGIN) for n in (1, 2, 3)
     ]
     assert [e["ip"] for e in security_log.events("logout")] == ["10.0.0.1", "10.0.0.2", "10.0.0.3"]
-    lockouts = security_log.events("lockout")
-    assert {(e["actor"], e["ip"], e["reason"]) for e in lockouts} == {("leader-b", "10.0.1.9", "username_and_address")}
+    refusals = security_log.events("login_throttled")
+    assert {(e["actor"], e["ip"], e["reason"]) for e in refusals} == {("leader-b", "10.0.1.9", "username")}
     assert security_log.events("login", "failure")[-1]["actor"] == "nobody-here"
     # The passwords typed appear nowhere: not in the security log, not in any other logger's records.
     assert len(set(session_ids)) == 3
@@ -126,14 +125,18 @@ def test_every_login_failure_lockout_and_logout_is_exactly_one_json_record(secur
     assert_no_secrets(" ".join(str(record.args) for record in caplog.records), client, session_ids)
 
 
-def test_the_per_username_cap_names_itself_in_the_lockout(security_log, settings):
-    settings.AXES_USERNAME_FAILURE_LIMIT = 3
+def test_a_refused_attempt_names_its_cause_and_wait(security_log, settings):
+    settings.SIGN_IN_ADDRESS_FREE_FAILURES = 3
     factories.user(Role.LEADERSHIP, username="leader-c")
     client = Client()
-    for n in range(3):
-        attempt(client, "leader-c", WRONG_PASSWORD, f"10.0.3.{n}")
-    assert attempt(client, "leader-c", factories.PASSWORD, "10.0.3.99").status_code == 429
-    assert {e["reason"] for e in security_log.events("lockout")} == {"username_cap"}
+    for n in range(3):  # three usernames from one address: the address waits, not the usernames
+        attempt(client, f"someone-{n}", WRONG_PASSWORD, "10.0.3.1")
+    assert attempt(client, "leader-c", factories.PASSWORD, "10.0.3.1").status_code == 429
+    for n in range(5):  # one username from five addresses: the username waits
+        attempt(client, "leader-c", WRONG_PASSWORD, f"10.0.4.{n}")
+    assert attempt(client, "leader-c", factories.PASSWORD, "10.0.4.99").status_code == 429
+    refusals = security_log.events("login_throttled")
+    assert [(e["reason"], e["wait_seconds"]) for e in refusals] == [("address", 30), ("username", 30)]
 
 
 @pytest.mark.parametrize(
