@@ -58,10 +58,6 @@ DEFAULTS = {
     # and the chunk PDFs are joined: each process stays small and both cores work.
     "REPORT_APPENDIX_CHUNK_ROWS": 150,
     "REPORT_RENDER_PROCESSES": 2,
-    # A report or workbook starts once this many CPUs were idle over a short sample, or after waiting
-    # this long at most (reports/pacing.py): background work uses CPU the web server does not need.
-    "REPORT_SPARE_CPUS": 0.75,
-    "REPORT_SPARE_CPU_WAIT_SECONDS": 120,
     # Provinces: units belong to the province of their merged old units; provinces merged into the
     # home province in 2025 (Nghị quyết 202/2025/QH15) count as the home province.
     "REPORT_HOME_PROVINCE": "Thành phố Đà Nẵng",

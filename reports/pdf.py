@@ -155,6 +155,16 @@ class RendererPool:
     Never a fork of a worker that holds database connections: they import only this module, use the
     same deny-by-default fetcher, and give their memory back to the system when the pool closes.
     They start loading WeasyPrint at once, so a caller may start the pool before it has the HTML.
+
+    Why not ``concurrent.futures.ProcessPoolExecutor`` (tried for issue 18): in a Celery prefork child
+    it starts no process without private API. billiard makes the child ``multiprocessing``'s current
+    process, a daemonic one ("daemonic processes are not allowed to have children"), whose
+    authentication key is a billiard type that refuses to be pickled for a forkserver or spawn child
+    ("Pickling an AuthenticationString object is disallowed"). On Python 3.12 the executor's
+    ``max_tasks_per_child`` also stops scheduling queued parts once a process has reached its limit
+    (CPython gh-115634, fixed in 3.13), and nothing public ends a process in the middle of a part, as
+    ``kill()`` does here (``terminate_workers()`` comes with 3.14). Worth another look on Python 3.14
+    with a worker pool other than billiard's prefork.
     """
 
     # A renderer is replaced after this many parts, so that its memory does not creep up.

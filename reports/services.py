@@ -35,7 +35,7 @@ from accounts.models import Role
 from accounts.permissions import can
 from commitments.models import ReportingPeriod
 
-from . import conf, pacing
+from . import conf
 from .figures import CityFigures, Scope, load_rows
 from .models import NumberRegister, PeriodSnapshot, Reminder, Report, ReportNarrative, SignedCopy
 from .periods import default_convention, ensure_period, ensure_period_from_label, lower_first, quarter_containing
@@ -350,7 +350,6 @@ def run_report(*, report_id: int) -> Report | None:
         return None
     try:
         with _Heartbeat(report):
-            pacing.wait_for_spare_cpu()  # claimed and beating meanwhile: no other worker takes it over
             return _render_and_store(report)
     except _LostClaim:
         logger.warning("Report %s was taken over by another worker; this rendering is dropped", report.pk)
@@ -534,9 +533,6 @@ def run_workbook(*, report_id: int) -> Report | None:
             report.xlsx_attempts += 1
             report.save(update_fields=["xlsx_attempts"])
         sha256 = report.sha256
-        # At most half the time after which requeue_stalled_reports would send the workbook again.
-        longest = min(conf.get("REPORT_SPARE_CPU_WAIT_SECONDS"), conf.get("REPORT_WORKBOOK_TIMEOUT_SECONDS") / 2)
-        pacing.wait_for_spare_cpu(max_wait=longest)
         try:
             workbook = _build_workbook(report)
         except (DatabaseError, SoftTimeLimitExceeded):

@@ -339,9 +339,6 @@ DASHBOARD_MEMO_ENTRIES = 16
 REPORTING_CONVENTION = env("REPORTING_CONVENTION", default="decree_09")  # or "calendar" quarters
 REPORT_COMMITTEE_TERM = env("REPORT_COMMITTEE_TERM", default="2025-2030")  # numbers restart per term
 REPORT_SIGNER_NAME = env("REPORT_SIGNER_NAME", default="")
-# Reports wait for this many idle CPUs, at most this long (reports/pacing.py); 0 seconds: no wait.
-REPORT_SPARE_CPUS = env.float("REPORT_SPARE_CPUS", default=0.75)
-REPORT_SPARE_CPU_WAIT_SECONDS = env.float("REPORT_SPARE_CPU_WAIT_SECONDS", default=120)
 
 # --- E-mail (reminders to units): SMTP in production, the console in development ---------------
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Cổng thông tin kết nghĩa <ketnghia@danang.gov.vn>")

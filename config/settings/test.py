@@ -28,9 +28,5 @@ DASHBOARD_REUSE_SECONDS = 0
 # tests/reports/test_summary.py turns the memo on where it tests it.
 DASHBOARD_MEMO_ENTRIES = 0
 
-# Reports start at once: a test's worker must not wait for the machine to be quiet (reports/pacing.py;
-# tests/reports/test_pacing.py tests the wait itself).
-REPORT_SPARE_CPU_WAIT_SECONDS = 0
-
 # Illustrative and benchmark data (seed_demo, seed_scale): never installed in production.
 INSTALLED_APPS = [*INSTALLED_APPS, "demo"]  # noqa: F405

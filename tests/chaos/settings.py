@@ -15,9 +15,6 @@ from config.settings.base import *  # noqa: E402,F403
 PASSWORD_HASHERS = [*PASSWORD_HASHERS, "django.contrib.auth.hashers.MD5PasswordHasher"]  # noqa: F405
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 
-# The faults are the subject here, not a busy machine: reports start at once (reports/pacing.py; make load's
-# report burst, K6, runs with the production wait).
-REPORT_SPARE_CPU_WAIT_SECONDS = 0
 REPORT_HEARTBEAT_SECONDS = int(os.environ.get("CHAOS_HEARTBEAT_SECONDS", "2"))
 REPORT_HEARTBEAT_TIMEOUT_SECONDS = int(os.environ.get("CHAOS_HEARTBEAT_TIMEOUT_SECONDS", "10"))
 REPORT_QUEUED_TIMEOUT_SECONDS = int(os.environ.get("CHAOS_QUEUED_TIMEOUT_SECONDS", "10"))

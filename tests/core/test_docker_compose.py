@@ -184,3 +184,13 @@ def test_nginx_sits_in_front_of_both_web_processes_with_the_portals_limits():
     limit = re.search(r"client_max_body_size (\d+)m;", template.read_text()).group(1)
     assert int(limit) * 1024 * 1024 == settings.REQUEST_MAX_BYTES
     assert set(nginx["depends_on"]) == {"web", "web-2"}
+
+
+def test_the_report_worker_has_a_smaller_cpu_share_than_the_web():
+    """Reports never wait inside a task for a quiet machine: the deployment caps the worker's CPU
+    (docs/OPERATIONS.md §6) and weighs it below the web services, which keep the default weight."""
+    worker = COMPOSE["services"]["worker"]
+    cap = re.fullmatch(r"\$\{WORKER_CPUS:-([0-9.]+)\}", str(worker["cpus"]))
+    assert cap is not None and 0 < float(cap.group(1)) <= 1
+    for name in ["web", "web-2"]:
+        assert worker["cpu_shares"] < COMPOSE["services"][name].get("cpu_shares", 1024), name

@@ -1,16 +1,31 @@
-"""The pure renderer (HTML in, PDF bytes out), without Celery or a database: fonts and the URL fetcher."""
+"""The pure renderer (HTML in, PDF bytes out), without Celery or a database: fonts, the URL fetcher and
+the renderer processes (a failed or interrupted part ends them all)."""
 
 import contextlib
+import os
+import signal
 import ssl
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from unittest import mock
 
+import psutil
 import pytest
 from fontTools.ttLib import TTFont
 
-from reports.pdf import ASSETS_DIR, AssetsOnlyFetcher, RendererPool, html_to_pdf, render_parts, render_pdf
+from reports.pdf import (
+    ASSETS_DIR,
+    AssetsOnlyFetcher,
+    RenderedPdf,
+    RendererPool,
+    close_shared_pools,
+    html_to_pdf,
+    render_parts,
+    render_pdf,
+    shared_pool,
+)
 from tests.reports.pdftools import fonts, has_embedded_files, reader, text_of, top_margin_texts
 
 FONT_FACES = """
@@ -181,6 +196,87 @@ def test_a_worn_out_renderer_is_replaced_before_the_next_document():
         assert worn.process.poll() is not None  # closed, and nothing was written to it afterwards
         assert sum(renderer.parts for renderer in pool.renderers) == 4
     assert joined.page_count == 4
+
+
+def renderer_processes() -> set[int]:
+    """The live renderer processes this test process has started."""
+    found = set()
+    for process in psutil.Process().children():
+        with contextlib.suppress(psutil.NoSuchProcess):
+            if "serve_parts" in " ".join(process.cmdline()) and process.status() != psutil.STATUS_ZOMBIE:
+                found.add(process.pid)
+    return found
+
+
+def wait_until_gone(pids: set[int], timeout: float) -> set[int]:
+    """Those of ``pids`` still alive after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while (alive := pids & renderer_processes()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return alive
+
+
+# A part that keeps a renderer busy for several seconds on any machine (about 130 pages).
+LONG_PART = f"<html><head>{FONT_FACES}</head><body>" + f"<p>{VIETNAMESE}</p>" * 2000 + "</body></html>"
+PART = f"<html><head>{FONT_FACES}</head><body><p>{VIETNAMESE}</p></body></html>"
+
+
+class TimeLimit(Exception):
+    pass
+
+
+@pytest.fixture
+def fresh_shared_pool():
+    close_shared_pools()
+    yield shared_pool
+    close_shared_pools()
+
+
+def test_the_time_limit_ends_every_renderer_at_once_and_the_next_document_gets_new_ones(fresh_shared_pool):
+    """Celery's soft time limit is an exception raised by a signal handler while the task waits for
+    the parts: renderers in the middle of a long part end at once, not when their part is done."""
+
+    def interrupt(signum, frame):
+        raise TimeLimit
+
+    pool = fresh_shared_pool(2)
+    render_parts([PART, PART], pool=pool)  # warm: the long parts are being rendered at the interrupt
+    renderers = renderer_processes()
+    assert len(renderers) == 2
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 2)
+        with pytest.raises(TimeLimit):
+            render_parts([LONG_PART] * 4, pool=pool)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert wait_until_gone(renderers, timeout=1) == set()
+    assert render_parts([PART, PART], pool=fresh_shared_pool(2)).page_count == 2
+    assert renderer_processes().isdisjoint(renderers)
+
+
+def test_a_renderer_that_dies_fails_the_document_and_the_next_one_gets_new_renderers(fresh_shared_pool):
+    pool = fresh_shared_pool(2)
+    render_parts([PART, PART], pool=pool)  # warm: the long parts are being rendered at the kill
+    renderers = renderer_processes()
+    outcome: list[BaseException | RenderedPdf] = []
+
+    def render():
+        try:
+            outcome.append(render_parts([LONG_PART] * 4, pool=pool))
+        except BaseException as error:  # noqa: BLE001 - the outcome is the subject
+            outcome.append(error)
+
+    thread = threading.Thread(target=render)
+    thread.start()
+    time.sleep(1)
+    os.kill(min(renderers), signal.SIGKILL)  # a renderer this test started, as the OOM killer would
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert isinstance(outcome[0], RuntimeError), outcome
+    assert wait_until_gone(renderers, timeout=5) == set()
+    assert render_parts([PART, PART], pool=fresh_shared_pool(2)).page_count == 2
 
 
 def test_joined_parts_are_numbered_from_page_two_like_one_document():
