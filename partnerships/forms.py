@@ -1,10 +1,12 @@
 """Input validation for partnerships, their members, documents and activities."""
 
 import re
+from collections.abc import Iterator
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
+from django.forms.formsets import DELETION_FIELD_NAME
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.html import format_html
@@ -12,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communes.forms import UnitField
 from communes.models import Commune
-from core.forms import LongSelect, LongSelectMultiple, TamperEvidentMixin, TypedChoiceField
+from core.forms import TamperEvidentMixin, TypedChoiceField
 
 from .models import Activity, Document, LegalBasis, Membership, Partnership
 from .reference_data import ASSIGNING_LETTER_NUMBER, RESOLUTION_NUMBER
@@ -29,20 +31,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-class CommuneChoiceField(forms.ModelChoiceField):
-    # Rendered in Python: the partnership form offers every unit (3,321 at national scale) three times.
-    widget = LongSelect
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("empty_label", _("— Chọn đơn vị —"))
-        super().__init__(*args, **kwargs)
-
-    def label_from_instance(self, obj):
-        return (
-            f"{obj.name} ({obj.get_kind_display().lower()}, {obj.former_district})" if obj.former_district else str(obj)
-        )
 
 
 # "12" or "#12" alone, or a suggestion such as "Kết nghĩa Hòa Cường – Trà Tân (#12)".
@@ -100,13 +88,6 @@ def partnership_search(partnerships, text: str):
     return partnerships.filter(matches)
 
 
-class CommuneMultipleChoiceField(forms.ModelMultipleChoiceField):
-    widget = LongSelectMultiple
-
-    def label_from_instance(self, obj):
-        return CommuneChoiceField.label_from_instance(self, obj)
-
-
 class VndField(forms.IntegerField):
     """An amount in đồng; accepts the way people write it: "50.000.000", "50 000 000 đ"."""
 
@@ -145,21 +126,130 @@ class MultipleImageField(forms.FileField):
         return [super(MultipleImageField, self).clean(upload, initial) for upload in files]
 
 
-class PartnershipForm(TamperEvidentMixin, forms.ModelForm):
-    """A partnership and its members: exactly one supported unit, one lead supporter, optional co-supporters."""
+MEMBERS_PREFIX = "members"
+# The largest agreement known has three members; a form never needs more rows than this.
+MAX_MEMBER_ROWS = 20
+# The submit button that asks for one more member row instead of saving (works without JavaScript).
+ADD_MEMBER_ROW = "add_member_row"
 
-    supported = CommuneChoiceField(
-        label=_("Đơn vị được hỗ trợ"),
-        queryset=Commune.objects.none(),
-        help_text=_("Xã miền núi, biên giới hoặc hải đảo."),
-    )
-    lead_supporter = CommuneChoiceField(label=_("Đơn vị hỗ trợ chính"), queryset=Commune.objects.none())
-    co_supporters = CommuneMultipleChoiceField(
-        label=_("Đơn vị cùng hỗ trợ"),
-        queryset=Commune.objects.none(),
-        required=False,
-        help_text=_("Không bắt buộc. Giữ Ctrl (Cmd trên máy Mac) để chọn nhiều đơn vị."),
-    )
+
+class MemberRowForm(TamperEvidentMixin, forms.Form):
+    """One member on the partnership form: a unit (typed, with suggestions) and its role.
+
+    A row without a unit is left out, so a spare blank row costs nothing."""
+
+    commune = UnitField(label=_("Đơn vị"), required=False)
+    role = forms.ChoiceField(label=_("Vai trò"), choices=Membership.Role.choices, widget=forms.Select)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["commune"].queryset = Commune.objects.all()
+
+
+class BaseMemberRowFormSet(forms.BaseFormSet):
+    """A partnership's members as rows. Rules across rows are reported on the row that breaks them."""
+
+    # Django's own wording has no Vietnamese translation.
+    default_error_messages = {
+        "missing_management_form": _(
+            "Trang gửi thiếu thông tin về các dòng đơn vị. Vui lòng tải lại trang rồi nhập lại các đơn vị."
+        ),
+        "too_many_forms": _("Một quan hệ kết nghĩa có nhiều nhất %(num)d dòng đơn vị."),
+    }
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if index is not None:  # the row number people read in messages such as "đã có ở dòng 2"
+            number = index + 1
+            form.fields["commune"].label = _("Đơn vị – dòng %(number)s") % {"number": number}
+            form.fields["role"].label = _("Vai trò – dòng %(number)s") % {"number": number}
+        form.fields[DELETION_FIELD_NAME].label = _("Bỏ đơn vị này")
+
+    def kept_rows(self) -> Iterator[tuple[int, MemberRowForm]]:
+        """(row number, row) for each checked row that names a unit and is not removed."""
+        for number, row in enumerate(self.forms, start=1):
+            cleaned = getattr(row, "cleaned_data", {})
+            if cleaned.get("commune") and cleaned.get("role") and not cleaned.get(DELETION_FIELD_NAME):
+                yield number, row
+
+    def clean(self):
+        first_row = {}  # unit pk -> the row that named it first
+        role_row = {}  # supported / lead role -> the row that took it first
+        for number, row in self.kept_rows():
+            commune, role = row.cleaned_data["commune"], row.cleaned_data["role"]
+            if commune.pk in first_row:
+                row.add_error(
+                    "commune",
+                    ValidationError(
+                        _("%(name)s đã có ở dòng %(row)s: mỗi đơn vị chỉ chọn một lần."),
+                        code="duplicate_member",
+                        params={"name": commune.name, "row": first_row[commune.pk]},
+                    ),
+                )
+                continue
+            first_row[commune.pk] = number
+            if role in ONE_PER_PARTNERSHIP and role in role_row:
+                row.add_error(
+                    "role",
+                    ValidationError(
+                        ONE_PER_PARTNERSHIP[role],
+                        code=f"second_{role}",
+                        params={"row": role_row[role]},
+                    ),
+                )
+            role_row.setdefault(role, number)
+        if any(self.errors) or not self.management_form.is_valid():
+            return  # a unit not found may be the missing one: say so once it is fixed
+        if Membership.Role.SUPPORTED not in role_row:
+            raise ValidationError(
+                _("Chưa có đơn vị được hỗ trợ: chọn vai trò “Được hỗ trợ” cho một dòng."), code="no_supported"
+            )
+        if len(first_row) < 2:
+            raise ValidationError(
+                _("Chưa có đơn vị hỗ trợ: thêm một dòng với vai trò “Hỗ trợ chính” hoặc “Cùng hỗ trợ”."),
+                code="no_supporter",
+            )
+
+    def members(self) -> list[tuple[Commune, str]]:
+        """(unit, role) of every member, once the rows are valid."""
+        return [(row.cleaned_data["commune"], row.cleaned_data["role"]) for _number, row in self.kept_rows()]
+
+
+ONE_PER_PARTNERSHIP = {
+    Membership.Role.SUPPORTED: _(
+        "Mỗi quan hệ kết nghĩa chỉ có một đơn vị được hỗ trợ (đã chọn ở dòng %(row)s). Chọn vai trò khác."
+    ),
+    Membership.Role.LEAD_SUPPORTER: _(
+        "Mỗi quan hệ kết nghĩa chỉ có một đơn vị hỗ trợ chính (đã chọn ở dòng %(row)s). Chọn “Cùng hỗ trợ”."
+    ),
+}
+
+MemberRowFormSet = forms.formset_factory(
+    MemberRowForm,
+    formset=BaseMemberRowFormSet,
+    extra=0,
+    can_delete=True,
+    max_num=MAX_MEMBER_ROWS,
+    absolute_max=MAX_MEMBER_ROWS,
+    validate_max=True,
+)
+
+
+def typed_member_rows(data) -> list[dict]:
+    """The member rows exactly as typed in ``data`` (not checked), to show them again."""
+    rows = MemberRowFormSet(data, prefix=MEMBERS_PREFIX)
+    return [{name: row[name].value() for name in row.fields} for row in rows.forms]
+
+
+class PartnershipForm(TamperEvidentMixin, forms.ModelForm):
+    """A partnership and its members, one row per member: exactly one supported unit, at least one
+    supporting unit, at most one lead supporter. A lead is not required: the sources name none in
+    the three-way agreements (partnerships/reference_data.py).
+
+    Sent with the "Thêm dòng" button (``ADD_MEMBER_ROW``), the form is not checked: it comes back
+    unbound, starting from what was typed, with one more blank member row.
+    """
+
     # Asked when the supported unit is recorded as lowland (clean_programme_rules).
     confirm_supported = forms.BooleanField(label=_("Tôi xác nhận đơn vị này là đơn vị được hỗ trợ"), required=False)
     supported_reason = forms.CharField(
@@ -196,53 +286,42 @@ class PartnershipForm(TamperEvidentMixin, forms.ModelForm):
             "signed_on": _("Chỉ nhập khi đã ký kết."),
         }
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        communes = Commune.objects.order_by_name()
-        for name in ("supported", "lead_supporter", "co_supporters"):
-            self.fields[name].queryset = communes
+    def __init__(self, data=None, *args, **kwargs):
+        rows = None
+        if data is not None and ADD_MEMBER_ROW in data:
+            rows = typed_member_rows(data)[: MAX_MEMBER_ROWS - 1] + [{"role": Membership.Role.CO_SUPPORTER}]
+            kwargs["initial"] = {**(kwargs.get("initial") or {}), **dict(data.items())}
+            data = kwargs["files"] = None
+        super().__init__(data, *args, **kwargs)
         self.fields["legal_basis"].empty_label = _("— Chọn văn bản —")
         self.fields["assigning_document"].empty_label = _("— Không có —")
-        if self.instance.pk:
-            self._initial_members()
-        else:
+        if not self.instance.pk:
             bases = {basis.number: basis for basis in LegalBasis.objects.all()}
             self.fields["legal_basis"].initial = bases.get(RESOLUTION_NUMBER)
             self.fields["assigning_document"].initial = bases.get(ASSIGNING_LETTER_NUMBER)
+        self.member_rows = MemberRowFormSet(
+            self.data if self.is_bound else None,
+            prefix=MEMBERS_PREFIX,
+            initial=None if self.is_bound else (rows or self._current_member_rows()),
+        )
+        if rows:  # the row just added is where the person types next
+            self.member_rows.forms[-1].fields["commune"].widget.attrs["autofocus"] = True
 
-    def _initial_members(self):
-        for membership in self.instance.memberships.all():
-            if membership.role == Membership.Role.SUPPORTED:
-                self.initial.setdefault("supported", membership.commune_id)
-            elif membership.role == Membership.Role.LEAD_SUPPORTER:
-                self.initial.setdefault("lead_supporter", membership.commune_id)
-            else:
-                self.initial.setdefault("co_supporters", []).append(membership.commune_id)
+    def _current_member_rows(self) -> list[dict]:
+        """The members as rows, supported unit first, and a blank row to add one. A new partnership
+        starts with a blank row for each role."""
+        roles = list(Membership.Role)
+        if not self.instance.pk:
+            return [{"role": role} for role in roles]
+        members = sorted(self.instance.memberships.all(), key=lambda m: (roles.index(m.role), m.commune.name))
+        return [{"commune": m.commune, "role": m.role} for m in members] + [{"role": Membership.Role.CO_SUPPORTER}]
 
     def clean(self):
         cleaned = super().clean()
-        supported, lead = cleaned.get("supported"), cleaned.get("lead_supporter")
-        co_supporters = list(cleaned.get("co_supporters") or [])
-        if supported and lead and supported == lead:
+        if not self.member_rows.is_valid():
             self.add_error(
-                "lead_supporter",
-                ValidationError(_("Đơn vị hỗ trợ không được trùng với đơn vị được hỗ trợ."), code="duplicate_member"),
-            )
-        if supported and supported in co_supporters:
-            self.add_error(
-                "co_supporters",
-                ValidationError(
-                    _("%(name)s đã là đơn vị được hỗ trợ, không thể đồng thời hỗ trợ.") % {"name": supported.name},
-                    code="duplicate_member",
-                ),
-            )
-        elif lead and lead in co_supporters:
-            self.add_error(
-                "co_supporters",
-                ValidationError(
-                    _("%(name)s đã là đơn vị hỗ trợ chính, không chọn lại ở đây.") % {"name": lead.name},
-                    code="duplicate_member",
-                ),
+                None,
+                ValidationError(_("Kiểm tra lại các đơn vị tham gia được đánh dấu bên dưới."), code="member_rows"),
             )
         if cleaned.get("status") in UNSIGNED_STATUSES and cleaned.get("signed_on"):
             self.add_error(
@@ -269,13 +348,9 @@ class PartnershipForm(TamperEvidentMixin, forms.ModelForm):
         clean_programme_rules(self, cleaned)
         return cleaned
 
-    def members(self) -> dict:
-        """The member choice as keyword arguments for services.create_partnership / update_partnership."""
-        return {
-            "supported": self.cleaned_data["supported"],
-            "lead_supporter": self.cleaned_data["lead_supporter"],
-            "co_supporters": list(self.cleaned_data.get("co_supporters") or []),
-        }
+    def members(self) -> list[tuple[Commune, str]]:
+        """(unit, role) of every member, for services.create_partnership / update_partnership."""
+        return self.member_rows.members()
 
 
 def clean_programme_rules(form, cleaned: dict) -> None:
@@ -283,7 +358,16 @@ def clean_programme_rules(form, cleaned: dict) -> None:
     a signing date for every signed status and none in the future, and a supported unit that is
     mountainous, border or island, or else confirmed by city staff with a reason."""
     status, signed_on = cleaned.get("status"), cleaned.get("signed_on")
-    if status and status not in UNSIGNED_STATUSES and not signed_on and "signed_on" not in form.errors:
+    # The reference data records some signings without their date (data/SOURCES.md): such a partnership
+    # keeps its status on edit, or no other correction could be saved until someone finds the date.
+    stored_undated = form.instance.pk and form.instance.status == status and form.instance.signed_on is None
+    if (
+        status
+        and status not in UNSIGNED_STATUSES
+        and not signed_on
+        and not stored_undated
+        and "signed_on" not in form.errors
+    ):
         form.add_error(
             "signed_on",
             ValidationError(
@@ -293,10 +377,11 @@ def clean_programme_rules(form, cleaned: dict) -> None:
         )
     if signed_on and signed_on > timezone.localdate():
         form.add_error("signed_on", ValidationError(_("Ngày ký kết không được sau hôm nay."), code="future_signing"))
-    supported, lead = cleaned.get("supported"), cleaned.get("lead_supporter")
-    if not supported or not lead:
+    if not form.member_rows.is_valid():
         return
-    supporters = {lead.pk, *(commune.pk for commune in cleaned.get("co_supporters") or [])}
+    members = form.member_rows.members()
+    supported = next(commune for commune, role in members if role == Membership.Role.SUPPORTED)
+    supporters = {commune.pk for commune, role in members if role != Membership.Role.SUPPORTED}
     duplicate = find_duplicate(supported, supporters, exclude_pk=form.instance.pk)
     if duplicate is not None:
         form.add_error(

@@ -68,12 +68,16 @@ def _require_editor(user, partnership: Partnership | None = None) -> None:
         raise PermissionDenied
 
 
-def _write_members(
-    partnership: Partnership, *, supported: Commune, lead_supporter: Commune, co_supporters: Sequence[Commune]
-) -> None:
-    """Make the partnership's members exactly these, keeping the rows (and history) of units that stay."""
-    wanted = {supported.pk: Membership.Role.SUPPORTED, lead_supporter.pk: Membership.Role.LEAD_SUPPORTER}
-    wanted.update({commune.pk: Membership.Role.CO_SUPPORTER for commune in co_supporters if commune.pk not in wanted})
+def _write_members(partnership: Partnership, members: Sequence[tuple[Commune, str]]) -> None:
+    """Make the partnership's members exactly these (unit, role) pairs, keeping the rows (and history)
+    of units that stay."""
+    wanted = {}
+    for commune, role in members:
+        if commune.pk in wanted:
+            raise ValidationError(
+                CONSTRAINT_MESSAGES["membership_unit_once_per_partnership"](), code="duplicate_member"
+            )
+        wanted[commune.pk] = role
     current = {
         m.commune_id: m for m in Membership.objects.select_for_update().filter(partnership=partnership).order_by("pk")
     }
@@ -93,20 +97,13 @@ def _write_members(
 
 
 @transaction.atomic
-def create_partnership(
-    *,
-    partnership: Partnership,
-    supported: Commune,
-    lead_supporter: Commune,
-    co_supporters: Sequence[Commune] = (),
-    user,
-) -> Partnership:
-    """Save a new (unsaved) partnership with its members, all or nothing."""
+def create_partnership(*, partnership: Partnership, members: Sequence[tuple[Commune, str]], user) -> Partnership:
+    """Save a new (unsaved) partnership with its members, (unit, role) pairs, all or nothing."""
     _require_editor(user)
     try:
         with database_rules():
             partnership.save()
-            _write_members(partnership, supported=supported, lead_supporter=lead_supporter, co_supporters=co_supporters)
+            _write_members(partnership, members)
     except ValidationError:
         partnership.pk = None
         partnership._state.adding = True
@@ -115,22 +112,15 @@ def create_partnership(
 
 
 @transaction.atomic
-def update_partnership(
-    *,
-    partnership: Partnership,
-    supported: Commune,
-    lead_supporter: Commune,
-    co_supporters: Sequence[Commune] = (),
-    user,
-) -> Partnership:
-    """Save changes to a partnership and bring its members to the given set, all or nothing.
+def update_partnership(*, partnership: Partnership, members: Sequence[tuple[Commune, str]], user) -> Partnership:
+    """Save changes to a partnership and bring its members to the given (unit, role) pairs, all or nothing.
 
     A unit that owns commitments cannot be dropped (the database refuses; nothing is saved).
     """
     _require_editor(user, partnership)
     with database_rules():
         partnership.save()
-        _write_members(partnership, supported=supported, lead_supporter=lead_supporter, co_supporters=co_supporters)
+        _write_members(partnership, members)
     return partnership
 
 

@@ -175,7 +175,7 @@ class PartnershipCreateView(CityStaffOnlyMixin, CreateView):
     def form_valid(self, form):
         try:
             self.object = services.create_partnership(
-                partnership=form.save(commit=False), user=self.request.user, **form.members()
+                partnership=form.save(commit=False), members=form.members(), user=self.request.user
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -194,7 +194,9 @@ class PartnershipUpdateView(EditablePartnershipMixin, UpdateView):
 
     def form_valid(self, form):
         try:
-            services.update_partnership(partnership=form.save(commit=False), user=self.request.user, **form.members())
+            services.update_partnership(
+                partnership=form.save(commit=False), members=form.members(), user=self.request.user
+            )
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)

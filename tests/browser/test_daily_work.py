@@ -300,3 +300,74 @@ def test_members_roles_are_changed_row_by_row(new_page, live_server, world):
     assert phone.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
     screenshot(phone, "partnership-members-360")
     assert page.console_errors == [] and phone.console_errors == []
+
+
+def test_a_three_way_partnership_is_created_and_then_edited_in_one_save(new_page, live_server, world):
+    """Issue 19: editing a three-way partnership took three saves (a required lead, then a unit chosen
+    twice in a 94-option multi-select). Members are rows now: a unit typed with suggestions and a role."""
+    from communes.models import Commune
+    from partnerships.models import Membership, Partnership
+
+    phuoc_thanh = factories.commune(name="Phước Thành", is_mountainous=True)
+    factories.commune(name="Nam Phước", kind=Commune.Kind.COMMUNE)
+    thang_phu = factories.commune(name="Thăng Phú", kind=Commune.Kind.COMMUNE)
+    page = signed_in(new_page, live_server, world.city)
+    page.goto("/partnerships/new/")
+    assert page.locator("select[multiple]").count() == 0
+    page.get_by_label("Đơn vị – dòng 1").fill("phuoc thanh")
+    page.get_by_label("Đơn vị – dòng 2").fill("nam phuoc")
+    page.get_by_label("Vai trò – dòng 2").select_option(Membership.Role.CO_SUPPORTER)
+    page.get_by_label("Đơn vị – dòng 3").fill("nam phuoc")  # the same unit twice, by mistake
+    page.locator("select[name=status]").select_option(Partnership.Status.SIGNED)
+    page.locator("select[name=legal_basis]").select_option(index=1)
+    page.locator("input[name=signed_on]").fill("2025-09-03")
+    page.get_by_role("button", name="Lưu").click()
+    # Refused beside the row, everything typed kept.
+    page.get_by_text("Nam Phước đã có ở dòng 2: mỗi đơn vị chỉ chọn một lần.").wait_for()
+    assert page.get_by_label("Đơn vị – dòng 3").input_value() == "nam phuoc"
+    assert page.locator("input[name=signed_on]").input_value() == "2025-09-03"
+    assert axe_violations(page) == []
+    screenshot(page, "partnership-rows-error-desktop")
+    page.get_by_label("Đơn vị – dòng 3").fill(f"Xã Thăng Phú ({thang_phu.code})")
+    page.get_by_label("Đơn vị – dòng 3").press("Escape")
+    page.get_by_role("button", name="Lưu").click()
+    page.wait_for_url(re.compile(r"/partnerships/\d+/$"))
+    partnership = Partnership.objects.get(memberships__commune=phuoc_thanh)
+    assert dict(partnership.memberships.values_list("commune__name", "role")) == {
+        "Phước Thành": "supported",
+        "Nam Phước": "co_supporter",
+        "Thăng Phú": "co_supporter",
+    }
+
+    # On a phone: one more unit in a new row, Nam Phước becomes the lead, one save.
+    phone = signed_in(new_page, live_server, world.city, NARROW)
+    phone.goto(f"/partnerships/{partnership.pk}/edit/")
+    phone.locator("input[name=signed_place]").fill("Hội trường xã Phước Thành")
+    assert phone.get_by_label("Đơn vị – dòng 5").count() == 0
+    phone.get_by_role("button", name="Thêm dòng").click()
+    phone.get_by_label("Đơn vị – dòng 5").wait_for()
+    assert phone.evaluate("document.activeElement.name") == "members-4-commune"
+    assert phone.locator("input[name=signed_place]").input_value() == "Hội trường xã Phước Thành"
+    phone.get_by_label("Đơn vị – dòng 5").fill(world.outsider.code)
+    phone.get_by_label("Đơn vị – dòng 5").press("Escape")  # closes the suggestions it may have opened
+    nam_phuoc_row = next(
+        index for index in range(5) if "Nam Phước" in phone.get_by_label(f"Đơn vị – dòng {index + 1}").input_value()
+    )
+    phone.get_by_label(f"Vai trò – dòng {nam_phuoc_row + 1}").select_option(Membership.Role.LEAD_SUPPORTER)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
+    assert axe_violations(phone) == []
+    phone.get_by_role("button", name="Lưu").click()
+    phone.wait_for_url(re.compile(rf"/partnerships/{partnership.pk}/$"))
+    phone.get_by_text("Đã lưu thay đổi.").wait_for()
+    partnership.refresh_from_db()
+    assert partnership.signed_place == "Hội trường xã Phước Thành"
+    assert dict(partnership.memberships.values_list("commune__name", "role")) == {
+        "Phước Thành": "supported",
+        "Nam Phước": "lead_supporter",
+        "Thăng Phú": "co_supporter",
+        "Sơn Trà": "co_supporter",
+    }
+    # Taken last: after a full-page screenshot the emulated phone's next click submitted nothing.
+    phone.goto(f"/partnerships/{partnership.pk}/edit/")
+    screenshot(phone, "partnership-rows-edit-360")
+    assert page.console_errors == [] and phone.console_errors == []

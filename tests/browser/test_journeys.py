@@ -75,9 +75,11 @@ def test_partnership_journey(new_page, cast, tmp_path):
     assert_accessible(city, "dashboard")
     city.goto("/partnerships/new/")
     assert_accessible(city, "partnership form")
-    city.get_by_label("Đơn vị được hỗ trợ").select_option(value=cast["supported"].code)
-    city.get_by_label("Đơn vị hỗ trợ chính").select_option(value=cast["lead"].code)
-    city.get_by_label("Đơn vị cùng hỗ trợ").select_option(value=[cast["co"].code])
+    # One row per member: a unit (typed, here by its code) and its role; the blank rows start as
+    # supported, lead supporter and co-supporter.
+    city.get_by_label("Đơn vị – dòng 1").fill(cast["supported"].code)
+    city.get_by_label("Đơn vị – dòng 2").fill(cast["lead"].code)
+    city.get_by_label("Đơn vị – dòng 3").fill(cast["co"].code)
     city.locator("select[name=status]").select_option(value=Partnership.Status.SIGNED)
     city.locator("select[name=legal_basis]").select_option(value=str(LegalBasis.objects.get(number="02-NQ/TU").pk))
     city.locator("input[name=signed_on]").fill("2025-09-20")

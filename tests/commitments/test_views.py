@@ -20,6 +20,7 @@ from tests import factories
 from tests.assertions import count_queries
 from tests.commitments import fixtures
 from tests.commitments.routes import ROUTES
+from tests.partnerships.member_rows import LEAD, SUPPORTED, member_rows
 from tests.partnerships.routes import document_of, photo_of
 from tests.routes import LOGIN, ROLES
 
@@ -912,7 +913,7 @@ class TestPartnershipHistoryView:
         form = client.get(reverse("partnerships:partnership_update", args=[world.partnership.pk])).context["form"]
         data = {name: value for name, value in form.initial.items() if value is not None}
         data |= {"status": "active", "legal_basis": world.partnership.legal_basis_id, "signed_on": "2025-08-08"}
-        data |= {"supported": world.supported.pk, "lead_supporter": world.supporter.pk}
+        data |= member_rows((world.supported, SUPPORTED), (world.supporter, LEAD))
         update_url = reverse("partnerships:partnership_update", args=[world.partnership.pk])
         assert client.post(update_url, data).status_code == 302
 

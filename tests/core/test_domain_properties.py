@@ -29,6 +29,7 @@ from commitments.services import submit_progress
 from partnerships.forms import PartnershipForm
 from partnerships.models import Partnership
 from tests import factories
+from tests.partnerships.member_rows import LEAD, SUPPORTED, member_rows
 
 EXAMPLES = {"progress_form": 400, "percent": 300, "filing_day": 200, "memorandum": 400}
 MAX_QUANTITY = Decimal("999999999999.99")  # max_digits=14, decimal_places=2
@@ -244,9 +245,7 @@ class MemorandumProperties(TestCase):
             "term_end": term_end.isoformat() if term_end else "",
             "summary": "",
             "source": "",
-            "supported": self.world.supported.pk,
-            "lead_supporter": self.world.outsider.pk,
-            "co_supporters": [],
+            **member_rows((self.world.supported, SUPPORTED), (self.world.outsider, LEAD)),
         }
         form = PartnershipForm(data)
         effective_before_signing = bool(signed_on and term_start and term_start < signed_on)

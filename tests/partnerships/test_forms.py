@@ -1,21 +1,32 @@
 """Form validation: Vietnamese messages on the right field, error codes, uploads checked by content."""
 
 import datetime
+from urllib.parse import urlencode
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import QueryDict
 from django.utils import timezone
 
-from partnerships.forms import ActivityForm, DocumentForm, MembershipForm, PartnershipForm
+from partnerships.forms import (
+    ADD_MEMBER_ROW,
+    MAX_MEMBER_ROWS,
+    ActivityForm,
+    DocumentForm,
+    MembershipForm,
+    PartnershipForm,
+)
 from partnerships.models import Membership, Partnership
 from partnerships.reference_data import load_legal_bases
 from tests import factories
+from tests.partnerships.member_rows import CO, LEAD, SUPPORTED, member_rows
 from tests.partnerships.routes import PDF, png_bytes
 
 pytestmark = pytest.mark.django_db
 
 
-def partnership_data(world, **overrides):
+def partnership_data(world, *rows, **overrides):
+    """A signed partnership; its members are ``rows`` (default: Trà Tân supported, Sơn Trà leading)."""
     basis = factories.legal_basis()
     data = {
         "title": "",
@@ -28,9 +39,7 @@ def partnership_data(world, **overrides):
         "term_end": "",
         "summary": "",
         "source": "",
-        "supported": world.supported.pk,
-        "lead_supporter": world.outsider.pk,
-        "co_supporters": [],
+        **member_rows(*(rows or [(world.supported, SUPPORTED), (world.outsider, LEAD)])),
     }
     data.update(overrides)
     return data
@@ -40,34 +49,110 @@ def codes(form, field) -> list[str]:
     return [error.code for error in form.errors.as_data().get(field, [])]
 
 
+def row_codes(form, index, field) -> list[str]:
+    return [error.code for error in form.member_rows.forms[index].errors.as_data().get(field, [])]
+
+
 class TestPartnershipForm:
-    def test_valid_member_choice(self, world):
-        form = PartnershipForm(partnership_data(world, co_supporters=[world.supporter.pk]))
+    def test_valid_member_rows(self, world):
+        form = PartnershipForm(
+            partnership_data(world, (world.supported, SUPPORTED), (world.outsider, LEAD), (world.supporter, CO))
+        )
 
-        assert form.is_valid(), form.errors
-        assert form.members()["co_supporters"] == [world.supporter]
+        assert form.is_valid(), (form.errors, form.member_rows.errors)
+        assert form.members() == [(world.supported, SUPPORTED), (world.outsider, LEAD), (world.supporter, CO)]
 
-    def test_supported_unit_cannot_also_lead(self, world):
-        form = PartnershipForm(partnership_data(world, lead_supporter=world.supported.pk))
+    def test_a_three_way_partnership_needs_no_lead(self, world):
+        form = PartnershipForm(
+            partnership_data(world, (world.supported, SUPPORTED), (world.outsider, CO), (world.supporter, CO))
+        )
+
+        assert form.is_valid(), (form.errors, form.member_rows.errors)
+        assert [role for _unit, role in form.members()] == [SUPPORTED, CO, CO]
+
+    def test_units_are_typed_by_name_without_accents(self, world):
+        form = PartnershipForm(partnership_data(world, ("tra tan", SUPPORTED), ("Phường Sơn Trà", LEAD)))
+
+        assert form.is_valid(), (form.errors, form.member_rows.errors)
+        assert form.members() == [(world.supported, SUPPORTED), (world.outsider, LEAD)]
+
+    def test_the_same_unit_twice_is_refused_on_the_second_row(self, world):
+        form = PartnershipForm(
+            partnership_data(world, (world.supported, SUPPORTED), (world.outsider, LEAD), (world.outsider, CO))
+        )
 
         assert not form.is_valid()
-        assert codes(form, "lead_supporter") == ["duplicate_member"]
-        assert "trùng" in form.errors["lead_supporter"][0]
+        assert row_codes(form, 2, "commune") == ["duplicate_member"]
+        assert form.member_rows.forms[2].errors["commune"] == ["Sơn Trà đã có ở dòng 2: mỗi đơn vị chỉ chọn một lần."]
+        assert row_codes(form, 1, "commune") == []
+        assert codes(form, "__all__") == ["member_rows"]
 
-    def test_a_unit_is_chosen_once(self, world):
-        form = PartnershipForm(partnership_data(world, co_supporters=[world.outsider.pk]))
-
-        assert not form.is_valid()
-        assert codes(form, "co_supporters") == ["duplicate_member"]
-        assert "Sơn Trà" in form.errors["co_supporters"][0]
-
-    def test_supported_and_lead_are_required(self, world):
-        form = PartnershipForm(partnership_data(world, supported="", lead_supporter=""))
+    def test_the_supported_unit_cannot_also_support(self, world):
+        form = PartnershipForm(
+            partnership_data(world, (world.supported, SUPPORTED), (world.outsider, LEAD), (world.supported, CO))
+        )
 
         assert not form.is_valid()
-        assert codes(form, "supported") == ["required"]
-        assert codes(form, "lead_supporter") == ["required"]
-        assert form.errors["supported"] == ["Trường này là bắt buộc."]
+        assert row_codes(form, 2, "commune") == ["duplicate_member"]
+
+    def test_one_supported_unit_and_one_lead_at_most(self, world):
+        form = PartnershipForm(
+            partnership_data(
+                world,
+                (world.supported, SUPPORTED),
+                (world.outsider, SUPPORTED),
+                (world.supporter, LEAD),
+                (factories.commune(name="Thanh Khê"), LEAD),
+            )
+        )
+
+        assert not form.is_valid()
+        assert row_codes(form, 1, "role") == ["second_supported"]
+        assert row_codes(form, 3, "role") == ["second_lead_supporter"]
+        assert "dòng 3" in form.member_rows.forms[3].errors["role"][0]
+
+    def test_a_supported_unit_and_a_supporter_are_required(self, world):
+        no_supported = PartnershipForm(partnership_data(world, (world.supported, CO), (world.outsider, LEAD)))
+        no_supporter = PartnershipForm(partnership_data(world, (world.supported, SUPPORTED), ("", LEAD)))
+
+        assert not no_supported.is_valid()
+        assert [e.code for e in no_supported.member_rows.non_form_errors().as_data()] == ["no_supported"]
+        assert not no_supporter.is_valid()
+        assert [e.code for e in no_supporter.member_rows.non_form_errors().as_data()] == ["no_supporter"]
+
+    def test_blank_and_removed_rows_are_left_out(self, world):
+        form = PartnershipForm(
+            partnership_data(
+                world, (world.supported, SUPPORTED), ("", CO), (world.outsider, LEAD), (world.supporter, CO, True)
+            )
+        )
+
+        assert form.is_valid(), (form.errors, form.member_rows.errors)
+        assert form.members() == [(world.supported, SUPPORTED), (world.outsider, LEAD)]
+
+    def test_an_unknown_unit_is_refused_beside_its_row_and_kept_as_typed(self, world):
+        form = PartnershipForm(partnership_data(world, ("Không có xã này", SUPPORTED), (world.outsider, LEAD)))
+
+        assert not form.is_valid()
+        assert row_codes(form, 0, "commune") == ["no_match"]
+        assert not form.member_rows.non_form_errors()  # "no supported unit" waits until the typo is fixed
+        assert 'value="Không có xã này"' in str(form.member_rows.forms[0]["commune"])
+
+    def test_too_many_rows_are_refused(self, world):
+        rows = [(world.supported, SUPPORTED)] + [("", CO)] * MAX_MEMBER_ROWS
+
+        form = PartnershipForm(partnership_data(world, *rows))
+
+        assert not form.is_valid()
+        assert form.member_rows.non_form_errors() == ["Một quan hệ kết nghĩa có nhiều nhất 20 dòng đơn vị."]
+
+    def test_rows_sent_without_their_count_are_refused_in_vietnamese(self, world):
+        data = {key: value for key, value in partnership_data(world).items() if "FORMS" not in key}
+
+        form = PartnershipForm(data)
+
+        assert not form.is_valid()
+        assert "Vui lòng tải lại trang" in form.member_rows.non_form_errors()[0]
 
     def test_unsigned_partnership_has_no_signing_date(self, world):
         form = PartnershipForm(partnership_data(world, status=Partnership.Status.ASSIGNED))
@@ -89,12 +174,36 @@ class TestPartnershipForm:
         assert form.fields["legal_basis"].initial.number == "02-NQ/TU"
         assert form.fields["assigning_document"].initial.number == "389-CV/TU"
 
-    def test_edit_form_starts_from_the_current_members(self, world):
+    def test_new_form_offers_a_blank_row_per_role(self):
+        form = PartnershipForm()
+
+        assert [row["role"].value() for row in form.member_rows] == [SUPPORTED, LEAD, CO]
+        assert [row["commune"].value() for row in form.member_rows] == [None, None, None]
+
+    def test_edit_form_starts_from_the_current_members_and_a_blank_row(self, world):
+        extra = factories.commune(name="An Khê")
+        Membership.objects.create(partnership=world.partnership, commune=extra, role=CO)
         form = PartnershipForm(instance=Partnership.objects.with_member_names().get(pk=world.partnership.pk))
 
-        assert form.initial["supported"] == world.supported.pk
-        assert form.initial["lead_supporter"] == world.supporter.pk
-        assert "co_supporters" not in form.initial
+        rows = [(row["commune"].value(), row["role"].value()) for row in form.member_rows]
+        assert rows == [
+            (f"{world.supported} ({world.supported.code})", SUPPORTED),
+            (f"{world.supporter} ({world.supporter.code})", LEAD),
+            (f"{extra} ({extra.code})", CO),
+            (None, CO),
+        ]
+
+    def test_another_row_comes_back_unchecked_with_everything_typed(self, world):
+        data = partnership_data(world, ("tra tan", SUPPORTED), ("Không có xã này", CO), signed_place="Nhà văn hóa")
+        data[ADD_MEMBER_ROW] = "1"
+
+        form = PartnershipForm(QueryDict(urlencode(data)))
+
+        assert not form.is_bound and not form.is_valid() and not form.errors
+        rows = [(row["commune"].value(), row["role"].value()) for row in form.member_rows]
+        assert rows == [("tra tan", SUPPORTED), ("Không có xã này", CO), (None, CO)]
+        assert form["signed_place"].value() == "Nhà văn hóa"
+        assert "autofocus" in str(form.member_rows.forms[2]["commune"])
 
 
 class TestMembershipForm:

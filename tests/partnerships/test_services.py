@@ -1,5 +1,6 @@
 """Partnership services: all-or-nothing member writes, database refusals as Vietnamese errors."""
 
+import pghistory.models
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -17,6 +18,9 @@ def roles(partnership) -> dict[str, str]:
     return dict(partnership.memberships.values_list("commune__name", "role"))
 
 
+CO = Membership.Role.CO_SUPPORTER
+
+
 def new_partnership(**overrides) -> Partnership:
     values = {"legal_basis": factories.legal_basis(), "status": Partnership.Status.ASSIGNED}
     values.update(overrides)
@@ -29,7 +33,9 @@ class TestCreatePartnership:
         supported = factories.commune(name="Phước Thành")
 
         created = services.create_partnership(
-            partnership=new_partnership(), supported=supported, lead_supporter=lead, co_supporters=[co], user=world.city
+            partnership=new_partnership(),
+            members=[(supported, Membership.Role.SUPPORTED), (lead, Membership.Role.LEAD_SUPPORTER), (co, CO)],
+            user=world.city,
         )
 
         assert roles(created) == {
@@ -43,8 +49,7 @@ class TestCreatePartnership:
         with pytest.raises(PermissionDenied):
             services.create_partnership(
                 partnership=new_partnership(),
-                supported=world.supported,
-                lead_supporter=world.outsider,
+                members=[(world.supported, Membership.Role.SUPPORTED), (world.outsider, CO)],
                 user=getattr(world, role),
             )
 
@@ -54,12 +59,36 @@ class TestCreatePartnership:
 
         with pytest.raises(ValidationError) as raised:
             services.create_partnership(
-                partnership=partnership, supported=world.outsider, lead_supporter=world.outsider, user=world.city
+                partnership=partnership,
+                members=[(world.outsider, Membership.Role.SUPPORTED), (world.outsider, CO)],
+                user=world.city,
+            )
+
+        assert raised.value.messages == ["Một đơn vị chỉ được tham gia quan hệ kết nghĩa một lần."]
+        assert Partnership.objects.count() == before
+        assert partnership.pk is None  # the form can be shown again as a new partnership
+
+    def test_a_three_way_partnership_needs_no_lead(self, world):
+        thang_phu, nam_phuoc = factories.commune(name="Thăng Phú"), factories.commune(name="Nam Phước")
+
+        created = services.create_partnership(
+            partnership=new_partnership(),
+            members=[(world.supported, Membership.Role.SUPPORTED), (nam_phuoc, CO), (thang_phu, CO)],
+            user=world.city,
+        )
+
+        assert roles(created) == {"Trà Tân": "supported", "Nam Phước": CO, "Thăng Phú": CO}
+
+    def test_no_supported_unit_is_refused_by_the_database_and_nothing_is_saved(self, world):
+        before = Partnership.objects.count()
+
+        with pytest.raises(ValidationError) as raised:
+            services.create_partnership(
+                partnership=new_partnership(), members=[(world.outsider, CO), (world.supporter, CO)], user=world.city
             )
 
         assert "đúng một đơn vị được hỗ trợ" in raised.value.messages[0]
         assert Partnership.objects.count() == before
-        assert partnership.pk is None  # the form can be shown again as a new partnership
 
 
 class TestUpdatePartnership:
@@ -69,9 +98,11 @@ class TestUpdatePartnership:
 
         services.update_partnership(
             partnership=partnership,
-            supported=world.supported,
-            lead_supporter=world.outsider,
-            co_supporters=[world.supporter],
+            members=[
+                (world.supported, Membership.Role.SUPPORTED),
+                (world.outsider, Membership.Role.LEAD_SUPPORTER),
+                (world.supporter, CO),
+            ],
             user=world.city,
         )
 
@@ -83,13 +114,34 @@ class TestUpdatePartnership:
             "Hòa Cường": Membership.Role.CO_SUPPORTER,
         }
 
+    def test_member_changes_are_audited_and_rows_of_staying_units_kept(self, world):
+        lead = world.partnership.memberships.get(commune=world.supporter)
+
+        services.update_partnership(
+            partnership=world.partnership,
+            members=[(world.supported, Membership.Role.SUPPORTED), (world.supporter, CO), (world.outsider, CO)],
+            user=world.city,
+        )
+
+        lead.refresh_from_db()  # the same row, its role changed
+        assert lead.role == CO
+        events = pghistory.models.Events.objects.tracks(lead)
+        assert [event.pgh_data["role"] for event in events.order_by("pgh_created_at")][-1] == CO
+        added = world.partnership.memberships.get(commune=world.outsider)
+        assert pghistory.models.Events.objects.tracks(added).count() == 1
+
     def test_dropping_a_unit_that_owns_commitments_is_refused_and_nothing_changes(self, world):
         partnership = world.partnership
         partnership.signed_place = "đã đổi"
 
         with pytest.raises(ValidationError) as raised:
             services.update_partnership(
-                partnership=partnership, supported=world.supported, lead_supporter=world.outsider, user=world.city
+                partnership=partnership,
+                members=[
+                    (world.supported, Membership.Role.SUPPORTED),
+                    (world.outsider, Membership.Role.LEAD_SUPPORTER),
+                ],
+                user=world.city,
             )
 
         assert "đang thực hiện cam kết" in raised.value.messages[0]
@@ -101,8 +153,7 @@ class TestUpdatePartnership:
         with pytest.raises(PermissionDenied):
             services.update_partnership(
                 partnership=world.partnership,
-                supported=world.supported,
-                lead_supporter=world.supporter,
+                members=[(world.supported, Membership.Role.SUPPORTED), (world.supporter, CO)],
                 user=world.officer,
             )
 

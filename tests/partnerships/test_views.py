@@ -6,11 +6,15 @@ import json
 import pghistory
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 
+from accounts.models import Role
+from partnerships.forms import ADD_MEMBER_ROW
 from partnerships.models import Activity, ActivityPhoto, Document, Membership, Partnership
 from tests import factories
 from tests.assertions import count_queries
+from tests.partnerships.member_rows import CO, LEAD, SUPPORTED, member_rows
 from tests.partnerships.routes import PDF, document_of, photo_of, png_bytes
 
 pytestmark = pytest.mark.django_db
@@ -220,17 +224,27 @@ class TestPartnershipDetail:
 # --- Create and update -----------------------------------------------------------------------------
 
 
-def form_data(world, **overrides):
+def form_data(world, *rows, **overrides):
+    """A new signed partnership; its members are ``rows`` (default: Trà Tân supported, Sơn Trà leading)."""
     data = {
         "title": "Chương trình kết nghĩa mới",
         "status": "signed",
         "legal_basis": world.partnership.legal_basis_id,
         "signed_on": "2025-09-03",
         "signed_place": "Nhà văn hóa xã",
-        "supported": world.supported.pk,
-        "lead_supporter": world.outsider.pk,
+        **member_rows(*(rows or [(world.supported, SUPPORTED), (world.outsider, LEAD)])),
     }
     data.update(overrides)
+    return data
+
+
+def as_sent(form) -> dict:
+    """What a browser sends for an unchanged (unbound) PartnershipForm: each field's shown value."""
+    data = {}
+    for bound in [*form, *form.member_rows.management_form, *(field for row in form.member_rows for field in row)]:
+        value = bound.value()
+        if value not in (None, False, ""):
+            data[bound.html_name] = "on" if value is True else getattr(value, "pk", value)
     return data
 
 
@@ -248,12 +262,14 @@ class TestCreateAndUpdate:
         client.force_login(world.city)
 
         response = client.post(
-            reverse("partnerships:partnership_create"), form_data(world, lead_supporter=world.supported.pk)
+            reverse("partnerships:partnership_create"),
+            form_data(world, (world.supported, SUPPORTED), (world.outsider, LEAD), ("tra tan", CO)),
         )
 
         assert response.status_code == 200
         html = body(response)
-        assert "Đơn vị hỗ trợ không được trùng với đơn vị được hỗ trợ." in html
+        assert "Trà Tân đã có ở dòng 1: mỗi đơn vị chỉ chọn một lần." in html
+        assert 'value="tra tan"' in html
         assert 'value="Chương trình kết nghĩa mới"' in html
         assert 'value="Nhà văn hóa xã"' in html
         assert not Partnership.objects.filter(title="Chương trình kết nghĩa mới").exists()
@@ -270,6 +286,92 @@ class TestCreateAndUpdate:
         world.partnership.refresh_from_db()
         assert world.partnership.title == ""
         assert world.partnership.memberships.filter(commune=world.supporter).exists()
+
+    def test_the_form_has_member_rows_and_no_multi_select(self, client, world):
+        client.force_login(world.city)
+
+        for url in [
+            reverse("partnerships:partnership_create"),
+            reverse("partnerships:partnership_update", args=[world.partnership.pk]),
+        ]:
+            html = body(client.get(url))
+            assert "<select multiple" not in html and " multiple" not in html
+            assert 'name="members-0-commune"' in html and 'name="members-0-role"' in html
+            assert 'name="members-TOTAL_FORMS"' in html
+            assert 'name="lead_supporter"' not in html and 'name="co_supporters"' not in html
+
+    def test_another_row_without_javascript_keeps_everything_and_saves_nothing(self, client, world):
+        client.force_login(world.city)
+        data = form_data(world, (world.supported, SUPPORTED), ("son tra", CO), title="Kết nghĩa ba bên")
+
+        response = client.post(reverse("partnerships:partnership_create"), data | {ADD_MEMBER_ROW: "1"})
+
+        assert response.status_code == 200
+        html = body(response)
+        assert 'name="members-2-commune"' in html and 'name="members-3-commune"' not in html
+        assert 'value="son tra"' in html and 'value="Kết nghĩa ba bên"' in html
+        assert "Chưa lưu được" not in html  # not checked yet: no error for the blank row
+        assert not Partnership.objects.filter(title="Kết nghĩa ba bên").exists()
+
+    def test_the_add_row_button_names_what_the_form_reads(self, client, world):
+        client.force_login(world.city)
+
+        html = body(client.get(reverse("partnerships:partnership_create")))
+
+        assert f'name="{ADD_MEMBER_ROW}"' in html
+        assert f'data-hx-vals=\'{{"{ADD_MEMBER_ROW}": "1"}}\'' in html
+        assert 'data-hx-select="#member-rows"' in html and '<fieldset id="member-rows"' in html
+
+    def test_a_row_error_is_shown_beside_its_row(self, client, world):
+        client.force_login(world.city)
+
+        response = client.post(
+            reverse("partnerships:partnership_create"),
+            form_data(world, (world.supported, SUPPORTED), (world.outsider, LEAD), (world.supporter, LEAD)),
+        )
+
+        html = body(response)
+        error = html.index('id="id_members-2-role_error"')
+        assert html.index('name="members-2-role"') < error < html.index('name="members-2-DELETE"')
+        assert "chỉ có một đơn vị hỗ trợ chính (đã chọn ở dòng 2)" in html
+        assert 'aria-describedby="id_members-2-role_error"' in html
+
+    def test_a_three_way_partnership_is_created_without_a_lead(self, client, world):
+        client.force_login(world.city)
+        nam_phuoc, thang_phu = factories.commune(name="Nam Phước"), factories.commune(name="Thăng Phú")
+
+        response = client.post(
+            reverse("partnerships:partnership_create"),
+            form_data(world, (world.supported, SUPPORTED), (nam_phuoc, CO), ("thang phu", CO), ("", CO)),
+        )
+
+        created = Partnership.objects.get(title="Chương trình kết nghĩa mới")
+        assert response.status_code == 302
+        assert dict(created.memberships.values_list("commune", "role")) == {
+            world.supported.pk: SUPPORTED,
+            nam_phuoc.pk: CO,
+            thang_phu.pk: CO,
+        }
+
+    def test_a_member_is_removed_and_another_added_in_one_save(self, client, world):
+        client.force_login(world.city)
+        extra = Membership.objects.create(
+            partnership=world.partnership, commune=factories.commune(name="An Khê"), role=CO
+        )
+        url = reverse("partnerships:partnership_update", args=[world.partnership.pk])
+        data = as_sent(client.get(url).context["form"])
+        data |= {"members-2-DELETE": "on", "members-3-commune": world.outsider.code, "members-3-role": LEAD}
+        data |= {"members-1-role": CO}
+
+        response = client.post(url, data)
+
+        assert response.status_code == 302, body(response)
+        assert dict(world.partnership.memberships.values_list("commune", "role")) == {
+            world.supported.pk: SUPPORTED,
+            world.supporter.pk: CO,
+            world.outsider.pk: LEAD,
+        }
+        assert not Membership.objects.filter(pk=extra.pk).exists()
 
     def test_leader_gets_403_and_officer_404_on_update(self, client, world):
         url = reverse("partnerships:partnership_update", args=[world.partnership.pk])
@@ -554,3 +656,23 @@ class TestTypedMember:
 
         assert detail_url(world.other_partnership) in html
         assert detail_url(world.partnership) not in html
+
+
+# --- The loaded reference data (issue 19: three saves to edit a three-way partnership) --------------
+
+
+@pytest.mark.parametrize("supported", ["Phước Thành", "Trà Giáp", "Trà My"])
+def test_a_loaded_three_way_partnership_is_edited_in_one_save(client, db, supported):
+    call_command("load_reference_data", verbosity=0)
+    client.force_login(factories.user(Role.CITY_STAFF, username="city"))
+    partnership = Partnership.objects.get(memberships__commune__name=supported, memberships__role=SUPPORTED)
+    before = dict(partnership.memberships.values_list("commune__name", "role"))
+    assert len(before) == 3 and LEAD not in before.values(), "the sources name no lead in three-way agreements"
+    url = reverse("partnerships:partnership_update", args=[partnership.pk])
+
+    response = client.post(url, as_sent(client.get(url).context["form"]) | {"signed_place": "Hội trường xã"})
+
+    assert response.status_code == 302, body(response)
+    partnership.refresh_from_db()
+    assert partnership.signed_place == "Hội trường xã"
+    assert dict(partnership.memberships.values_list("commune__name", "role")) == before

@@ -18,6 +18,7 @@ from commitments.models import Commitment, CommitmentAdjustment, ProgressUpdate
 from partnerships.models import Activity, Document, Membership, Partnership
 from tests import factories
 from tests.commitments import fixtures
+from tests.partnerships.member_rows import LEAD, SUPPORTED, member_rows
 from tests.security.helpers import jpeg_bytes, pdf_bytes
 
 pytestmark = pytest.mark.django_db
@@ -191,9 +192,11 @@ def partnership_data(world) -> dict:
         "term_end": "",
         "summary": "",
         "source": "",
-        "supported": factories.commune().pk,
-        "lead_supporter": world.outsider.pk,
-        "co_supporters": [],
+        **member_rows((factories.commune(), SUPPORTED), (world.outsider, LEAD)),
+        # Row fields the form does not offer: a member's row id, partnership and joining date.
+        "members-0-id": world.other_partnership.memberships.first().pk,
+        "members-0-partnership": world.other_partnership.pk,
+        "members-1-joined_on": "2000-01-01",
     }
 
 
@@ -203,6 +206,8 @@ def test_partnership_create_by_city_staff(client, world):
     assert client.post(reverse("partnerships:partnership_create"), data).status_code == 302
     created = Partnership.objects.get(title="Kết nghĩa mới")
     assert (created.is_demo, created.external_ref) == (False, "") and created.pk != 999_999
+    assert created.memberships.get(commune=world.outsider).joined_on == datetime.date(2025, 9, 5)
+    assert world.other_partnership.memberships.count() == 2
     assert created.created_at > timezone.now() - datetime.timedelta(minutes=5)
 
 
@@ -212,8 +217,7 @@ def test_partnership_update_by_city_staff(client, world):
     data = {
         **forged(world),
         **partnership_data(world),
-        "supported": world.supported.pk,
-        "lead_supporter": world.supporter.pk,
+        **member_rows((world.supported, SUPPORTED), (world.supporter, LEAD)),
     }
     response = client.post(reverse("partnerships:partnership_update", args=[before.pk]), data)
     assert response.status_code == 302
