@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from . import conf
 from .figures import CityFigures, CommitmentLine, FieldFigures, PartnershipFigures
+from .models import Report
 from .periods import lower_first
 
 NBSP = "\u00a0"
@@ -705,3 +706,31 @@ def overdue_partnership_name(line: CommitmentLine, by_id: dict[int, PartnershipF
     """A commitment's partnership named with commas and "–" (figures name it with "+")."""
     partnership = by_id.get(line.partnership_id)
     return partnership_label(partnership) if partnership else line.partnership_name
+
+
+@dataclass(frozen=True)
+class FieldHeading:
+    """A field of cooperation the report has a section about, named as in the report's rows."""
+
+    code: str
+    name: str
+
+
+def kept_text(report: Report) -> tuple[dict[str, str], list[FieldHeading]] | None:
+    """The report's text to edit as its versions keep it, without building its figures again.
+
+    Rendering keeps the portal's draft, written from the report's figures, as the first version; the
+    newest version lies over it (a section it lacks comes from the draft, as when printing). The
+    fields are those the draft has a section for, read from the report's stored rows (their names
+    only, not the rows). ``None`` when the report has no draft of its own (a new version that took
+    over the text people wrote for the previous one): the figures must be built to write it.
+    """
+    versions = report.narratives.all()
+    draft = versions.filter(saved_by__isnull=True).order_by("saved_at", "pk").first()
+    if draft is None:
+        return None
+    latest = versions.first()
+    codes = {key.removeprefix(FIELD_PREFIX) for key in draft.sections if key.startswith(FIELD_PREFIX)}
+    rows = Report.objects.filter(pk=report.pk).values_list("data__fields", flat=True).get() or []
+    fields = [FieldHeading(code=row["code"], name=row["name"]) for row in rows if row["code"] in codes]
+    return draft.sections | latest.sections, fields
