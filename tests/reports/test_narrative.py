@@ -3,6 +3,7 @@ when the report is issued; the Word version; the signed and stamped copy kept wi
 
 import hashlib
 import io
+import re
 from unittest import mock
 
 import docx
@@ -177,6 +178,13 @@ class NarrativePageTests(RenderedReport):
         self.assertTrue(first.different_first_page_header_footer)  # no number on page 1
         self.assertIn("PAGE", first.header._element.xml)
         self.assertTrue(any(s.page_width > s.page_height for s in document.sections[1:]))  # landscape appendix
+        for appendix in document.sections[1:]:
+            self.assertFalse(appendix.different_first_page_header_footer)  # numbered from its first page
+        # Every appendix of the PDF, under the same number (the text refers to them by number).
+        appendices = [p.text for p in document.paragraphs if p.text.startswith("PHỤ LỤC ")]
+        self.assertEqual(appendices, re.findall(r"PHỤ LỤC \d+", text_of(self.report.pdf.read())))
+        self.assertGreaterEqual(len(appendices), 3)
+        self.assertIn("<w:pBdr>", document.element.body.xml)  # the short rule under the summary line
         self.assertEqual(document.styles["Normal"].font.name, "Times New Roman")
         self.assertEqual(document.styles["Normal"].font.size.pt, 14)
         heading = document.tables[0]
