@@ -421,6 +421,8 @@ class Drafter:
         reported = field.reported
         if field.commitments and reported == field.commitments and reported > 1:
             lines.append(_("Tất cả các cam kết của lĩnh vực đều có báo cáo tiến độ trong kỳ."))
+        elif field.commitments == reported == 1:  # never "1 trên 1"
+            lines.append(_("Cam kết của lĩnh vực đã có báo cáo tiến độ trong kỳ."))
         elif reported:
             lines.append(
                 sentence(
@@ -464,7 +466,9 @@ class Drafter:
                     "nội dung hỗ trợ cụ thể nên chưa có kết quả để đánh giá."
                 )
             )
-        if f.completed:
+        if f.completed and f.completed == f.commitment_total:
+            lines.append(_("Đã hoàn thành tất cả các cam kết."))
+        elif f.completed:
             lines.append(
                 sentence(
                     _("Đã hoàn thành %(done)s trên %(total)s cam kết, tiến độ bình quân đạt %(percent)s%%")
