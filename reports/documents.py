@@ -298,5 +298,7 @@ def build_document(
             "partnership_rows_last": index == len(chunks) - 1,
         }
         parts.append(render_to_string("reports/pdf/report.html", part))
-    parts.append(render_to_string("reports/pdf/report.html", context | {"part": "rest", "numbered": False}))
+    # The "rest" part holds the appendices after the first; without any it would print a blank page.
+    if set(context["appendices"]) - {"partnerships"}:
+        parts.append(render_to_string("reports/pdf/report.html", context | {"part": "rest", "numbered": False}))
     return ReportDocument(parts=parts, printed_rows=counted, summarised=context["summarised"])

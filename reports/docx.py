@@ -83,6 +83,21 @@ def _setup_section(section, margins: dict, *, landscape=False) -> None:
     _page_number_field(paragraph)
 
 
+def _short_rule(document, section, width_mm: float = 30) -> None:
+    """The short rule under the summary line: a centred paragraph this wide with a bottom border."""
+    paragraph = _para(document, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    text_width = section.page_width - section.left_margin - section.right_margin
+    side = (text_width - Mm(width_mm)) // 2
+    paragraph.paragraph_format.left_indent = paragraph.paragraph_format.right_indent = side
+    paragraph.paragraph_format.space_after = Pt(12)
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for name, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
+        bottom.set(qn(name), value)
+    borders.append(bottom)
+    paragraph._p.get_or_add_pPr().append(borders)
+
+
 def _borders(table) -> None:
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -165,7 +180,10 @@ def build_docx(report: Report, figures: CityFigures, sections: dict[str, str]) -
             align=WD_ALIGN_PARAGRAPH.CENTER,
             italic=True,
         )
-    _para(document, "-----", align=WD_ALIGN_PARAGRAPH.CENTER)
+    if context["summary_mark"] == "dashes":
+        _para(document, "-----", align=WD_ALIGN_PARAGRAPH.CENTER)
+    else:
+        _short_rule(document, section)
 
     def paras(items):
         for item in items:
@@ -247,9 +265,11 @@ def build_docx(report: Report, figures: CityFigures, sections: dict[str, str]) -
         + ")"
     )
 
-    def appendix(key: str, subtitle: str):
+    def appendix(key: str, subtitle: str, *, landscape=True):
         new = document.add_section(WD_SECTION.NEW_PAGE)
-        _setup_section(new, margins, landscape=True)
+        _setup_section(new, margins, landscape=landscape)
+        # A new section copies the first one's "different first page": its first page would go unnumbered.
+        new.different_first_page_header_footer = False
         _para(document, _("PHỤ LỤC %(n)s") % {"n": appendices[key]}, align=WD_ALIGN_PARAGRAPH.CENTER, bold=True)
         _para(document, subtitle.upper(), align=WD_ALIGN_PARAGRAPH.CENTER, size=13, bold=True)
         _para(document, note, align=WD_ALIGN_PARAGRAPH.CENTER, size=13, italic=True)
@@ -272,18 +292,22 @@ def build_docx(report: Report, figures: CityFigures, sections: dict[str, str]) -
             for i, p, label in context["partnership_rows"]
         ]
         totals = context["totals"]
-        rows.append(
-            [
-                "",
-                (_("Tổng cộng"),),
-                "",
-                "",
-                (str(totals["commitments"]),),
-                (str(totals["completed"]),),
-                (str(totals["overdue"]),),
-                (f"{figures.progress_percent}%",),
-                (money(figures.achieved_value_vnd),),
-                (str(totals["activities"]),),
+        rows += (
+            []
+            if len(rows) < 2
+            else [  # a total of one row repeats it
+                [
+                    "",
+                    (_("Tổng cộng"),),
+                    "",
+                    "",
+                    (str(totals["commitments"]),),
+                    (str(totals["completed"]),),
+                    (str(totals["overdue"]),),
+                    (f"{figures.progress_percent}%",),
+                    (money(figures.achieved_value_vnd),),
+                    (str(totals["activities"]),),
+                ]
             ]
         )
         _table(
@@ -385,6 +409,18 @@ def build_docx(report: Report, figures: CityFigures, sections: dict[str, str]) -
             rows,
             [9, 67, 20, 20, 20, 20, 20, 20, 20, 36],
         )
+
+    # The charts and the map are drawn as SVG, which nothing in production can turn into a picture Word
+    # shows: their appendices keep their numbers (the text refers to them) and point to the PDF pages.
+    for key, subtitle in (("charts", _("Biểu đồ tổng hợp")), ("map", _("Bản đồ kết nghĩa các xã, phường, đặc khu"))):
+        if key in appendices:
+            appendix(key, subtitle, landscape=False)
+            _para(
+                document,
+                _("(Phụ lục này in từ bản PDF của báo cáo, trang có cùng số phụ lục.)"),
+                align=WD_ALIGN_PARAGRAPH.CENTER,
+                italic=True,
+            )
 
     properties = document.core_properties
     properties.title = context["document_title"]

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from . import conf
 from .figures import CityFigures, CommitmentLine, FieldFigures, PartnershipFigures
+from .models import Report
 from .periods import lower_first
 
 NBSP = "\u00a0"
@@ -420,6 +421,8 @@ class Drafter:
         reported = field.reported
         if field.commitments and reported == field.commitments and reported > 1:
             lines.append(_("Tất cả các cam kết của lĩnh vực đều có báo cáo tiến độ trong kỳ."))
+        elif field.commitments == reported == 1:  # never "1 trên 1"
+            lines.append(_("Cam kết của lĩnh vực đã có báo cáo tiến độ trong kỳ."))
         elif reported:
             lines.append(
                 sentence(
@@ -463,7 +466,9 @@ class Drafter:
                     "nội dung hỗ trợ cụ thể nên chưa có kết quả để đánh giá."
                 )
             )
-        if f.completed:
+        if f.completed and f.completed == f.commitment_total:
+            lines.append(_("Đã hoàn thành tất cả các cam kết."))
+        elif f.completed:
             lines.append(
                 sentence(
                     _("Đã hoàn thành %(done)s trên %(total)s cam kết, tiến độ bình quân đạt %(percent)s%%")
@@ -705,3 +710,31 @@ def overdue_partnership_name(line: CommitmentLine, by_id: dict[int, PartnershipF
     """A commitment's partnership named with commas and "–" (figures name it with "+")."""
     partnership = by_id.get(line.partnership_id)
     return partnership_label(partnership) if partnership else line.partnership_name
+
+
+@dataclass(frozen=True)
+class FieldHeading:
+    """A field of cooperation the report has a section about, named as in the report's rows."""
+
+    code: str
+    name: str
+
+
+def kept_text(report: Report) -> tuple[dict[str, str], list[FieldHeading]] | None:
+    """The report's text to edit as its versions keep it, without building its figures again.
+
+    Rendering keeps the portal's draft, written from the report's figures, as the first version; the
+    newest version lies over it (a section it lacks comes from the draft, as when printing). The
+    fields are those the draft has a section for, read from the report's stored rows (their names
+    only, not the rows). ``None`` when the report has no draft of its own (a new version that took
+    over the text people wrote for the previous one): the figures must be built to write it.
+    """
+    versions = report.narratives.all()
+    draft = versions.filter(saved_by__isnull=True).order_by("saved_at", "pk").first()
+    if draft is None:
+        return None
+    latest = versions.first()
+    codes = {key.removeprefix(FIELD_PREFIX) for key in draft.sections if key.startswith(FIELD_PREFIX)}
+    rows = Report.objects.filter(pk=report.pk).values_list("data__fields", flat=True).get() or []
+    fields = [FieldHeading(code=row["code"], name=row["name"]) for row in rows if row["code"] in codes]
+    return draft.sections | latest.sections, fields

@@ -18,7 +18,6 @@ import io
 import logging
 import mimetypes
 import queue
-import re
 import ssl
 import struct
 import subprocess
@@ -81,42 +80,40 @@ class RenderedPdf:
     page_count: int
 
 
-# The one style sheet in a report's <head> (templates/reports/pdf/base.html).
-_HEAD_STYLE = re.compile(r"<style>(.*?)</style>(?=.*</head>)", re.DOTALL)
+# The printed report's style, the same for every report (the page box, which varies, stays in the document).
+STYLESHEET = Path(__file__).resolve().parent / "static" / "reports" / "pdf.css"
 
 
-@functools.lru_cache(maxsize=16)
-def _parsed_style(css: str, assets_dir: Path) -> tuple[CSS, FontConfiguration]:
-    """A head style sheet parsed once per process, with the fonts its @font-face rules load.
+@functools.cache
+def _report_style(assets_dir: Path) -> tuple[CSS, FontConfiguration]:
+    """The report style sheet parsed once per process, with the fonts its @font-face rules load.
 
-    Parsing and validating the report's style sheet and loading its four fonts took a quarter of a
-    partnership report's rendering, the same for every part and every report. The few variants
-    (margins, numbered or not) are cached by their text.
+    Parsing and validating it and loading its four fonts took a quarter of a partnership report's
+    rendering, the same for every part and every report.
     """
     fonts = FontConfiguration()
     base_url = assets_dir.as_uri() + "/"
-    return CSS(string=css, base_url=base_url, url_fetcher=AssetsOnlyFetcher(assets_dir), font_config=fonts), fonts
+    css = CSS(
+        string=STYLESHEET.read_text(encoding="utf-8"),
+        base_url=base_url,
+        url_fetcher=AssetsOnlyFetcher(assets_dir),
+        font_config=fonts,
+    )
+    return css, fonts
 
 
 def render_pdf(html: str, *, assets_dir: Path = ASSETS_DIR) -> RenderedPdf:
-    """Render an HTML document to PDF; relative URLs resolve inside ``assets_dir`` and nowhere else.
+    """Render an HTML document with the report style sheet to PDF; relative URLs resolve inside
+    ``assets_dir`` and nowhere else.
 
-    The first <style> of the head is applied as a style sheet parsed once per process (above), so it
-    is cut from the document: nothing else in it styles the page (UA rules rank below it either way,
-    and ``style`` attributes above it).
+    The style sheet is a user style sheet to WeasyPrint: the document's own ``<style>`` (its page box)
+    and ``style`` attributes rank above it, the browser defaults below.
     """
     assets_dir = Path(assets_dir).resolve()
     fetcher = AssetsOnlyFetcher(assets_dir)
     base_url = assets_dir.as_uri() + "/"
-    style = _HEAD_STYLE.search(html)
-    if style is None:
-        document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render()
-    else:
-        sheet, fonts = _parsed_style(style.group(1), assets_dir)
-        html = html[: style.start()] + html[style.end() :]
-        document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
-            stylesheets=[sheet], font_config=fonts
-        )
+    sheet, fonts = _report_style(assets_dir)
+    document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(stylesheets=[sheet], font_config=fonts)
     return RenderedPdf(content=document.write_pdf(), page_count=len(document.pages))
 
 

@@ -25,6 +25,7 @@ from .charts import coverage_map, coverage_map_shapes, partnerships_by_status_ch
 from .figures import CityFigures
 from .forms import DashboardFilterForm, FinaliseForm, NarrativeForm, PeriodCloseForm, ReportRequestForm, SignedCopyForm
 from .models import Report, ReportNarrative, SignedCopy
+from .narrative import kept_text
 from .periods import lower_first
 from .quotas import QuotaExceeded
 from .services import (
@@ -229,11 +230,15 @@ class ReportNarrativeView(ReportAccessMixin, View):
     template_name = "reports/report_narrative.html"
 
     def get_report(self, request, pk) -> Report:
-        return get_object_or_404(
-            Report.objects.editable_by(request.user).with_related().filter(status=Report.Status.DONE), pk=pk
-        )
+        # Without its stored rows (megabytes at national scale): the text kept with it is enough.
+        done = Report.objects.editable_by(request.user).with_related().defer("data").filter(status=Report.Status.DONE)
+        return get_object_or_404(done, pk=pk)
 
     def form(self, report: Report, data=None) -> NarrativeForm:
+        kept = kept_text(report)
+        if kept is not None:
+            sections, fields = kept
+            return NarrativeForm(data, sections=sections, fields=fields)
         figures = CityFigures.build(report.data, report_scope(report)) if report.data is not None else None
         latest = report.narratives.first()
         sections = {} if figures is None else drafted_sections(report, figures)

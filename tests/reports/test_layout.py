@@ -9,11 +9,12 @@ import pdfplumber
 from django.test import TestCase
 
 from commitments.models import Commitment
-from reports.documents import render_report_html
+from reports.documents import build_document, render_report_html
 from reports.figures import CityFigures, Scope, load_rows
 from reports.models import Report
-from reports.pdf import html_to_pdf
+from reports.pdf import html_to_pdf, render_parts
 from tests import factories
+from tests.reports.pdftools import WATERMARK_GREY
 from tests.reports.programme import Programme
 
 TOLERANCE = 0.6  # points: the rule's own half width
@@ -191,6 +192,31 @@ class PageBreakTests(TestCase):
         signature_page = next(i for i, text in enumerate(texts) if "T/M BAN THƯỜNG VỤ" in text)
         self.assertIn("Đề nghị Ủy ban nhân dân thành phố", texts[signature_page])  # the last paragraph
 
+    def test_recipients_are_set_in_the_style_the_setting_names(self):
+        """ "Nơi nhận" as most Party committees print it (upright, underlined, 14 pt; list 12 pt) or as
+        Hướng dẫn 36-HD sets it (bold italic 12 pt; list 11 pt)."""
+        report = Report(period=self.programme.q4, kind=Report.Kind.CITY)
+        figures = CityFigures.build(load_rows(period=self.programme.q4), Scope())
+        expected = {"upright": ("Report-Serif", 14, 12, True), "hd36": ("Report-Serif-Bold-Italic", 12, 11, True)}
+        for style, (face, size, list_size, underlined) in expected.items():
+            with self.subTest(style=style), self.settings(REPORT_RECIPIENTS_STYLE=style):
+                content = html_to_pdf(render_report_html(report, figures))
+                with pdfplumber.open(io.BytesIO(content)) as pdf:
+                    page = next(page for page in pdf.pages if page.search("Nơi nhận:"))
+                    title = page.search("Nơi nhận:", return_chars=True)[0]
+                    first = page.search("- Ban Bí thư", return_chars=True)[0]
+                    rules = [  # the underline: a rule under the whole title, above the next line
+                        r
+                        for r in page.lines + page.rects
+                        if title["top"] < r["top"] < title["bottom"] + 2
+                        and r["x0"] <= title["x0"] + 1
+                        and r["x1"] >= title["x1"] - 1
+                    ]
+                self.assertEqual({c["fontname"].split("+")[-1] for c in title["chars"]}, {face})
+                self.assertEqual({round(c["size"]) for c in title["chars"]}, {size})
+                self.assertEqual({round(c["size"]) for c in first["chars"]}, {list_size})
+                self.assertEqual(bool(rules), underlined)
+
     def test_the_checker_sees_a_heading_at_a_page_foot(self):
         # A heading set as a plain paragraph (no "break-after: avoid") just above the page foot.
         html = (
@@ -198,6 +224,111 @@ class PageBreakTests(TestCase):
             '<p style="margin:0;orphans:3">' + "Nội dung. " * 400 + "</p></body></html>"
         )
         self.assertTrue(HEADING.match(last_lines(html_to_pdf(html))[0]))
+
+
+MM = 72 / 25.4
+MARGIN_MM = 20  # top and bottom (Hướng dẫn 36-HD/VPTW, reports.conf)
+MOST_EMPTY = 1 / 3  # of a page's text area, below its last line, on a page that does not end a flow
+
+
+def empty_shares(content: bytes) -> list[tuple[float, bool]]:
+    """Per page: (share of its text area left empty below the last thing printed, whether it ends a flow).
+
+    A page ends a flow when it is the last one or the next starts an appendix ("PHỤ LỤC" on a page of
+    its own, as every appendix does). The page number in the top margin and the watermark (an image)
+    do not count as content.
+    """
+    pages = []
+    with pdfplumber.open(io.BytesIO(content)) as pdf:
+        for page in pdf.pages:
+            top, foot = MARGIN_MM * MM, page.height - MARGIN_MM * MM
+            marks = [c for c in page.chars if c["text"].strip() and c["top"] >= top - 1]
+            marks += [
+                shape
+                for shape in page.rects + page.lines + page.curves
+                if shape["top"] >= top - 1 and not is_watermark(shape)
+            ]
+            lowest = max((mark["bottom"] for mark in marks), default=top)
+            lines = [line for line in (page.extract_text() or "").splitlines() if not line.strip().isdigit()]
+            first_line = next(iter(lines), "")  # below the page number
+            pages.append(((foot - lowest) / (foot - top), first_line))
+    return [
+        (share, number == len(pages) - 1 or "PHỤ LỤC" in pages[number + 1][1])
+        for number, (share, _line) in enumerate(pages)
+    ]
+
+
+def is_watermark(shape: dict) -> bool:
+    colour = shape.get("non_stroking_color")
+    return (
+        isinstance(colour, tuple)
+        and len(colour) == 3
+        and all(abs(a - b) < 0.01 for a, b in zip(colour, WATERMARK_GREY, strict=True))
+    )
+
+
+def too_empty(content: bytes) -> list[str]:
+    """Pages more than a third empty inside a flow, and blank pages anywhere."""
+    bad = []
+    for number, (share, ends_flow) in enumerate(empty_shares(content), start=1):
+        if share > 0.99 or (share > MOST_EMPTY and not ends_flow):
+            bad.append(f"page {number}: {share:.0%} of its text area empty")
+    return bad
+
+
+class PageFillTests(TestCase):
+    """No page is a third empty except where a flow ends (before an appendix, the last page); none is blank."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.programme = Programme.build()
+        world = cls.programme.world
+        # Enough text for several pages (as in PageBreakTests), and a partnership with nothing agreed yet.
+        for index in range(12):
+            field = factories.field(name=f"Lĩnh vực thử số {index} về hỗ trợ", code=f"f-{index}", order=10 + index)
+            for number in range(2):
+                factories.commitment(partnership=world.partnership, field=field, title=f"Nội dung {index}.{number}")
+        cls.empty_partnership = factories.partnership(
+            supported=cls.programme.unpaired_supported, supporters=[world.supporter, world.outsider]
+        )
+
+    def render_split(self, report: Report, scope: Scope) -> bytes:
+        """As the worker renders a report: in parts, joined (the path that once added a blank page)."""
+        figures = CityFigures.build(load_rows(period=self.programme.q4), scope)
+        return render_parts(build_document(report, figures, split=True).parts).content
+
+    def test_no_page_is_a_third_empty_inside_a_flow_or_blank(self):
+        world = self.programme.world
+        q4 = self.programme.q4
+        cases = [
+            (Report(period=q4, kind=Report.Kind.CITY), Scope()),
+            (
+                Report(period=q4, kind=Report.Kind.PARTNERSHIP, partnership=world.partnership),
+                Scope(partnership_id=world.partnership.pk),
+            ),
+            (
+                Report(period=q4, kind=Report.Kind.PARTNERSHIP, partnership=self.empty_partnership),
+                Scope(partnership_id=self.empty_partnership.pk),
+            ),
+            (
+                Report(period=q4, kind=Report.Kind.UNIT, commune=world.supporter),
+                Scope(commune_code=world.supporter.code),
+            ),
+        ]
+        for report, scope in cases:
+            content = self.render_split(report, scope)
+            with self.subTest(kind=report.kind, scope=scope):
+                self.assertGreaterEqual(len(empty_shares(content)), 2)
+                self.assertEqual(too_empty(content), [])
+
+    def test_the_checker_sees_a_half_empty_page_and_a_blank_one(self):
+        # Page 1 half empty in the middle of the text, page 2 blank, page 3 an appendix (a flow's end is exempt).
+        html = (
+            "<html><head><style>@page { size: A4; margin: 20mm 15mm 20mm 30mm }</style></head><body>"
+            + "<p>Nội dung báo cáo.</p>" * 12
+            + '<div style="break-before:page"></div><p style="break-before:page">PHỤ LỤC 1</p></body></html>'
+        )
+        self.assertEqual([line.split(":")[0] for line in too_empty(html_to_pdf(html))], ["page 1", "page 2"])
 
 
 def test_the_watermark_file_is_what_the_code_draws():

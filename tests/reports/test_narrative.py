@@ -3,6 +3,7 @@ when the report is issued; the Word version; the signed and stamped copy kept wi
 
 import hashlib
 import io
+import re
 from unittest import mock
 
 import docx
@@ -12,8 +13,9 @@ from django.db import DatabaseError, transaction
 from django.test import TestCase
 from django.urls import reverse
 
+from reports.figures import CityFigures
 from reports.models import Report, ReportNarrative, SignedCopy
-from reports.services import finalise_report, regenerate_report, run_report, save_narrative
+from reports.services import finalise_report, regenerate_report, report_scope, run_report, save_narrative
 from tests.reports.pdftools import text_of
 from tests.reports.programme import Programme
 
@@ -117,6 +119,39 @@ class NarrativePageTests(RenderedReport):
         self.assertRedirects(response, self.report.get_absolute_url(), fetch_redirect_response=False)
         self.assertEqual(self.report.narratives.first().saved_by, self.world.city)
 
+    def test_the_page_edits_the_kept_text_without_building_the_figures_again(self):
+        """Rendering kept the portal's draft, written from the report's figures: the page reads it."""
+        edited = self.report.narratives.first().sections | {"assessment": "Đánh giá đã sửa."}
+        ReportNarrative.objects.create(report=self.report, sections=edited, saved_by=self.world.city)
+        self.client.force_login(self.world.city)
+        url = reverse("reports:report_narrative", args=[self.report.pk])
+        with mock.patch("reports.views.CityFigures.build", side_effect=AssertionError("figures rebuilt")):
+            response = self.client.get(url)
+        self.assertEqual(response.status_code, 200)
+        form = response.context["form"]
+        self.assertEqual(form["assessment"].initial, "Đánh giá đã sửa.")
+        figures = CityFigures.build(self.report.data, report_scope(self.report))
+        self.assertTrue(figures.fields)
+        self.assertEqual(
+            [form[key].label for key in form.fields if key.startswith("field:")],
+            [f"I.2. Lĩnh vực: {field.name}" for field in figures.fields],
+        )
+        self.assertContains(response, f"Lĩnh vực: {self.programme.housing.name}")
+
+    def test_a_new_version_without_a_draft_of_its_own_builds_its_figures(self):
+        sections = self.report.narratives.first().sections
+        ReportNarrative.objects.create(report=self.report, sections=sections, saved_by=self.world.city)
+        with mock.patch(PUBLISH), self.captureOnCommitCallbacks(execute=True):
+            new = regenerate_report(report=self.report, requested_by=self.world.city)
+            new = self.render_again(new)
+        self.assertFalse(new.narratives.filter(saved_by__isnull=True).exists())
+        self.client.force_login(self.world.city)
+        with mock.patch("reports.views.CityFigures.build", wraps=CityFigures.build) as build:
+            response = self.client.get(reverse("reports:report_narrative", args=[new.pk]))
+        self.assertEqual(response.status_code, 200)
+        build.assert_called_once()
+        self.assertContains(response, f"Lĩnh vực: {self.programme.housing.name}")
+
     def test_leadership_reads_but_does_not_edit(self):
         self.client.force_login(self.world.leader)
         self.assertEqual(self.client.get(reverse("reports:report_narrative", args=[self.report.pk])).status_code, 403)
@@ -143,6 +178,13 @@ class NarrativePageTests(RenderedReport):
         self.assertTrue(first.different_first_page_header_footer)  # no number on page 1
         self.assertIn("PAGE", first.header._element.xml)
         self.assertTrue(any(s.page_width > s.page_height for s in document.sections[1:]))  # landscape appendix
+        for appendix in document.sections[1:]:
+            self.assertFalse(appendix.different_first_page_header_footer)  # numbered from its first page
+        # Every appendix of the PDF, under the same number (the text refers to them by number).
+        appendices = [p.text for p in document.paragraphs if p.text.startswith("PHỤ LỤC ")]
+        self.assertEqual(appendices, re.findall(r"PHỤ LỤC \d+", text_of(self.report.pdf.read())))
+        self.assertGreaterEqual(len(appendices), 3)
+        self.assertIn("<w:pBdr>", document.element.body.xml)  # the short rule under the summary line
         self.assertEqual(document.styles["Normal"].font.name, "Times New Roman")
         self.assertEqual(document.styles["Normal"].font.size.pt, 14)
         heading = document.tables[0]

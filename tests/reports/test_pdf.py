@@ -300,22 +300,27 @@ def test_the_fetcher_does_not_load_the_system_certificates():
             fetcher.fetch("https://example.org/font.ttf")
 
 
-def test_the_head_style_sheet_is_parsed_once_and_styles_as_if_inline():
-    """The head's <style> is parsed once per process and applied from the cache: same pages, same fonts."""
+def test_the_report_style_sheet_is_parsed_once_and_styles_as_if_inline():
+    """static/reports/pdf.css is parsed once per process and applied from the cache: the same pages,
+    text and fonts as with the sheet written into the document; the document's own page box wins."""
     from weasyprint import HTML
 
     from reports import pdf
 
-    style = (
-        '<style>@page { size: A5 landscape; margin: 10mm } p { font-family: "Report Serif"; font-weight: bold }</style>'
-    )
-    html = f"<html><head>{FONT_FACES}{style}</head><body><p>{VIETNAMESE}</p></body></html>"
-    pdf._parsed_style.cache_clear()
-    first, second = render_pdf(html), render_pdf(html)
-    assert pdf._parsed_style.cache_info().hits == 1
-    inline = HTML(string=html, base_url=ASSETS_DIR.as_uri() + "/", url_fetcher=AssetsOnlyFetcher()).write_pdf()
+    body = f"<body><h2>Kết quả thực hiện</h2><p>{VIETNAMESE}</p><p class='muted'>{VIETNAMESE}</p></body>"
+    page_box = "<style>@page { margin: 10mm }</style>"
+    pdf._report_style.cache_clear()
+    first, second = render_pdf(f"<html><head>{page_box}</head>{body}</html>"), render_pdf(f"<html>{body}</html>")
+    assert (pdf._report_style.cache_info().misses, pdf._report_style.cache_info().hits) == (1, 1)
+    sheet = pdf.STYLESHEET.read_text(encoding="utf-8")
+    inline = HTML(
+        string=f"<html><head><style>{sheet}</style>{page_box}</head>{body}</html>",
+        base_url=ASSETS_DIR.as_uri() + "/",
+        url_fetcher=AssetsOnlyFetcher(),
+    ).write_pdf()
     for rendered in (first, second):
         box = reader(rendered.content).pages[0].mediabox
-        assert (round(float(box.width) * 25.4 / 72), round(float(box.height) * 25.4 / 72)) == (210, 148)
+        assert (round(float(box.width) * 25.4 / 72), round(float(box.height) * 25.4 / 72)) == (210, 297)
         assert text_of(rendered.content) == text_of(inline)
         assert fonts(rendered.content) == fonts(inline)
+        assert fonts(rendered.content) and all("Report-Serif" in name for name in fonts(rendered.content))

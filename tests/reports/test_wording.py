@@ -20,6 +20,7 @@ FORBIDDEN = [
         "a zero written as a number: say it in words or leave it out",
     ),
     (r"Có 0\b", "a zero count"),
+    (r"(?<![\d.,])(\d+) trên \1 (?!\d)", "a whole written as a fraction ('1 trên 1 cam kết')"),
     (r"trong đó 0\b", "a zero count"),
     (r"\(v\d+\)", "a version number in a title"),
     (r"ngày —|ngày -(?!\w)", "a dash standing for an unknown date"),
@@ -103,6 +104,7 @@ class GlossaryTests(TestCase):
             "Nam Phước + Thăng Phú",
             "983.300.000 đ",
             "Báo cáo toàn thành phố (v1)",
+            "1 trên 1 cam kết có báo cáo tiến độ trong kỳ",
         ):
             with self.subTest(bad=bad):
                 self.assertTrue(problems(bad))
