@@ -6,7 +6,6 @@ import uuid
 from decimal import Decimal
 
 from django.template.loader import render_to_string
-from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -14,40 +13,8 @@ from django.utils.translation import gettext
 from commitments import services, views
 from commitments.models import Commitment, ProgressUpdate
 from tests import factories
-from tests.assertions import count_queries
 from tests.commitments import fixtures
-from tests.commitments.routes import ROUTES
-from tests.routes import LOGIN, ROLES
-
-HX = {"HTTP_HX_REQUEST": "true"}
-MAX_QUERIES = 15
-
-
-class WorldTestCase(TestCase):
-    @classmethod
-    def setUpTestData(cls):
-        cls.world = factories.World.build()
-        cls.period = fixtures.current_period()
-
-    def login(self, user):
-        self.client.force_login(user)
-
-    def assert_same_query_count(self, url, add_rows, *, expected, htmx=False, target=None):
-        """The page costs ``expected`` queries with one row and with many (at most MAX_QUERIES)."""
-        headers = HX if htmx else {}
-        if target:
-            headers = {**headers, "HTTP_HX_TARGET": target}
-        self.client.get(url, **headers)  # warm per-process caches (content types, translations)
-        with count_queries() as one:
-            response = self.client.get(url, **headers)
-        self.assertEqual(response.status_code, 200)
-        add_rows()
-        with count_queries() as many:
-            response = self.client.get(url, **headers)
-        self.assertEqual(response.status_code, 200)
-        self.assertEqual(len(one.captured_queries), len(many.captured_queries), [q["sql"] for q in many])
-        self.assertLessEqual(len(many.captured_queries), MAX_QUERIES)
-        self.assertEqual(len(many.captured_queries), expected)
+from tests.commitments.cases import HX, WorldTestCase
 
 
 def more_commitments(world, count=8):
@@ -60,48 +27,6 @@ def more_commitments(world, count=8):
             services.submit_progress(commitment=commitment, author=world.officer, narrative="x", achieved_quantity=1)
 
     return add
-
-
-class RouteTableTests(WorldTestCase):
-    """The entries of tests/commitments/routes.py are true, for every role, GET, htmx GET and POST."""
-
-    def users(self):
-        world = self.world
-        return {
-            "anonymous": None,
-            "leader": world.leader,
-            "officer": world.officer,
-            "supported_officer": world.supported_officer,
-            "outsider": world.outsider_officer,
-            "city": world.city,
-            "admin": world.admin,
-        }
-
-    def test_every_route_answers_as_the_table_says(self):
-        names = {route.name for route in ROUTES}
-        from commitments.urls import urlpatterns
-
-        self.assertEqual(names, {f"commitments:{pattern.name}" for pattern in urlpatterns})
-        for route in ROUTES:
-            for role, user in self.users().items():
-                for method in ("get", "htmx", "post"):
-                    table = route.post if method == "post" else route.get
-                    expected = table[role] if table else (LOGIN if role == "anonymous" else 405)
-                    if role == "anonymous" and method == "htmx":
-                        expected = 401  # accounts.middleware: htmx gets HX-Redirect to the login page
-                    with self.subTest(route=route.name, role=role, method=method):
-                        self.client.logout()
-                        if user:
-                            self.login(user)
-                        url = reverse(route.name, kwargs=route.kwargs(self.world)) + route.query
-                        if method == "post":
-                            response = self.client.post(url, route.post_data(self.world))
-                        else:
-                            response = self.client.get(url, **(HX if method == "htmx" else {}))
-                        self.assertEqual(response.status_code, expected)
-
-    def test_roles_cover_the_shared_list(self):
-        self.assertEqual(tuple(self.users()), ROLES)
 
 
 class CommitmentListViewTests(WorldTestCase):

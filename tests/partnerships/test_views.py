@@ -12,6 +12,7 @@ from partnerships.models import Activity, ActivityPhoto, Document, Membership, P
 from tests import factories
 from tests.assertions import count_queries
 from tests.partnerships.routes import PDF, document_of, photo_of, png_bytes
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,7 @@ def body(response) -> str:
 
 class TestPartnershipList:
     def test_rows_show_members_with_the_supported_unit_highlighted(self, client, world):
-        client.force_login(world.outsider_officer)
+        sign_in(client, world.outsider_officer)
 
         html = body(client.get(LIST))
 
@@ -40,7 +41,7 @@ class TestPartnershipList:
         assert "Đã ký kết" in html and "08/08/2025" in html
 
     def test_health_is_shown_only_where_contents_are_readable(self, client, world):
-        client.force_login(world.outsider_officer)
+        sign_in(client, world.outsider_officer)
 
         response = client.get(LIST)
 
@@ -54,7 +55,7 @@ class TestPartnershipList:
         factories.commitment(
             partnership=world.partnership, start_on=datetime.date(2025, 1, 1), due_on=datetime.date(2025, 2, 1)
         )
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         html = body(client.get(LIST))
 
@@ -63,19 +64,19 @@ class TestPartnershipList:
 
     def test_demo_rows_carry_a_badge(self, client, world):
         Partnership.objects.filter(pk=world.partnership.pk).update(is_demo=True)
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         assert body(client.get(LIST)).count('class="badge badge--demo"') == 1
 
     def test_create_button_only_for_city_staff(self, client, world):
         create = reverse("partnerships:partnership_create")
-        client.force_login(world.leader)
+        sign_in(client, world.leader)
         assert create not in body(client.get(LIST))
-        client.force_login(world.city)
+        sign_in(client, world.city)
         assert create in body(client.get(LIST))
 
     def test_commune_parameter_filters_by_member_and_the_fragment_stays_embeddable(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
         commune_page = "http://testserver" + reverse("communes:commune_detail", args=[world.outsider.code])
 
         response = client.get(LIST, {"commune": world.outsider.code}, headers={**HTMX, "HX-Current-URL": commune_page})
@@ -85,14 +86,14 @@ class TestPartnershipList:
         assert response.context["embedded"] is True
 
     def test_accent_insensitive_search(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         response = client.get(LIST, {"q": "son tra"})
 
         assert [p.pk for p in response.context["page_obj"].object_list] == [world.other_partnership.pk]
 
     def test_invalid_filter_value_shows_nothing_rather_than_everything(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         response = client.get(LIST, {"status": "bogus"})
 
@@ -101,7 +102,7 @@ class TestPartnershipList:
 
     @pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "fragment"])
     def test_query_count_does_not_grow_with_rows(self, client, world, headers):
-        client.force_login(world.officer)
+        sign_in(client, world.officer)
         params = {"q": "tra tan"}
         client.get(LIST, params, headers=headers)
 
@@ -135,7 +136,7 @@ def add_contents(world):
 class TestPartnershipDetail:
     def test_outsider_sees_members_status_and_date_but_no_private_sections(self, client, world):
         add_contents(world)
-        client.force_login(world.outsider_officer)
+        sign_in(client, world.outsider_officer)
 
         html = body(client.get(detail_url(world.partnership)))
 
@@ -146,7 +147,7 @@ class TestPartnershipDetail:
 
     def test_member_officer_sees_contents_and_may_log_activities_but_not_edit(self, client, world):
         add_contents(world)
-        client.force_login(world.supported_officer)
+        sign_in(client, world.supported_officer)
 
         html = body(client.get(detail_url(world.partnership)))
 
@@ -158,7 +159,7 @@ class TestPartnershipDetail:
 
     def test_leadership_reads_everything_without_edit_controls(self, client, world):
         add_contents(world)
-        client.force_login(world.leader)
+        sign_in(client, world.leader)
 
         html = body(client.get(detail_url(world.partnership)))
 
@@ -168,7 +169,7 @@ class TestPartnershipDetail:
         assert '<form method="post"' not in html.split('id="main"', 1)[1]
 
     def test_city_staff_get_every_control(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         html = body(client.get(detail_url(world.partnership)))
 
@@ -176,7 +177,7 @@ class TestPartnershipDetail:
             assert reverse(f"partnerships:{control}", args=[world.partnership.pk]) in html
 
     def test_commitments_are_embedded_with_a_fallback_link(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
         url = reverse("commitments:partnership_commitments", args=[world.partnership.pk])
 
         html = body(client.get(detail_url(world.partnership)))
@@ -186,7 +187,7 @@ class TestPartnershipDetail:
     def test_history_names_the_user_and_the_change(self, client, world):
         world.city.first_name, world.city.last_name = "Lan", "Nguyễn Thị"
         world.city.save()
-        client.force_login(world.city)
+        sign_in(client, world.city)
         form = client.get(reverse("partnerships:partnership_update", args=[world.partnership.pk])).context["form"]
         data = {name: value for name, value in form.initial.items() if value is not None}
         data |= {"status": "active", "legal_basis": world.partnership.legal_basis_id, "signed_on": "2025-08-08"}
@@ -207,7 +208,7 @@ class TestPartnershipDetail:
     def test_history_is_built_only_when_asked_for(self, client, world):
         """The page links to its history (htmx loads it once on screen; the plain link reloads the page)."""
         add_contents(world)
-        client.force_login(world.city)
+        sign_in(client, world.city)
         url = detail_url(world.partnership)
 
         response = client.get(url)
@@ -223,7 +224,7 @@ class TestPartnershipDetail:
 
     def test_history_fragment_is_the_section_alone(self, client, world):
         add_contents(world)
-        client.force_login(world.supported_officer)
+        sign_in(client, world.supported_officer)
 
         html = body(client.get(detail_url(world.partnership) + "?history=1", headers={"HX-Request": "true"}))
 
@@ -232,14 +233,14 @@ class TestPartnershipDetail:
 
     def test_history_of_a_partnership_whose_contents_are_private_is_404(self, client, world):
         add_contents(world)
-        client.force_login(world.outsider_officer)
+        sign_in(client, world.outsider_officer)
         url = detail_url(world.partnership) + "?history=1"
 
         assert client.get(url).status_code == 404
         assert client.get(url, headers={"HX-Request": "true"}).status_code == 404
 
     def test_history_fragment_query_count_does_not_grow_with_events(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
         url = detail_url(world.partnership) + "?history=1"
         add_contents(world)
         client.get(url, headers={"HX-Request": "true"})
@@ -254,12 +255,12 @@ class TestPartnershipDetail:
         assert len(one) == len(many) <= 15, [q["sql"][:120] for q in many.captured_queries]
 
     def test_missing_partnership_is_404(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
         assert client.get(reverse("partnerships:partnership_detail", args=[999999])).status_code == 404
 
     @pytest.mark.parametrize("role", ["city", "officer", "outsider_officer"])
     def test_query_count_does_not_grow_with_contents(self, client, world, role):
-        client.force_login(getattr(world, role))
+        sign_in(client, getattr(world, role))
         url = detail_url(world.partnership)
         add_contents(world)
         client.get(url)
@@ -297,7 +298,7 @@ def form_data(world, **overrides):
 
 class TestCreateAndUpdate:
     def test_city_staff_create_a_partnership(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         response = client.post(reverse("partnerships:partnership_create"), form_data(world))
 
@@ -306,7 +307,7 @@ class TestCreateAndUpdate:
         assert created.memberships.count() == 2
 
     def test_bad_input_comes_back_in_vietnamese_with_everything_kept(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         response = client.post(
             reverse("partnerships:partnership_create"), form_data(world, lead_supporter=world.supported.pk)
@@ -320,7 +321,7 @@ class TestCreateAndUpdate:
         assert not Partnership.objects.filter(title="Chương trình kết nghĩa mới").exists()
 
     def test_dropping_a_unit_with_commitments_shows_a_form_error_and_keeps_everything(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
         url = reverse("partnerships:partnership_update", args=[world.partnership.pk])
 
         response = client.post(url, form_data(world, title="Đổi tên"))
@@ -334,9 +335,9 @@ class TestCreateAndUpdate:
 
     def test_leader_gets_403_and_officer_404_on_update(self, client, world):
         url = reverse("partnerships:partnership_update", args=[world.partnership.pk])
-        client.force_login(world.leader)
+        sign_in(client, world.leader)
         assert client.post(url, form_data(world)).status_code == 403
-        client.force_login(world.officer)
+        sign_in(client, world.officer)
         assert client.post(url, form_data(world)).status_code == 404
         world.partnership.refresh_from_db()
         assert world.partnership.signed_place == ""
@@ -347,7 +348,7 @@ class TestCreateAndUpdate:
 
 class TestMembers:
     def test_htmx_add_returns_the_members_card_with_a_toast(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         response = client.post(
             reverse("partnerships:member_add", args=[world.partnership.pk]),
@@ -362,7 +363,7 @@ class TestMembers:
         assert world.partnership.memberships.filter(commune=world.outsider, role="co_supporter").exists()
 
     def test_add_without_javascript_redirects_back(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         response = client.post(
             reverse("partnerships:member_add", args=[world.partnership.pk]),
@@ -373,7 +374,7 @@ class TestMembers:
         assert response["Location"] == detail_url(world.partnership) + "#members"
 
     def test_invalid_add_over_htmx_shows_the_error_in_the_card(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         response = client.post(
             reverse("partnerships:member_add", args=[world.partnership.pk]),
@@ -385,7 +386,7 @@ class TestMembers:
         assert json.loads(response["HX-Trigger"])["toast"]["kind"] == "error"
 
     def test_removing_a_unit_with_commitments_is_refused_with_a_clear_message(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
         lead = world.partnership.memberships.get(commune=world.supporter)
         url = reverse("partnerships:member_remove", args=[world.partnership.pk, lead.pk])
 
@@ -397,7 +398,7 @@ class TestMembers:
 
     def test_removing_a_co_supporter_without_javascript(self, client, world):
         extra = Membership.objects.create(partnership=world.partnership, commune=world.outsider, role="co_supporter")
-        client.force_login(world.city)
+        sign_in(client, world.city)
         url = reverse("partnerships:member_remove", args=[world.partnership.pk, extra.pk])
 
         assert "Sơn Trà" in body(client.get(url))  # the confirmation page
@@ -407,7 +408,7 @@ class TestMembers:
         assert "Đã bỏ Sơn Trà" in body(response)
 
     def test_membership_of_another_partnership_is_404(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
         other = world.other_partnership.memberships.first()
         url = reverse("partnerships:member_remove", args=[world.partnership.pk, other.pk])
 
@@ -419,7 +420,7 @@ class TestMembers:
 
 class TestDocuments:
     def test_city_staff_upload_a_pdf(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         response = client.post(
             reverse("partnerships:document_upload", args=[world.partnership.pk]),
@@ -432,7 +433,7 @@ class TestDocuments:
         assert document.original_name == "b.pdf" and len(document.sha256) == 64
 
     def test_a_fake_pdf_is_refused_and_the_typed_values_kept(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         response = client.post(
             reverse("partnerships:document_upload", args=[world.partnership.pk]),
@@ -446,7 +447,7 @@ class TestDocuments:
 
     def test_file_is_served_inline_and_sandboxed_to_members(self, client, world):
         document = document_of(world.partnership)
-        client.force_login(world.supported_officer)
+        sign_in(client, world.supported_officer)
 
         response = client.get(reverse("partnerships:document_file", args=[document.pk]))
 
@@ -459,7 +460,7 @@ class TestDocuments:
 
     def test_outsider_gets_404_for_the_file(self, client, world):
         document = document_of(world.partnership)
-        client.force_login(world.outsider_officer)
+        sign_in(client, world.outsider_officer)
 
         assert client.get(reverse("partnerships:document_file", args=[document.pk])).status_code == 404
 
@@ -476,7 +477,7 @@ class TestActivities:
         return client.post(reverse("partnerships:activity_create", args=[world.partnership.pk]), data)
 
     def test_member_officer_logs_an_activity_with_photos(self, client, world):
-        client.force_login(world.officer)
+        sign_in(client, world.officer)
 
         response = self.post(
             client, world, photos=[SimpleUploadedFile("a.png", png_bytes()), SimpleUploadedFile("b.png", png_bytes())]
@@ -488,7 +489,7 @@ class TestActivities:
         assert activity.photos.count() == 2
 
     def test_form_offers_the_phone_camera(self, client, world):
-        client.force_login(world.officer)
+        sign_in(client, world.officer)
 
         html = body(client.get(reverse("partnerships:activity_create", args=[world.partnership.pk])))
 
@@ -496,7 +497,7 @@ class TestActivities:
         assert 'enctype="multipart/form-data"' in html
 
     def test_bad_photo_is_refused_and_nothing_saved(self, client, world):
-        client.force_login(world.officer)
+        sign_in(client, world.officer)
 
         response = self.post(client, world, photos=[SimpleUploadedFile("a.jpg", b"GIF89a not really")])
 
@@ -506,22 +507,22 @@ class TestActivities:
         assert not Activity.objects.filter(title="Trao 10 máy tính").exists()
 
     def test_outsider_officer_gets_404_and_leader_403(self, client, world):
-        client.force_login(world.outsider_officer)
+        sign_in(client, world.outsider_officer)
         assert self.post(client, world).status_code == 404
-        client.force_login(world.leader)
+        sign_in(client, world.leader)
         assert self.post(client, world).status_code == 403
         assert not Activity.objects.filter(title="Trao 10 máy tính").exists()
 
     def test_photo_served_to_members_only(self, client, world):
         photo = photo_of(world.partnership)
         url = reverse("partnerships:activity_photo", args=[photo.pk])
-        client.force_login(world.officer)
+        sign_in(client, world.officer)
 
         response = client.get(url)
 
         assert response.status_code == 200 and response["Content-Type"] == "image/png"
         assert response["Content-Security-Policy"] == "default-src 'none'; sandbox; frame-ancestors 'none'"
-        client.force_login(world.outsider_officer)
+        sign_in(client, world.outsider_officer)
         assert client.get(url).status_code == 404
         assert ActivityPhoto.objects.filter(pk=photo.pk).exists()
 
@@ -533,7 +534,7 @@ SUGGEST = reverse("partnerships:partnership_suggestions")
 
 class TestPartnershipSuggestions:
     def test_officers_are_offered_only_partnerships_whose_contents_they_read(self, client, world):
-        client.force_login(world.officer)
+        sign_in(client, world.officer)
 
         html = body(client.get(SUGGEST, {"field": "partnership", "partnership": "a"}, headers=HTMX))
 
@@ -541,7 +542,7 @@ class TestPartnershipSuggestions:
         assert f"(#{world.other_partnership.pk})" not in html
 
     def test_a_member_name_without_accents_or_a_number_finds_the_partnership(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         by_name = body(client.get(SUGGEST, {"q": "son tra"}, headers=HTMX))
         by_number = body(client.get(SUGGEST, {"q": f"#{world.partnership.pk}"}, headers=HTMX))
@@ -554,13 +555,13 @@ class TestPartnershipSuggestions:
         supported = factories.commune(name="Tân Lập")
         for _ in range(22):
             factories.partnership(supported=supported, supporters=[factories.commune(kind="ward")])
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         assert body(client.get(SUGGEST, {"q": "tan lap"}, headers=HTMX)).count("<option") == 20
         assert "<option" not in body(client.get(SUGGEST, {"q": " "}, headers=HTMX))
 
     def test_query_count_does_not_grow_with_rows(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
         url = SUGGEST + "?q=a"
         client.get(url, headers=HTMX)
         with count_queries() as one:
@@ -576,7 +577,7 @@ class TestPartnershipSuggestions:
 
 class TestTypedMember:
     def test_a_unit_typed_by_name_is_added(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         response = client.post(
             reverse("partnerships:member_add", args=[world.partnership.pk]),
@@ -587,7 +588,7 @@ class TestTypedMember:
         assert world.partnership.memberships.filter(commune=world.outsider, role="co_supporter").exists()
 
     def test_an_unknown_unit_is_refused_next_to_the_field_and_the_text_kept(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         html = body(
             client.post(
@@ -600,7 +601,7 @@ class TestTypedMember:
         assert 'value="khong ton tai"' in html
 
     def test_detail_page_has_no_select_of_every_unit(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         html = body(client.get(detail_url(world.partnership)))
 
@@ -609,7 +610,7 @@ class TestTypedMember:
 
     def test_bookmarked_commune_link_still_filters_the_list(self, client, world):
         """A unit's page links to the list with ?commune=<code>."""
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         html = body(client.get(LIST, {"commune": world.outsider.code}))
 

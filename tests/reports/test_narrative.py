@@ -16,6 +16,7 @@ from reports.models import Report, ReportNarrative, SignedCopy
 from reports.services import finalise_report, regenerate_report, run_report, save_narrative
 from tests.reports.pdftools import text_of
 from tests.reports.programme import Programme
+from tests.signin import sign_in
 
 PUBLISH = "reports.services.render_report_task.apply_async"
 PUBLISH_WORKBOOK = "reports.services.build_workbook_task.apply_async"
@@ -99,7 +100,7 @@ class NarrativeTests(RenderedReport):
 
 class NarrativePageTests(RenderedReport):
     def test_city_staff_edit_the_text_in_the_portal(self):
-        self.client.force_login(self.world.city)
+        sign_in(self.client, self.world.city)
         url = reverse("reports:report_narrative", args=[self.report.pk])
         response = self.client.get(url)
         self.assertEqual(response.status_code, 200)
@@ -118,13 +119,13 @@ class NarrativePageTests(RenderedReport):
         self.assertEqual(self.report.narratives.first().saved_by, self.world.city)
 
     def test_leadership_reads_but_does_not_edit(self):
-        self.client.force_login(self.world.leader)
+        sign_in(self.client, self.world.leader)
         self.assertEqual(self.client.get(reverse("reports:report_narrative", args=[self.report.pk])).status_code, 403)
         response = self.client.get(reverse("reports:report_docx", args=[self.report.pk]))
         self.assertEqual(response.status_code, 200)
 
     def test_the_word_version_has_the_same_text_and_layout(self):
-        self.client.force_login(self.world.leader)
+        sign_in(self.client, self.world.leader)
         response = self.client.get(reverse("reports:report_docx", args=[self.report.pk]))
         self.assertIn("attachment", response["Content-Disposition"])
         document = docx.Document(io.BytesIO(response.content))
@@ -163,7 +164,7 @@ class SignedCopyTests(RenderedReport):
 
     def test_the_signed_scan_is_kept_with_number_and_hash_and_leadership_sees_it_first(self):
         url = reverse("reports:report_signed_upload", args=[self.report.pk])
-        self.client.force_login(self.world.city)
+        sign_in(self.client, self.world.city)
         response = self.client.post(url, {"file": SimpleUploadedFile("ban-ky.pdf", PDF, "application/pdf")})
         self.assertEqual(response.status_code, 200)  # a draft has nothing to sign yet
         self.assertFalse(SignedCopy.objects.exists())
@@ -180,7 +181,7 @@ class SignedCopyTests(RenderedReport):
         self.assertEqual(copy.sha256, hashlib.sha256(copy.file.read()).hexdigest())
         with self.assertRaises(DatabaseError), transaction.atomic():
             SignedCopy.objects.filter(pk=copy.pk).update(sha256="0" * 64)
-        self.client.force_login(self.world.leader)
+        sign_in(self.client, self.world.leader)
         page = self.client.get(final.get_absolute_url()).content.decode()
         self.assertLess(page.index(reverse("reports:report_signed", args=[final.pk])), page.index("Xem bản PDF"))
         response = self.client.get(reverse("reports:report_signed", args=[final.pk]))
