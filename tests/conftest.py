@@ -1,59 +1,9 @@
 import os
-import socket
-from urllib.parse import urlparse
 
 import pytest
-from django.test import Client
 
 from tests import factories
-
-_password_only_login = Client.force_login
-
-
-def force_login_with_second_step(self, user, backend=None):
-    """``force_login`` as a full sign-in: a user with a confirmed TOTP device (staff always get one) is also OTP-verified,
-    the way django_otp.login marks the session. Tests of the second step itself go through the forms
-    (tests/accounts/test_mfa.py) or call ``password_only_login``."""
-    _password_only_login(self, user, backend)
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from accounts.mfa import confirmed_devices, must_use_mfa
-
-    device = confirmed_devices(user).first()
-    if device is None and must_use_mfa(user):
-        # Staff built without tests.factories (User.objects.create…) get their app here.
-        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
-    if device is not None:
-        session = self.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-
-
-def password_only_login(client, user, backend=None):
-    _password_only_login(client, user, backend)
-
-
-# Every Client (the fixture and any Client() a test builds) signs in with both steps.
-Client.force_login = force_login_with_second_step
-
-
-def service_reachable(url: str) -> bool:
-    parsed = urlparse(url)
-    try:
-        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=2):
-            return True
-    except OSError:
-        return False
-
-
-def require(condition: bool, what: str) -> None:
-    """Integration tests need real services. Locally a missing one skips; in CI it fails loudly."""
-    if condition:
-        return
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true and {what} is not available: integration tests must run in CI", pytrace=False)
-    pytest.skip(f"{what} is not available")
+from tests.live_services import require, service_reachable
 
 
 @pytest.fixture

@@ -8,8 +8,16 @@ that owns ``world.commitment``), ``supported_officer`` (a member that owns nothi
 (officer of a unit in another partnership), ``city`` (city staff) and ``admin``.
 """
 
+import contextlib
+import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.urls import reverse
+
+import tests
 
 ROLES = ("anonymous", "leader", "officer", "supported_officer", "outsider", "city", "admin")
 LOGIN = 302  # anonymous users are sent to the login page
@@ -34,3 +42,43 @@ class Route:
     htmx: bool = True  # also GET with HX-Request and expect the same status
     notes: str = ""
     extra: dict = field(default_factory=dict)
+
+
+def declared_routes() -> list[Route]:
+    """Every app's table (``tests/<app>/routes.py``), read when asked: those modules import this one."""
+    routes = []
+    for module in pkgutil.iter_modules(tests.__path__):
+        if not module.ispkg:
+            continue
+        try:
+            table = importlib.import_module(f"tests.{module.name}.routes")
+        except ModuleNotFoundError:
+            continue
+        routes.extend(table.ROUTES)
+    return routes
+
+
+def user_for(world, role: str):
+    """The World's user playing ``role`` (None for anonymous)."""
+    return {
+        "anonymous": None,
+        "leader": world.leader,
+        "officer": world.officer,
+        "supported_officer": world.supported_officer,
+        "outsider": world.outsider_officer,
+        "city": world.city,
+        "admin": world.admin,
+    }[role]
+
+
+def url_of(route, world) -> str:
+    query = route.query(world) if callable(route.query) else route.query
+    return reverse(route.name, kwargs=route.kwargs(world)) + query
+
+
+@contextlib.contextmanager
+def rolled_back():
+    """Each route builds its own objects (tests/<app>/routes.py); undo them so the next route starts clean."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)

@@ -4,15 +4,13 @@ A route without an entry fails the walk, so a new view cannot ship without its p
 The set of views reachable without login must equal an explicit allow-list.
 """
 
-import importlib
-import pkgutil
 from collections import Counter
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-import tests
-from tests.routes import LOGIN, ROLES, Route
+from tests.routes import LOGIN, ROLES, Route, declared_routes, rolled_back, url_of, user_for
+from tests.signin import sign_in
 
 # Names of routes that answer without login. Anything else must redirect anonymous users to login.
 PUBLIC_URL_NAMES = {
@@ -33,19 +31,6 @@ def walk_url_patterns(resolver: URLResolver, namespace: str = ""):
             yield from walk_url_patterns(pattern, inner)
         elif isinstance(pattern, URLPattern):
             yield (f"{namespace}{pattern.name}" if pattern.name else None), pattern
-
-
-def declared_routes() -> list[Route]:
-    routes = []
-    for module in pkgutil.iter_modules(tests.__path__):
-        if not module.ispkg:
-            continue
-        try:
-            table = importlib.import_module(f"tests.{module.name}.routes")
-        except ModuleNotFoundError:
-            continue
-        routes.extend(table.ROUTES)
-    return routes
 
 
 ROUTES = declared_routes()
@@ -78,18 +63,6 @@ def test_public_views_are_exactly_the_allow_list():
     assert public == PUBLIC_URL_NAMES
 
 
-def user_for(world, role):
-    return {
-        "anonymous": None,
-        "leader": world.leader,
-        "officer": world.officer,
-        "supported_officer": world.supported_officer,
-        "outsider": world.outsider_officer,
-        "city": world.city,
-        "admin": world.admin,
-    }[role]
-
-
 CASES = [
     pytest.param(route, role, method, id=f"{route.name}-{role}-{method}")
     for route in ROUTES
@@ -104,7 +77,7 @@ CASES = [
 def test_access(client, world, route: Route, role: str, method: str):
     user = user_for(world, role)
     if user is not None:
-        client.force_login(user)
+        sign_in(client, user)
     query = route.query(world) if callable(route.query) else route.query
     url = reverse(route.name, kwargs=route.kwargs(world)) + query
     # A method the view does not offer answers 405, after the login redirect for anonymous users.
@@ -142,11 +115,10 @@ def test_put_patch_and_delete_change_nothing(client, world, role):
     from pghistory.models import Events
 
     from tests.security.helpers import table_snapshot
-    from tests.security.test_headers import rolled_back, url_of
 
     user = user_for(world, role)
     if user is not None:
-        client.force_login(user)
+        sign_in(client, user)
     wrong, answers = [], Counter()
     for route in ROUTES:
         with rolled_back():

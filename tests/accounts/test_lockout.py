@@ -22,6 +22,7 @@ from accounts.checks import MOST_GUESSES_PER_DAY, check_sign_in_throttling
 from accounts.models import Role, SignInAlert, SignInLink
 from accounts.throttle import Schedule, username_schedule
 from tests import factories
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -320,7 +321,7 @@ def test_asking_for_a_link_reveals_nothing_and_is_limited(client, start, request
 def test_an_administrator_sends_a_link(client, world, django_capture_on_commit_callbacks):
     world.officer.email = "can.bo@example.vn"
     world.officer.save()
-    client.force_login(world.admin)
+    sign_in(client, world.admin)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("admin:accounts_user_changelist"),

@@ -20,8 +20,8 @@ from accounts.mfa import DEMO_TOTP_SECRET, PENDING_KEY_SESSION_KEY, give_demo_de
 from accounts.middleware import MFARequiredMiddleware
 from accounts.models import Role
 from tests import factories
+from tests.routes import declared_routes
 from tests.security.helpers import table_snapshot
-from tests.test_access import declared_routes
 
 pytestmark = pytest.mark.django_db
 

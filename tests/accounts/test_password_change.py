@@ -9,6 +9,7 @@ from pghistory.models import Events
 
 from accounts.models import PASSWORD_CHANGED_EVENT, Role
 from tests import factories
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +107,7 @@ def test_a_real_change_keeps_this_session_and_ends_every_other(security_log):
 def test_city_staff_stay_verified_after_the_change(world):
     """The session id changes (update_session_auth_hash) but the accepted TOTP code still counts."""
     client = Client()
-    client.force_login(world.city)
+    sign_in(client, world.city)
     assert change(client).status_code == 302
     assert client.get(reverse("commitments:review_queue")).status_code == 200
 
@@ -123,7 +124,7 @@ def test_the_change_is_audited_with_its_actor():
 def test_a_password_set_in_the_admin_site_is_audited_with_the_administrator(world, security_log):
     user = factories.user(Role.LEADERSHIP)
     admin = Client()
-    admin.force_login(world.admin)
+    sign_in(admin, world.admin)
     url = f"/admin/accounts/user/{user.pk}/password/"
     response = admin.post(url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"})
     assert response.status_code == 302, response.content[:500]

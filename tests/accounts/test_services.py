@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from accounts.models import Role, User
 from tests import factories
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +16,7 @@ PAGE = "/communes/"
 
 def signed_in(user) -> Client:
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     assert client.get(PAGE).status_code == 200
     return client
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 from accounts.middleware import SESSION_SEEN_KEY, SESSION_STARTED_KEY
 from accounts.validators import ContextWordsValidator
 from tests import factories
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def test_plain_request_without_login_is_redirected(client):
 
 
 def test_session_ends_after_twelve_hours_in_all(client, settings):
-    client.force_login(factories.user())
+    sign_in(client, factories.user())
     session = client.session
     session[SESSION_STARTED_KEY] = int(time.time()) - settings.SESSION_ABSOLUTE_SECONDS - 1
     session.save()
@@ -33,13 +34,13 @@ def test_session_ends_after_twelve_hours_in_all(client, settings):
 
 
 def test_authenticated_pages_are_not_cached(client):
-    client.force_login(factories.user())
+    sign_in(client, factories.user())
     response = client.get(reverse("communes:commune_list"))
     assert "no-store" in response["Cache-Control"]
 
 
 def test_session_ends_after_thirty_idle_minutes(client, settings):
-    client.force_login(factories.user())
+    sign_in(client, factories.user())
     session = client.session
     session[SESSION_SEEN_KEY] = int(time.time()) - settings.SESSION_IDLE_SECONDS - 1
     session.save()
@@ -48,7 +49,7 @@ def test_session_ends_after_thirty_idle_minutes(client, settings):
 
 
 def test_activity_renews_the_idle_clock_at_most_once_a_minute(client):
-    client.force_login(factories.user())
+    sign_in(client, factories.user())
     session = client.session
     session[SESSION_SEEN_KEY] = int(time.time()) - 120
     session.save()
@@ -92,7 +93,7 @@ def test_sessions_are_djangos_database_sessions_so_they_survive_a_redis_outage()
 def test_logout_deletes_the_session_row(client):
     from django.contrib.sessions.models import Session
 
-    client.force_login(factories.user())
+    sign_in(client, factories.user())
     key = client.session.session_key
     assert Session.objects.filter(session_key=key).exists()
 

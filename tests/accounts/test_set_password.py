@@ -18,6 +18,7 @@ from pghistory.models import Events
 from accounts.models import PASSWORD_SET_BY_LINK_EVENT, Role
 from accounts.views import set_password_path
 from tests import factories
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +58,7 @@ def test_links_are_valid_for_at_most_72_hours():
 def test_the_admin_action_shows_a_link_that_opens_the_account(world, security_log):
     user = newcomer()
     admin = Client()
-    admin.force_login(world.admin)
+    sign_in(admin, world.admin)
     security_log.clear()
     page = admin.post(
         reverse("admin:accounts_user_changelist"),

@@ -9,7 +9,7 @@ import pytest
 from commitments.models import Commitment, CommitmentAdjustment
 from partnerships.models import Partnership
 from tests import factories
-from tests.browser.conftest import DESKTOP, PHONE, axe_violations, log_in
+from tests.browser.pages import DESKTOP, PHONE, axe_violations, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -16,7 +16,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from commitments import services
 from commitments.models import ProgressUpdate
 from tests import factories
-from tests.browser.conftest import DESKTOP, axe_violations
+from tests.browser.pages import DESKTOP, axe_violations
+from tests.signin import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,7 +29,7 @@ A4_CONTENT_WIDTH = round((210 - 24) / 25.4 * 96)
 def signed_in(new_page, live_server, user, viewport=DESKTOP):
     """A browser signed in as ``user`` (second factor included) without typing: a session made on the server."""
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is not None:
         session = client.session

@@ -17,7 +17,7 @@ from commitments.models import Commitment, Field, ProgressUpdate
 from communes.models import Commune
 from partnerships.models import Document, LegalBasis, Partnership
 from tests import factories
-from tests.browser.conftest import DESKTOP, PHONE, axe_violations, log_in
+from tests.browser.pages import DESKTOP, PHONE, axe_violations, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,7 +1,7 @@
 import pytest
 
 from tests import factories
-from tests.browser.conftest import PHONE, axe_violations, current_totp_code, enter_totp_code, log_in
+from tests.browser.pages import PHONE, axe_violations, current_totp_code, enter_totp_code, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -12,7 +12,7 @@ from PIL import Image
 from commitments import services
 from commitments.models import Evidence, ProgressUpdate
 from tests import factories
-from tests.browser.conftest import PHONE, log_in
+from tests.browser.pages import PHONE, log_in
 from tests.commitments import fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -10,7 +10,7 @@ from weasyprint import HTML
 from commitments.models import Evidence, ProgressUpdate
 from partnerships.uploads import MAX_IMAGE_SIDE
 from tests import factories
-from tests.browser.conftest import PHONE, log_in
+from tests.browser.pages import PHONE, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

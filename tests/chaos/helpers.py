@@ -78,7 +78,7 @@ class Browser:
             landing = landed_headers.get("Location", "")
         if "/accounts/two-step/" in landing:
             # City staff: the second step (RELIABILITY B5), with a code from the device in the pytest database.
-            from tests.browser.conftest import current_totp_code
+            from tests.browser.pages import current_totp_code
 
             token = self.csrf("/accounts/two-step/")
             status, headers, html = self.request(

@@ -19,7 +19,7 @@ from pathlib import Path
 import redis as redis_client
 from django.conf import settings
 
-from tests.reports.test_integration import database_url
+from tests.live_services import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS_MODULE = "tests.chaos.settings"

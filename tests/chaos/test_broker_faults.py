@@ -13,7 +13,7 @@ import pytest
 from reports.models import Report
 from tests import factories
 from tests.chaos.helpers import FINISHED, Browser, publish, wait_all
-from tests.reports.test_integration import stored_pdfs, wait_for
+from tests.live_services import stored_pdfs, wait_for
 
 pytestmark = [pytest.mark.chaos, pytest.mark.django_db(transaction=True)]
 

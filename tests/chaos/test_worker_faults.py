@@ -14,7 +14,8 @@ from reports.models import Report
 from tests import factories
 from tests.chaos.helpers import FINISHED, publish, wait_all
 from tests.chaos.procs import remaining
-from tests.reports.test_integration import city_programme, stored_pdfs, wait_for
+from tests.live_services import stored_pdfs, wait_for
+from tests.reports.programme import city_programme
 
 pytestmark = [pytest.mark.chaos, pytest.mark.django_db(transaction=True)]
 

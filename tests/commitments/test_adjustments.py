@@ -12,7 +12,7 @@ from commitments import services
 from commitments.models import Commitment, CommitmentAdjustment, ProgressUpdate
 from tests import factories
 from tests.commitments import fixtures
-from tests.commitments.test_views import HX, WorldTestCase
+from tests.commitments.cases import HX, WorldTestCase
 
 
 def edit_data(commitment: Commitment, **overrides) -> dict:

@@ -11,6 +11,7 @@ from commitments.models import Commitment
 from tests import factories
 from tests.assertions import count_queries
 from tests.commitments import fixtures
+from tests.signin import sign_in
 
 HX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": views.IN_PLACE_TARGET}
 
@@ -22,7 +23,7 @@ class AddInPlaceTests(TestCase):
         fixtures.current_period()
 
     def setUp(self):
-        self.client.force_login(self.world.city)
+        sign_in(self.client, self.world.city)
         self.create = reverse("commitments:commitment_create") + f"?partnership={self.world.partnership.pk}"
         self.section = reverse("commitments:partnership_commitments", args=[self.world.partnership.pk])
 
@@ -47,7 +48,7 @@ class AddInPlaceTests(TestCase):
         self.assertIn(f'action="{self.create}"', html)  # without JavaScript: the commitment page's own form
         self.assertIn('id="new-commitment-title"', html)
         for user in (self.world.officer, self.world.leader):
-            self.client.force_login(user)
+            sign_in(self.client, user)
             self.assertNotContains(self.client.get(self.section, **HX), 'id="add-commitment"')
 
     def test_added_in_place_and_shown_at_once_even_past_the_first_rows(self):

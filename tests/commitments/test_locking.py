@@ -18,6 +18,7 @@ from commitments import services
 from commitments.models import Commitment, ProgressUpdate
 from tests import factories
 from tests.commitments import fixtures
+from tests.signin import sign_in
 
 RACES = 25
 
@@ -217,7 +218,7 @@ class CommitmentConflictViewTests(TestCase):
         return reverse("commitments:commitment_update", args=[self.world.commitment.pk])
 
     def test_the_form_carries_the_version_it_was_loaded_at(self):
-        self.client.force_login(self.world.officer)
+        sign_in(self.client, self.world.officer)
         response = self.client.get(self.url())
         self.assertContains(response, '<input type="hidden" name="version" value="1"', html=False)
 
@@ -227,7 +228,7 @@ class CommitmentConflictViewTests(TestCase):
         colleague.title, colleague.target_unit = "Xây 2 căn nhà (bản của đồng nghiệp)", "nhà"
         services.save_commitment(commitment=colleague, editor=self.world.city, reason="Đổi đơn vị tính")
 
-        self.client.force_login(self.world.officer)
+        sign_in(self.client, self.world.officer)
         typed = commitment_form_data(
             loaded, title="Xây 2 căn nhà (bản của tôi)", description="Ghi chú tôi vừa gõ", reason="Giữ đơn vị tính cũ"
         )
@@ -249,7 +250,7 @@ class CommitmentConflictViewTests(TestCase):
         self.assertEqual((saved.title, saved.version), ("Xây 2 căn nhà (bản của tôi)", 3))
 
     def test_a_post_without_version_is_refused(self):
-        self.client.force_login(self.world.officer)
+        sign_in(self.client, self.world.officer)
         data = commitment_form_data(self.world.commitment, title="Không có phiên bản")
         del data["version"]
         response = self.client.post(self.url(), data)
@@ -270,11 +271,11 @@ class ProgressConflictViewTests(TestCase):
     def test_second_resubmission_sees_the_first_and_keeps_its_text(self):
         update = fixtures.returned_update(self.world)
         loaded_version = update.version
-        self.client.force_login(self.colleague)
+        sign_in(self.client, self.colleague)
         first = {"achieved_quantity": "1", "narrative": "Bản gửi trước", "version": loaded_version}
         self.assertEqual(self.client.post(self.url(update), first).status_code, 302)
 
-        self.client.force_login(self.world.officer)
+        sign_in(self.client, self.world.officer)
         mine = {"achieved_quantity": "2", "narrative": "Bản tôi đang gõ dở", "version": loaded_version}
         for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
             response = self.client.post(self.url(update), mine, **headers)
@@ -297,7 +298,7 @@ class ProgressConflictViewTests(TestCase):
             achieved_value_vnd=None,
         )
         services.return_progress(update=other, reviewer=self.world.city, reason="Vẫn thiếu ảnh.")
-        self.client.force_login(self.world.officer)
+        sign_in(self.client, self.world.officer)
         mine = {"achieved_quantity": "2", "narrative": "Bản của tôi", "version": loaded_version}
         response = self.client.post(self.url(update), mine)
         self.assertContains(response, "Người khác đã lưu thay đổi trong lúc bạn sửa")

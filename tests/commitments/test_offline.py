@@ -13,7 +13,7 @@ from commitments import services
 from commitments.forms import ProgressForm, plain_number
 from commitments.models import ProgressUpdate
 from tests.commitments import fixtures
-from tests.commitments.test_views import HX, WorldTestCase
+from tests.commitments.cases import HX, WorldTestCase
 
 
 class OfflinePagesTests(WorldTestCase):

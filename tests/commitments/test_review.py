@@ -14,6 +14,7 @@ from commitments import services
 from commitments.models import ProgressUpdate, ReportingPeriod
 from tests import factories
 from tests.commitments import fixtures
+from tests.signin import sign_in
 
 HX = {"HTTP_HX_REQUEST": "true"}
 QUEUE = reverse("commitments:review_queue")
@@ -27,7 +28,7 @@ class QueueTestCase(TestCase):
         cls.period = fixtures.current_period()
 
     def setUp(self):
-        self.client.force_login(self.world.city)
+        sign_in(self.client, self.world.city)
 
     def other_report(self, **values):
         """A report on another partnership's commitment, owned by another unit, in another field."""
@@ -154,7 +155,7 @@ class BulkReviewTests(QueueTestCase):
         update = fixtures.submitted_update(self.world)
         data = {"updates": [update.pk], "action": "verify", "confirmed": "True"}
         for user, status in ((self.world.leader, 403), (self.world.officer, 404)):
-            self.client.force_login(user)
+            sign_in(self.client, user)
             self.assertEqual(self.client.post(BULK, data).status_code, status)
         update.refresh_from_db()
         self.assertEqual(update.state, ProgressUpdate.State.SUBMITTED)
@@ -186,12 +187,12 @@ class ReopenTests(QueueTestCase):
 
     def test_undo_is_not_offered_to_someone_else_nor_after_the_window(self):
         update = self.verify()
-        self.client.force_login(self.world.admin)
+        sign_in(self.client, self.world.admin)
         response = self.client.post(reverse("commitments:progress_reopen", args=[update.pk]), {"undo": "1"})
         self.assertRedirects(response, reverse("commitments:progress_reopen", args=[update.pk]))
         update.refresh_from_db()
         self.assertEqual(update.state, ProgressUpdate.State.VERIFIED)
-        self.client.force_login(self.world.city)
+        sign_in(self.client, self.world.city)
         late = timezone.now() + services.UNDO_WINDOW + datetime.timedelta(seconds=1)
         self.assertFalse(services.can_undo(update, self.world.city, late))
         self.assertTrue(services.can_undo(update, self.world.city))
@@ -199,7 +200,7 @@ class ReopenTests(QueueTestCase):
     def test_city_staff_reopen_with_a_reason_which_is_audited(self):
         update = self.verify()
         url = reverse("commitments:progress_reopen", args=[update.pk])
-        self.client.force_login(self.world.admin)
+        sign_in(self.client, self.world.admin)
         response = self.client.post(url, {"reason": "  "})
         self.assertContains(response, "Vui lòng nêu lý do mở lại báo cáo đã xác nhận.")
         response = self.client.post(url, {"reason": "Xác nhận nhầm báo cáo của kỳ trước."})
@@ -222,7 +223,7 @@ class ReopenTests(QueueTestCase):
         update = self.verify()
         url = reverse("commitments:progress_reopen", args=[update.pk])
         self.assertContains(self.client.get(self.world.commitment.get_absolute_url()), url)
-        self.client.force_login(self.world.leader)
+        sign_in(self.client, self.world.leader)
         self.assertNotContains(self.client.get(self.world.commitment.get_absolute_url()), url)
 
     def test_a_report_not_verified_is_not_reopened(self):

@@ -8,7 +8,6 @@ from decimal import Decimal
 import pghistory
 import pytest
 from django.template.loader import render_to_string
-from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -19,40 +18,10 @@ from partnerships.models import Partnership
 from tests import factories
 from tests.assertions import count_queries
 from tests.commitments import fixtures
-from tests.commitments.routes import ROUTES
+from tests.commitments.cases import HX, WorldTestCase
 from tests.partnerships.member_rows import LEAD, SUPPORTED, member_rows
 from tests.partnerships.routes import document_of, photo_of
-from tests.routes import LOGIN, ROLES
-
-HX = {"HTTP_HX_REQUEST": "true"}
-MAX_QUERIES = 15
-
-
-class WorldTestCase(TestCase):
-    @classmethod
-    def setUpTestData(cls):
-        cls.world = factories.World.build()
-        cls.period = fixtures.current_period()
-
-    def login(self, user):
-        self.client.force_login(user)
-
-    def assert_same_query_count(self, url, add_rows, *, expected, htmx=False, target=None):
-        """The page costs ``expected`` queries with one row and with many (at most MAX_QUERIES)."""
-        headers = HX if htmx else {}
-        if target:
-            headers = {**headers, "HTTP_HX_TARGET": target}
-        self.client.get(url, **headers)  # warm per-process caches (content types, translations)
-        with count_queries() as one:
-            response = self.client.get(url, **headers)
-        self.assertEqual(response.status_code, 200)
-        add_rows()
-        with count_queries() as many:
-            response = self.client.get(url, **headers)
-        self.assertEqual(response.status_code, 200)
-        self.assertEqual(len(one.captured_queries), len(many.captured_queries), [q["sql"] for q in many])
-        self.assertLessEqual(len(many.captured_queries), MAX_QUERIES)
-        self.assertEqual(len(many.captured_queries), expected)
+from tests.signin import sign_in
 
 
 def more_commitments(world, count=8):
@@ -65,48 +34,6 @@ def more_commitments(world, count=8):
             services.submit_progress(commitment=commitment, author=world.officer, narrative="x", achieved_quantity=1)
 
     return add
-
-
-class RouteTableTests(WorldTestCase):
-    """The entries of tests/commitments/routes.py are true, for every role, GET, htmx GET and POST."""
-
-    def users(self):
-        world = self.world
-        return {
-            "anonymous": None,
-            "leader": world.leader,
-            "officer": world.officer,
-            "supported_officer": world.supported_officer,
-            "outsider": world.outsider_officer,
-            "city": world.city,
-            "admin": world.admin,
-        }
-
-    def test_every_route_answers_as_the_table_says(self):
-        names = {route.name for route in ROUTES}
-        from commitments.urls import urlpatterns
-
-        self.assertEqual(names, {f"commitments:{pattern.name}" for pattern in urlpatterns})
-        for route in ROUTES:
-            for role, user in self.users().items():
-                for method in ("get", "htmx", "post"):
-                    table = route.post if method == "post" else route.get
-                    expected = table[role] if table else (LOGIN if role == "anonymous" else 405)
-                    if role == "anonymous" and method == "htmx":
-                        expected = 401  # accounts.middleware: htmx gets HX-Redirect to the login page
-                    with self.subTest(route=route.name, role=role, method=method):
-                        self.client.logout()
-                        if user:
-                            self.login(user)
-                        url = reverse(route.name, kwargs=route.kwargs(self.world)) + route.query
-                        if method == "post":
-                            response = self.client.post(url, route.post_data(self.world))
-                        else:
-                            response = self.client.get(url, **(HX if method == "htmx" else {}))
-                        self.assertEqual(response.status_code, expected)
-
-    def test_roles_cover_the_shared_list(self):
-        self.assertEqual(tuple(self.users()), ROLES)
 
 
 class CommitmentListViewTests(WorldTestCase):
@@ -909,7 +836,7 @@ class TestPartnershipHistoryView:
     def test_history_names_the_user_and_the_change(self, client, world):
         world.city.first_name, world.city.last_name = "Lan", "Nguyễn Thị"
         world.city.save()
-        client.force_login(world.city)
+        sign_in(client, world.city)
         form = client.get(reverse("partnerships:partnership_update", args=[world.partnership.pk])).context["form"]
         data = {name: value for name, value in form.initial.items() if value is not None}
         data |= {"status": "active", "legal_basis": world.partnership.legal_basis_id, "signed_on": "2025-08-08"}
@@ -927,7 +854,7 @@ class TestPartnershipHistoryView:
 
     def test_without_javascript_the_history_is_a_page_linking_back(self, client, world):
         add_partnership_contents(world)
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         html = client.get(history_url(world.partnership)).content.decode()
 
@@ -936,7 +863,7 @@ class TestPartnershipHistoryView:
 
     def test_htmx_gets_the_section_alone(self, client, world):
         add_partnership_contents(world)
-        client.force_login(world.supported_officer)
+        sign_in(client, world.supported_officer)
 
         html = client.get(history_url(world.partnership), headers={"HX-Request": "true"}).content.decode()
 
@@ -945,7 +872,7 @@ class TestPartnershipHistoryView:
 
     def test_history_of_a_partnership_whose_contents_are_private_is_404(self, client, world):
         add_partnership_contents(world)
-        client.force_login(world.outsider_officer)
+        sign_in(client, world.outsider_officer)
         url = history_url(world.partnership)
 
         assert client.get(url).status_code == 404
@@ -954,12 +881,12 @@ class TestPartnershipHistoryView:
     def test_a_voided_partnership_keeps_its_history(self, client, world):
         services.void_record(record=world.commitment, user=world.city, reason="Nhập trùng")
         Partnership.objects.filter(pk=world.partnership.pk).update(voided_at=timezone.now(), void_reason="Nhập sai")
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         assert client.get(history_url(world.partnership)).status_code == 200
 
     def test_query_count_does_not_grow_with_events(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
         url = history_url(world.partnership)
         add_partnership_contents(world)
         client.get(url, headers={"HX-Request": "true"})

@@ -6,6 +6,7 @@ from django.utils import translation
 
 from communes.sources import source_notes
 from tests import factories
+from tests.signin import sign_in
 
 HAI_CHAU = "S1 NQ1659 k.1; S2 CV1027 stt 1852; S3 NSO; M:rule-no; B:rule-no"
 
@@ -45,7 +46,7 @@ def test_english_notes():
 @pytest.mark.django_db
 def test_the_unit_page_shows_words_not_codes(client):
     unit = factories.commune(name="Hải Châu", source=HAI_CHAU)
-    client.force_login(factories.user())
+    sign_in(client, factories.user())
     html = client.get(reverse("communes:commune_detail", args=[unit.code])).content.decode()
     assert "rule-no" not in html and "M:" not in html
     assert "Miền núi: không, suy ra theo vị trí" in html

@@ -6,6 +6,7 @@ from django.urls import reverse
 from communes.models import Commune, Constituent
 from tests import factories
 from tests.assertions import count_queries
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ def detail_url(commune):
 class TestCommuneList:
     def test_every_signed_in_role_sees_the_directory(self, client, world):
         for user in [world.city, world.leader, world.officer, world.outsider_officer, world.admin]:
-            client.force_login(user)
+            sign_in(client, user)
             response = client.get(LIST)
             assert response.status_code == 200
             assert "Trà Tân" in response.content.decode()
@@ -32,7 +33,7 @@ class TestCommuneList:
 
     def test_unknown_flag_reads_chua_ro_never_khong(self, client, world):
         factories.commune(name="Avương", is_mountainous=None, is_border=None)
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         response = client.get(LIST, {"q": "avuong"})
 
@@ -41,7 +42,7 @@ class TestCommuneList:
         assert "Không" not in row
 
     def test_accent_insensitive_search(self, client, world):
-        client.force_login(world.officer)
+        sign_in(client, world.officer)
 
         response = client.get(LIST, {"q": "hoa cuong"})
 
@@ -50,7 +51,7 @@ class TestCommuneList:
         assert "Trà Tân" not in body
 
     def test_htmx_request_gets_only_the_results_fragment(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         response = client.get(LIST, {"q": "tra tan"}, headers=HTMX)
 
@@ -62,7 +63,7 @@ class TestCommuneList:
     def test_pagination_is_25_per_page(self, client, world):
         for _ in range(30):
             factories.commune()
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         response = client.get(LIST)
 
@@ -71,7 +72,7 @@ class TestCommuneList:
 
     def test_unpaired_unit_is_flagged(self, client, world):
         factories.commune(name="Đặc khu Hoàng Sa thử")
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         body = client.get(LIST, {"paired": "no"}).content.decode()
 
@@ -80,7 +81,7 @@ class TestCommuneList:
 
     @pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "fragment"])
     def test_query_count_does_not_grow_with_rows(self, client, world, headers):
-        client.force_login(world.city)
+        sign_in(client, world.city)
         client.get(LIST, {"q": "tra tan"}, headers=headers)  # warm caches (session, content types)
 
         with count_queries() as one:
@@ -100,7 +101,7 @@ class TestCommuneDetail:
         Constituent.objects.create(
             commune=world.supported, old_name="xã Trà Giác", old_district="Bắc Trà My", old_province="Quảng Nam"
         )
-        client.force_login(world.outsider_officer)
+        sign_in(client, world.outsider_officer)
 
         response = client.get(detail_url(world.supported))
 
@@ -113,7 +114,7 @@ class TestCommuneDetail:
         assert f'href="{embed}"' in body  # the fallback link
 
     def test_flags_unknown_and_known(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         body = client.get(detail_url(world.supported)).content.decode()
 
@@ -122,11 +123,11 @@ class TestCommuneDetail:
         assert "Chưa rõ" in facts  # border unknown
 
     def test_unknown_code_is_404(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
         assert client.get(reverse("communes:commune_detail", args=["99999"])).status_code == 404
 
     def test_query_count_does_not_grow_with_constituents(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
         client.get(detail_url(world.supported))
         Constituent.objects.create(commune=world.supported, old_name="xã A", old_district="X", old_province="Quảng Nam")
 
@@ -147,7 +148,7 @@ class TestUnitSuggestions:
     url = reverse("communes:unit_suggestions")
 
     def test_names_without_accents_and_code_prefixes_match(self, client, world):
-        client.force_login(world.officer)
+        sign_in(client, world.officer)
 
         by_name = client.get(self.url, {"field": "commune", "commune": "hoa cuong"}, headers={"HX-Request": "true"})
         by_code = client.get(self.url, {"q": world.outsider.code[:4]}, headers={"HX-Request": "true"})
@@ -158,7 +159,7 @@ class TestUnitSuggestions:
         assert f"({world.outsider.code})" in by_code.content.decode()
 
     def test_at_most_twenty_with_a_constant_query_count(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
         url = self.url + "?q=tan"
         client.get(url)
         with count_queries() as one:

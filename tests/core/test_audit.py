@@ -6,6 +6,7 @@ from pghistory.models import Events
 
 from communes.models import Commune
 from tests import factories
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ def test_save_update_and_delete_each_leave_one_event_with_the_user():
 def test_a_request_records_the_signed_in_user(client):
     admin = factories.user(role="administrator", is_staff=True, is_superuser=True)
     commune = factories.commune(name="Trà Tân")
-    client.force_login(admin)
+    sign_in(client, admin)
     response = client.post(
         f"/admin/communes/commune/{commune.pk}/change/",
         {

@@ -13,7 +13,7 @@ import pytest
 from pghistory.models import Events
 
 from core.commands import UNAUDITED_COMMANDS, command_name
-from tests.reports.test_integration import database_url
+from tests.live_services import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 

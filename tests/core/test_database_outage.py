@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests import factories
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,7 @@ def client_without_tracebacks():
 
 
 def test_outage_inside_a_view_gives_the_503_page(client_without_tracebacks):
-    client_without_tracebacks.force_login(factories.user())
+    sign_in(client_without_tracebacks, factories.user())
     with mock.patch("partnerships.views.UnitDirectoryView.get_queryset", side_effect=OperationalError("server closed")):
         response = client_without_tracebacks.get(reverse("communes:commune_list"))
     assert response.status_code == 503
@@ -30,14 +31,14 @@ def test_outage_inside_a_view_gives_the_503_page(client_without_tracebacks):
 
 def test_outage_before_any_view_runs_gives_the_503_page(client_without_tracebacks):
     # The session lookup in middleware is the first query of every signed-in request.
-    client_without_tracebacks.force_login(factories.user())
+    sign_in(client_without_tracebacks, factories.user())
     with mock.patch("django.contrib.sessions.backends.db.SessionStore.load", side_effect=OperationalError("down")):
         response = client_without_tracebacks.get(reverse("communes:commune_list"))
     assert response.status_code == 503
 
 
 def test_other_errors_stay_a_500(client_without_tracebacks):
-    client_without_tracebacks.force_login(factories.user())
+    sign_in(client_without_tracebacks, factories.user())
     with mock.patch("partnerships.views.UnitDirectoryView.get_queryset", side_effect=RuntimeError("bug")):
         response = client_without_tracebacks.get(reverse("communes:commune_list"))
     assert response.status_code == 500

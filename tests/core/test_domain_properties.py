@@ -30,6 +30,7 @@ from partnerships.forms import PartnershipForm
 from partnerships.models import Partnership
 from tests import factories
 from tests.partnerships.member_rows import LEAD, SUPPORTED, member_rows
+from tests.signin import sign_in
 
 EXAMPLES = {"progress_form": 400, "percent": 300, "filing_day": 200, "memorandum": 400}
 MAX_QUANTITY = Decimal("999999999999.99")  # max_digits=14, decimal_places=2
@@ -198,7 +199,7 @@ class FilingDayProperties(TestCase):
 
     def test_a_posted_date_or_period_is_ignored(self):
         """The form has neither: a hand-made POST that adds them files the report today, in today's quarter."""
-        self.client.force_login(self.world.officer)
+        sign_in(self.client, self.world.officer)
         closed = ReportingPeriod.objects.filter(closed_at__isnull=False).first()
         response = self.client.post(
             reverse("commitments:progress_create", args=[self.world.commitment.pk]),

@@ -1,7 +1,10 @@
 """``/healthz``: public, answers "ok", and touches neither the database nor the session (RELIABILITY K4)."""
 
 import pytest
+import yaml
 from django.urls import reverse
+
+from tests.live_services import ROOT
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +50,5 @@ def test_the_probe_names_a_host_the_portal_answers_to():
 
 
 def test_docker_compose_checks_the_web_container_through_the_probe():
-    from tests.core.test_docker_compose import COMPOSE
-
-    assert COMPOSE["services"]["web"]["healthcheck"]["test"] == ["CMD", "python", "-m", "operations.healthcheck"]
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert compose["services"]["web"]["healthcheck"]["test"] == ["CMD", "python", "-m", "operations.healthcheck"]

@@ -4,6 +4,8 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from tests.signin import sign_in
+
 pytestmark = pytest.mark.django_db
 
 # The portal's middleware with Django's LocaleMiddleware replaced by ours, whatever settings currently say.
@@ -20,7 +22,7 @@ class TestLocaleMiddleware:
         settings.MIDDLEWARE = OURS
 
     def test_a_browser_asking_for_english_still_gets_vietnamese(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         response = client.get(LIST, headers={"Accept-Language": "en-US,en;q=0.9"})
 
@@ -28,7 +30,7 @@ class TestLocaleMiddleware:
         assert response["Content-Language"] == "vi"
 
     def test_the_language_chosen_in_the_user_menu_wins(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
         client.post(reverse("set_language"), {"language": "en", "next": LIST})
 
         response = client.get(LIST, headers={"Accept-Language": "vi"})
@@ -37,7 +39,7 @@ class TestLocaleMiddleware:
         assert response["Content-Language"] == "en"
 
     def test_an_unknown_language_in_the_cookie_falls_back_to_vietnamese(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
 
         response = client.get(LIST)
@@ -45,7 +47,7 @@ class TestLocaleMiddleware:
         assert '<html lang="vi">' in response.content.decode()
 
     def test_responses_vary_on_the_cookie_not_on_accept_language(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         response = client.get(LIST)
 
@@ -70,7 +72,7 @@ class TestUnicodeNormalizationMiddleware:
         from tests import factories
 
         factories.commune(name=self.NFC_NAME)
-        client.force_login(world.city)
+        sign_in(client, world.city)
         response = client.get(LIST, {"q": unicodedata.normalize("NFD", self.NFC_NAME)})
         assert self.NFC_NAME in response.content.decode()
         assert response.context["filter"].form.cleaned_data["q"] == self.NFC_NAME
@@ -82,7 +84,7 @@ class TestUnicodeNormalizationMiddleware:
         from commitments.models import ProgressUpdate
 
         narrative = "Đã trao quà cho các hộ nghèo ở xã Trà Tân, phường Hòa Cường."
-        client.force_login(world.officer)
+        sign_in(client, world.officer)
         response = client.post(
             reverse("commitments:progress_create", args=[world.commitment.pk]),
             {

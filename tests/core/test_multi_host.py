@@ -27,7 +27,7 @@ from commitments.models import Evidence
 from tests.chaos.procs import Processes, free_port, tail
 from tests.commitments import fixtures
 from tests.factories import PASSWORD
-from tests.reports.test_integration import database_url
+from tests.live_services import database_url
 from tests.security.helpers import jpeg_bytes
 
 ROOT = Path(__file__).resolve().parents[2]

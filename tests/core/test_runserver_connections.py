@@ -17,7 +17,7 @@ import pytest
 from django.db import connection
 
 from tests.chaos.procs import Processes, free_port, tail
-from tests.reports.test_integration import database_url
+from tests.live_services import database_url
 
 pytestmark = pytest.mark.django_db
 REQUESTS = 25

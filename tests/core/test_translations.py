@@ -22,6 +22,7 @@ from django.utils import translation
 from django.utils.translation.template import templatize
 
 from core.translations import DJANGO_STRINGS
+from tests.signin import sign_in
 
 ROOT = Path(settings.BASE_DIR)
 LOCALE = ROOT / "locale"
@@ -249,7 +250,7 @@ class TestPagesInEachLanguage:
         return client.get(response["Location"])
 
     def test_choosing_english_in_the_user_menu_translates_the_navigation(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
         response = self.choose_english(client, reverse("communes:commune_list"))
 
         assert response.status_code == 200
@@ -262,7 +263,7 @@ class TestPagesInEachLanguage:
         assert "Commune-level administrative units" in response.content.decode()
 
     def test_commune_page_in_english_puts_the_kind_after_the_name(self, client, world):
-        client.force_login(world.officer)
+        sign_in(client, world.officer)
         response = self.choose_english(client, reverse("communes:commune_detail", args=[world.supported.code]))
 
         assert response.status_code == 200
@@ -270,7 +271,7 @@ class TestPagesInEachLanguage:
         assert ">My unit</a>" in main_navigation(response)
 
     def test_vietnamese_is_the_default(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
         response = client.get(reverse("communes:commune_list"))
 
         assert '<html lang="vi">' in response.content.decode()
@@ -281,7 +282,7 @@ class TestPagesInEachLanguage:
             assert f">{label}</a>" not in navigation
 
     def test_language_menu_names_each_language_in_itself(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
         for response in (client.get(reverse("communes:commune_list")), self.choose_english(client, "/communes/")):
             # Django's own name for Vietnamese is stored decomposed (ê + combining accent).
             options = re.findall(
@@ -301,7 +302,7 @@ class TestPagesInEachLanguage:
         ],
     )
     def test_forms_never_show_djangos_english_in_vietnamese(self, client, world, url, has_generic_blank):
-        client.force_login(world.city)
+        sign_in(client, world.city)
         page = client.get(url(world)).content.decode()
         invalid = client.post(url(world), {}).content.decode()
 
@@ -311,7 +312,7 @@ class TestPagesInEachLanguage:
             assert "This field is required" not in html
 
     def test_the_blank_choice_is_english_once_english_is_chosen(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
         page = self.choose_english(client, reverse("partnerships:document_upload", args=[world.partnership.pk]))
 
         assert '<option value="" selected>— Select —</option>' in page.content.decode()

@@ -9,6 +9,7 @@ from communes.models import Commune
 from partnerships.filtersets import PartnershipFilterSet, UnitDirectoryFilterSet
 from partnerships.models import Partnership, unpaired
 from tests import factories
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -156,7 +157,7 @@ def test_one_definition_of_unpaired_for_the_directory_the_dashboard_and_the_map(
     assert set(unpaired(Commune.objects.all()).values_list("name", flat=True)) == unit_names({"paired": "no"})
     coverage = load_summary().coverage
     assert coverage.supported_paired + coverage.supporting_paired == 0
-    client.force_login(factories.user("city_staff"))
+    sign_in(client, factories.user("city_staff"))
     listed = client.get("/communes/").context["page_obj"].object_list
     assert {unit.name: unit.partnership_count for unit in listed} == {"Hòa Cường": 0, "Trà Tân": 0, "Avương": 0}
 

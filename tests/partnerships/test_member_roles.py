@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from partnerships.models import Membership
 from tests import factories
+from tests.signin import sign_in
 
 HX = {"HTTP_HX_REQUEST": "true"}
 
@@ -23,7 +24,7 @@ class MemberRoleTests(TestCase):
         )
 
     def setUp(self):
-        self.client.force_login(self.world.city)
+        sign_in(self.client, self.world.city)
         self.lead = self.world.partnership.memberships.get(role=Membership.Role.LEAD_SUPPORTER)
 
     def url(self, membership):
@@ -71,6 +72,6 @@ class MemberRoleTests(TestCase):
 
     def test_officers_and_leaders_cannot(self):
         for user, status in ((self.world.leader, 403), (self.world.officer, 404)):
-            self.client.force_login(user)
+            sign_in(self.client, user)
             self.assertEqual(self.client.post(self.url(self.co), {"role": "lead_supporter"}).status_code, status)
         self.assertEqual(self.roles()["An Khê"], "co_supporter")

@@ -9,6 +9,7 @@ from partnerships.models import Partnership
 from reports.models import Report
 from tests import factories
 from tests.commitments import fixtures
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +61,7 @@ def test_no_page_names_a_partnership_by_its_number(client, world, role, route, k
         partnership=world.partnership,
         requested_by=world.city,
     )
-    client.force_login(getattr(world, role))
+    sign_in(client, getattr(world, role))
     response = client.get(reverse(route, kwargs=kwargs) + query)
     assert response.status_code == 200
     content = response.content.decode()

@@ -12,6 +12,7 @@ from partnerships.forms import PartnershipForm
 from partnerships.models import Partnership
 from tests import factories
 from tests.partnerships.member_rows import CO, LEAD, SUPPORTED, member_rows
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,7 @@ def errors(world, *rows, instance=None, **overrides) -> dict:
 
 
 def test_an_exact_copy_is_refused_with_a_link_to_the_original(client, world):
-    client.force_login(world.city)
+    sign_in(client, world.city)
     response = client.post(reverse("partnerships:partnership_create"), data(world))
     assert response.status_code == 200
     content = response.content.decode()

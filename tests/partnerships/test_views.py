@@ -16,6 +16,7 @@ from tests import factories
 from tests.assertions import count_queries
 from tests.partnerships.member_rows import CO, LEAD, SUPPORTED, member_rows
 from tests.partnerships.routes import PDF, document_of, photo_of, png_bytes
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,7 @@ def body(response) -> str:
 
 class TestPartnershipList:
     def test_rows_show_members_with_the_supported_unit_highlighted(self, client, world):
-        client.force_login(world.outsider_officer)
+        sign_in(client, world.outsider_officer)
 
         html = body(client.get(LIST))
 
@@ -44,7 +45,7 @@ class TestPartnershipList:
         assert "Đã ký kết" in html and "08/08/2025" in html
 
     def test_health_is_shown_only_where_contents_are_readable(self, client, world):
-        client.force_login(world.outsider_officer)
+        sign_in(client, world.outsider_officer)
 
         response = client.get(LIST)
 
@@ -58,7 +59,7 @@ class TestPartnershipList:
         factories.commitment(
             partnership=world.partnership, start_on=datetime.date(2025, 1, 1), due_on=datetime.date(2025, 2, 1)
         )
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         html = body(client.get(LIST))
 
@@ -67,19 +68,19 @@ class TestPartnershipList:
 
     def test_demo_rows_carry_a_badge(self, client, world):
         Partnership.objects.filter(pk=world.partnership.pk).update(is_demo=True)
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         assert body(client.get(LIST)).count('class="badge badge--demo"') == 1
 
     def test_create_button_only_for_city_staff(self, client, world):
         create = reverse("partnerships:partnership_create")
-        client.force_login(world.leader)
+        sign_in(client, world.leader)
         assert create not in body(client.get(LIST))
-        client.force_login(world.city)
+        sign_in(client, world.city)
         assert create in body(client.get(LIST))
 
     def test_commune_parameter_filters_by_member_and_the_fragment_stays_embeddable(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
         commune_page = "http://testserver" + reverse("communes:commune_detail", args=[world.outsider.code])
 
         response = client.get(LIST, {"commune": world.outsider.code}, headers={**HTMX, "HX-Current-URL": commune_page})
@@ -89,14 +90,14 @@ class TestPartnershipList:
         assert response.context["embedded"] is True
 
     def test_accent_insensitive_search(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         response = client.get(LIST, {"q": "son tra"})
 
         assert [p.pk for p in response.context["page_obj"].object_list] == [world.other_partnership.pk]
 
     def test_invalid_filter_value_shows_nothing_rather_than_everything(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         response = client.get(LIST, {"status": "bogus"})
 
@@ -105,7 +106,7 @@ class TestPartnershipList:
 
     @pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "fragment"])
     def test_query_count_does_not_grow_with_rows(self, client, world, headers):
-        client.force_login(world.officer)
+        sign_in(client, world.officer)
         params = {"q": "tra tan"}
         client.get(LIST, params, headers=headers)
 
@@ -139,7 +140,7 @@ def add_contents(world):
 class TestPartnershipDetail:
     def test_outsider_sees_members_status_and_date_but_no_private_sections(self, client, world):
         add_contents(world)
-        client.force_login(world.outsider_officer)
+        sign_in(client, world.outsider_officer)
 
         html = body(client.get(detail_url(world.partnership)))
 
@@ -150,7 +151,7 @@ class TestPartnershipDetail:
 
     def test_member_officer_sees_contents_and_may_log_activities_but_not_edit(self, client, world):
         add_contents(world)
-        client.force_login(world.supported_officer)
+        sign_in(client, world.supported_officer)
 
         html = body(client.get(detail_url(world.partnership)))
 
@@ -162,7 +163,7 @@ class TestPartnershipDetail:
 
     def test_leadership_reads_everything_without_edit_controls(self, client, world):
         add_contents(world)
-        client.force_login(world.leader)
+        sign_in(client, world.leader)
 
         html = body(client.get(detail_url(world.partnership)))
 
@@ -172,7 +173,7 @@ class TestPartnershipDetail:
         assert '<form method="post"' not in html.split('id="main"', 1)[1]
 
     def test_city_staff_get_every_control(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         html = body(client.get(detail_url(world.partnership)))
 
@@ -180,7 +181,7 @@ class TestPartnershipDetail:
             assert reverse(f"partnerships:{control}", args=[world.partnership.pk]) in html
 
     def test_commitments_are_embedded_with_a_fallback_link(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
         url = reverse("commitments:partnership_commitments", args=[world.partnership.pk])
 
         html = body(client.get(detail_url(world.partnership)))
@@ -188,7 +189,7 @@ class TestPartnershipDetail:
         assert f'data-hx-get="{url}"' in html and f'href="{url}"' in html
 
     def test_history_is_embedded_from_the_commitments_app(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
         url = reverse("commitments:partnership_history", args=[world.partnership.pk])
 
         html = body(client.get(detail_url(world.partnership)))
@@ -197,12 +198,12 @@ class TestPartnershipDetail:
         assert 'class="history"' not in html
 
     def test_missing_partnership_is_404(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
         assert client.get(reverse("partnerships:partnership_detail", args=[999999])).status_code == 404
 
     @pytest.mark.parametrize("role", ["city", "officer", "outsider_officer"])
     def test_query_count_does_not_grow_with_contents(self, client, world, role):
-        client.force_login(getattr(world, role))
+        sign_in(client, getattr(world, role))
         url = detail_url(world.partnership)
         add_contents(world)
         client.get(url)
@@ -250,7 +251,7 @@ def as_sent(form) -> dict:
 
 class TestCreateAndUpdate:
     def test_city_staff_create_a_partnership(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         response = client.post(reverse("partnerships:partnership_create"), form_data(world))
 
@@ -259,7 +260,7 @@ class TestCreateAndUpdate:
         assert created.memberships.count() == 2
 
     def test_bad_input_comes_back_in_vietnamese_with_everything_kept(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         response = client.post(
             reverse("partnerships:partnership_create"),
@@ -275,7 +276,7 @@ class TestCreateAndUpdate:
         assert not Partnership.objects.filter(title="Chương trình kết nghĩa mới").exists()
 
     def test_dropping_a_unit_with_commitments_shows_a_form_error_and_keeps_everything(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
         url = reverse("partnerships:partnership_update", args=[world.partnership.pk])
 
         response = client.post(url, form_data(world, title="Đổi tên"))
@@ -288,7 +289,7 @@ class TestCreateAndUpdate:
         assert world.partnership.memberships.filter(commune=world.supporter).exists()
 
     def test_the_form_has_member_rows_and_no_multi_select(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         for url in [
             reverse("partnerships:partnership_create"),
@@ -301,7 +302,7 @@ class TestCreateAndUpdate:
             assert 'name="lead_supporter"' not in html and 'name="co_supporters"' not in html
 
     def test_another_row_without_javascript_keeps_everything_and_saves_nothing(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
         data = form_data(world, (world.supported, SUPPORTED), ("son tra", CO), title="Kết nghĩa ba bên")
 
         response = client.post(reverse("partnerships:partnership_create"), data | {ADD_MEMBER_ROW: "1"})
@@ -314,7 +315,7 @@ class TestCreateAndUpdate:
         assert not Partnership.objects.filter(title="Kết nghĩa ba bên").exists()
 
     def test_the_add_row_button_names_what_the_form_reads(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         html = body(client.get(reverse("partnerships:partnership_create")))
 
@@ -323,7 +324,7 @@ class TestCreateAndUpdate:
         assert 'data-hx-select="#member-rows"' in html and '<fieldset id="member-rows"' in html
 
     def test_a_row_error_is_shown_beside_its_row(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         response = client.post(
             reverse("partnerships:partnership_create"),
@@ -337,7 +338,7 @@ class TestCreateAndUpdate:
         assert 'aria-describedby="id_members-2-role_error"' in html
 
     def test_a_three_way_partnership_is_created_without_a_lead(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
         nam_phuoc, thang_phu = factories.commune(name="Nam Phước"), factories.commune(name="Thăng Phú")
 
         response = client.post(
@@ -354,7 +355,7 @@ class TestCreateAndUpdate:
         }
 
     def test_a_member_is_removed_and_another_added_in_one_save(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
         extra = Membership.objects.create(
             partnership=world.partnership, commune=factories.commune(name="An Khê"), role=CO
         )
@@ -375,9 +376,9 @@ class TestCreateAndUpdate:
 
     def test_leader_gets_403_and_officer_404_on_update(self, client, world):
         url = reverse("partnerships:partnership_update", args=[world.partnership.pk])
-        client.force_login(world.leader)
+        sign_in(client, world.leader)
         assert client.post(url, form_data(world)).status_code == 403
-        client.force_login(world.officer)
+        sign_in(client, world.officer)
         assert client.post(url, form_data(world)).status_code == 404
         world.partnership.refresh_from_db()
         assert world.partnership.signed_place == ""
@@ -388,7 +389,7 @@ class TestCreateAndUpdate:
 
 class TestMembers:
     def test_htmx_add_returns_the_members_card_with_a_toast(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         response = client.post(
             reverse("partnerships:member_add", args=[world.partnership.pk]),
@@ -403,7 +404,7 @@ class TestMembers:
         assert world.partnership.memberships.filter(commune=world.outsider, role="co_supporter").exists()
 
     def test_add_without_javascript_redirects_back(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         response = client.post(
             reverse("partnerships:member_add", args=[world.partnership.pk]),
@@ -414,7 +415,7 @@ class TestMembers:
         assert response["Location"] == detail_url(world.partnership) + "#members"
 
     def test_invalid_add_over_htmx_shows_the_error_in_the_card(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         response = client.post(
             reverse("partnerships:member_add", args=[world.partnership.pk]),
@@ -426,7 +427,7 @@ class TestMembers:
         assert json.loads(response["HX-Trigger"])["toast"]["kind"] == "error"
 
     def test_removing_a_unit_with_commitments_is_refused_with_a_clear_message(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
         lead = world.partnership.memberships.get(commune=world.supporter)
         url = reverse("partnerships:member_remove", args=[world.partnership.pk, lead.pk])
 
@@ -438,7 +439,7 @@ class TestMembers:
 
     def test_removing_a_co_supporter_without_javascript(self, client, world):
         extra = Membership.objects.create(partnership=world.partnership, commune=world.outsider, role="co_supporter")
-        client.force_login(world.city)
+        sign_in(client, world.city)
         url = reverse("partnerships:member_remove", args=[world.partnership.pk, extra.pk])
 
         assert "Sơn Trà" in body(client.get(url))  # the confirmation page
@@ -448,7 +449,7 @@ class TestMembers:
         assert "Đã bỏ Sơn Trà" in body(response)
 
     def test_membership_of_another_partnership_is_404(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
         other = world.other_partnership.memberships.first()
         url = reverse("partnerships:member_remove", args=[world.partnership.pk, other.pk])
 
@@ -460,7 +461,7 @@ class TestMembers:
 
 class TestDocuments:
     def test_city_staff_upload_a_pdf(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         response = client.post(
             reverse("partnerships:document_upload", args=[world.partnership.pk]),
@@ -473,7 +474,7 @@ class TestDocuments:
         assert document.original_name == "b.pdf" and len(document.sha256) == 64
 
     def test_a_fake_pdf_is_refused_and_the_typed_values_kept(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         response = client.post(
             reverse("partnerships:document_upload", args=[world.partnership.pk]),
@@ -487,7 +488,7 @@ class TestDocuments:
 
     def test_file_is_served_inline_and_sandboxed_to_members(self, client, world):
         document = document_of(world.partnership)
-        client.force_login(world.supported_officer)
+        sign_in(client, world.supported_officer)
 
         response = client.get(reverse("partnerships:document_file", args=[document.pk]))
 
@@ -500,7 +501,7 @@ class TestDocuments:
 
     def test_outsider_gets_404_for_the_file(self, client, world):
         document = document_of(world.partnership)
-        client.force_login(world.outsider_officer)
+        sign_in(client, world.outsider_officer)
 
         assert client.get(reverse("partnerships:document_file", args=[document.pk])).status_code == 404
 
@@ -517,7 +518,7 @@ class TestActivities:
         return client.post(reverse("partnerships:activity_create", args=[world.partnership.pk]), data)
 
     def test_member_officer_logs_an_activity_with_photos(self, client, world):
-        client.force_login(world.officer)
+        sign_in(client, world.officer)
 
         response = self.post(
             client, world, photos=[SimpleUploadedFile("a.png", png_bytes()), SimpleUploadedFile("b.png", png_bytes())]
@@ -529,7 +530,7 @@ class TestActivities:
         assert activity.photos.count() == 2
 
     def test_form_offers_the_phone_camera(self, client, world):
-        client.force_login(world.officer)
+        sign_in(client, world.officer)
 
         html = body(client.get(reverse("partnerships:activity_create", args=[world.partnership.pk])))
 
@@ -537,7 +538,7 @@ class TestActivities:
         assert 'enctype="multipart/form-data"' in html
 
     def test_bad_photo_is_refused_and_nothing_saved(self, client, world):
-        client.force_login(world.officer)
+        sign_in(client, world.officer)
 
         response = self.post(client, world, photos=[SimpleUploadedFile("a.jpg", b"GIF89a not really")])
 
@@ -547,22 +548,22 @@ class TestActivities:
         assert not Activity.objects.filter(title="Trao 10 máy tính").exists()
 
     def test_outsider_officer_gets_404_and_leader_403(self, client, world):
-        client.force_login(world.outsider_officer)
+        sign_in(client, world.outsider_officer)
         assert self.post(client, world).status_code == 404
-        client.force_login(world.leader)
+        sign_in(client, world.leader)
         assert self.post(client, world).status_code == 403
         assert not Activity.objects.filter(title="Trao 10 máy tính").exists()
 
     def test_photo_served_to_members_only(self, client, world):
         photo = photo_of(world.partnership)
         url = reverse("partnerships:activity_photo", args=[photo.pk])
-        client.force_login(world.officer)
+        sign_in(client, world.officer)
 
         response = client.get(url)
 
         assert response.status_code == 200 and response["Content-Type"] == "image/png"
         assert response["Content-Security-Policy"] == "default-src 'none'; sandbox; frame-ancestors 'none'"
-        client.force_login(world.outsider_officer)
+        sign_in(client, world.outsider_officer)
         assert client.get(url).status_code == 404
         assert ActivityPhoto.objects.filter(pk=photo.pk).exists()
 
@@ -574,7 +575,7 @@ SUGGEST = reverse("partnerships:partnership_suggestions")
 
 class TestPartnershipSuggestions:
     def test_officers_are_offered_only_partnerships_whose_contents_they_read(self, client, world):
-        client.force_login(world.officer)
+        sign_in(client, world.officer)
 
         html = body(client.get(SUGGEST, {"field": "partnership", "partnership": "a"}, headers=HTMX))
 
@@ -582,7 +583,7 @@ class TestPartnershipSuggestions:
         assert f"(#{world.other_partnership.pk})" not in html
 
     def test_a_member_name_without_accents_or_a_number_finds_the_partnership(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         by_name = body(client.get(SUGGEST, {"q": "son tra"}, headers=HTMX))
         by_number = body(client.get(SUGGEST, {"q": f"#{world.partnership.pk}"}, headers=HTMX))
@@ -595,13 +596,13 @@ class TestPartnershipSuggestions:
         supported = factories.commune(name="Tân Lập")
         for _ in range(22):
             factories.partnership(supported=supported, supporters=[factories.commune(kind="ward")])
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         assert body(client.get(SUGGEST, {"q": "tan lap"}, headers=HTMX)).count("<option") == 20
         assert "<option" not in body(client.get(SUGGEST, {"q": " "}, headers=HTMX))
 
     def test_query_count_does_not_grow_with_rows(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
         url = SUGGEST + "?q=a"
         client.get(url, headers=HTMX)
         with count_queries() as one:
@@ -617,7 +618,7 @@ class TestPartnershipSuggestions:
 
 class TestTypedMember:
     def test_a_unit_typed_by_name_is_added(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         response = client.post(
             reverse("partnerships:member_add", args=[world.partnership.pk]),
@@ -628,7 +629,7 @@ class TestTypedMember:
         assert world.partnership.memberships.filter(commune=world.outsider, role="co_supporter").exists()
 
     def test_an_unknown_unit_is_refused_next_to_the_field_and_the_text_kept(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         html = body(
             client.post(
@@ -641,7 +642,7 @@ class TestTypedMember:
         assert 'value="khong ton tai"' in html
 
     def test_detail_page_has_no_select_of_every_unit(self, client, world):
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         html = body(client.get(detail_url(world.partnership)))
 
@@ -650,7 +651,7 @@ class TestTypedMember:
 
     def test_bookmarked_commune_link_still_filters_the_list(self, client, world):
         """A unit's page links to the list with ?commune=<code>."""
-        client.force_login(world.city)
+        sign_in(client, world.city)
 
         html = body(client.get(LIST, {"commune": world.outsider.code}))
 
@@ -664,7 +665,7 @@ class TestTypedMember:
 @pytest.mark.parametrize("supported", ["Phước Thành", "Trà Giáp", "Trà My"])
 def test_a_loaded_three_way_partnership_is_edited_in_one_save(client, db, supported):
     call_command("load_reference_data", verbosity=0)
-    client.force_login(factories.user(Role.CITY_STAFF, username="city"))
+    sign_in(client, factories.user(Role.CITY_STAFF, username="city"))
     partnership = Partnership.objects.get(memberships__commune__name=supported, memberships__role=SUPPORTED)
     before = dict(partnership.memberships.values_list("commune__name", "role"))
     assert len(before) == 3 and LEAD not in before.values(), "the sources name no lead in three-way agreements"

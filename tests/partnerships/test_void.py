@@ -19,6 +19,7 @@ from reports.summary import load_summary
 from tests import factories
 from tests.commitments import fixtures
 from tests.partnerships.routes import document_of
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 LOCMEM = {
@@ -63,7 +64,7 @@ def test_a_voided_commitment_leaves_the_figures_and_lists(client, world):
     commitment = Commitment.objects.get(pk=world.commitment.pk)
     commitment_services.void_record(record=commitment, user=world.city, reason="Nhập nhầm")
     assert figures(world)["dashboard"] == (2, 1, 160_000_000)
-    client.force_login(world.city)
+    sign_in(client, world.city)
     listing = client.get(reverse("commitments:commitment_list")).content.decode()
     assert f'href="/commitments/{commitment.pk}/"' not in listing
     voided = client.get(reverse("commitments:commitment_list") + "?voided=on").content.decode()
@@ -75,7 +76,7 @@ def test_a_voided_commitment_leaves_the_figures_and_lists(client, world):
 
 
 def test_voiding_from_the_pages_needs_a_reason(client, world):
-    client.force_login(world.city)
+    sign_in(client, world.city)
     url = reverse("partnerships:record_void", args=["partnership", world.partnership.pk])
     response = client.post(url, {"reason": " "})
     assert "Vui lòng nêu lý do hủy." in response.content.decode()
@@ -96,7 +97,7 @@ def test_voiding_from_the_pages_needs_a_reason(client, world):
 def test_activities_and_documents_are_voided_and_restored(client, world):
     activity = factories.activity(partnership=world.partnership, title="Trao quà nhầm")
     document = document_of(world.partnership)
-    client.force_login(world.city)
+    sign_in(client, world.city)
     for kind, record in (("activity", activity), ("document", document)):
         url = reverse("partnerships:record_void", args=[kind, record.pk])
         assert client.post(url, {"reason": "Nhập nhầm"}).status_code == 302
@@ -123,7 +124,7 @@ def test_only_unverified_reports_can_be_voided(world):
 def test_officers_and_leaders_cannot_void(client, world):
     url = reverse("commitments:record_void", args=["commitment", world.commitment.pk])
     for user, status in ((world.officer, 404), (world.leader, 403)):
-        client.force_login(user)
+        sign_in(client, user)
         assert client.post(url, {"reason": "x"}).status_code == status
     assert Commitment.objects.filter(pk=world.commitment.pk).exists()
 
@@ -131,7 +132,7 @@ def test_officers_and_leaders_cannot_void(client, world):
 @override_settings(CACHES=LOCMEM)
 @pytest.mark.django_db(transaction=True)  # the dashboard's cache is invalidated at COMMIT
 def test_the_dashboard_page_drops_a_voided_partnership(client, world):
-    client.force_login(world.city)
+    sign_in(client, world.city)
     before = client.get("/").context["figures"].partnership_total
     services.void_record(record=world.partnership, user=world.city, reason="Nhập trùng")
     assert client.get("/").context["figures"].partnership_total == before - 1
@@ -140,7 +141,7 @@ def test_the_dashboard_page_drops_a_voided_partnership(client, world):
 def test_voided_list_query_count_does_not_grow(client, world):
     from tests.assertions import count_queries
 
-    client.force_login(world.city)
+    sign_in(client, world.city)
     url = reverse("partnerships:partnership_list") + "?voided=on"
     services.void_record(record=factories.partnership(), user=world.city, reason="x")
     client.get(url)

@@ -1,7 +1,10 @@
-"""Reading generated PDFs in tests: text, fonts, embedded files (pypdf)."""
+"""Reading generated PDFs in tests: text, fonts, embedded files (pypdf); a listener for requests a render makes."""
 
+import contextlib
 import io
 import re
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 from pypdf import PdfReader
 
@@ -80,3 +83,28 @@ def watermark_shapes(content: bytes) -> list[int]:
                     count += all(abs(a - b) < 0.01 for a, b in zip(colour, WATERMARK_GREY, strict=True))
             counts.append(count)
     return counts
+
+
+@contextlib.contextmanager
+def loopback_listener():
+    """An HTTP server on 127.0.0.1 that records every request it receives (and redirects to itself)."""
+    hits: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the http.server API
+            hits.append(self.path)
+            self.send_response(302)
+            self.send_header("Location", f"http://127.0.0.1:{self.server.server_port}/redirected")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_port, hits
+    finally:
+        server.shutdown()
+        server.server_close()

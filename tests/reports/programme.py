@@ -129,3 +129,12 @@ class Programme:
             unpaired_supported=unpaired_supported,
             unknown_unit=unknown_unit,
         )
+
+
+def city_programme(partnerships: int = 1) -> World:
+    """The World and ``partnerships`` more partnerships, each with one commitment due in quarter IV/2025."""
+    world = World.build()
+    for _ in range(partnerships):
+        partnership = factories.partnership()
+        factories.commitment(partnership=partnership, due_on=datetime.date(2025, 10, 1))
+    return world

@@ -27,8 +27,9 @@ from reports.figures import Scope
 from reports.summary import cached_summary, current_version, load_summary
 from tests import factories
 from tests.assertions import count_queries
-from tests.conftest import require, service_reachable
+from tests.live_services import require, service_reachable
 from tests.reports.programme import Programme
+from tests.signin import sign_in
 
 HTMX = {"HX-Request": "true"}
 LOCMEM = {
@@ -49,7 +50,7 @@ class DashboardMapTests(TestCase):
         cls.on_the_map = factories.commune(code="20194", name="Hải Vân", kind=Commune.Kind.WARD)
 
     def setUp(self):
-        self.client.force_login(self.programme.world.city)
+        sign_in(self.client, self.programme.world.city)
 
     def test_the_page_draws_each_outline_once_and_the_map_uses_them(self):
         content = self.client.get(URL).content.decode()
@@ -107,7 +108,7 @@ class DashboardQueryTests(TestCase):
 
     def setUp(self):
         caches["dashboard"].clear()
-        self.client.force_login(self.programme.world.city)
+        sign_in(self.client, self.programme.world.city)
 
     def measure(self) -> tuple[int, int, int]:
         """Queries of an uncached page, the same page cached, and an uncached htmx fragment."""
@@ -163,15 +164,15 @@ class DashboardRenderedCacheTests(TestCase):
 
     def test_staff_and_leadership_get_their_own_fragment(self):
         world = self.programme.world
-        self.client.force_login(world.city)
+        sign_in(self.client, world.city)
         self.assertContains(self.client.get(URL), reverse("commitments:review_queue") + '">')
-        self.client.force_login(world.leader)
+        sign_in(self.client, world.leader)
         content = self.client.get(URL).content.decode().split("mainnav")[-1]
         self.assertNotIn(reverse("commitments:review_queue") + '"', content)
         self.assertIn("Báo cáo tiến độ chờ xác nhận", content)
 
     def test_each_language_gets_its_own_html(self):
-        self.client.force_login(self.programme.world.city)
+        sign_in(self.client, self.programme.world.city)
         self.assertContains(self.client.get(URL), "Cam kết theo lĩnh vực")
         self.client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
         response = self.client.get(URL)
@@ -179,7 +180,7 @@ class DashboardRenderedCacheTests(TestCase):
         self.assertContains(response, "By health")
 
     def test_filter_values_the_form_refuses_create_no_cache_entry(self):
-        self.client.force_login(self.programme.world.city)
+        sign_in(self.client, self.programme.world.city)
         self.client.get(URL)
         known = self.stored_keys()
         self.assertEqual(len(known), 3)  # the districts, the summary, its HTML
@@ -200,7 +201,7 @@ class DashboardAsOfTests(TestCase):
         cls.programme = Programme.build()
 
     def setUp(self):
-        self.client.force_login(self.programme.world.city)
+        sign_in(self.client, self.programme.world.city)
 
     def test_a_past_day_shows_the_figures_of_that_day(self):
         q3_cutoff = self.programme.q3.ends_on  # 14/09/2025: the verified work of quý IV had not happened
@@ -257,7 +258,7 @@ class DashboardCacheInvalidationTests(TransactionTestCase):
     def setUp(self):
         caches["dashboard"].clear()
         self.world = factories.World.build()
-        self.client.force_login(self.world.city)
+        sign_in(self.client, self.world.city)
 
     def assert_fresh(self, before, after, what: str):
         self.assertNotEqual(before, after, f"{what}: the dashboard still shows the old figures")
@@ -418,7 +419,7 @@ class DashboardCacheOutageTests(TestCase):
         cls.programme = Programme.build()
 
     def test_a_cache_outage_computes_the_figures_directly(self):
-        self.client.force_login(self.programme.world.city)
+        sign_in(self.client, self.programme.world.city)
         with self.assertLogs("reports.summary", logging.WARNING) as logged:
             response = self.client.get(URL)
         self.assertEqual(response.status_code, 200)
@@ -441,7 +442,7 @@ def test_redis_shares_the_figures_between_processes_and_a_commit_invalidates_the
         },
     }
     world = factories.World.build()
-    client.force_login(world.city)
+    sign_in(client, world.city)
     first = figures(client)
     # A fresh cache client (as in another process) finds the entries the request stored.
     other_worker = RedisCache(redis_url, {"KEY_PREFIX": prefix})._cache.get_client()

@@ -15,9 +15,8 @@ from reports.pdf import html_to_pdf
 from reports.periods import vietnamese_long_date
 from reports.services import run_report
 from tests import factories
-from tests.reports.pdftools import fonts, has_embedded_files, page_texts, text_of, top_margin_texts
+from tests.reports.pdftools import fonts, has_embedded_files, loopback_listener, page_texts, text_of, top_margin_texts
 from tests.reports.programme import Programme
-from tests.reports.test_pdf import loopback_listener
 
 
 def vnd(value: int) -> str:

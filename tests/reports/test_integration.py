@@ -5,7 +5,6 @@ Each test starts its own worker against the pytest database and kills every proc
 Redis: the tests use database 5 of the REDIS_URL server and flush only that database.
 """
 
-import datetime
 import os
 import re
 import signal
@@ -14,40 +13,21 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
 
 import psutil
 import pytest
 from celery import Celery
 from django.conf import settings
-from django.db import connection
 
 from reports.models import Report
 from tests import factories
+from tests.live_services import ROOT, database_url, redis_db_url, stored_pdfs, wait_for
+from tests.reports.programme import city_programme
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[2]
 REDIS_DB = 5
 TIME_LIMIT = 60  # seconds per test, worker start included
-
-
-def redis_db_url(url: str, db: int = REDIS_DB) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, ""))
-
-
-def database_url() -> str:
-    """The pytest database, as a DATABASE_URL the worker process understands."""
-    params = connection.settings_dict
-    auth = quote(params["USER"] or "")
-    if params["PASSWORD"]:
-        auth += ":" + quote(params["PASSWORD"])
-    host = params["HOST"] or ""
-    if host.startswith("/"):
-        return f"postgresql://{auth}@/{params['NAME']}?host={quote(host)}"
-    port = f":{params['PORT']}" if params["PORT"] else ""
-    return f"postgresql://{auth}@{host}{port}/{params['NAME']}"
 
 
 def environment(redis: str) -> dict:
@@ -119,7 +99,7 @@ class Worker:
 def redis(redis_url):
     import redis as redis_client
 
-    url = redis_db_url(redis_url)
+    url = redis_db_url(redis_url, REDIS_DB)
     client = redis_client.Redis.from_url(url)
     client.flushdb()
     yield url
@@ -153,28 +133,6 @@ def publisher(redis):
     app.conf.broker_connection_retry_on_startup = False
     yield app
     app.close()
-
-
-def wait_for(report: Report, statuses: set[str], deadline: float, log: Path | None = None) -> Report:
-    while time.monotonic() < deadline:
-        report.refresh_from_db()
-        if report.status in statuses:
-            return report
-        time.sleep(0.05)
-    details = log.read_text(errors="replace")[-3000:] if log else ""
-    raise AssertionError(f"report {report.pk} still {report.status}\n{details}")
-
-
-def stored_pdfs() -> list[Path]:
-    return sorted((Path(settings.MEDIA_ROOT) / "reports").rglob("*.pdf"))
-
-
-def city_programme(partnerships: int = 1):
-    world = factories.World.build()
-    for _ in range(partnerships):
-        partnership = factories.partnership()
-        factories.commitment(partnership=partnership, due_on=datetime.date(2025, 10, 1))
-    return world
 
 
 def test_a_request_is_rendered_by_the_worker(redis, start_worker, deadline, tmp_path):

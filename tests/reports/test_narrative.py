@@ -18,6 +18,7 @@ from reports.models import Report, ReportNarrative, SignedCopy
 from reports.services import finalise_report, regenerate_report, report_scope, run_report, save_narrative
 from tests.reports.pdftools import text_of
 from tests.reports.programme import Programme
+from tests.signin import sign_in
 
 PUBLISH = "reports.services.render_report_task.apply_async"
 PUBLISH_WORKBOOK = "reports.services.build_workbook_task.apply_async"
@@ -101,7 +102,7 @@ class NarrativeTests(RenderedReport):
 
 class NarrativePageTests(RenderedReport):
     def test_city_staff_edit_the_text_in_the_portal(self):
-        self.client.force_login(self.world.city)
+        sign_in(self.client, self.world.city)
         url = reverse("reports:report_narrative", args=[self.report.pk])
         response = self.client.get(url)
         self.assertEqual(response.status_code, 200)
@@ -123,7 +124,7 @@ class NarrativePageTests(RenderedReport):
         """Rendering kept the portal's draft, written from the report's figures: the page reads it."""
         edited = self.report.narratives.first().sections | {"assessment": "Đánh giá đã sửa."}
         ReportNarrative.objects.create(report=self.report, sections=edited, saved_by=self.world.city)
-        self.client.force_login(self.world.city)
+        sign_in(self.client, self.world.city)
         url = reverse("reports:report_narrative", args=[self.report.pk])
         with mock.patch("reports.views.CityFigures.build", side_effect=AssertionError("figures rebuilt")):
             response = self.client.get(url)
@@ -145,7 +146,7 @@ class NarrativePageTests(RenderedReport):
             new = regenerate_report(report=self.report, requested_by=self.world.city)
             new = self.render_again(new)
         self.assertFalse(new.narratives.filter(saved_by__isnull=True).exists())
-        self.client.force_login(self.world.city)
+        sign_in(self.client, self.world.city)
         with mock.patch("reports.views.CityFigures.build", wraps=CityFigures.build) as build:
             response = self.client.get(reverse("reports:report_narrative", args=[new.pk]))
         self.assertEqual(response.status_code, 200)
@@ -153,13 +154,13 @@ class NarrativePageTests(RenderedReport):
         self.assertContains(response, f"Lĩnh vực: {self.programme.housing.name}")
 
     def test_leadership_reads_but_does_not_edit(self):
-        self.client.force_login(self.world.leader)
+        sign_in(self.client, self.world.leader)
         self.assertEqual(self.client.get(reverse("reports:report_narrative", args=[self.report.pk])).status_code, 403)
         response = self.client.get(reverse("reports:report_docx", args=[self.report.pk]))
         self.assertEqual(response.status_code, 200)
 
     def test_the_word_version_has_the_same_text_and_layout(self):
-        self.client.force_login(self.world.leader)
+        sign_in(self.client, self.world.leader)
         response = self.client.get(reverse("reports:report_docx", args=[self.report.pk]))
         self.assertIn("attachment", response["Content-Disposition"])
         document = docx.Document(io.BytesIO(response.content))
@@ -205,7 +206,7 @@ class SignedCopyTests(RenderedReport):
 
     def test_the_signed_scan_is_kept_with_number_and_hash_and_leadership_sees_it_first(self):
         url = reverse("reports:report_signed_upload", args=[self.report.pk])
-        self.client.force_login(self.world.city)
+        sign_in(self.client, self.world.city)
         response = self.client.post(url, {"file": SimpleUploadedFile("ban-ky.pdf", PDF, "application/pdf")})
         self.assertEqual(response.status_code, 200)  # a draft has nothing to sign yet
         self.assertFalse(SignedCopy.objects.exists())
@@ -222,7 +223,7 @@ class SignedCopyTests(RenderedReport):
         self.assertEqual(copy.sha256, hashlib.sha256(copy.file.read()).hexdigest())
         with self.assertRaises(DatabaseError), transaction.atomic():
             SignedCopy.objects.filter(pk=copy.pk).update(sha256="0" * 64)
-        self.client.force_login(self.world.leader)
+        sign_in(self.client, self.world.leader)
         page = self.client.get(final.get_absolute_url()).content.decode()
         self.assertLess(page.index(reverse("reports:report_signed", args=[final.pk])), page.index("Xem bản PDF"))
         response = self.client.get(reverse("reports:report_signed", args=[final.pk]))

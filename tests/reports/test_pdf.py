@@ -7,7 +7,6 @@ import signal
 import ssl
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from unittest import mock
 
@@ -26,7 +25,7 @@ from reports.pdf import (
     render_pdf,
     shared_pool,
 )
-from tests.reports.pdftools import fonts, has_embedded_files, reader, text_of, top_margin_texts
+from tests.reports.pdftools import fonts, has_embedded_files, loopback_listener, reader, text_of, top_margin_texts
 
 FONT_FACES = """
 <style>
@@ -37,31 +36,6 @@ html { font-family: "Report Serif"; font-size: 14pt; }
 </style>
 """
 VIETNAMESE = "Đà Nẵng, ngày 15 tháng 01 năm 2026 – Hòa Cường, Trà Tân, Tây Giang, A Vương, Ngũ Hành Sơn, ỹ ữ ặ ẫ ự ở"
-
-
-@contextlib.contextmanager
-def loopback_listener():
-    """An HTTP server on 127.0.0.1 that records every request it receives (and redirects to itself)."""
-    hits: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - the http.server API
-            hits.append(self.path)
-            self.send_response(302)
-            self.send_header("Location", f"http://127.0.0.1:{self.server.server_port}/redirected")
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_port, hits
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_renders_a4_pdf_bytes():

@@ -13,6 +13,7 @@ from reports.models import Report
 from tests import factories
 from tests.assertions import count_queries
 from tests.reports.programme import Programme
+from tests.signin import sign_in
 
 PUBLISH = "reports.services.render_report_task.apply_async"
 HTMX = {"HX-Request": "true"}
@@ -25,7 +26,7 @@ class DashboardTests(TestCase):
         cls.world = cls.programme.world
 
     def setUp(self):
-        self.client.force_login(self.world.city)
+        sign_in(self.client, self.world.city)
 
     def test_city_staff_see_the_figures_the_map_and_the_charts(self):
         on_the_map = factories.commune(code="20194", name="Hải Vân", kind=Commune.Kind.WARD)
@@ -44,13 +45,13 @@ class DashboardTests(TestCase):
         self.assertEqual(response.context["figures"].awaiting_verification, 1)
 
     def test_leadership_sees_the_city_dashboard(self):
-        self.client.force_login(self.world.leader)
+        sign_in(self.client, self.world.leader)
         response = self.client.get(reverse("reports:dashboard"))
         self.assertEqual(response.status_code, 200)
         self.assertNotIn(reverse("commitments:review_queue") + '"', response.content.decode().split("mainnav")[-1])
 
     def test_unit_officers_go_to_their_unit(self):
-        self.client.force_login(self.world.officer)
+        sign_in(self.client, self.world.officer)
         response = self.client.get(reverse("reports:dashboard"))
         self.assertRedirects(response, reverse("commitments:my_unit"), fetch_redirect_response=False)
 
@@ -101,7 +102,7 @@ class ReportListTests(TestCase):
         cls.period = factories.period(2025, 4)
 
     def setUp(self):
-        self.client.force_login(self.world.city)
+        sign_in(self.client, self.world.city)
 
     def test_query_count_is_the_same_with_one_and_many_reports(self):
         url = reverse("reports:report_list")
@@ -149,7 +150,7 @@ class ReportListTests(TestCase):
 
     def test_leadership_reads_the_list_without_the_form(self):
         finished_report(self.period, kind=Report.Kind.CITY)
-        self.client.force_login(self.world.leader)
+        sign_in(self.client, self.world.leader)
         response = self.client.get(reverse("reports:report_list"))
         self.assertEqual(response.status_code, 200)
         self.assertNotIn("form", response.context)
@@ -173,7 +174,7 @@ class BrokerDownTests(TransactionTestCase):
 
     def test_with_the_broker_down_the_request_still_succeeds_and_says_so(self):
         city = factories.user(username="city")
-        self.client.force_login(city)
+        sign_in(self.client, city)
         with mock.patch(PUBLISH, side_effect=BrokerError("refused")) as publish:
             response = self.client.post(reverse("reports:report_list"), {"period_code": "2025-Q4", "kind": "city"})
         publish.assert_called_once()
@@ -189,7 +190,7 @@ class ReportDetailTests(TestCase):
         cls.period = factories.period(2025, 4)
 
     def setUp(self):
-        self.client.force_login(self.world.city)
+        sign_in(self.client, self.world.city)
 
     def test_progress_is_polled_until_the_report_is_done(self):
         report = Report.objects.create(
@@ -282,7 +283,7 @@ class PeriodTests(TestCase):
         cls.period = factories.period(2025, 4)
 
     def test_closing_a_period_needs_a_confirmation(self):
-        self.client.force_login(self.world.city)
+        sign_in(self.client, self.world.city)
         url = reverse("reports:period_close", args=[self.period.pk])
         response = self.client.post(url, {})
         self.assertEqual(response.status_code, 200)
@@ -293,7 +294,7 @@ class PeriodTests(TestCase):
         self.assertTrue(self.period.is_closed)
 
     def test_period_list_query_count(self):
-        self.client.force_login(self.world.city)
+        sign_in(self.client, self.world.city)
         url = reverse("reports:period_list")
         self.client.get(url)
         with count_queries() as few:
@@ -310,7 +311,7 @@ class AdminTests(TestCase):
     def test_administrators_can_read_reports_in_the_admin_but_not_change_them(self):
         world = factories.World.build()
         report = finished_report(factories.period(2025, 4), kind=Report.Kind.CITY)
-        self.client.force_login(world.admin)
+        sign_in(self.client, world.admin)
         self.assertEqual(self.client.get(reverse("admin:reports_report_changelist")).status_code, 200)
         self.assertEqual(self.client.get(reverse("admin:reports_report_change", args=[report.pk])).status_code, 200)
         self.assertEqual(self.client.get(reverse("admin:reports_report_add")).status_code, 403)

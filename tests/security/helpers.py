@@ -8,8 +8,13 @@ from pathlib import Path
 
 import pikepdf
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.urls import reverse
 from PIL import ExifTags, Image
+
+from commitments.models import Commitment
+from tests.signin import sign_in
 
 # Split so that no file in the repository is itself the EICAR test file.
 EICAR = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$" + b"EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
@@ -85,3 +90,30 @@ def media_snapshot() -> dict[str, str]:
         for path in sorted(root.rglob("*"))
         if path.is_file()
     }
+
+
+def commitment_data(world, **overrides) -> dict:
+    data = {
+        "field": world.commitment.field_id,
+        "title": "Trao 40 suất học bổng",
+        "owner": world.supporter.code,
+        "horizon": Commitment.Horizon.IMMEDIATE,
+        "support_form": Commitment.SupportForm.SCHOLARSHIP,
+        "target_quantity": "40",
+        "target_unit": "suất",
+        "target_value_vnd": "60000000",
+        "start_on": "2025-09-01",
+        "due_on": "2026-06-30",
+    }
+    data.update(overrides)
+    return data
+
+
+def upload(name: str, data: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data)
+
+
+def post_progress(client, world, files):
+    sign_in(client, world.officer)
+    url = reverse("commitments:progress_create", args=[world.commitment.pk])
+    return client.post(url, {"achieved_quantity": "1", "narrative": "Đã bàn giao", "evidence": files})

@@ -20,6 +20,7 @@ from tests import factories
 from tests.commitments import fixtures
 from tests.partnerships.routes import document_of, photo_of
 from tests.security.helpers import jpeg_bytes, media_snapshot, pdf_bytes, table_snapshot
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 DENIED = {403, 404}
@@ -152,7 +153,7 @@ def test_officers_of_other_units_get_nowhere(client, world, security_log):
     tables, media = table_snapshot(), media_snapshot()
     results, logged = [], []
     for officer in [*outsiders, member]:
-        client.force_login(officer)
+        sign_in(client, officer)
         security_log.clear()  # signing in is an event of its own
         for attempt in attempts(targets):
             if officer is member and not attempt.members_too:

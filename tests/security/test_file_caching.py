@@ -7,6 +7,7 @@ from django.urls import reverse
 from core.files import UPLOAD_CACHE_CONTROL
 from tests.commitments.fixtures import update_with_photo
 from tests.partnerships.routes import document_of, photo_of
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ def served_files(client, world):
 
 
 def test_evidence_documents_photos_and_thumbnails_are_never_stored_nor_framed(client, world):
-    client.force_login(world.city)
+    sign_in(client, world.city)
     seen = []
     for label, response in served_files(client, world):
         assert response.status_code == 200, label

@@ -5,17 +5,18 @@ Every route of the access table (tests/<app>/routes.py) is requested as city sta
 plus the login page, a 404, a 403 and a 500.
 """
 
-import contextlib
 import re
 from urllib.parse import urlparse
 
 import pytest
-from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import path, reverse
 
+from tests.routes import declared_routes, rolled_back, url_of
 from tests.security.helpers import media_snapshot, table_snapshot
-from tests.test_access import ROUTES
+from tests.signin import sign_in
+
+ROUTES = declared_routes()
 
 pytestmark = pytest.mark.django_db
 
@@ -25,22 +26,9 @@ CSS_URLS = re.compile(r"url\(\s*['\"]?([^'\")]+)")
 SECRETS = ("Traceback", 'File "/', "psycopg", "SECRET", "django.db", "Exception Value")
 
 
-def url_of(route, world) -> str:
-    query = route.query(world) if callable(route.query) else route.query
-    return reverse(route.name, kwargs=route.kwargs(world)) + query
-
-
-@contextlib.contextmanager
-def rolled_back():
-    """Each route builds its own objects (tests/<app>/routes.py); undo them so the next route starts clean."""
-    with transaction.atomic():
-        yield
-        transaction.set_rollback(True)
-
-
 def responses(client, world) -> list:
     """(label, response) for every GET route as city staff, plain and htmx, and the error pages."""
-    client.force_login(world.city)
+    sign_in(client, world.city)
     results = []
     for route in ROUTES:
         if route.get is None or route.get.get("city") != 200:
@@ -51,7 +39,7 @@ def responses(client, world) -> list:
             if route.htmx:
                 results.append((f"{url} (htmx)", client.get(url, headers={"HX-Request": "true"})))
     results.append(("404", client.get("/khong-co-trang-nay/")))
-    client.force_login(world.leader)
+    sign_in(client, world.leader)
     results.append(("403", client.post(reverse("commitments:commitment_update", args=[world.commitment.pk]))))
     client.logout()
     results.append(("login", client.get(reverse("accounts:login"))))
@@ -90,7 +78,7 @@ def test_every_response_carries_the_security_headers(client, world):
 
 @override_settings(SECURE_HSTS_SECONDS=31_536_000, SECURE_HSTS_INCLUDE_SUBDOMAINS=True)
 def test_hsts_over_https_once_configured(client, world):
-    client.force_login(world.city)
+    sign_in(client, world.city)
     for route in ROUTES[:5]:
         if route.get and route.get["city"] == 200:
             response = client.get(url_of(route, world), secure=True)
@@ -136,7 +124,7 @@ def post_routes(world):
 
 def test_every_post_route_refuses_a_missing_token_and_a_foreign_origin(world):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(world.city)
+    sign_in(client, world.city)
     client.get(reverse("commitments:commitment_list"))  # sets the CSRF cookie
     token = client.cookies["csrftoken"].value
     checked = []
@@ -162,7 +150,7 @@ def test_every_post_route_refuses_a_missing_token_and_a_foreign_origin(world):
 
 def test_a_valid_token_from_this_site_is_accepted(world):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(world.city)
+    sign_in(client, world.city)
     client.get(reverse("commitments:commitment_list"))
     token = client.cookies["csrftoken"].value
     url = reverse("commitments:progress_return", args=[world.commitment.pk])  # any pk: 404 means it got past CSRF
@@ -182,7 +170,7 @@ urlpatterns = [path("explode/", explode)]
 @override_settings(DEBUG=False, ROOT_URLCONF="tests.security.test_headers")
 def test_500_is_the_branded_page_without_internals(world):
     client = Client(raise_request_exception=False)
-    client.force_login(world.city)
+    sign_in(client, world.city)
     response = client.get("/explode/")
     body = response.content.decode()
     assert response.status_code == 500
@@ -193,10 +181,10 @@ def test_500_is_the_branded_page_without_internals(world):
 
 def test_404_and_403_are_vietnamese_without_internals(client, world, settings):
     assert settings.DEBUG is False
-    client.force_login(world.outsider_officer)
+    sign_in(client, world.outsider_officer)
     not_found = client.get(reverse("commitments:commitment_detail", args=[world.commitment.pk]))
     assert not_found.status_code == 404 and "Không tìm thấy trang" in not_found.content.decode()
-    client.force_login(world.leader)
+    sign_in(client, world.leader)
     forbidden = client.post(reverse("commitments:commitment_update", args=[world.commitment.pk]))
     assert forbidden.status_code == 403 and "Không được phép" in forbidden.content.decode()
     for response in (not_found, forbidden):

@@ -21,7 +21,7 @@ from django.db import connections
 from PIL import Image, ImageFile
 
 from partnerships.uploads import DECODE_LOCK_NAMESPACE, MAX_DECODED_BYTES, decoded_bytes, validate_upload
-from tests.reports.test_integration import database_url
+from tests.live_services import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_CPU_SECONDS = 1.0

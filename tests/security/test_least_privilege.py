@@ -26,7 +26,7 @@ from django.conf import settings
 from pghistory.models import Context, Event
 from psycopg import errors, sql
 
-from tests.conftest import require
+from tests.live_services import require
 
 pytestmark = pytest.mark.integration
 

@@ -10,9 +10,10 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.routes import ROLES
-from tests.security.test_headers import rolled_back, url_of
-from tests.test_access import ROUTES, user_for
+from tests.routes import ROLES, declared_routes, rolled_back, url_of, user_for
+from tests.signin import sign_in
+
+ROUTES = declared_routes()
 
 pytestmark = pytest.mark.django_db
 FORMS = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.DOTALL | re.IGNORECASE)
@@ -29,7 +30,7 @@ def logout_forms(html: str) -> list[str]:
 
 @pytest.mark.parametrize("role", [role for role in ROLES if role != "anonymous"])
 def test_every_full_page_has_a_logout_post_form(client, world, role):
-    client.force_login(user_for(world, role))
+    sign_in(client, user_for(world, role))
     pages, missing = 0, []
     for route in ROUTES:
         if route.get is None or route.get[role] != 200:
@@ -49,7 +50,7 @@ def test_every_full_page_has_a_logout_post_form(client, world, role):
 
 
 def test_the_logout_form_signs_out(client, world):
-    client.force_login(world.officer)
+    sign_in(client, world.officer)
     html = client.get(reverse("commitments:my_unit")).content.decode()
     assert logout_forms(html)
     response = client.post(reverse("accounts:logout"))

@@ -19,7 +19,8 @@ from partnerships.models import Activity, Document, Membership, Partnership
 from tests import factories
 from tests.commitments import fixtures
 from tests.partnerships.member_rows import LEAD, SUPPORTED, member_rows
-from tests.security.helpers import jpeg_bytes, pdf_bytes
+from tests.security.helpers import commitment_data, jpeg_bytes, pdf_bytes
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -55,25 +56,8 @@ def forged(world) -> dict:
     }
 
 
-def commitment_data(world, **overrides) -> dict:
-    data = {
-        "field": world.commitment.field_id,
-        "title": "Trao 40 suất học bổng",
-        "owner": world.supporter.code,
-        "horizon": Commitment.Horizon.IMMEDIATE,
-        "support_form": Commitment.SupportForm.SCHOLARSHIP,
-        "target_quantity": "40",
-        "target_unit": "suất",
-        "target_value_vnd": "60000000",
-        "start_on": "2025-09-01",
-        "due_on": "2026-06-30",
-    }
-    data.update(overrides)
-    return data
-
-
 def login(client, user):
-    client.force_login(user)
+    sign_in(client, user)
 
 
 def test_commitment_update_by_an_officer(client, world):

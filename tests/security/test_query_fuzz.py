@@ -12,8 +12,10 @@ from django.http import QueryDict
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from tests.security.test_headers import rolled_back
-from tests.test_access import ROUTES, user_for
+from tests.routes import declared_routes, rolled_back, user_for
+from tests.signin import sign_in
+
+ROUTES = declared_routes()
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +87,7 @@ def fuzz_route(client, world, route) -> list[str]:
     role = reader_of(route)
     if role is None:
         return failures
-    client.force_login(user_for(world, role))
+    sign_in(client, user_for(world, role))
     with rolled_back():
         query = route.query(world) if callable(route.query) else route.query
         base = reverse(route.name, kwargs=route.kwargs(world))
@@ -128,7 +130,7 @@ def test_public_pages_take_hostile_query_parameters_too():
 
 
 def test_the_recorder_sees_what_a_view_reads(client, world):
-    client.force_login(world.city)
+    sign_in(client, world.city)
     url = reverse("commitments:commitment_detail", args=[world.commitment.pk])
     assert {"update", "page"} <= parameters_read(client, url, htmx=False)
 

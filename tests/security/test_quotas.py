@@ -19,8 +19,8 @@ from partnerships.models import Document
 from reports.models import Report
 from reports.services import request_report
 from tests import factories
-from tests.security.helpers import jpeg_bytes, media_snapshot, pdf_bytes
-from tests.security.test_uploads import post_progress, upload
+from tests.security.helpers import jpeg_bytes, media_snapshot, pdf_bytes, post_progress, upload
+from tests.signin import sign_in
 
 
 def ask(user, note: str) -> Report:
@@ -57,7 +57,7 @@ def test_waiting_reports_are_capped_for_everyone(settings, world):
 def test_a_refused_report_request_keeps_what_was_typed(client, settings, world):
     settings.REPORT_REQUESTS_PER_USER_PER_HOUR = 1
     ask(world.city, "trước")
-    client.force_login(world.city)
+    sign_in(client, world.city)
     data = {"period_code": "2025-Q4", "kind": "city", "next_tasks": "Nội dung đã gõ dài", "signer_title": "BÍ THƯ"}
     response = client.post(reverse("reports:report_list"), data)
     assert response.status_code == 200
@@ -86,7 +86,7 @@ def test_evidence_beyond_the_daily_file_count_is_refused_with_nothing_stored(cli
 def test_documents_beyond_the_daily_bytes_are_refused(client, settings, world):
     pdf = pdf_bytes()
     settings.UPLOAD_BYTES_PER_USER_PER_DAY = len(pdf) * 2
-    client.force_login(world.city)
+    sign_in(client, world.city)
     url = reverse("partnerships:document_upload", args=[world.partnership.pk])
     for number in range(2):
         response = client.post(url, {"kind": "memorandum", "title": f"Biên bản {number}", "file": upload("b.pdf", pdf)})

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from commitments.models import ProgressUpdate
 from tests.commitments import fixtures
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +25,7 @@ def test_the_limits_are_set():
 
 def progress_post(world, **extra):
     client = Client(enforce_csrf_checks=False)
-    client.force_login(world.officer)
+    sign_in(client, world.officer)
     data = {"achieved_quantity": "1", "narrative": "Đã bàn giao", "client_token": str(uuid.uuid4()), **extra}
     return client.post(reverse("commitments:progress_create", args=[world.commitment.pk]), data)
 
@@ -41,7 +42,7 @@ def assert_refused(response):
 def test_an_oversized_body_without_files_is_refused(world, multipart):
     narrative = "Đ" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 2 + 1)  # 2 bytes each in UTF-8
     client = Client()
-    client.force_login(world.officer)
+    sign_in(client, world.officer)
     url = reverse("commitments:progress_create", args=[world.commitment.pk])
     data = {"achieved_quantity": "1", "narrative": narrative, "client_token": str(uuid.uuid4())}
     if multipart:

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from commitments.models import ProgressUpdate
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,7 @@ DECLARED = 200 * 1024 * 1024
 @pytest.mark.parametrize("signed_in", [True, False])
 def test_a_declared_200_mb_body_is_refused_before_it_is_read(client, world, signed_in):
     if signed_in:
-        client.force_login(world.officer)
+        sign_in(client, world.officer)
     url = reverse("commitments:progress_create", args=[world.commitment.pk])
     response = client.post(url, data=b"x", content_type="multipart/form-data; boundary=x", CONTENT_LENGTH=str(DECLARED))
     assert response.status_code == 413
@@ -30,7 +31,7 @@ def test_a_declared_200_mb_body_is_refused_before_it_is_read(client, world, sign
 
 
 def test_a_body_within_the_limit_goes_on_to_the_view(client, world):
-    client.force_login(world.officer)
+    sign_in(client, world.officer)
     url = reverse("commitments:progress_create", args=[world.commitment.pk])
     response = client.post(url, {"narrative": ""})
     assert response.status_code == 200  # the form again, with its errors

@@ -20,7 +20,8 @@ from django.urls import path, reverse
 from accounts.models import Role
 from commitments.models import Commitment
 from tests import factories
-from tests.security.test_mass_assignment import commitment_data
+from tests.security.helpers import commitment_data
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -153,7 +154,7 @@ def test_a_username_with_cr_lf_or_ansi_cannot_forge_a_line(security_log, usernam
 
 
 def test_a_path_with_encoded_cr_lf_cannot_forge_a_line(client, world, security_log):
-    client.force_login(world.outsider_officer)
+    sign_in(client, world.outsider_officer)
     security_log.clear()
     url = reverse("commitments:commitment_detail", args=[world.commitment.pk]) + "%0D%0AFORGED%1B[31m"
     client.get(url)  # matches no route: a plain 404 …
@@ -162,7 +163,7 @@ def test_a_path_with_encoded_cr_lf_cannot_forge_a_line(client, world, security_l
 
 
 def test_a_refused_object_lookup_is_one_authorization_failure(client, world, security_log):
-    client.force_login(world.outsider_officer)
+    sign_in(client, world.outsider_officer)
     security_log.clear()
     url = reverse("commitments:commitment_detail", args=[world.commitment.pk])
     assert client.get(url, REMOTE_ADDR="10.0.5.5").status_code == 404
@@ -181,7 +182,7 @@ def test_a_refused_object_lookup_is_one_authorization_failure(client, world, sec
 
 
 def test_a_refused_role_is_one_authorization_failure(client, world, security_log):
-    client.force_login(world.leader)
+    sign_in(client, world.leader)
     security_log.clear()
     url = reverse("commitments:commitment_update", args=[world.commitment.pk])
     assert client.post(url).status_code == 403
@@ -194,7 +195,7 @@ def test_a_refused_role_is_one_authorization_failure(client, world, security_log
 
 
 def test_a_missing_page_is_not_an_authorization_failure(client, world, security_log):
-    client.force_login(world.city)
+    sign_in(client, world.city)
     security_log.clear()
     assert client.get("/no-such-page/").status_code == 404
     assert client.get(reverse("commitments:commitment_detail", args=[world.commitment.pk])).status_code == 200
@@ -203,7 +204,7 @@ def test_a_missing_page_is_not_an_authorization_failure(client, world, security_
 
 def test_a_csrf_failure_is_one_json_line_without_the_token(world, security_log):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(world.city)
+    sign_in(client, world.city)
     client.get(reverse("commitments:commitment_list"))
     security_log.clear()
     url = reverse("commitments:commitment_update", args=[world.commitment.pk])
@@ -223,7 +224,7 @@ def test_a_csrf_failure_is_one_json_line_without_the_token(world, security_log):
 
 
 def test_a_tampered_field_is_one_json_line_naming_the_field_not_the_value(client, world, security_log):
-    client.force_login(world.officer)
+    sign_in(client, world.officer)
     security_log.clear()
     url = reverse("commitments:commitment_update", args=[world.commitment.pk])
     version = Commitment.objects.get(pk=world.commitment.pk).version
@@ -244,7 +245,7 @@ def test_a_tampered_field_is_one_json_line_naming_the_field_not_the_value(client
 
 
 def test_a_choice_never_offered_and_a_broken_hidden_field_are_one_line(client, world, security_log):
-    client.force_login(world.city)
+    sign_in(client, world.city)
     security_log.clear()
     url = reverse("commitments:commitment_update", args=[world.commitment.pk])
     data = commitment_data(world, support_form="bitcoin", version="not-a-number")
@@ -254,7 +255,7 @@ def test_a_choice_never_offered_and_a_broken_hidden_field_are_one_line(client, w
 
 
 def test_an_ordinary_mistake_is_not_tampering(client, world, security_log):
-    client.force_login(world.city)
+    sign_in(client, world.city)
     security_log.clear()
     url = reverse("commitments:commitment_update", args=[world.commitment.pk])
     version = Commitment.objects.get(pk=world.commitment.pk).version
@@ -263,7 +264,7 @@ def test_an_ordinary_mistake_is_not_tampering(client, world, security_log):
 
 
 def test_an_upload_rejection_is_one_json_line(client, world, security_log):
-    client.force_login(world.officer)
+    sign_in(client, world.officer)
     security_log.clear()
     url = reverse("commitments:progress_create", args=[world.commitment.pk])
     fake = SimpleUploadedFile("ban-giao.jpg", b"MZ\x90\x00 not an image at all")
@@ -293,7 +294,7 @@ handler500 = "core.views.server_error"
 @override_settings(DEBUG=False, ROOT_URLCONF="tests.security.test_security_log")
 def test_a_500_is_one_json_line(world, security_log):
     client = Client(raise_request_exception=False)
-    client.force_login(world.city)
+    sign_in(client, world.city)
     security_log.clear()
     assert client.get("/explode/7/", REMOTE_ADDR="10.0.7.7").status_code == 500
     [event] = security_log.events()

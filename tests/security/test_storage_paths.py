@@ -21,6 +21,7 @@ from commitments.models import Evidence
 from commitments.services import submit_progress
 from partnerships.uploads import display_name
 from tests.commitments import fixtures
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +44,7 @@ def multipart(fields: dict, files: list[tuple[str, bytes]]) -> bytes:
 def post_evidence(world, filenames: list[str]):
     fixtures.current_period()
     client = Client()
-    client.force_login(world.officer)
+    sign_in(client, world.officer)
     body = multipart(
         {"achieved_quantity": "1", "narrative": "Đã bàn giao", "client_token": str(uuid.uuid4())},
         [(name, fixtures.pdf_bytes()) for name in filenames],
@@ -117,7 +118,7 @@ def test_a_name_with_cr_lf_is_cleaned_and_downloads_with_one_header(world):
     assert_stored_safely(evidence)
     assert evidence.original_name == 'a"X: y.pdf'
     client = Client()
-    client.force_login(world.officer)
+    sign_in(client, world.officer)
     response = client.get(reverse("commitments:evidence_file", args=[evidence.pk]))
     assert response.status_code == 200
     assert "X" not in response.headers

@@ -9,7 +9,8 @@ from django.apps import apps
 from django.db import DatabaseError, models, transaction
 from django.urls import reverse
 
-from tests.test_access import declared_routes
+from tests.routes import declared_routes
+from tests.signin import sign_in
 
 PAYLOADS = [
     '<script>alert("x1")</script>',
@@ -49,7 +50,7 @@ def poison_every_text_column() -> int:
 @pytest.mark.django_db
 def test_payloads_in_every_text_column_are_escaped_everywhere(client, world):
     assert poison_every_text_column() >= 15
-    client.force_login(world.city)
+    sign_in(client, world.city)
     found, rendered, escaped = [], 0, 0
     for route in declared_routes():
         if route.get is None or route.get.get("city") != 200:

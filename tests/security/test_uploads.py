@@ -15,7 +15,6 @@ import pikepdf
 import pytest
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.files.storage import FileSystemStorage
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 from PIL import ExifTags, Image
@@ -33,11 +32,10 @@ from tests.security.helpers import (
     pdf_bytes,
     png_bytes,
     png_declaring,
+    post_progress,
+    upload,
 )
-
-
-def upload(name: str, data: bytes) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, data)
+from tests.signin import sign_in
 
 
 def refusal(name: str, data: bytes, **kwargs) -> str:
@@ -342,12 +340,6 @@ def reporting(world):
     return world
 
 
-def post_progress(client, world, files):
-    client.force_login(world.officer)
-    url = reverse("commitments:progress_create", args=[world.commitment.pk])
-    return client.post(url, {"achieved_quantity": "1", "narrative": "Đã bàn giao", "evidence": files})
-
-
 @pytest.mark.django_db
 def test_infected_evidence_is_refused_with_nothing_stored(client, reporting):
     before = media_snapshot()
@@ -361,7 +353,7 @@ def test_infected_evidence_is_refused_with_nothing_stored(client, reporting):
 @pytest.mark.django_db
 def test_infected_document_is_refused_with_nothing_stored(client, world):
     before = media_snapshot()
-    client.force_login(world.city)
+    sign_in(client, world.city)
     url = reverse("partnerships:document_upload", args=[world.partnership.pk])
     infected = pdf_bytes(lambda document: document.Root.__setattr__("Note", pikepdf.String(EICAR.decode())))
     response = client.post(url, {"kind": "memorandum", "title": "Biên bản", "file": upload("bb.pdf", infected)})
@@ -401,7 +393,7 @@ def test_disk_full_on_evidence_gives_a_friendly_error_no_rows_no_orphans(client,
 def test_disk_full_on_resubmission_changes_nothing(client, reporting):
     update = fixtures.returned_update(reporting)
     before = media_snapshot()
-    client.force_login(reporting.officer)
+    sign_in(client, reporting.officer)
     url = reverse("commitments:progress_resubmit", args=[update.pk])
     data = {
         "achieved_quantity": "2",
@@ -424,7 +416,7 @@ def test_disk_full_on_resubmission_changes_nothing(client, reporting):
 @pytest.mark.django_db
 def test_disk_full_on_a_document_gives_a_friendly_error_no_row_no_file(client, world):
     before = media_snapshot()
-    client.force_login(world.city)
+    sign_in(client, world.city)
     url = reverse("partnerships:document_upload", args=[world.partnership.pk])
     with mock.patch.object(FileSystemStorage, "_save", failing_on_call(1)):
         response = client.post(url, {"kind": "memorandum", "title": "Biên bản", "file": upload("bb.pdf", pdf_bytes())})
@@ -438,7 +430,7 @@ def test_disk_full_on_the_second_activity_photo_keeps_nothing(client, world):
     from partnerships.models import Activity, ActivityPhoto
 
     before = media_snapshot()
-    client.force_login(world.officer)
+    sign_in(client, world.officer)
     url = reverse("partnerships:activity_create", args=[world.partnership.pk])
     data = {
         "kind": "handover",

@@ -1,13 +1,15 @@
-"""Generate a report from the command line and print the path of its PDF.
+"""Generate a report from the command line and print where its PDF is.
 
     python manage.py generate_report --period 2025-Q3 --scope city [--sync] [--output PATH]
     python manage.py generate_report --period 2025-H1 --scope partnership:12
     python manage.py generate_report --period 2025 --scope unit:20257
 
 Without ``--sync`` the report goes through the queue (a Celery worker renders it) and the command
-waits for it; with ``--sync`` it is rendered in this process.
+waits for it; with ``--sync`` it is rendered in this process. The PDF stays in the portal's file
+storage (a folder, or an S3 bucket shared by several hosts); ``--output`` copies it to a local file.
 """
 
+import re
 import shutil
 import time
 
@@ -55,16 +57,25 @@ class Command(BaseCommand):
             raise CommandError(
                 report.error_message or f"Báo cáo #{report.pk} chưa xong ({report.get_status_display()})."
             )
-        path = report.pdf.path
-        if options["output"]:
-            path = shutil.copyfile(report.pdf.path, options["output"])
-        self.stdout.write(str(path))
+        self.stdout.write(self.copy_out(report, options["output"]) if options["output"] else self.location(report))
+
+    def copy_out(self, report: Report, output: str) -> str:
+        with report.pdf.open("rb") as source, open(output, "wb") as target:
+            shutil.copyfileobj(source, target)
+        return output
+
+    def location(self, report: Report) -> str:
+        """The file's path where the storage is a local folder, else its name in the storage (S3 has no path)."""
+        try:
+            return report.pdf.path
+        except NotImplementedError:
+            return f"{report.pdf.name} ({report.pdf.storage.__class__.__name__})"
 
     def parse_scope(self, scope: str):
         name, _sep, value = scope.partition(":")
         if name == "city" and not value:
             return Report.Kind.CITY, None, None
-        if name == "partnership" and value.isdigit():
+        if name == "partnership" and re.fullmatch(r"[0-9]{1,18}", value):
             partnership = Partnership.objects.filter(pk=int(value)).first()
             if partnership is None:
                 raise CommandError(f"Không có quan hệ kết nghĩa #{value}.")
