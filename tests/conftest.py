@@ -130,3 +130,13 @@ def security_log():
     previous = handler.setStream(stream)
     yield SecurityLog(stream)
     handler.setStream(previous)
+
+
+@pytest.fixture(autouse=True)
+def empty_caches():
+    """Each test starts with empty caches. The dashboard's keys carry the change counter, which only a
+    COMMIT moves: a test's writes roll back, so without this the next test could read its figures."""
+    from django.core.cache import caches
+
+    for cache in caches.all(initialized_only=False):
+        cache.clear()
