@@ -92,10 +92,10 @@ class DashboardView(HtmxFragmentMixin, TemplateView):
             figures=self.figures,
             as_of=as_of,
             past_day=as_of if as_of != today else None,
-            # What the cached fragments vary on, besides the language (see the template).
             cache_seconds=cache_seconds,
             # Only filters the form accepts are cached: their number stays bounded.
             filters_cache_seconds=0 if form.errors else cache_seconds,
+            # What the cached fragments vary on, besides the language (see the template).
             version=self.version,
             today=today,
             scope=scope_key(form.scope()),
