@@ -1,5 +1,6 @@
 import os
 import socket
+import uuid
 from urllib.parse import urlparse
 
 import pytest
@@ -133,10 +134,13 @@ def security_log():
 
 
 @pytest.fixture(autouse=True)
-def empty_caches():
-    """Each test starts with empty caches. The dashboard's keys carry the change counter, which only a
-    COMMIT moves: a test's writes roll back, so without this the next test could read its figures."""
-    from django.core.cache import caches
-
-    for cache in caches.all(initialized_only=False):
-        cache.clear()
+def empty_caches(settings):
+    """Each test starts with empty caches: its own key prefix on every cache. The dashboard's keys carry
+    the change counter, which only a COMMIT moves: a test's writes roll back, so the next test could
+    otherwise read its figures. Not cache.clear(): on Redis that empties the whole database, the Celery
+    broker's queues and bindings included."""
+    run = uuid.uuid4().hex
+    settings.CACHES = {
+        alias: {**config, "KEY_PREFIX": f"{config.get('KEY_PREFIX', '')}-test-{run}"}
+        for alias, config in settings.CACHES.items()
+    }

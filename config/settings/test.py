@@ -1,7 +1,7 @@
 """Speed only: a fast hasher, in-memory mail, uploads under a throw-away folder.
 
-The caches are production's (Redis where REDIS_URL is set); tests/conftest.py empties them before
-each test, since a test's writes roll back without moving the change counter the keys carry."""
+The caches are production's (Redis where REDIS_URL is set); tests/conftest.py gives each test
+its own key prefix, since a test's writes roll back without moving the change counter the keys carry."""
 
 import os
 import tempfile
