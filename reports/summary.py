@@ -6,20 +6,19 @@ of grouped queries whatever the number of rows. Both read the same rules, writte
 querysets (commitment status and progress, a partnership's status on a day and its health, a unit's
 pairing), for the same day: tests/reports/test_agreement.py checks they agree.
 
-Caching: the key is (database epoch, change counter, language, day, scope). The counter is bumped at
-COMMIT by triggers on every table the figures read (reports/migrations/0004_change_counter.py), so a
-write through any path, in any process, makes the next request compute afresh; the day is in the
-key because "overdue" depends on it. A cache that fails is logged and bypassed, never fatal.
+Caching (Django's cache framework, the "dashboard" alias: Redis in production): the key is (database
+epoch, change counter, language, day, scope). The counter is bumped at COMMIT by triggers on every
+table the figures read (reports/migrations/0004_change_counter.py), so a write through any path, in any
+process, makes the next request compute afresh; the day is in the key because "overdue" depends on
+it. A cache that fails is a miss (core/cache.py), never fatal. The page's rendered fragments are
+cached by ``{% cache %}`` in templates/reports/dashboard.html under the same counter.
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
-import logging
-import threading
-import time
-from collections import Counter, OrderedDict
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -48,8 +47,6 @@ from communes.models import Commune, UnitCategory
 from partnerships.models import Activity, Membership, Partnership, with_pairing
 
 from .figures import COMPLETED, ROLE_ORDER, Coverage, MapUnitFigure, Scope, Tally, sort_key
-
-logger = logging.getLogger(__name__)
 
 CACHE_ALIAS = "dashboard"
 # Entries of an old counter are never read again and must go: Redis is also the Celery broker and
@@ -409,138 +406,38 @@ def current_version() -> str | None:
     return f"{row[0].hex}:{row[1]}" if row else None
 
 
-def _scope_key(scope: Scope) -> str:
+def scope_key(scope: Scope) -> str:
+    """The scope as a short string, for cache keys."""
     flag = {None: "-", True: "1", False: "0"}
     return f"{flag[scope.mountainous]}{flag[scope.border]}{scope.former_district}"
 
 
-def recent_key(key: str) -> str:
-    """Where the latest figures stored under ``key``'s name sit, whatever the counter: the key without
-    the counter's value (its epoch kept, so a restored database never reads another one's figures)."""
-    prefix, epoch, _value, rest = key.split(":", 3)
-    return f"{prefix}-recent:{epoch}:{rest}"
+def get_or_compute(version: str | None, name: str, compute):
+    """``compute()``, stored in the dashboard cache under ``name`` and the change counter ``version``.
 
-
-class _Memo:
-    """This process's copy of the dashboard entries it last read from the cache or stored there.
-
-    An entry's key holds the change counter, read from PostgreSQL on every request, so a key names the
-    same figures in every process (as Redis does): once read, they need not be fetched and unpickled
-    again while the counter stays put. A write anywhere moves the counter, the next request asks for a
-    new key, and that goes to the cache as before. Figures reused under ``DASHBOARD_REUSE_SECONDS`` are
-    kept only until the moment the cache would stop reusing them. At most ``DASHBOARD_MEMO_ENTRIES``
-    entries, the least recently used leave first (0: no memo).
+    A committed write moves the counter, so the next request asks for a new key and computes afresh;
+    old entries expire after CACHE_SECONDS. Without a counter (None) nothing is cached. The cache
+    answers a miss while Redis is unreachable (core.cache.FailOpenRedisCache): the figures are then
+    computed directly. Values are shared between requests: read them only.
     """
-
-    MISSING = object()
-
-    def __init__(self):
-        self._entries = OrderedDict()  # key -> (value, deadline or None)
-        self._lock = threading.Lock()  # gunicorn's threads share the process
-
-    def get(self, key: str):
-        if not settings.DASHBOARD_MEMO_ENTRIES:
-            return self.MISSING
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return self.MISSING
-            value, deadline = entry
-            if deadline is not None and time.time() >= deadline:
-                del self._entries[key]
-                return self.MISSING
-            self._entries.move_to_end(key)
-            return value
-
-    def put(self, key: str, value, *, deadline: float | None = None) -> None:
-        size = settings.DASHBOARD_MEMO_ENTRIES
-        if not size:
-            return
-        with self._lock:
-            self._entries[key] = (value, deadline)
-            self._entries.move_to_end(key)
-            while len(self._entries) > size:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-memo = _Memo()
-
-
-def _cached(key: str | None, compute, *, reuse_recent: bool = False):
-    """``compute()``, through the dashboard cache when there is a key; a failing cache is bypassed.
-
-    With ``reuse_recent``, figures computed less than ``DASHBOARD_REUSE_SECONDS`` ago under an older
-    counter are served instead of computing again: while people keep writing (every progress report
-    moves the counter) the dashboard is then computed at most once per that many seconds instead of
-    after every write, and is never older than that. 0 turns this off (every write is seen at once).
-
-    Whatever is read or stored is also kept in this process (``memo``): the next request under the same
-    key is served without a round trip to Redis. Values are shared between requests: read them only.
-    """
-    if key is None:
+    if version is None:
         return compute()
-    value = memo.get(key)
-    if value is not memo.MISSING:
-        return value
-    cache = caches[CACHE_ALIAS]
-    reuse_seconds = settings.DASHBOARD_REUSE_SECONDS if reuse_recent else 0
-    latest = recent_key(key) if reuse_seconds else None
-    try:
-        found = cache.get_many([key, latest] if latest else [key])
-    except Exception:  # any backend error (Redis down, timeout): the figures matter more than the cache
-        logger.warning("dashboard cache unavailable, computing the figures directly", exc_info=True)
-        return compute()
-    if key in found:
-        memo.put(key, found[key])
-        return found[key]
-    if latest in found:
-        computed_at, value = found[latest]
-        if time.time() - computed_at < reuse_seconds:
-            # Until then the cache answers this key with these figures too (nobody computes before).
-            memo.put(key, value, deadline=computed_at + reuse_seconds)
-            return value
-    started = time.time()  # the figures are as of when their computation began
-    value = compute()
-    entries = {key: value, latest: (started, value)} if latest else {key: value}
-    try:
-        cache.set_many(entries, CACHE_SECONDS)
-    except Exception:
-        logger.warning("dashboard cache unavailable, figures not stored", exc_info=True)
-        return value
-    memo.put(key, value)
-    return value
+    return caches[CACHE_ALIAS].get_or_set(f"dashboard:{version}:{name}", compute, CACHE_SECONDS)
 
 
 def cached_district_names(version: str | None) -> list[str]:
-    key = None if version is None else f"dashboard:{version}:districts"
-    return _cached(key, district_names)
-
-
-def summary_key(version: str | None, *parts: str, today: datetime.date | None = None) -> str | None:
-    """A cache key under the version, the language and the day ("overdue" changes at midnight)."""
-    if version is None:
-        return None
-    today = today or timezone.localdate()
-    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).hexdigest()
-    return f"dashboard:{version}:{get_language()}:{today.isoformat()}:{digest}"
-
-
-def cached_dashboard_parts(key: str | None, render) -> dict:
-    """The dashboard's rendered parts (see reports.views.DashboardView), under ``key`` when there is one;
-    recent parts are reused for DASHBOARD_REUSE_SECONDS (see ``_cached``)."""
-    return _cached(key, render, reuse_recent=True)
+    return get_or_compute(version, "districts", district_names)
 
 
 def cached_summary(version: str | None, scope: Scope, *, today: datetime.date | None = None) -> DashboardSummary:
-    """``load_summary`` for ``scope``, cached under the version read *before* computing.
+    """``load_summary`` for ``scope`` as of ``today``, cached under the version read *before* computing.
 
     The figures may then be newer than the version they are stored under (a write committed in
-    between), never older: such a write bumps the counter, and the next request computes afresh.
+    between), never older: such a write bumps the counter, and the next request computes afresh. The
+    key holds the day ("overdue" depends on it, so it changes at midnight) and the language (the
+    figures carry translated labels).
     """
     today = today or timezone.localdate()
-    key = summary_key(version, "summary", _scope_key(scope), today=today)
-    return _cached(key, lambda: load_summary(scope, today=today))
+    scope_digest = hashlib.blake2b(scope_key(scope).encode(), digest_size=8).hexdigest()  # a safe key: no spaces
+    name = f"summary:{get_language()}:{today.isoformat()}:{scope_digest}"
+    return get_or_compute(version, name, lambda: load_summary(scope, today=today))

@@ -9,8 +9,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views import View
@@ -38,23 +38,23 @@ from .services import (
     save_narrative,
     store_signed_copy,
 )
-from .summary import cached_dashboard_parts, cached_district_names, cached_summary, current_version, summary_key
+from .summary import CACHE_SECONDS, cached_district_names, cached_summary, current_version, scope_key
 
 MAP_SHAPES = "dashboard-shape"  # ids of the map outlines drawn once per dashboard page
 
 
 class DashboardView(HtmxFragmentMixin, TemplateView):
-    """City-wide figures, filterable by former district and by mountainous/border units.
+    """City-wide figures, filterable by former district and by mountainous/border units, as of a day.
 
     The figures come from reports.summary (aggregated in SQL, cached until the next committed write).
-    Their HTML (the filters and the ``figures`` fragment) is cached with them: at national scale the
-    former-district select alone has ~650 options, and the map 94 links, too slow to render on every
-    request. The map's outlines are sent once with the page; the fragment only colours them.
+    The template caches its two costly parts with ``{% cache %}`` under the same change counter: the
+    filters (at national scale the former-district select alone has ~650 options) and the ``figures``
+    fragment (charts, and a map of a link per unit). The map's outlines are sent once with the page;
+    the fragment only colours them.
     """
 
     template_name = "reports/dashboard.html"
     fragment_name = "figures"
-    filter_names = ("former_district", "mountainous", "border", "as_of")
 
     def get(self, request, *args, **kwargs):
         # The figures cover every partnership: only those who read them all see them (unit officers
@@ -63,50 +63,51 @@ class DashboardView(HtmxFragmentMixin, TemplateView):
             return redirect("commitments:my_unit")
         return super().get(request, *args, **kwargs)
 
+    @cached_property
+    def version(self) -> str | None:
+        return current_version()
+
+    @cached_property
+    def form(self) -> DashboardFilterForm:
+        return DashboardFilterForm(self.request.GET or None, districts=cached_district_names(self.version))
+
+    @cached_property
+    def figures(self):
+        return cached_summary(self.version, self.form.scope(), today=self.form.as_of_day())
+
+    # Called by the template only when its fragment cache misses.
+    def status_chart(self):
+        return partnerships_by_status_chart(self.figures, id_prefix="dashboard-status")
+
+    def field_chart(self):
+        return progress_by_field_chart(self.figures, id_prefix="dashboard-fields")
+
+    def coverage_map(self):
+        return coverage_map(self.figures, id_prefix="dashboard-map", shapes_id_prefix=MAP_SHAPES)
+
     def get_context_data(self, **kwargs):
-        version = current_version()
-        parts = cached_dashboard_parts(self.parts_key(version), lambda: self.render_parts(version))
+        form, today = self.form, timezone.localdate()
+        as_of = form.as_of_day()
+        cache_seconds = CACHE_SECONDS if self.version else 0  # 0: {% cache %} stores nothing
         context = super().get_context_data(
-            figures=parts["summary"], filters_html=parts["filters"], figures_html=parts["figures"], **kwargs
+            form=form,
+            figures=self.figures,
+            as_of=as_of,
+            past_day=as_of if as_of != today else None,
+            cache_seconds=cache_seconds,
+            # Only filters the form accepts are cached: their number stays bounded.
+            filters_cache_seconds=0 if form.errors else cache_seconds,
+            # What the cached fragments vary on, besides the language (see the template).
+            version=self.version,
+            today=today,
+            scope=scope_key(form.scope()),
+            role="staff" if can(self.request.user, "verify_progress") else "reader",  # staff get links to the queue
+            filter_values=[self.request.GET.get(name, "") for name in form.fields],
+            **kwargs,
         )
         if not self.request.htmx or self.request.htmx.boosted:
             context["map_shapes"] = coverage_map_shapes(id_prefix=MAP_SHAPES)
         return context
-
-    def parts_key(self, version: str | None) -> str | None:
-        """The cache key of the rendered parts, or None (not cached) for filter values the form refuses:
-        only valid filters may create cache entries, so their number stays bounded."""
-        query = self.request.GET
-        values = [query.get(name, "") for name in self.filter_names]
-        district, mountainous, border, as_of = values
-        if version is None or mountainous not in ("", "yes", "no") or border not in ("", "yes", "no"):
-            return None
-        if as_of and not DashboardFilterForm.is_valid_day(as_of):
-            return None
-        if district and district not in set(cached_district_names(version)):
-            return None
-        role = (
-            "staff" if can(self.request.user, "verify_progress") else "reader"
-        )  # the fragment links staff to the queue
-        bound = "bound" if query else "unbound"
-        return summary_key(version, "html", role, bound, *values)
-
-    def render_parts(self, version: str | None) -> dict:
-        form = DashboardFilterForm(self.request.GET or None, districts=cached_district_names(version))
-        figures = cached_summary(version, form.scope(), today=form.as_of_day())
-        context = {
-            "form": form,
-            "figures": figures,
-            "past_day": figures.as_of if figures.as_of != timezone.localdate() else None,
-            "status_chart": partnerships_by_status_chart(figures, id_prefix="dashboard-status"),
-            "field_chart": progress_by_field_chart(figures, id_prefix="dashboard-fields"),
-            "coverage_map": coverage_map(figures, id_prefix="dashboard-map", shapes_id_prefix=MAP_SHAPES),
-        }
-        return {
-            "summary": figures,
-            "filters": render_to_string(f"{self.template_name}#filters", context, self.request),
-            "figures": render_to_string(f"{self.template_name}#figures_markup", context, self.request),
-        }
 
 
 class ReportAccessMixin:

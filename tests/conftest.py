@@ -1,4 +1,5 @@
 import os
+import uuid
 
 import pytest
 
@@ -80,3 +81,16 @@ def security_log():
     previous = handler.setStream(stream)
     yield SecurityLog(stream)
     handler.setStream(previous)
+
+
+@pytest.fixture(autouse=True)
+def empty_caches(settings):
+    """Each test starts with empty caches: its own key prefix on every cache. The dashboard's keys carry
+    the change counter, which only a COMMIT moves: a test's writes roll back, so the next test could
+    otherwise read its figures. Not cache.clear(): on Redis that empties the whole database, the Celery
+    broker's queues and bindings included."""
+    run = uuid.uuid4().hex
+    settings.CACHES = {
+        alias: {**config, "KEY_PREFIX": f"{config.get('KEY_PREFIX', '')}-test-{run}"}
+        for alias, config in settings.CACHES.items()
+    }

@@ -313,14 +313,15 @@ CELERY_BEAT_SCHEDULE = {
     "report-reminders": {"task": "reports.tasks.send_report_reminders_task", "schedule": crontab(hour=8, minute=0)},
 }
 
-# --- Caches: the dashboard's figures (reports/summary.py), shared by every worker through Redis ---
-# Without Redis (make run) each process keeps its own copy: still correct, because the cache key
-# carries a change counter read from PostgreSQL on every request. Short socket timeouts: a Redis
-# that hangs must cost a request half a second at most, after which the figures are computed directly.
+# --- Caches: the dashboard's figures and fragments (reports/summary.py, templates/reports/dashboard.html),
+# shared by every worker through Redis, keyed by the change counter read from PostgreSQL on every request.
+# Without Redis (make run) each process keeps its own copy: still correct, thanks to the counter.
+# A Redis that is down or hangs is a cache miss (core/cache.py), never a failing page; the short socket
+# timeouts bound what a hung Redis costs a request.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "dashboard": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "core.cache.FailOpenRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "ketnghia",
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
@@ -328,12 +329,6 @@ CACHES = {
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dashboard"},
 }
-# The dashboard may show figures up to this many seconds old while people keep writing (reports/summary.py
-# _cached): computed at most once per interval instead of after every progress report. 0: never reused.
-DASHBOARD_REUSE_SECONDS = env.int("DASHBOARD_REUSE_SECONDS", default=5)
-# Each process also keeps the entries it last read (reports/summary.py _Memo): a request whose change
-# counter has not moved skips the round trip to Redis and the unpickling. This many entries; 0: none.
-DASHBOARD_MEMO_ENTRIES = 16
 
 # --- Quarterly reports: the rest of the layout and pipeline settings have defaults in reports/conf.py.
 REPORTING_CONVENTION = env("REPORTING_CONVENTION", default="decree_09")  # or "calendar" quarters

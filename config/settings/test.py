@@ -1,4 +1,7 @@
-"""Speed only: a fast hasher, in-memory mail, uploads under a throw-away folder."""
+"""Speed only: a fast hasher, in-memory mail, uploads under a throw-away folder.
+
+The caches are production's (Redis where REDIS_URL is set); tests/conftest.py gives each test
+its own key prefix, since a test's writes roll back without moving the change counter the keys carry."""
 
 import os
 import tempfile
@@ -16,17 +19,6 @@ AXES_ENABLED = True
 # Static files come from the finders here; whitenoise serves collected files in production only.
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
 
-# Tests run inside transactions that never commit, so the dashboard's change counter (bumped at
-# COMMIT) never moves and a shared cache would hand one test's figures to the next: no caching
-# here; tests/reports/test_dashboard_cache.py switches a real cache on where it tests it.
-CACHES = {**CACHES, "dashboard": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}  # noqa: F405
-
-# Every write is seen by the next dashboard at once; tests/reports/test_dashboard.py turns the reuse
-# of recent figures on where it tests it.
-DASHBOARD_REUSE_SECONDS = 0
-# For the same reason, no copy of those entries in the process either (the counter does not move);
-# tests/reports/test_summary.py turns the memo on where it tests it.
-DASHBOARD_MEMO_ENTRIES = 0
 
 # Illustrative and benchmark data (seed_demo, seed_scale): never installed in production.
 INSTALLED_APPS = [*INSTALLED_APPS, "demo"]  # noqa: F405

@@ -106,6 +106,26 @@ class CommitmentStatusTests(TestCase):
         self.assertEqual(progress_on(datetime.date(2026, 1, 1)), 50)  # the second is still waiting
         self.assertEqual(Commitment.objects.get(pk=commitment.pk).progress_percent, 50)  # today, one query
 
+    def test_a_day_ends_at_local_midnight(self):
+        """The as-of filters compare moments with the end of the day in Vietnam's time: a report sent at
+        23:59 local time (16:59 UTC) belongs to that day, one sent a minute after midnight to the next."""
+        commitment = self.world.commitment
+        late = timezone.make_aware(datetime.datetime(2025, 10, 1, 23, 59))
+        update = factories.progress(commitment=commitment, author=self.world.officer, submitted_at=late)
+        after_midnight = late + datetime.timedelta(minutes=2)
+        services.verify_progress(update=update, reviewer=self.world.city, at=after_midnight)
+        updates = ProgressUpdate.objects.filter(pk=update.pk)
+        october_1, october_2 = datetime.date(2025, 10, 1), datetime.date(2025, 10, 2)
+
+        self.assertEqual(updates.reported_by(october_1).count(), 1)
+        self.assertEqual(updates.verified_by(october_1).count(), 0)
+        self.assertEqual(updates.awaiting_review_on(october_1).count(), 1)
+        self.assertEqual(updates.verified_by(october_2).count(), 1)
+        self.assertEqual(updates.awaiting_review_on(october_2).count(), 0)
+        self.assertEqual(updates.reported_by(datetime.date(2025, 9, 30)).count(), 0)
+        self.assertEqual(Commitment.objects.with_status(october_1).get(pk=commitment.pk).progress, 0)
+        self.assertEqual(Commitment.objects.with_status(october_2).get(pk=commitment.pk).progress, 50)
+
 
 def at(year, month, day):
     return timezone.make_aware(datetime.datetime(year, month, day, 9))

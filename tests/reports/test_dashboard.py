@@ -1,19 +1,22 @@
 """The dashboard page: its map sent once, its fragment light, its cache never stale, its queries fixed."""
 
+import contextlib
 import datetime
 import gzip
 import logging
 import re
 import uuid
+from unittest import mock
 
 import psycopg
 import pytest
+import redis
 import time_machine
 from django.conf import settings as django_settings
 from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.db import connection, transaction
-from django.test import TestCase, TransactionTestCase, override_settings
+from django.test import TestCase, TransactionTestCase
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,15 +30,10 @@ from reports.figures import Scope
 from reports.summary import cached_summary, current_version, load_summary
 from tests import factories
 from tests.assertions import count_queries
-from tests.live_services import require, service_reachable
 from tests.reports.programme import Programme
 from tests.signin import sign_in
 
 HTMX = {"HX-Request": "true"}
-LOCMEM = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "dashboard": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dashboard-tests"},
-}
 URL = "/"
 
 
@@ -100,14 +98,12 @@ class DashboardMapTests(TestCase):
             self.client.get(URL)
 
 
-@override_settings(CACHES=LOCMEM)
 class DashboardQueryTests(TestCase):
     @classmethod
     def setUpTestData(cls):
         cls.programme = Programme.build()
 
     def setUp(self):
-        caches["dashboard"].clear()
         sign_in(self.client, self.programme.world.city)
 
     def measure(self) -> tuple[int, int, int]:
@@ -148,19 +144,32 @@ class DashboardQueryTests(TestCase):
         self.assertNotIn("commitments_commitment", statements)
 
 
-@override_settings(CACHES=LOCMEM)
+@contextlib.contextmanager
+def stored_in_cache():
+    """The keys the dashboard cache holds, among those written while the block runs (a write with
+    timeout 0, as ``{% cache %}`` makes for refused filters, stores nothing)."""
+    cache = caches["dashboard"]
+    written = []
+
+    def recording(method):
+        def write(key, value, timeout=DEFAULT_TIMEOUT, version=None):
+            written.append(key)
+            return method(key, value, timeout, version=version)
+
+        return write
+
+    stored = set()
+    with mock.patch.object(cache, "add", recording(cache.add)), mock.patch.object(cache, "set", recording(cache.set)):
+        yield stored
+    stored.update(key for key in written if cache.has_key(key))
+
+
 class DashboardRenderedCacheTests(TestCase):
-    """The filters and the fragment are cached as HTML: never shared across roles or languages."""
+    """The filters and the figures fragment are cached as HTML: never shared across roles or languages."""
 
     @classmethod
     def setUpTestData(cls):
         cls.programme = Programme.build()
-
-    def setUp(self):
-        caches["dashboard"].clear()
-
-    def stored_keys(self) -> set[str]:
-        return set(caches["dashboard"]._cache)
 
     def test_staff_and_leadership_get_their_own_fragment(self):
         world = self.programme.world
@@ -177,20 +186,31 @@ class DashboardRenderedCacheTests(TestCase):
         self.client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
         response = self.client.get(URL)
         self.assertNotContains(response, "Cam kết theo lĩnh vực")
+        self.assertNotContains(response, "Quận/huyện cũ")  # the filters too
         self.assertContains(response, "By health")
 
     def test_filter_values_the_form_refuses_create_no_cache_entry(self):
         sign_in(self.client, self.programme.world.city)
-        self.client.get(URL)
-        known = self.stored_keys()
-        self.assertEqual(len(known), 3)  # the districts, the summary, its HTML
-        for query in ({"former_district": "Không có"}, {"border": "x"}, {"mountainous": "có"}):
-            response = self.client.get(URL, query)
+        with stored_in_cache() as known:
+            self.client.get(URL)
+        self.assertEqual(len(known), 4)  # the districts, the summary, the filters' and the figures' HTML
+        for query in ({"former_district": "Không có"}, {"border": "x"}, {"mountainous": "có"}, {"as_of": "2099-01-01"}):
+            with stored_in_cache() as added:
+                response = self.client.get(URL, query)
             self.assertEqual(response.status_code, 200)
+            self.assertContains(response, "field__error")  # shown with its message, not served from the cache
             self.assertEqual(response.context["figures"].partnership_total, Partnership.objects.count())
-        self.assertEqual(self.stored_keys(), known)  # the whole-city summary was reused, nothing added
-        self.client.get(URL, {"former_district": "Nam Giang"})
-        self.assertEqual(len(self.stored_keys()), 5)  # a valid filter: its summary and its HTML
+            self.assertEqual(added, set(), query)  # the whole-city summary and figures were reused
+        with stored_in_cache() as added:
+            self.client.get(URL, {"former_district": "Nam Giang"})
+        self.assertEqual(len(added), 3)  # a valid filter: its summary, its filters' and figures' HTML
+
+    def test_a_cached_fragment_is_served_without_rendering_it_again(self):
+        sign_in(self.client, self.programme.world.city)
+        first = self.client.get(URL, headers=HTMX).content
+        with mock.patch("reports.views.coverage_map", side_effect=AssertionError("rendered again")):
+            again = self.client.get(URL, headers=HTMX).content
+        self.assertEqual(again, first)
 
 
 class DashboardAsOfTests(TestCase):
@@ -246,17 +266,27 @@ class DashboardAsOfTests(TestCase):
 
 
 def figures(client, **query):
+    """The figures the page was rendered with, after checking that its (possibly cached) HTML shows them."""
     response = client.get(URL, query)
     assert response.status_code == 200
-    return response.context["figures"]
+    shown = response.context["figures"]
+    content = response.content.decode()
+    assert f"{shown.commitment_total} cam kết · tiến độ bình quân {shown.progress_percent}%" in content
+    assert overdue_shown(content) == shown.overdue_count
+    return shown
 
 
-@override_settings(CACHES=LOCMEM)
+def overdue_shown(content: str) -> int:
+    """The "Cam kết quá hạn" figure of the rendered page."""
+    return int(
+        re.search(r'<span class="stat__value">(\d+)</span>\s*<span class="stat__label">Cam kết quá hạn', content)[1]
+    )
+
+
 class DashboardCacheInvalidationTests(TransactionTestCase):
     """Writes commit here (TransactionTestCase): the counter moves at COMMIT, as in production."""
 
     def setUp(self):
-        caches["dashboard"].clear()
         self.world = factories.World.build()
         sign_in(self.client, self.world.city)
 
@@ -368,29 +398,6 @@ class DashboardCacheInvalidationTests(TransactionTestCase):
         self.assert_fresh(before, figures(self.client), "another connection's UPDATE")
         self.assertEqual(figures(self.client).overdue_count, 2)
 
-    def test_recent_figures_are_reused_for_the_configured_seconds_then_recomputed(self):
-        """DASHBOARD_REUSE_SECONDS: under a stream of writes the dashboard is computed once per interval,
-        never showing figures older than that."""
-        before = figures(self.client)
-        with override_settings(DASHBOARD_REUSE_SECONDS=5), time_machine.travel(timezone.now(), tick=False) as clock:
-            caches["dashboard"].clear()
-            reused = figures(self.client)  # computed now, remembered as the recent figures
-            factories.activity(partnership=self.world.partnership)  # committed: the counter moves
-            Commitment.objects.filter(pk=self.world.commitment.pk).update(target_value_vnd=9_000_000)
-
-            clock.shift(4)
-            self.assertEqual(figures(self.client), reused, "within 5 s the recent figures are reused")
-
-            clock.shift(2)
-            self.assert_fresh(before, figures(self.client), "after 5 s")
-        self.assertEqual(figures(self.client).target_value_vnd, before.target_value_vnd - 160_000_000 + 9_000_000)
-
-    def test_without_reuse_every_write_is_seen_at_once(self):
-        before = figures(self.client)
-        with override_settings(DASHBOARD_REUSE_SECONDS=0):
-            Commitment.objects.filter(pk=self.world.commitment.pk).update(target_value_vnd=9_000_000)
-            self.assert_fresh(before, figures(self.client), "reuse off")
-
     def test_the_day_is_part_of_the_key(self):
         version = current_version()
         commitment = Commitment.objects.get(pk=self.world.commitment.pk)
@@ -402,17 +409,23 @@ class DashboardCacheInvalidationTests(TransactionTestCase):
         self.assertEqual(tomorrow.overdue_count, Commitment.objects.filter(due_on=due).count())
         self.assertGreater(tomorrow.overdue_count, 0)
 
+    def test_the_page_changes_at_midnight_without_a_write(self):
+        """The fragments' keys hold the day too: the same counter shows the next day's overdue count."""
+        due = Commitment.objects.get(pk=self.world.commitment.pk).due_on
+        zone = timezone.get_current_timezone()
+        evening = datetime.datetime.combine(due, datetime.time(23, 59), tzinfo=zone)
+        with time_machine.travel(evening, tick=False) as clock:
+            sign_in(self.client, self.world.city)  # a session from the real today would not be valid then
+            version = current_version()
+            on_the_day = figures(self.client)
+            clock.move_to(evening + datetime.timedelta(minutes=2))
+            next_day = figures(self.client)
+            self.assertEqual(current_version(), version)
+        self.assertEqual(on_the_day.overdue_count, 0)
+        self.assertEqual(next_day.overdue_count, Commitment.objects.filter(due_on=due).count())
+        self.assertGreater(next_day.overdue_count, 0)
 
-@override_settings(
-    CACHES={
-        **LOCMEM,
-        "dashboard": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
-            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-        },
-    }
-)
+
 class DashboardCacheOutageTests(TestCase):
     @classmethod
     def setUpTestData(cls):
@@ -420,34 +433,39 @@ class DashboardCacheOutageTests(TestCase):
 
     def test_a_cache_outage_computes_the_figures_directly(self):
         sign_in(self.client, self.programme.world.city)
-        with self.assertLogs("reports.summary", logging.WARNING) as logged:
+        unreachable = {
+            "BACKEND": "core.cache.FailOpenRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+        with (
+            self.settings(CACHES={**django_settings.CACHES, "dashboard": unreachable}),
+            self.assertLogs("core.cache", logging.WARNING) as logged,
+        ):
             response = self.client.get(URL)
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.context["figures"].awaiting_verification, 1)
-        self.assertIn("dashboard cache unavailable", logged.output[0])
+        self.assertContains(response, "Báo cáo tiến độ chờ xác nhận")  # the fragments are rendered too
+        self.assertIn("cache unavailable", logged.output[0])
 
 
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
 def test_redis_shares_the_figures_between_processes_and_a_commit_invalidates_them(client, redis_url, settings):
     """Two workers = two cache clients on one Redis: what one stores the other reads, until a commit."""
-    require(service_reachable(redis_url), "Redis (REDIS_URL)")
     prefix = f"test-{uuid.uuid4().hex}"
     settings.CACHES = {
-        **LOCMEM,
-        "dashboard": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": redis_url,
-            "KEY_PREFIX": prefix,
-        },
+        **django_settings.CACHES,
+        "dashboard": {"BACKEND": "core.cache.FailOpenRedisCache", "LOCATION": redis_url, "KEY_PREFIX": prefix},
     }
     world = factories.World.build()
     sign_in(client, world.city)
     first = figures(client)
-    # A fresh cache client (as in another process) finds the entries the request stored.
-    other_worker = RedisCache(redis_url, {"KEY_PREFIX": prefix})._cache.get_client()
-    stored = other_worker.keys(f"{prefix}:*:dashboard:{current_version()}:vi:{timezone.localdate().isoformat()}:*")
-    assert len(stored) == 2  # the summary and its rendered HTML
+    # Another client of the same Redis (as in another process) finds the entries the request stored.
+    other_worker = redis.Redis.from_url(redis_url)
+    stored = other_worker.keys(f"{prefix}:*")
+    assert len(stored) == 4  # the districts, the summary, the filters' and the figures' HTML
+    assert any(current_version().encode() in key for key in stored)
     with count_queries() as cached:
         assert figures(client) == first
     assert not any("commitments_commitment" in q["sql"] for q in cached.captured_queries)
