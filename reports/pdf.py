@@ -81,7 +81,8 @@ class RenderedPdf:
 
 
 # The printed report's style, the same for every report (the page box, which varies, stays in the document).
-STYLESHEET = Path(__file__).resolve().parent / "static" / "reports" / "pdf.css"
+# Not a static file: only WeasyPrint reads it, resolving its fonts in ASSETS_DIR, and the web never serves it.
+STYLESHEET = Path(__file__).resolve().parent / "pdf.css"
 
 
 @functools.cache

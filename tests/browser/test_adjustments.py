@@ -7,7 +7,7 @@ import re
 import pytest
 
 from commitments.models import Commitment, CommitmentAdjustment
-from partnerships.models import Partnership
+from partnerships.models import Membership, Partnership
 from tests import factories
 from tests.browser.pages import DESKTOP, PHONE, axe_violations, log_in
 
@@ -73,8 +73,12 @@ def test_reviewed_changes_duplicates_and_void(new_page):
 
     # 4. An exact copy of the partnership is refused, with a link to the original.
     city.goto("/partnerships/new/")
-    city.get_by_label("Đơn vị được hỗ trợ").select_option(value=world.supported.code)
-    city.get_by_label("Đơn vị hỗ trợ chính").select_option(value=world.supporter.code)
+    for row, (unit, role) in enumerate(
+        [(world.supported, Membership.Role.SUPPORTED), (world.supporter, Membership.Role.LEAD_SUPPORTER)], start=1
+    ):
+        city.get_by_label(f"Đơn vị – dòng {row}").fill(unit.code)
+        city.get_by_label(f"Đơn vị – dòng {row}").press("Escape")  # closes the suggestions it may have opened
+        city.get_by_label(f"Vai trò – dòng {row}").select_option(role)
     city.locator("select[name=status]").select_option(value=Partnership.Status.SIGNED)
     city.locator("input[name=signed_on]").fill("2025-09-20")
     city.get_by_role("button", name="Lưu").click()

@@ -344,13 +344,8 @@ class DashboardCacheInvalidationTests(TransactionTestCase):
         def suspend():
             partnership = Partnership.objects.get(pk=world.other_partnership.pk)
             partnership.status = Partnership.Status.SUSPENDED
-            members = {m.role: m.commune for m in partnership.memberships.select_related("commune")}
-            update_partnership(
-                partnership=partnership,
-                supported=members[Membership.Role.SUPPORTED],
-                lead_supporter=members[Membership.Role.LEAD_SUPPORTER],
-                user=world.city,
-            )
+            members = [(m.commune, m.role) for m in partnership.memberships.select_related("commune")]
+            update_partnership(partnership=partnership, members=members, user=world.city)
 
         step("update_partnership (status)", suspend)
         activity = Activity(kind=Activity.Kind.HANDOVER, occurred_on=timezone.localdate(), title="Trao 50 suất quà")

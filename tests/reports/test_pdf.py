@@ -275,7 +275,7 @@ def test_the_fetcher_does_not_load_the_system_certificates():
 
 
 def test_the_report_style_sheet_is_parsed_once_and_styles_as_if_inline():
-    """static/reports/pdf.css is parsed once per process and applied from the cache: the same pages,
+    """reports/pdf.css is parsed once per process and applied from the cache: the same pages,
     text and fonts as with the sheet written into the document; the document's own page box wins."""
     from weasyprint import HTML
 
