@@ -10,17 +10,26 @@
   // never listed, and the worker deletes them when someone else signs in.
   function databaseName(key) { return "outbox-" + key; }
 
-  function open(key) {
+  // Only saving a report creates the database: a read or a removal must not bring back one the
+  // worker has just deleted (another officer signed in while a Background Sync was reading it).
+  function open(key, create) {
     return new Promise(function (resolve, reject) {
       var request = indexedDB.open(databaseName(key), 1);
-      request.onupgradeneeded = function () { request.result.createObjectStore(STORE, { keyPath: "id" }); };
+      request.onupgradeneeded = function (event) {
+        if (!create && event.oldVersion === 0) { request.transaction.abort(); return; }
+        request.result.createObjectStore(STORE, { keyPath: "id" });
+      };
       request.onsuccess = function () { resolve(request.result); };
-      request.onerror = function () { reject(request.error); };
+      request.onerror = function () {
+        if (!create && request.error && request.error.name === "AbortError") resolve(null);  // never created
+        else reject(request.error);
+      };
     });
   }
 
-  function run(key, mode, work) {
-    return open(key).then(function (db) {
+  function run(key, mode, work, create) {
+    return open(key, create).then(function (db) {
+      if (!db) return undefined;  // nothing was ever saved under this key
       return new Promise(function (resolve, reject) {
         var transaction = db.transaction(STORE, mode);
         var request = work(transaction.objectStore(STORE));
@@ -36,7 +45,7 @@
     });
   }
   function get(key, id) { return run(key, "readonly", function (store) { return store.get(id); }); }
-  function put(key, item) { return run(key, "readwrite", function (store) { store.put(item); }); }
+  function put(key, item) { return run(key, "readwrite", function (store) { store.put(item); }, true); }
   function remove(key, id) { return run(key, "readwrite", function (store) { store.delete(id); }); }
 
   function forget(key) {
