@@ -24,7 +24,8 @@ Modes (RELIABILITY.md; each prints a table of its criteria and exits 0 only if a
 Gunicorn and the Celery worker run with docker-compose.yml's commands (workers, timeouts, concurrency),
 only bound to loopback. Uses the database ``ketnghia_load`` on LOAD_DATABASE_URL's server (created, migrated and seeded with
 load_reference_data + seed_demo if needed; ``--fresh`` drops it first). Starts its own Redis (temp
-folder) and one Celery worker so report requests render in the background as in production, then
+folder) and one Celery worker so report requests render in the background as in production (held to
+docker-compose.yml's ``cpus`` and ``cpu_shares`` through a cgroup where the machine allows it), then
 gunicorn and locust (headless; statistics restart once every user has signed in). Every process it started is
 killed at the end and the temp folder removed. Reports left queued or running by an earlier run (their
 messages died with that run's Redis) are marked failed first, so that they hold no place in the queue.
@@ -123,15 +124,82 @@ print(json.dumps({
 """
 
 
+def compose_service(service: str) -> dict:
+    import yaml
+
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"][service]
+
+
+class CpuCap:
+    """The CPU limits docker-compose.yml gives a service (``cpus``, ``cpu_shares``), applied to a process
+    tree started here through a cgroup of its own, so that ``make load`` measures the web beside a report
+    worker held as production holds it. Needs root and the cgroup ``cpu`` controller (v2 or v1); where
+    either is missing the worker runs uncapped and the run says so."""
+
+    V2, V1 = Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/cpu")
+    PERIOD_US = 100_000
+
+    def __init__(self, service: str):
+        limits = compose_service(service)
+        # ${WORKER_CPUS:-1.0}: the variable as the deployment would resolve it, else its default.
+        cpus = re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: os.environ.get(m[1], m[2]), str(limits.get("cpus", "")))
+        self.cpus = float(cpus) if cpus else None
+        self.shares = int(limits["cpu_shares"]) if "cpu_shares" in limits else None
+        self.path: Path | None = None
+        self.reason = ""
+        try:
+            self.path = self._create(f"ketnghia-load-{service}-{os.getpid()}")
+        except OSError as error:
+            self.reason = f"{type(error).__name__}: {error}"
+
+    def _create(self, name: str) -> Path:
+        quota = str(round(self.cpus * self.PERIOD_US)) if self.cpus else "max"
+        if (self.V2 / "cgroup.controllers").exists():
+            if "cpu" not in (self.V2 / "cgroup.subtree_control").read_text().split():
+                raise OSError("the cgroup v2 cpu controller is not enabled for child groups")
+            path = self.V2 / name
+            path.mkdir()
+            (path / "cpu.max").write_text(f"{quota} {self.PERIOD_US}")
+            if self.shares:  # cgroup v2 weight from v1 shares, as runc converts them
+                (path / "cpu.weight").write_text(str(1 + ((self.shares - 2) * 9999) // 262142))
+            return path
+        if not (self.V1 / "cpu.cfs_quota_us").exists():
+            raise OSError("no cgroup cpu controller mounted")
+        path = self.V1 / name
+        path.mkdir()
+        (path / "cpu.cfs_period_us").write_text(str(self.PERIOD_US))
+        (path / "cpu.cfs_quota_us").write_text(quota if self.cpus else "-1")
+        if self.shares:
+            (path / "cpu.shares").write_text(str(self.shares))
+        return path
+
+    def wrap(self, command: list[str]) -> list[str]:
+        """``command`` joining the cgroup before it starts, so every process it forks is inside too."""
+        if self.path is None:
+            return command
+        return ["sh", "-c", f'echo $$ > {self.path / "cgroup.procs"} && exec "$@"', "cpu-cap", *command]
+
+    def describe(self) -> str:
+        if self.path is None:
+            return f"not capped ({self.reason})"
+        return f"capped as docker-compose.yml: cpus {self.cpus}, cpu_shares {self.shares} ({self.path})"
+
+    def remove(self) -> None:
+        for _ in range(20):  # empty once every process in it has exited and been reaped
+            if self.path is None or not self.path.exists():
+                return
+            try:
+                self.path.rmdir()
+            except OSError:
+                time.sleep(0.1)
+
+
 def production_command(service: str, **options: str) -> list[str]:
     """The command docker-compose.yml runs for ``service``, with some ``--option value`` pairs replaced
     (``bind``, ``loglevel``…), so the load measures the web and worker processes as production runs them."""
     import shlex
 
-    import yaml
-
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    words = shlex.split(compose["services"][service]["command"])
+    words = shlex.split(compose_service(service)["command"])
     for option, value in options.items():
         flag = "--" + option.replace("_", "-")
         words[words.index(flag) + 1] = value
@@ -221,7 +289,12 @@ class Started:
     """The processes this script started (each in its own process group); ``stop`` kills only those."""
 
     def __init__(self, folder: Path):
-        self.folder, self.processes = folder, []
+        self.folder, self.processes, self.caps = folder, [], []
+
+    def cpu_cap(self, service: str) -> CpuCap:
+        cap = CpuCap(service)
+        self.caps.append(cap)
+        return cap
 
     def start(self, name: str, args: list[str], env: dict) -> subprocess.Popen:
         log = (self.folder / f"{name}.log").open("w")
@@ -247,6 +320,8 @@ class Started:
                     except ProcessLookupError:
                         pass
                     process.wait(timeout=10)
+        for cap in self.caps:
+            cap.remove()
 
 
 def wait_until(check, what: str, timeout: float) -> None:
@@ -436,7 +511,9 @@ def serve(options, started: Started, folder: Path, mode: str) -> Portal:
         env,
     )
     if not options.no_worker:
-        started.start("worker", production_command("worker", loglevel="WARNING"), env)
+        cap = started.cpu_cap("worker")
+        started.start("worker", cap.wrap(production_command("worker", loglevel="WARNING")), env)
+        print(f"report worker {cap.describe()}")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     gunicorn = started.start("gunicorn", production_command("web", bind=f"127.0.0.1:{port}"), env)
