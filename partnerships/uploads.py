@@ -226,9 +226,9 @@ def reencoded_image(data: bytes, mime: str, name: str) -> bytes:
                     if mime == "image/jpeg":
                         image.convert("RGB").save(buffer, format="JPEG", quality=85, optimize=True)
                     else:
-                        # zlib's run-length strategy: a noisy 2200 × 2200 PNG (14 MB) took 0.9 s to
-                        # encode with the default one ("optimize": over a second), 0.5 s with this;
-                        # screenshots and scans, mostly runs of one colour, stay as small.
+                        # zlib's run-length strategy: a noisy photo saved as PNG encodes much faster
+                        # than with the default strategy (figures in bench/findings.md's issue 18
+                        # pass), and screenshots and scans, mostly runs of one colour, stay as small.
                         image.save(buffer, format="PNG", compress_type=zlib.Z_RLE)
     except DatabaseError:
         raise  # the decoding slot's lock could not be asked for: the database is down, not the image

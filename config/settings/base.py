@@ -167,8 +167,10 @@ OTP_TOTP_ISSUER = "Kết nghĩa Đà Nẵng"
 OTP_TOTP_THROTTLE_FACTOR = 1
 
 # --- Sessions and transport security ---------------------------------------------------------
-# Django's database sessions. Not cached_db on Redis: its load() writes the cache without guarding
-# against errors, so with Redis down every signed-in request would fail (RELIABILITY J3).
+# Django's database sessions: every page meets its time and query budget reading the session from
+# PostgreSQL (bench/RESULTS.md, P1–P4), so the cached_db engine is not needed. Should it be, it must use a
+# core.cache.FailOpenRedisCache alias: cached_db's load() writes the cache without guarding against
+# errors, and with a plain Redis backend every signed-in request would fail while Redis is down (J3).
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # 30 minutes idle, 12 hours in all, enforced by accounts.middleware.SessionLifetimeMiddleware.
 SESSION_COOKIE_HTTPONLY = True
