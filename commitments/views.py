@@ -40,6 +40,7 @@ from partnerships.views import BasePartnershipDetailView, BasePartnershipListVie
 from . import services
 from .filtersets import CommitmentFilterSet, PartnershipFilterSet, ReviewFilterSet, owner_choices
 from .forms import MAX_EVIDENCE_FILES, BulkReviewForm, CommitmentForm, ProgressForm, RefuseForm, ReopenForm, ReturnForm
+from .health import add_health
 from .history import change_history
 from .models import Commitment, CommitmentAdjustment, Evidence, Field, ProgressUpdate, ReportingPeriod
 
@@ -249,8 +250,8 @@ class PartnershipListView(BasePartnershipListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        # Health for the rows shown only, in one query (see PartnershipQuerySet.add_health).
-        context["partnerships"] = Partnership.objects.add_health(context["partnerships"])
+        # Health for the rows shown only, in one query (see add_health).
+        context["partnerships"] = add_health(context["partnerships"])
         return context
 
 
@@ -259,7 +260,7 @@ class PartnershipDetailView(BasePartnershipDetailView):
 
     def get_object(self, queryset=None):
         partnership = super().get_object(queryset)
-        Partnership.objects.add_health([partnership])
+        add_health([partnership])
         return partnership
 
 
