@@ -4,6 +4,7 @@ import datetime
 
 import django_filters
 from django import forms
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communes.filtersets import UnitFilter
 from communes.models import Commune
-from partnerships.filtersets import PartnershipFilter, only_voided
+from partnerships.filtersets import BasePartnershipFilterSet, PartnershipFilter, only_voided
 from partnerships.models import Membership, Partnership
 
 from .models import Commitment, Field, ProgressUpdate, ReportingPeriod
@@ -121,6 +122,32 @@ class CommitmentFilterSet(django_filters.FilterSet):
 
     def sort_by(self, queryset, name, value):
         return queryset.order_by(*SORTS[value])
+
+
+# --- The partnership list (partnerships:partnership_list, served by PartnershipListView here) ------
+
+
+class PartnershipFilterSet(BasePartnershipFilterSet):
+    """The partnership list's filters: the partnership's own, and the field (lĩnh vực) its commitments
+    work in."""
+
+    field = django_filters.ModelChoiceFilter(
+        widget=forms.Select,
+        label=_("Lĩnh vực"),
+        queryset=Field.objects.all(),
+        to_field_name="code",
+        method="filter_field",
+        empty_label=_("Tất cả"),
+    )
+
+    class Meta(BasePartnershipFilterSet.Meta):
+        fields = ["q", "status", "former_district", "field", "commune", "sort", "voided"]
+
+    def filter_field(self, queryset, name, value):
+        # Which fields a partnership works in is private content: match only partnerships whose
+        # contents the user may read, so the filter cannot reveal another unit's commitments.
+        readable = Partnership.objects.contents_visible_to(getattr(self.request, "user", AnonymousUser()))
+        return queryset.filter(pk__in=readable.filter(commitments__field=value).values("pk"))
 
 
 # --- The review queue ------------------------------------------------------------------------------

@@ -35,10 +35,12 @@ from core.files import protect_upload_response
 from core.params import row_id
 from core.views import MAX_SUGGESTIONS, HtmxFragmentMixin, render_suggestions, restore_page, typed_text, void_page
 from partnerships.models import Partnership, member_names_prefetch
+from partnerships.views import BasePartnershipDetailView, BasePartnershipListView
 
 from . import services
-from .filtersets import CommitmentFilterSet, ReviewFilterSet, owner_choices
+from .filtersets import CommitmentFilterSet, PartnershipFilterSet, ReviewFilterSet, owner_choices
 from .forms import MAX_EVIDENCE_FILES, BulkReviewForm, CommitmentForm, ProgressForm, RefuseForm, ReopenForm, ReturnForm
+from .health import add_health
 from .history import change_history
 from .models import Commitment, CommitmentAdjustment, Evidence, Field, ProgressUpdate, ReportingPeriod
 
@@ -236,6 +238,30 @@ def commitment_update(request, pk):
         "pending": commitment.adjustments.pending().select_related("requested_by").first(),
     }
     return render(request, "commitments/commitment_form.html", context)
+
+
+# --- The partnership pages, with what their commitments say (served as partnerships:…) -------------
+
+
+class PartnershipListView(BasePartnershipListView):
+    """partnerships:partnership_list: the partnerships, each row with its health, filterable by field."""
+
+    filterset_class = PartnershipFilterSet
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Health for the rows shown only, in one query (see add_health).
+        context["partnerships"] = add_health(context["partnerships"])
+        return context
+
+
+class PartnershipDetailView(BasePartnershipDetailView):
+    """partnerships:partnership_detail: one partnership with its health."""
+
+    def get_object(self, queryset=None):
+        partnership = super().get_object(queryset)
+        add_health([partnership])
+        return partnership
 
 
 # A partnership of the national-scale programme can hold 150 commitments: each field shows its

@@ -2,9 +2,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from commitments.views import PartnershipDetailView, PartnershipListView
 from communes.urls import app_name as communes_namespace
 from communes.urls import urlpatterns as unit_pages
 from core.views import healthz
+from partnerships.urls import app_name as partnerships_namespace
+from partnerships.urls import urlpatterns as partnership_pages
 from partnerships.views import UnitDirectoryView
 
 admin.site.site_header = "Cổng thông tin kết nghĩa – Thành ủy Đà Nẵng"
@@ -23,7 +26,21 @@ urlpatterns = [
         "communes/",
         include(([path("", UnitDirectoryView.as_view(), name="commune_list"), *unit_pages], communes_namespace)),
     ),
-    path("partnerships/", include("partnerships.urls")),
+    # The list and a partnership's page show its commitments' health and filter by field, so the
+    # commitments app serves them; links stay partnerships:partnership_list / partnerships:partnership_detail.
+    path(
+        "partnerships/",
+        include(
+            (
+                [
+                    path("", PartnershipListView.as_view(), name="partnership_list"),
+                    path("<int:pk>/", PartnershipDetailView.as_view(), name="partnership_detail"),
+                    *partnership_pages,
+                ],
+                partnerships_namespace,
+            )
+        ),
+    ),
     path("admin/", admin.site.urls),
 ]
 

@@ -2,7 +2,6 @@
 
 import django_filters
 from django import forms
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django_filters.filters import QuerySetRequestMixin
@@ -36,12 +35,6 @@ def member_choices(request):
     return Commune.objects.visible_to(request.user).order_by_name()
 
 
-def field_choices(request):
-    """The commitments' fields (lĩnh vực), reached through the reverse relation: no import upward."""
-    commitment = Partnership._meta.get_field("commitments").related_model
-    return commitment._meta.get_field("field").related_model.objects.all()
-
-
 def has_member(**lookups) -> Exists:
     return Exists(Membership.objects.filter(partnership=OuterRef("pk"), **lookups))
 
@@ -51,7 +44,10 @@ def only_voided(queryset, value: bool):
     return queryset.filter(voided_at__isnull=not value)
 
 
-class PartnershipFilterSet(django_filters.FilterSet):
+class BasePartnershipFilterSet(django_filters.FilterSet):
+    """The partnership list's filters on the partnership itself and its members. The list serves it with
+    the filter by its commitments' field added (commitments.filtersets.PartnershipFilterSet)."""
+
     q = django_filters.CharFilter(
         label=_("Tìm đơn vị, chương trình"),
         method="filter_q",
@@ -65,14 +61,6 @@ class PartnershipFilterSet(django_filters.FilterSet):
         label=_("Quận/huyện cũ"),
         choices=former_district_choices,
         method="filter_former_district",
-        empty_label=_("Tất cả"),
-    )
-    field = django_filters.ModelChoiceFilter(
-        widget=forms.Select,
-        label=_("Lĩnh vực"),
-        queryset=field_choices,
-        to_field_name="code",
-        method="filter_field",
         empty_label=_("Tất cả"),
     )
     commune = UnitFilter(label=_("Đơn vị thành viên"), queryset=member_choices, method="filter_commune")
@@ -100,7 +88,7 @@ class PartnershipFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Partnership
-        fields = ["q", "status", "former_district", "field", "commune", "sort", "voided"]
+        fields = ["q", "status", "former_district", "commune", "sort", "voided"]
 
     def filter_q(self, queryset, name, value):
         value = value.strip()
@@ -120,12 +108,6 @@ class PartnershipFilterSet(django_filters.FilterSet):
 
     def filter_commune(self, queryset, name, value):
         return queryset.filter(has_member(commune=value))
-
-    def filter_field(self, queryset, name, value):
-        # Which fields a partnership works in is private content: match only partnerships whose
-        # contents the user may read, so the filter cannot reveal another unit's commitments.
-        readable = Partnership.objects.contents_visible_to(getattr(self.request, "user", AnonymousUser()))
-        return queryset.filter(pk__in=readable.filter(commitments__field=value).values("pk"))
 
     def keep(self, queryset, name, value):
         return queryset  # applied last, in filter_queryset

@@ -1,7 +1,6 @@
 """Kết nghĩa partnerships: who twins with whom, on what legal basis, with which papers and visits."""
 
 import datetime
-import re
 import uuid
 from pathlib import PurePath
 
@@ -11,8 +10,7 @@ from django.conf import settings
 from django.contrib.postgres.lookups import Unaccent
 from django.db import models
 from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Cast, Coalesce, Concat, Greatest, Lower, TruncDate
-from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -52,35 +50,6 @@ class LegalBasis(ChoiceLabelsMixin, models.Model):
 
     def __str__(self):
         return gettext("%(kind)s số %(number)s") % {"kind": self.get_kind_display(), "number": self.number}
-
-
-# Health thresholds (brief): red at 30 % of due commitments overdue or 120 quiet days; amber at any
-# overdue commitment or 60 quiet days. A partnership is rated once it has been signed for a full
-# reporting period (a quarter, HEALTH_RATED_AFTER_MONTHS), never on the day it is signed.
-HEALTH_RED_OVERDUE_SHARE = 0.3
-HEALTH_RED_QUIET_DAYS = 120
-HEALTH_AMBER_QUIET_DAYS = 60
-HEALTH_RATED_AFTER_MONTHS = 3
-_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
-
-
-def months_before(day: datetime.date, months: int) -> datetime.date:
-    """The same day ``months`` earlier (the month's last day where that month is shorter)."""
-    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
-    month += 1
-    following = datetime.date(year + month // 12, month % 12 + 1, 1)
-    return datetime.date(year, month, min(day.day, (following - datetime.timedelta(days=1)).day))
-
-
-def _sql_text(template: str, **values) -> models.Expression:
-    """A translated "%(name)s" template as an SQL string expression, each placeholder an SQL value."""
-    parts = []
-    for index, piece in enumerate(_PLACEHOLDER.split(template)):
-        if index % 2:
-            parts.append(Cast(values[piece], models.CharField()))
-        elif piece:
-            parts.append(Value(piece))
-    return Concat(*parts, output_field=models.CharField()) if len(parts) > 1 else parts[0]
 
 
 class PartnershipQuerySet(models.QuerySet):
@@ -195,132 +164,6 @@ class PartnershipQuerySet(models.QuerySet):
         """Partnerships signed or active on ``day``: those that make their units paired."""
         return self.with_status_on(day).filter(status_on__in=Partnership.ACTIVE_STATUSES)
 
-    def with_health(self, today: datetime.date | None = None):
-        """Annotate ``health`` (green / amber / red / none) and a Vietnamese ``health_reason`` as of ``today``.
-
-        Also annotates the figures behind it: ``due_commitment_count`` (deadline passed),
-        ``overdue_commitment_count`` (deadline passed, not completed by then), ``last_activity_on``
-        (latest progress reported or activity held, not before the signing) and ``quiet_days``, plus
-        ``status_on`` and ``signed_as_of`` (``with_status_on``). Each counts only what is dated on or
-        before the day. A partnership is not rated (``none``) unless it is signed, active or suspended on
-        the day and was signed a full reporting period (HEALTH_RATED_AFTER_MONTHS) before it.
-        """
-        today = today or timezone.localdate()
-        commitment = self.model._meta.get_field("commitments").related_model
-        update = commitment._meta.get_field("updates").related_model
-        own = commitment.objects.filter(partnership=OuterRef("pk")).order_by()
-
-        def count(commitments):
-            counted = commitments.values("partnership").annotate(n=models.Count("pk")).values("n")
-            return Coalesce(Subquery(counted, output_field=models.IntegerField()), Value(0))
-
-        # The latest report of each commitment (a backward step on its (commitment, submitted_at)
-        # index), then the latest of those: reading every report of the partnership took seconds.
-        latest_of_commitment = Subquery(
-            update.objects.filter(commitment=OuterRef("pk"))
-            .reported_by(today)
-            .order_by("-submitted_at")
-            .values("submitted_at")[:1]
-        )
-        latest_update = (
-            commitment.objects.filter(partnership=OuterRef("pk"))
-            .order_by()
-            .values("partnership")
-            .annotate(day=TruncDate(models.Max(latest_of_commitment)))
-            .values("day")
-        )
-        latest_activity = (
-            Activity.objects.filter(partnership=OuterRef("pk"), occurred_on__lte=today)
-            .order_by("-occurred_on")
-            .values("occurred_on")[:1]
-        )
-        queryset = self.with_status_on(today).annotate(
-            due_commitment_count=count(own.filter(due_on__lt=today)),
-            overdue_commitment_count=count(own.overdue(today)),
-            last_activity_on=Coalesce(
-                Greatest(
-                    Subquery(latest_update, output_field=models.DateField()),
-                    Subquery(latest_activity),
-                    "signed_as_of",
-                ),
-                TruncDate("created_at"),
-                output_field=models.DateField(),
-            ),
-        )
-        due, overdue = models.F("due_commitment_count"), models.F("overdue_commitment_count")
-        quiet_days = models.Func(
-            Value(today, output_field=models.DateField()),
-            models.F("last_activity_on"),
-            template="(%(expressions)s)",
-            arg_joiner=" - ",
-            output_field=models.IntegerField(),
-        )
-        overdue_reason = _sql_text(gettext("%(overdue)s/%(due)s cam kết đến hạn bị quá hạn"), overdue=overdue, due=due)
-        quiet_reason = _sql_text(
-            gettext("Không có cập nhật tiến độ hay hoạt động trong %(days)s ngày"), days=models.F("quiet_days")
-        )
-        # Rated: signed, active or suspended on the day, and signed a full reporting period before it.
-        # A NULL status or signing day (not recorded yet) makes the condition unknown: not rated.
-        rated = Q(status_on__in=Partnership.RATED_STATUSES) & Q(
-            signed_as_of__lte=months_before(today, HEALTH_RATED_AFTER_MONTHS)
-        )
-        red_overdue = Q(GreaterThan(overdue, 0)) & Q(GreaterThanOrEqual(overdue, due * HEALTH_RED_OVERDUE_SHARE))
-        red_quiet = Q(quiet_days__gte=HEALTH_RED_QUIET_DAYS)
-        amber_quiet = Q(quiet_days__gte=HEALTH_AMBER_QUIET_DAYS)
-        return queryset.annotate(quiet_days=quiet_days).annotate(
-            health=Case(
-                When(
-                    rated,
-                    then=Case(
-                        When(red_overdue | red_quiet, then=Value(Partnership.Health.RED)),
-                        When(Q(GreaterThan(overdue, 0)) | amber_quiet, then=Value(Partnership.Health.AMBER)),
-                        default=Value(Partnership.Health.GREEN),
-                    ),
-                ),
-                default=Value(Partnership.Health.NONE),
-                output_field=models.CharField(),
-            ),
-            health_reason=Case(
-                When(status_on=Partnership.Status.ENDED, then=Value(gettext("Đã kết thúc, không đánh giá"))),
-                When(
-                    rated,
-                    then=Case(
-                        When(red_overdue, then=overdue_reason),
-                        When(red_quiet, then=quiet_reason),
-                        When(GreaterThan(overdue, 0), then=overdue_reason),
-                        When(amber_quiet, then=quiet_reason),
-                        default=Value(gettext("Đúng tiến độ")),
-                    ),
-                ),
-                When(
-                    status_on__in=Partnership.RATED_STATUSES,
-                    then=Value(gettext("Ký kết chưa đủ một kỳ báo cáo, chưa đánh giá")),
-                ),
-                default=Value(gettext("Chưa ký kết, chưa đánh giá")),
-                output_field=models.CharField(),
-            ),
-        )
-
-    def add_health(self, partnerships, today: datetime.date | None = None) -> list:
-        """Set ``health`` and ``health_reason`` (as ``with_health()`` computes them) on partnerships
-        already fetched, with one query over their keys, and return them as a list.
-
-        For pages: annotating the listing's queryset instead makes every clone of it (filters, the
-        paginator's count, ordering, the page slice) carry the whole health expression.
-        """
-        partnerships = list(partnerships)
-        if partnerships:
-            figures = {
-                pk: (health, reason)
-                for pk, health, reason in Partnership.all_objects.using(self.db)  # voided pages show health too
-                .filter(pk__in=[partnership.pk for partnership in partnerships])
-                .with_health(today)
-                .values_list("pk", "health", "health_reason")
-            }
-            for partnership in partnerships:
-                partnership.health, partnership.health_reason = figures[partnership.pk]
-        return partnerships
-
     def active(self):
         return self.filter(status__in=Partnership.ACTIVE_STATUSES)
 
@@ -355,18 +198,9 @@ class Partnership(ChoiceLabelsMixin, VoidableModel):
         SUSPENDED = "suspended", _("Tạm dừng")
         ENDED = "ended", _("Đã kết thúc")
 
-    class Health(models.TextChoices):
-        """Set by ``PartnershipQuerySet.with_health()``; not a column."""
-
-        GREEN = "green", _("Đúng tiến độ")
-        AMBER = "amber", _("Cần chú ý")
-        RED = "red", _("Chậm, cần đôn đốc")
-        NONE = "none", _("Chưa đánh giá")
-
     ACTIVE_STATUSES = (Status.SIGNED, Status.ACTIVE)
-    # Every status a partnership can only reach by being signed; RATED: those whose health is rated.
+    # Every status a partnership can only reach by being signed.
     SIGNED_STATUSES = (Status.SIGNED, Status.ACTIVE, Status.SUSPENDED, Status.ENDED)
-    RATED_STATUSES = (Status.SIGNED, Status.ACTIVE, Status.SUSPENDED)
 
     title = models.CharField(_("tên chương trình"), max_length=300, blank=True)
     legal_basis = models.ForeignKey(

@@ -1,3 +1,7 @@
+"""The partnership pages. The list (partnership_list) and one partnership's page (partnership_detail) show
+their commitments' health and filter by field, so the commitments app serves them: config/urls.py adds
+them to this namespace from commitments.views."""
+
 from django.urls import path
 
 from . import views
@@ -5,10 +9,8 @@ from . import views
 app_name = "partnerships"
 
 urlpatterns = [
-    path("", views.PartnershipListView.as_view(), name="partnership_list"),
     path("suggest/", views.partnership_suggestions, name="partnership_suggestions"),
     path("new/", views.PartnershipCreateView.as_view(), name="partnership_create"),
-    path("<int:pk>/", views.PartnershipDetailView.as_view(), name="partnership_detail"),
     path("<int:pk>/edit/", views.PartnershipUpdateView.as_view(), name="partnership_update"),
     path("<int:pk>/members/add/", views.MemberAddView.as_view(), name="member_add"),
     path("<int:pk>/members/<int:membership_pk>/remove/", views.MemberRemoveView.as_view(), name="member_remove"),

@@ -23,7 +23,7 @@ from core.files import protect_upload_response
 from core.views import MAX_SUGGESTIONS, HtmxFragmentMixin, render_suggestions, restore_page, typed_text, void_page
 
 from . import services
-from .filtersets import PartnershipFilterSet, UnitDirectoryFilterSet
+from .filtersets import BasePartnershipFilterSet, UnitDirectoryFilterSet
 from .forms import (
     ActivityForm,
     DocumentForm,
@@ -44,7 +44,7 @@ FORM_METHODS = ["get", "post", "head", "options"]
 
 def detail_queryset(user):
     """A partnership as its pages show it: members, legal basis and what the user may read (the detail
-    view adds its health after the lookup, see PartnershipQuerySet.add_health)."""
+    page adds its health after the lookup, see commitments.views.PartnershipDetailView)."""
     return (
         # A voided partnership stays readable here (with its banner and "Khôi phục"); lists leave it out.
         Partnership.all_objects.visible_to(user)
@@ -102,22 +102,24 @@ def members_response(request, partnership: Partnership, *, form=None, error: str
     return trigger_client_event(response, "toast", {"text": text, "kind": kind})
 
 
-class PartnershipListView(HtmxFragmentMixin, FilterView):
-    filterset_class = PartnershipFilterSet
+class BasePartnershipListView(HtmxFragmentMixin, FilterView):
+    """The list of partnerships, by what they are and who their members are. The list is served with its
+    commitments' facts added (each row's health, the filter by field): commitments.views.PartnershipListView."""
+
+    filterset_class = BasePartnershipFilterSet
     template_name = "partnerships/partnership_list.html"
     fragment_name = "results"
     paginate_by = 25
 
     def get_queryset(self):
         user = self.request.user
-        # Voided rows only for the "Đã hủy" filter (PartnershipFilterSet.voided), which then keeps only them.
+        # Voided rows only for the "Đã hủy" filter (BasePartnershipFilterSet.voided), which then keeps only them.
         manager = Partnership.all_objects if self.request.GET.get("voided") else Partnership.objects
         return manager.visible_to(user).with_member_names(names_only=True).with_contents_visibility(user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        # Health for the rows shown only, in one query (see PartnershipQuerySet.add_health).
-        context["partnerships"] = Partnership.objects.add_health(context["page_obj"].object_list)
+        context["partnerships"] = context["page_obj"].object_list
         # Embedded in another page (a commune's), the fragment must not push its own URL to history.
         current = self.request.htmx.current_url_abs_path if self.request.htmx else None
         context["embedded"] = bool(current) and current.split("?")[0] != self.request.path
@@ -135,19 +137,15 @@ def partnership_suggestions(request):
     return render_suggestions(request, [(partnership_suggestion(p), p.get_status_display()) for p in rows])
 
 
-class PartnershipDetailView(DetailView):
+class BasePartnershipDetailView(DetailView):
     """One partnership. Its commitments and its change history come from the commitments app
-    (commitments:partnership_commitments, commitments:partnership_history), which the page embeds."""
+    (commitments:partnership_commitments, commitments:partnership_history), which the page embeds; the
+    page is served with its health added: commitments.views.PartnershipDetailView."""
 
     template_name = DETAIL_TEMPLATE
 
     def get_queryset(self):
         return detail_queryset(self.request.user)
-
-    def get_object(self, queryset=None):
-        partnership = super().get_object(queryset)
-        Partnership.objects.add_health([partnership])
-        return partnership
 
     def get_context_data(self, **kwargs):
         partnership, user = self.object, self.request.user

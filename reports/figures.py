@@ -35,6 +35,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from commitments.health import Health, with_health
 from commitments.models import Commitment, CommitmentAdjustment, Field, ProgressUpdate, ReportingPeriod
 from communes.models import Commune, Constituent, UnitCategory
 from partnerships.models import Activity, Membership, Partnership, with_pairing
@@ -164,7 +165,7 @@ def load_rows(*, user=None, period: ReportingPeriod | None = None, as_of: dateti
         ),
         "fields": list(Field.objects.order_by("order", "name").values("id", "code", "name")),
         "partnerships": list(
-            partnerships.with_health(today=as_of)
+            with_health(partnerships, today=as_of)
             .annotate(has_contents=Exists(contents.filter(pk=OuterRef("pk"))))
             .order_by("pk")
             .values(
@@ -623,7 +624,7 @@ class _Builder:
         )
 
         status_labels = dict(Partnership.Status.choices)
-        health_labels = dict(Partnership.Health.choices)
+        health_labels = dict(Health.choices)
         partnerships: dict[int, PartnershipFigures] = {}
         for pid in sorted(partnership_ids, key=lambda pid: sort_key(self.partnership_name(pid))):
             row = self.partnership_rows[pid]
@@ -800,7 +801,7 @@ class _Builder:
                 (line for line in lines if line.status == Commitment.Status.OVERDUE),
                 key=lambda line: (line.due_on or self.as_of, sort_key(line.partnership_name), line.id),
             ),
-            stalled=[p for p in ordered if p.health == Partnership.Health.RED],
+            stalled=[p for p in ordered if p.health == Health.RED],
             not_reported=sorted(
                 (UnitLine(code, self.unit_name(code), tuple(titles)) for code, titles in waiting.items()),
                 key=lambda line: (sort_key(line.name), line.code),
@@ -835,7 +836,7 @@ class _Builder:
         for partnership in partnerships:
             figures = of(partnership_province[partnership.id])
             figures.partnerships += 1
-            figures.stalled += partnership.health == Partnership.Health.RED
+            figures.stalled += partnership.health == Health.RED
             figures.achieved_value_vnd += partnership.achieved_value_vnd
             percents[figures.name].extend(partnership_percents.get(partnership.id, []))
         for line in lines:

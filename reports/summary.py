@@ -41,6 +41,7 @@ from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 
+from commitments.health import Health, with_health
 from commitments.models import Commitment, ProgressUpdate
 from communes.maps import load_boundaries
 from communes.models import Commune, UnitCategory
@@ -182,7 +183,7 @@ def load_summary(scope: Scope | None = None, *, today: datetime.date | None = No
     today = today or timezone.localdate()
     partnerships = _partnerships(scope).existing_on(today)
     by_status, by_health = Counter(), Counter()
-    for row in partnerships.with_health(today).values("status_on", "health").annotate(n=Count("pk")).order_by():
+    for row in with_health(partnerships, today).values("status_on", "health").annotate(n=Count("pk")).order_by():
         by_status[row["status_on"]] += row["n"]
         by_health[row["health"]] += row["n"]
     commitments = _commitments(scope).filter(partnership__in=partnerships.values("pk"))
@@ -193,7 +194,7 @@ def load_summary(scope: Scope | None = None, *, today: datetime.date | None = No
         units=_map_units(scope, today),
         coverage=_coverage(scope, today),
         partnerships_by_status=[Tally(key, str(label), by_status[key]) for key, label in Partnership.Status.choices],
-        partnerships_by_health=[Tally(key, str(label), by_health[key]) for key, label in Partnership.Health.choices],
+        partnerships_by_health=[Tally(key, str(label), by_health[key]) for key, label in Health.choices],
         partnership_total=sum(by_status.values()),
         partnership_active=sum(by_status[s] for s in Partnership.ACTIVE_STATUSES),
         commitments_by_status=[

@@ -24,12 +24,6 @@ def test_domain_layers_point_one_way():
 # same dependency, hidden. Each entry below is a known exception, with why it is still there.
 
 KNOWN_REACHES = {
-    # The filter of partnerships by commitment field lists the commitments' fields.
-    ("partnerships/filtersets.py", "related_model"): "field choices: Field lives in commitments",
-    ("partnerships/filtersets.py", "'commitments'"): "field choices: Field lives in commitments",
-    # Health counts commitments and their progress (issue 18 item 1 turns it into a SQL view).
-    ("partnerships/models.py", "related_model"): "with_health counts commitments and progress",
-    ("partnerships/models.py", "'commitments'"): "with_health counts commitments and progress",
     # Its own foreign keys (field, owner): the same app or a lower one.
     ("commitments/services.py", "related_model"): "describes changes of the commitment's own foreign keys",
 }

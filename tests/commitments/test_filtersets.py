@@ -1,11 +1,13 @@
-"""CommitmentFilterSet directly: each filter, accent-insensitive search, scoped choices, sorting."""
+"""CommitmentFilterSet directly: each filter, accent-insensitive search, scoped choices, sorting; the
+partnership list's PartnershipFilterSet: the filter by its commitments' field."""
 
 import datetime
 
 from django.test import RequestFactory, TestCase
 
-from commitments.filtersets import CommitmentFilterSet
+from commitments.filtersets import CommitmentFilterSet, PartnershipFilterSet
 from commitments.models import Commitment
+from partnerships.models import Partnership
 from tests import factories
 from tests.commitments import fixtures
 
@@ -77,3 +79,39 @@ class CommitmentFilterSetTests(TestCase):
         self.assertEqual(by_due, [self.scholarship, self.world.commitment])
         latest_due_first = self.filtered({"sort": "-due", "partnership": self.world.partnership.pk})
         self.assertEqual(latest_due_first, [self.world.commitment, self.scholarship])
+
+
+class PartnershipFilterSetTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.world = factories.World.build()
+
+    def pks(self, params, user) -> set[int]:
+        request = RequestFactory().get("/partnerships/", params)
+        request.user = user
+        filterset = PartnershipFilterSet(params, queryset=Partnership.objects.visible_to(user), request=request)
+        self.assertIs(filterset.is_valid(), True, filterset.errors)
+        return {partnership.pk for partnership in filterset.qs}
+
+    def test_field_filter_uses_the_commitments_field(self):
+        field = self.world.commitment.field
+
+        self.assertEqual(self.pks({"field": field.code}, self.world.city), {self.world.partnership.pk})
+
+    def test_field_filter_never_reveals_another_units_commitments(self):
+        other_field = self.world.other_commitment.field
+
+        self.assertEqual(self.pks({"field": other_field.code}, self.world.officer), set())
+        self.assertEqual(
+            self.pks({"field": other_field.code}, self.world.outsider_officer), {self.world.other_partnership.pk}
+        )
+
+    def test_the_partnerships_own_filters_stay_in_their_order_with_the_field_after_the_district(self):
+        self.assertEqual(
+            list(PartnershipFilterSet.base_filters),
+            ["q", "status", "former_district", "field", "commune", "sort", "voided"],
+        )
+        self.assertEqual(
+            self.pks({"q": "son tra", "field": self.world.other_commitment.field.code}, self.world.city),
+            {self.world.other_partnership.pk},
+        )

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pghistory
 import pytest
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -899,3 +899,60 @@ class TestPartnershipHistoryView:
             client.get(url, headers={"HX-Request": "true"})
 
         assert len(one) == len(many) <= 15, [q["sql"][:120] for q in many.captured_queries]
+
+
+# --- The partnership pages served from here: each row's health, the filter by field ----------------
+
+PARTNERSHIP_LIST = reverse("partnerships:partnership_list")
+
+
+@pytest.mark.django_db
+class TestPartnershipListView:
+    def test_the_partnership_list_and_page_are_served_from_the_commitments_app(self):
+        assert resolve(PARTNERSHIP_LIST).func.view_class is views.PartnershipListView
+        detail = reverse("partnerships:partnership_detail", args=[1])
+        assert resolve(detail).func.view_class is views.PartnershipDetailView
+
+    def test_health_is_shown_only_where_contents_are_readable(self, client, world):
+        sign_in(client, world.outsider_officer)
+
+        response = client.get(PARTNERSHIP_LIST)
+
+        rows = {p.pk: p for p in response.context["page_obj"].object_list}
+        assert rows[world.other_partnership.pk].can_see_contents is True
+        assert rows[world.partnership.pk].can_see_contents is False
+        assert response.content.decode().count('class="health health--') == 1
+        assert "Chỉ đơn vị thành viên xem được" in response.content.decode()
+
+    def test_city_staff_see_health_with_reason_for_every_row(self, client, world):
+        factories.commitment(
+            partnership=world.partnership, start_on=datetime.date(2025, 1, 1), due_on=datetime.date(2025, 2, 1)
+        )
+        sign_in(client, world.city)
+
+        html = client.get(PARTNERSHIP_LIST).content.decode()
+
+        assert html.count('class="health health--') == 2
+        assert 'title="1/1 cam kết đến hạn bị quá hạn"' in html
+
+    def test_the_field_filter_finds_partnerships_by_their_commitments_field(self, client, world):
+        sign_in(client, world.city)
+
+        response = client.get(PARTNERSHIP_LIST, {"field": world.other_commitment.field.code})
+
+        assert [p.pk for p in response.context["page_obj"].object_list] == [world.other_partnership.pk]
+        assert f'<option value="{world.other_commitment.field.code}" selected>' in response.content.decode()
+
+
+@pytest.mark.django_db
+class TestPartnershipDetailView:
+    def test_the_page_shows_the_health_with_its_reason(self, client, world):
+        factories.commitment(
+            partnership=world.partnership, start_on=datetime.date(2025, 1, 1), due_on=datetime.date(2025, 2, 1)
+        )
+        sign_in(client, world.city)
+
+        response = client.get(reverse("partnerships:partnership_detail", args=[world.partnership.pk]))
+
+        assert response.context["partnership"].health == "red"
+        assert 'class="health health--red" title="1/1 cam kết đến hạn bị quá hạn"' in response.content.decode()

@@ -1,4 +1,5 @@
-"""PartnershipFilterSet: accent-insensitive search, member filters, private fields, sorting."""
+"""BasePartnershipFilterSet: accent-insensitive search, member filters, sorting (the filter by field:
+tests/commitments/test_filtersets.py)."""
 
 import datetime
 
@@ -6,7 +7,7 @@ import pytest
 from django.test import RequestFactory
 
 from communes.models import Commune
-from partnerships.filtersets import PartnershipFilterSet, UnitDirectoryFilterSet
+from partnerships.filtersets import BasePartnershipFilterSet, UnitDirectoryFilterSet
 from partnerships.models import Partnership, unpaired
 from tests import factories
 from tests.signin import sign_in
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def run(params, user) -> list[Partnership]:
     request = RequestFactory().get("/partnerships/", params)
     request.user = user
-    filterset = PartnershipFilterSet(params, queryset=Partnership.objects.visible_to(user), request=request)
+    filterset = BasePartnershipFilterSet(params, queryset=Partnership.objects.visible_to(user), request=request)
     assert filterset.is_valid(), filterset.errors
     return list(filterset.qs)
 
@@ -55,19 +56,6 @@ def test_member_unit_by_code(world):
     assert pks({"commune": world.supported.code}, world.city) == {world.partnership.pk}
 
 
-def test_field_filter_uses_the_commitments_field(world):
-    field = world.commitment.field
-
-    assert pks({"field": field.code}, world.city) == {world.partnership.pk}
-
-
-def test_field_filter_never_reveals_another_units_commitments(world):
-    other_field = world.other_commitment.field
-
-    assert pks({"field": other_field.code}, world.officer) == set()
-    assert pks({"field": other_field.code}, world.outsider_officer) == {world.other_partnership.pk}
-
-
 def test_default_sort_is_latest_signing_first_with_unsigned_last(world):
     Partnership.objects.filter(pk=world.partnership.pk).update(signed_on=datetime.date(2025, 9, 1))
     unsigned = factories.partnership(status=Partnership.Status.ASSIGNED, signed_on=None)
@@ -100,7 +88,7 @@ def test_only_a_status_sort_computes_the_status_order(world):
     def annotations(params):
         request = RequestFactory().get("/partnerships/", params)
         request.user = world.city
-        filterset = PartnershipFilterSet(params, queryset=Partnership.objects.all(), request=request)
+        filterset = BasePartnershipFilterSet(params, queryset=Partnership.objects.all(), request=request)
         return set(filterset.qs.query.annotations)
 
     assert "status_order" not in annotations({}) | annotations({"sort": "name"})
@@ -108,7 +96,7 @@ def test_only_a_status_sort_computes_the_status_order(world):
 
 
 def test_unbound_filterset_lists_everything_in_default_order(world):
-    filterset = PartnershipFilterSet(None, queryset=Partnership.objects.all())
+    filterset = BasePartnershipFilterSet(None, queryset=Partnership.objects.all())
     assert filterset.qs.count() == 2
 
 

@@ -44,28 +44,6 @@ class TestPartnershipList:
         assert 'Hòa Cường – <strong class="member--supported">Trà Tân' in html
         assert "Đã ký kết" in html and "08/08/2025" in html
 
-    def test_health_is_shown_only_where_contents_are_readable(self, client, world):
-        sign_in(client, world.outsider_officer)
-
-        response = client.get(LIST)
-
-        rows = {p.pk: p for p in response.context["page_obj"].object_list}
-        assert rows[world.other_partnership.pk].can_see_contents is True
-        assert rows[world.partnership.pk].can_see_contents is False
-        assert body(response).count('class="health health--') == 1
-        assert "Chỉ đơn vị thành viên xem được" in body(response)
-
-    def test_city_staff_see_health_with_reason_for_every_row(self, client, world):
-        factories.commitment(
-            partnership=world.partnership, start_on=datetime.date(2025, 1, 1), due_on=datetime.date(2025, 2, 1)
-        )
-        sign_in(client, world.city)
-
-        html = body(client.get(LIST))
-
-        assert html.count('class="health health--') == 2
-        assert 'title="1/1 cam kết đến hạn bị quá hạn"' in html
-
     def test_demo_rows_carry_a_badge(self, client, world):
         Partnership.objects.filter(pk=world.partnership.pk).update(is_demo=True)
         sign_in(client, world.city)

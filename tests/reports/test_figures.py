@@ -9,6 +9,7 @@ from django.test import TestCase
 from django.utils import timezone
 
 from commitments import services
+from commitments.health import Health, with_health
 from commitments.models import Commitment, CommitmentAdjustment, ProgressUpdate
 from core.templatetags.portal import number
 from partnerships.models import Partnership
@@ -109,8 +110,8 @@ class CityFiguresTests(TestCase):
 
     def test_stalled_partnerships_are_the_red_ones(self):
         red = set(
-            Partnership.objects.with_health(today=self.programme.q4.ends_on)
-            .filter(health=Partnership.Health.RED)
+            with_health(Partnership.objects.all(), today=self.programme.q4.ends_on)
+            .filter(health=Health.RED)
             .values_list("pk", flat=True)
         )
         self.assertEqual({p.id for p in self.figures.stalled}, red)

@@ -1,0 +1,187 @@
+"""A partnership's health as of a day (green / amber / red / not rated), from its commitments, their
+progress reports and its activities.
+
+Health belongs here, not in the partnerships app: it counts commitments and progress reports, and the
+partnerships app sits below commitments (pyproject ``[tool.importlinter]``). The rule is written once,
+as annotations, for the pages (``add_health``) and the reports (``with_health``).
+"""
+
+import datetime
+import re
+
+from django.db import models
+from django.db.models import Case, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Cast, Coalesce, Concat, Greatest, TruncDate
+from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from partnerships.models import Activity, Partnership
+
+from .models import Commitment, ProgressUpdate
+
+
+class Health(models.TextChoices):
+    """Annotated by ``with_health()``; not a column."""
+
+    GREEN = "green", _("Đúng tiến độ")
+    AMBER = "amber", _("Cần chú ý")
+    RED = "red", _("Chậm, cần đôn đốc")
+    NONE = "none", _("Chưa đánh giá")
+
+
+# Thresholds (brief): red at 30 % of due commitments overdue or 120 quiet days; amber at any overdue
+# commitment or 60 quiet days. A partnership is rated once it has been signed for a full reporting
+# period (a quarter, RATED_AFTER_MONTHS), never on the day it is signed, and only while signed,
+# active or suspended (RATED_STATUSES).
+RED_OVERDUE_SHARE = 0.3
+RED_QUIET_DAYS = 120
+AMBER_QUIET_DAYS = 60
+RATED_AFTER_MONTHS = 3
+RATED_STATUSES = (Partnership.Status.SIGNED, Partnership.Status.ACTIVE, Partnership.Status.SUSPENDED)
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def months_before(day: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` earlier (the month's last day where that month is shorter)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    following = datetime.date(year + month // 12, month % 12 + 1, 1)
+    return datetime.date(year, month, min(day.day, (following - datetime.timedelta(days=1)).day))
+
+
+def _sql_text(template: str, **values) -> models.Expression:
+    """A translated "%(name)s" template as an SQL string expression, each placeholder an SQL value."""
+    parts = []
+    for index, piece in enumerate(_PLACEHOLDER.split(template)):
+        if index % 2:
+            parts.append(Cast(values[piece], models.CharField()))
+        elif piece:
+            parts.append(Value(piece))
+    return Concat(*parts, output_field=models.CharField()) if len(parts) > 1 else parts[0]
+
+
+def _count(commitments) -> models.Expression:
+    counted = commitments.values("partnership").annotate(n=models.Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=models.IntegerField()), Value(0))
+
+
+def with_health(partnerships, today: datetime.date | None = None):
+    """Annotate ``health`` (a ``Health``) and a Vietnamese ``health_reason`` on a queryset of
+    partnerships, as of ``today``.
+
+    Also annotates the figures behind it: ``due_commitment_count`` (deadline passed),
+    ``overdue_commitment_count`` (deadline passed, not completed by then), ``last_activity_on``
+    (latest progress reported or activity held, not before the signing) and ``quiet_days``, plus
+    ``status_on`` and ``signed_as_of`` (``PartnershipQuerySet.with_status_on``). Each counts only what is
+    dated on or before the day. A partnership is not rated (``none``) unless it is signed, active or
+    suspended on the day and was signed a full reporting period (RATED_AFTER_MONTHS) before it.
+    """
+    today = today or timezone.localdate()
+    own = Commitment.objects.filter(partnership=OuterRef("pk")).order_by()
+
+    # The latest report of each commitment (a backward step on its (commitment, submitted_at)
+    # index), then the latest of those: reading every report of the partnership took seconds.
+    latest_of_commitment = Subquery(
+        ProgressUpdate.objects.filter(commitment=OuterRef("pk"))
+        .reported_by(today)
+        .order_by("-submitted_at")
+        .values("submitted_at")[:1]
+    )
+    latest_update = (
+        Commitment.objects.filter(partnership=OuterRef("pk"))
+        .order_by()
+        .values("partnership")
+        .annotate(day=TruncDate(models.Max(latest_of_commitment)))
+        .values("day")
+    )
+    latest_activity = (
+        Activity.objects.filter(partnership=OuterRef("pk"), occurred_on__lte=today)
+        .order_by("-occurred_on")
+        .values("occurred_on")[:1]
+    )
+    queryset = partnerships.with_status_on(today).annotate(
+        due_commitment_count=_count(own.filter(due_on__lt=today)),
+        overdue_commitment_count=_count(own.overdue(today)),
+        last_activity_on=Coalesce(
+            Greatest(
+                Subquery(latest_update, output_field=models.DateField()),
+                Subquery(latest_activity),
+                "signed_as_of",
+            ),
+            TruncDate("created_at"),
+            output_field=models.DateField(),
+        ),
+    )
+    due, overdue = models.F("due_commitment_count"), models.F("overdue_commitment_count")
+    quiet_days = models.Func(
+        Value(today, output_field=models.DateField()),
+        models.F("last_activity_on"),
+        template="(%(expressions)s)",
+        arg_joiner=" - ",
+        output_field=models.IntegerField(),
+    )
+    overdue_reason = _sql_text(gettext("%(overdue)s/%(due)s cam kết đến hạn bị quá hạn"), overdue=overdue, due=due)
+    quiet_reason = _sql_text(
+        gettext("Không có cập nhật tiến độ hay hoạt động trong %(days)s ngày"), days=models.F("quiet_days")
+    )
+    # Rated: signed, active or suspended on the day, and signed a full reporting period before it.
+    # A NULL status or signing day (not recorded yet) makes the condition unknown: not rated.
+    rated = Q(status_on__in=RATED_STATUSES) & Q(signed_as_of__lte=months_before(today, RATED_AFTER_MONTHS))
+    red_overdue = Q(GreaterThan(overdue, 0)) & Q(GreaterThanOrEqual(overdue, due * RED_OVERDUE_SHARE))
+    red_quiet = Q(quiet_days__gte=RED_QUIET_DAYS)
+    amber_quiet = Q(quiet_days__gte=AMBER_QUIET_DAYS)
+    return queryset.annotate(quiet_days=quiet_days).annotate(
+        health=Case(
+            When(
+                rated,
+                then=Case(
+                    When(red_overdue | red_quiet, then=Value(Health.RED)),
+                    When(Q(GreaterThan(overdue, 0)) | amber_quiet, then=Value(Health.AMBER)),
+                    default=Value(Health.GREEN),
+                ),
+            ),
+            default=Value(Health.NONE),
+            output_field=models.CharField(),
+        ),
+        health_reason=Case(
+            When(status_on=Partnership.Status.ENDED, then=Value(gettext("Đã kết thúc, không đánh giá"))),
+            When(
+                rated,
+                then=Case(
+                    When(red_overdue, then=overdue_reason),
+                    When(red_quiet, then=quiet_reason),
+                    When(GreaterThan(overdue, 0), then=overdue_reason),
+                    When(amber_quiet, then=quiet_reason),
+                    default=Value(gettext("Đúng tiến độ")),
+                ),
+            ),
+            When(
+                status_on__in=RATED_STATUSES,
+                then=Value(gettext("Ký kết chưa đủ một kỳ báo cáo, chưa đánh giá")),
+            ),
+            default=Value(gettext("Chưa ký kết, chưa đánh giá")),
+            output_field=models.CharField(),
+        ),
+    )
+
+
+def add_health(partnerships, today: datetime.date | None = None) -> list:
+    """Set ``health`` and ``health_reason`` (as ``with_health()`` computes them) on partnerships
+    already fetched, with one query over their keys, and return them as a list.
+
+    For pages: annotating the listing's queryset instead makes every clone of it (filters, the
+    paginator's count, ordering, the page slice) carry the whole health expression.
+    """
+    partnerships = list(partnerships)
+    if partnerships:
+        rows = Partnership.all_objects.filter(pk__in=[partnership.pk for partnership in partnerships])  # voided too
+        figures = {
+            pk: (health, reason)
+            for pk, health, reason in with_health(rows, today).values_list("pk", "health", "health_reason")
+        }
+        for partnership in partnerships:
+            partnership.health, partnership.health_reason = figures[partnership.pk]
+    return partnerships
