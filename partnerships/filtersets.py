@@ -43,7 +43,7 @@ def field_choices(request):
 
 
 def has_member(**lookups) -> Exists:
-    return Exists(Membership.objects.filter(partnership=OuterRef("pk"), **lookups))
+    return Exists(Membership.objects.on().filter(partnership=OuterRef("pk"), **lookups))
 
 
 def only_voided(queryset, value: bool):
