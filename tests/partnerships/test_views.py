@@ -11,12 +11,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
+from partnerships import services
 from partnerships.forms import ADD_MEMBER_ROW
 from partnerships.models import Activity, ActivityPhoto, Document, Membership, Partnership
 from tests import factories
 from tests.assertions import count_queries
 from tests.partnerships.member_rows import CO, LEAD, SUPPORTED, member_rows
 from tests.partnerships.routes import PDF, document_of, photo_of, png_bytes
+from tests.routes import declared_routes, rolled_back, url_of
 from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -776,3 +778,58 @@ def test_a_loaded_three_way_partnership_is_edited_in_one_save(client, db, suppor
     partnership.refresh_from_db()
     assert partnership.signed_place == "Hội trường xã"
     assert dict(partnership.memberships.values_list("commune__name", "role")) == before
+
+
+# --- Access after leaving ----------------------------------------------------------------------------
+
+# Every route of the access table where the officer of a member unit and an outsider answer differently.
+MEMBER_ONLY = [
+    pytest.param(route, method, id=f"{route.name}-{method}")
+    for route in declared_routes()
+    for method, table in (("get", route.get), ("post", route.post))
+    if table is not None and table["officer"] != table["outsider"]
+]
+
+
+class TestAccessAfterLeaving:
+    def leave(self, world, day=None):
+        """The officer's unit (world.supporter) leaves world.partnership; a new unit leads it."""
+        services.update_partnership(
+            partnership=world.partnership,
+            members=[(world.supported, SUPPORTED), (factories.commune(name="Hòa Vang"), LEAD)],
+            user=world.city,
+            members_changed_on=day,
+        )
+
+    def test_the_table_has_member_only_routes(self):
+        assert len(MEMBER_ONLY) >= 10
+
+    @pytest.mark.parametrize(("route", "method"), MEMBER_ONLY)
+    def test_an_officer_whose_unit_left_answers_as_an_outsider(self, client, world, route, method):
+        sign_in(client, world.officer)
+        with rolled_back():
+            url = url_of(route, world)  # the route's objects (reports, photos) exist before the unit leaves
+            self.leave(world)
+            if method == "post":
+                response = client.post(url, route.post_data(world))
+            else:
+                response = client.get(url)
+        expected = (route.post if method == "post" else route.get)["outsider"]
+        assert response.status_code == expected, f"{method.upper()} {url}: {response.status_code} != {expected}"
+
+    def test_an_officer_reads_the_partnership_until_the_day_the_unit_leaves(self, client, world):
+        url = reverse("commitments:partnership_commitments", args=[world.partnership.pk])
+        sign_in(client, world.officer)
+        assert client.get(url).status_code == 200
+        self.leave(world, day=timezone.localdate())
+        assert client.get(url).status_code == 404
+
+    def test_the_partnership_stays_in_the_directory_with_its_current_name(self, client, world):
+        self.leave(world)
+        sign_in(client, world.officer)
+
+        response = client.get(detail_url(world.partnership))
+
+        assert response.status_code == 200
+        assert response.context["partnership"].display_name() == "Hòa Vang – Trà Tân"
+        assert response.context["partnership"].can_see_contents is False
