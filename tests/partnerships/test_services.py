@@ -178,6 +178,8 @@ class TestUpdatePartnership:
         assert set(on_the_eve.values_list("commune__name", flat=True)) == {"Trà Tân", "Hòa Cường"}
         world.commitment.refresh_from_db()
         assert world.commitment.owner == world.supporter
+        latest = pghistory.models.Events.objects.tracks(left).order_by("pgh_created_at", "pgh_id").last()
+        assert (latest.pgh_label, latest.pgh_data["left_on"]) == ("update", "2026-01-15")  # audited
 
     def test_a_leaving_day_before_the_unit_joined_is_refused(self, world):
         services.add_member(
