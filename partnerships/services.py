@@ -75,11 +75,11 @@ def _require_editor(user, partnership: Partnership | None = None) -> None:
         raise PermissionDenied
 
 
-def _leave(membership: Membership, partnership: Partnership, day: datetime.date) -> None:
+def _leave(membership: Membership, day: datetime.date, *, signed: bool) -> None:
     """End ``membership`` on ``day``: recorded as leaving once the partnership has been signed (past
     figures keep the unit), deleted before that, or when the unit joined that very day (it was never a
     member on any day)."""
-    if not partnership.has_been_signed() or membership.joined_on == day:
+    if not signed or membership.joined_on == day:
         Membership.objects.filter(pk=membership.pk).delete()  # a refusal leaves the instance intact
         return
     if membership.joined_on is not None and day < membership.joined_on:
@@ -115,15 +115,16 @@ def _write_members(
         .filter(partnership=partnership, left_on__isnull=True)
         .order_by("pk")
     }
+    signed = partnership.has_been_signed()
     for code, membership in current.items():
         if code not in wanted:
-            _leave(membership, partnership, day)
+            _leave(membership, day, signed=signed)
     # Roles are unique per partnership (one supported, one lead): park changed rows first, then set.
     changed = [m for code, m in current.items() if code in wanted and m.role != wanted[code]]
     Membership.objects.filter(pk__in=[m.pk for m in changed]).update(role=Membership.Role.CO_SUPPORTER)
     for membership in changed:
         Membership.objects.filter(pk=membership.pk).update(role=wanted[membership.commune_id])
-    joined_on = day if partnership.pk and current and partnership.has_been_signed() else partnership.signed_on
+    joined_on = day if current and signed else partnership.signed_on
     Membership.objects.bulk_create(
         Membership(partnership=partnership, commune_id=code, role=role, joined_on=joined_on)
         for code, role in wanted.items()
@@ -214,7 +215,7 @@ def remove_member(*, membership: Membership, user, left_on: datetime.date | None
         locked = Membership.objects.select_for_update().filter(pk=membership.pk, left_on__isnull=True).first()
         if locked is None:
             raise ValidationError(_("Đơn vị này đã rời quan hệ kết nghĩa."), code="already_left")
-        _leave(membership, membership.partnership, left_on)
+        _leave(membership, left_on, signed=membership.partnership.has_been_signed())
 
 
 @transaction.atomic
