@@ -103,7 +103,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        member_named = Membership.objects.filter(
+        member_named = Membership.objects.on().filter(
             partnership=OuterRef("partnership"), commune__name__unaccent__icontains=value
         )
         return queryset.filter(

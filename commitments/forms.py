@@ -9,12 +9,14 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import can
 from communes.models import Commune
 from core.forms import TamperEvidentMixin
 from core.templatetags.portal import number, vnd
+from partnerships.models import Membership
 from partnerships.uploads import MAX_IMAGE_SIDE, validate_upload
 
 from .models import COMMITMENT_TERMS, MAX_QUANTITY, MAX_VALUE_VND, Commitment, Evidence, ProgressUpdate
@@ -242,7 +244,10 @@ class CommitmentForm(TamperEvidentMixin, OptimisticLockMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         use_vietnamese_messages(self)
         self.instance.partnership = partnership
-        self.fields["owner"].queryset = Commune.objects.filter(memberships__partnership=partnership).order_by_name()
+        # Current members; a unit that has left keeps the commitments it owned, so it stays selectable there.
+        members = Membership.objects.on().filter(partnership=partnership, commune=OuterRef("pk"))
+        owner = models.Q(pk=self.instance.owner_id) if self.instance.owner_id else models.Q(pk__in=[])
+        self.fields["owner"].queryset = Commune.objects.filter(models.Q(Exists(members)) | owner).order_by_name()
         self.fields["owner"].empty_label = _("— Chọn đơn vị thực hiện —")
         self.fields["field"].empty_label = _("— Chọn lĩnh vực —")
         self.fields["support_form"].choices = [("", _("— Chọn hình thức —")), *Commitment.SupportForm.choices]

@@ -182,8 +182,9 @@ class CommitmentQuerySet(models.QuerySet):
             return self.none()
         if user.is_city_staff:
             return self.all()
-        if user.is_unit_officer:
-            return self.filter(owner_id=user.commune_id)
+        if user.is_unit_officer:  # while the unit is a member: one that has left keeps none
+            current = Partnership.objects.with_member_communes(user.commune_id).values("pk")
+            return self.filter(owner_id=user.commune_id, partnership__in=current)
         return self.none()
 
     def with_status(self, today: datetime.date | None = None):
@@ -364,8 +365,8 @@ class Commitment(ChoiceLabelsMixin, VoidableModel):
                 violation_error_message=_("Kết quả đạt được không được âm."),
             ),
         ]
-        # The owner must be a member of the same partnership: a composite foreign key to
-        # (membership.partnership_id, membership.commune_id), added in migration 0002.
+        # The owner must be (or have been) a member of the same partnership: deferred constraint
+        # triggers on both tables (migration 0016; a composite foreign key before units could leave).
 
     def __str__(self):
         return self.title
@@ -580,7 +581,9 @@ class ProgressUpdateQuerySet(models.QuerySet):
         if user.is_city_staff:
             return self.exclude(state=ProgressUpdate.State.VERIFIED)
         if user.is_unit_officer:
-            return self.filter(commitment__owner_id=user.commune_id).exclude(state=ProgressUpdate.State.VERIFIED)
+            return self.filter(commitment__in=Commitment.objects.editable_by(user)).exclude(
+                state=ProgressUpdate.State.VERIFIED
+            )
         return self.none()
 
     def awaiting_review(self):

@@ -34,7 +34,7 @@ class PartnershipAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["commune", "role", "partnership", "joined_on"]
+    list_display = ["commune", "role", "partnership", "joined_on", "left_on"]
     list_filter = ["role"]
     search_fields = ["commune__name__unaccent", "partnership__title__unaccent"]
     list_select_related = ["commune", "partnership"]

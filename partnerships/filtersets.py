@@ -36,7 +36,7 @@ def member_choices(request):
 
 
 def has_member(**lookups) -> Exists:
-    return Exists(Membership.objects.filter(partnership=OuterRef("pk"), **lookups))
+    return Exists(Membership.objects.on().filter(partnership=OuterRef("pk"), **lookups))
 
 
 def only_voided(queryset, value: bool):

@@ -70,7 +70,7 @@ class PartnershipField(TypedChoiceField):
         if titled.exists():
             return titled, "no_match"
         # "Trà Tân": the partnership(s) that unit is a member of.
-        member = Membership.objects.filter(partnership=OuterRef("pk"), commune__name__unaccent__iexact=text)
+        member = Membership.objects.on().filter(partnership=OuterRef("pk"), commune__name__unaccent__iexact=text)
         return partnerships.filter(Exists(member)), "no_match"
 
     def describe(self, row):
@@ -80,7 +80,7 @@ class PartnershipField(TypedChoiceField):
 def partnership_search(partnerships, text: str):
     """Partnerships whose number, title or a member's name or code (without accents) matches ``text``."""
     text = text.strip()
-    member = Membership.objects.filter(partnership=OuterRef("pk"))
+    member = Membership.objects.on().filter(partnership=OuterRef("pk"))
     matches = Q(title__unaccent__icontains=text) | Exists(member.filter(commune__name__unaccent__icontains=text))
     # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
     if re.fullmatch(r"#?[0-9]+", text):
@@ -250,6 +250,13 @@ class PartnershipForm(TamperEvidentMixin, forms.ModelForm):
     unbound, starting from what was typed, with one more blank member row.
     """
 
+    # On an edit: the day units dropped from the rows leave and units added join (services._write_members).
+    members_changed_on = forms.DateField(
+        label=_("Ngày thay đổi thành viên"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Đơn vị bỏ khỏi danh sách rời đi, đơn vị thêm vào tham gia từ ngày này. Để trống là hôm nay."),
+    )
     # Asked when the supported unit is recorded as lowland (clean_programme_rules).
     confirm_supported = forms.BooleanField(label=_("Tôi xác nhận đơn vị này là đơn vị được hỗ trợ"), required=False)
     supported_reason = forms.CharField(
@@ -296,6 +303,7 @@ class PartnershipForm(TamperEvidentMixin, forms.ModelForm):
         self.fields["legal_basis"].empty_label = _("— Chọn văn bản —")
         self.fields["assigning_document"].empty_label = _("— Không có —")
         if not self.instance.pk:
+            del self.fields["members_changed_on"]
             bases = {basis.number: basis for basis in LegalBasis.objects.all()}
             self.fields["legal_basis"].initial = bases.get(RESOLUTION_NUMBER)
             self.fields["assigning_document"].initial = bases.get(ASSIGNING_LETTER_NUMBER)
@@ -330,6 +338,12 @@ class PartnershipForm(TamperEvidentMixin, forms.ModelForm):
                     _("Quan hệ chưa ký kết thì không có ngày ký: xóa ngày ký hoặc đổi trạng thái."),
                     code="unsigned_has_date",
                 ),
+            )
+        changed_on = cleaned.get("members_changed_on")
+        if changed_on and changed_on > timezone.localdate():
+            self.add_error(
+                "members_changed_on",
+                ValidationError(_("Ngày thay đổi thành viên không được sau hôm nay."), code="future_member_change"),
             )
         start, end = cleaned.get("term_start"), cleaned.get("term_end")
         signed_on = cleaned.get("signed_on")
@@ -429,9 +443,12 @@ def is_known_lowland(commune: Commune) -> bool:
 
 def find_duplicate(supported: Commune, supporters: set, *, exclude_pk=None) -> Partnership | None:
     """A live (not ended) partnership with this supported unit and exactly these supporting units."""
+    supported_here = Membership.objects.on().filter(
+        partnership=OuterRef("pk"), commune=supported, role=Membership.Role.SUPPORTED
+    )
     candidates = (
         Partnership.objects.exclude(status=Partnership.Status.ENDED)
-        .filter(memberships__commune=supported, memberships__role=Membership.Role.SUPPORTED)
+        .filter(Exists(supported_here))
         .exclude(pk=exclude_pk)
         .with_member_names(names_only=True)
         .order_by("pk")
@@ -463,23 +480,71 @@ class MembershipForm(TamperEvidentMixin, forms.ModelForm):
 
     def __init__(self, *args, partnership: Partnership, **kwargs):
         super().__init__(*args, **kwargs)
-        self.partnership = partnership
-        self.fields["commune"].queryset = Commune.objects.exclude(memberships__partnership=partnership).order_by_name()
+        self.partnership = self.instance.partnership = partnership
+        current = Membership.objects.on().filter(partnership=partnership, commune=OuterRef("pk"))
+        self.fields["commune"].queryset = Commune.objects.exclude(Exists(current)).order_by_name()
         self.fields["joined_on"].initial = timezone.localdate()
+
+    def current_members(self):
+        return Membership.objects.on().filter(partnership=self.partnership)
 
     def clean_commune(self):
         commune = self.cleaned_data["commune"]
-        if self.partnership.memberships.filter(commune=commune).exists():
-            raise ValidationError(_("Đơn vị này đã là thành viên của quan hệ kết nghĩa."), code="duplicate_member")
+        if self.current_members().filter(commune=commune).exists():
+            raise ValidationError(_("Đơn vị này đang là thành viên của quan hệ kết nghĩa."), code="duplicate_member")
         return commune
+
+    def clean_joined_on(self):
+        joined_on = self.cleaned_data["joined_on"]
+        if joined_on and joined_on > timezone.localdate():
+            raise ValidationError(_("Ngày tham gia không được sau hôm nay."), code="future_joining")
+        return joined_on
+
+    def clean(self):
+        """A unit that left may join again, from the day it left at the earliest."""
+        cleaned = super().clean()
+        commune, joined_on = cleaned.get("commune"), cleaned.get("joined_on")
+        if commune is None or "joined_on" in self.errors:
+            return cleaned
+        earlier = Membership.objects.filter(partnership=self.partnership, commune=commune, left_on__isnull=False)
+        if joined_on is not None:
+            earlier = earlier.filter(left_on__gt=joined_on)
+        last = earlier.order_by("-left_on").first()
+        if last is not None:
+            self.add_error(
+                "joined_on",
+                ValidationError(
+                    _("%(name)s là thành viên đến ngày %(left)s: chỉ tham gia lại được từ ngày đó trở đi."),
+                    code="overlapping_period",
+                    params={"name": commune.name, "left": last.left_on.strftime("%d/%m/%Y")},
+                ),
+            )
+        return cleaned
 
     def clean_role(self):
         role = self.cleaned_data["role"]
-        if role == Membership.Role.LEAD_SUPPORTER and self.partnership.memberships.filter(role=role).exists():
+        if role == Membership.Role.LEAD_SUPPORTER and self.current_members().filter(role=role).exists():
             raise ValidationError(
                 _("Quan hệ này đã có đơn vị hỗ trợ chính; hãy chọn “Cùng hỗ trợ”."), code="duplicate_lead"
             )
         return role
+
+
+class MemberLeaveForm(forms.Form):
+    """The day a supporting unit leaves, asked when it is taken out of a signed partnership."""
+
+    left_on = forms.DateField(
+        label=_("Rời đi từ ngày"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Để trống là hôm nay. Quan hệ chưa từng ký kết thì đơn vị được bỏ hẳn."),
+    )
+
+    def clean_left_on(self):
+        left_on = self.cleaned_data["left_on"]
+        if left_on and left_on > timezone.localdate():
+            raise ValidationError(_("Ngày rời đi không được sau hôm nay."), code="future_leaving")
+        return left_on
 
 
 class DocumentForm(TamperEvidentMixin, forms.ModelForm):

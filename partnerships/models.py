@@ -7,6 +7,8 @@ from pathlib import PurePath
 import pghistory
 import pgtrigger
 from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeOperators
 from django.contrib.postgres.lookups import Unaccent
 from django.db import models
 from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
@@ -71,8 +73,11 @@ class PartnershipQuerySet(models.QuerySet):
             return self.all()
         return self.none()
 
-    def with_member_communes(self, commune_code: str):
-        return self.filter(memberships__commune_id=commune_code)
+    def with_member_communes(self, commune_code: str, day: datetime.date | None = None):
+        """Partnerships the unit is a member of on ``day`` (default today)."""
+        return self.filter(
+            Exists(Membership.objects.on(day).filter(partnership=OuterRef("pk"), commune_id=commune_code))
+        )
 
     def contents_visible_to(self, user):
         """Partnerships whose private contents ``user`` may read."""
@@ -81,9 +86,7 @@ class PartnershipQuerySet(models.QuerySet):
         if user.sees_everything:
             return self.all()
         if user.is_unit_officer:
-            return self.filter(
-                Exists(Membership.objects.filter(partnership=OuterRef("pk"), commune_id=user.commune_id))
-            )
+            return self.with_member_communes(user.commune_id)
         return self.none()
 
     def activities_loggable_by(self, user):
@@ -93,9 +96,7 @@ class PartnershipQuerySet(models.QuerySet):
         if user.is_city_staff:
             return self.all()
         if user.is_unit_officer:
-            return self.filter(
-                Exists(Membership.objects.filter(partnership=OuterRef("pk"), commune_id=user.commune_id))
-            )
+            return self.with_member_communes(user.commune_id)
         return self.none()
 
     def with_contents_visibility(self, user):
@@ -103,7 +104,7 @@ class PartnershipQuerySet(models.QuerySet):
         if user.is_authenticated and user.sees_everything:
             flag = Value(True)
         elif user.is_authenticated and user.is_unit_officer:
-            flag = Exists(Membership.objects.filter(partnership=OuterRef("pk"), commune_id=user.commune_id))
+            flag = Exists(Membership.objects.on().filter(partnership=OuterRef("pk"), commune_id=user.commune_id))
         else:
             flag = Value(False)
         return self.annotate(can_see_contents=models.ExpressionWrapper(flag, output_field=models.BooleanField()))
@@ -111,7 +112,8 @@ class PartnershipQuerySet(models.QuerySet):
     def with_sort_keys(self):
         """Annotate ``name_key`` (the first member as displayed, accent-free): every order of the list uses it."""
         first_member = (
-            Membership.objects.filter(partnership=OuterRef("pk"))
+            Membership.objects.on()
+            .filter(partnership=OuterRef("pk"))
             .order_by(Membership.display_order(), "commune__name")
             .values("commune__name")[:1]
         )
@@ -125,19 +127,23 @@ class PartnershipQuerySet(models.QuerySet):
             status_order=Case(*lifecycle, default=Value(len(lifecycle)), output_field=models.IntegerField())
         )
 
-    def with_members(self):
-        return self.prefetch_related(
-            models.Prefetch(
-                "memberships", queryset=Membership.objects.select_related("commune").order_by("role", "commune__name")
-            )
-        )
+    def with_members(self, day: datetime.date | None = None):
+        """Prefetch the members on ``day`` (default today) as ``memberships``."""
+        members = Membership.objects.on(day).select_related("commune").order_by("role", "commune__name")
+        return self.prefetch_related(models.Prefetch("memberships", queryset=members))
 
-    def with_member_names(self, *, names_only: bool = False):
-        """Prefetch members in display order (lead, co-supporters, supported) for ``display_name()``.
+    def with_member_names(self, *, names_only: bool = False, day: datetime.date | None = None):
+        """Prefetch the members on ``day`` (default today) in display order (lead, co-supporters,
+        supported) for ``display_name()``.
 
         ``names_only`` loads just what a listing shows of them (role and unit name), not the full rows.
         """
-        return self.prefetch_related(member_names_prefetch("memberships", names_only=names_only))
+        return self.prefetch_related(member_names_prefetch("memberships", names_only=names_only, day=day))
+
+    def with_former_members(self, day: datetime.date | None = None):
+        """Prefetch, as ``former_memberships``, the rows of units that had left by ``day`` (default today)."""
+        former = Membership.objects.former(day).select_related("commune").order_by("left_on", "commune__name")
+        return self.prefetch_related(models.Prefetch("memberships", queryset=former, to_attr="former_memberships"))
 
     def with_status_on(self, day: datetime.date | None = None):
         """Annotate ``status_on``: the status in force on ``day`` (default today), from the dated status
@@ -171,16 +177,17 @@ class PartnershipQuerySet(models.QuerySet):
         text = (text or "").strip()
         if not text:
             return self
-        return self.filter(
-            Q(memberships__commune__name__unaccent__icontains=text) | Q(title__unaccent__icontains=text)
-        ).distinct()
+        member = Membership.objects.on().filter(partnership=OuterRef("pk"), commune__name__unaccent__icontains=text)
+        return self.filter(Exists(member) | Q(title__unaccent__icontains=text))
 
 
-def member_names_prefetch(lookup: str, *, names_only: bool = True) -> models.Prefetch:
-    """Prefetch a partnership's members in display order under ``lookup`` ("memberships", or
-    "partnership__memberships" from a row that points to a partnership), so that its name (``str()``,
-    ``display_name()``) costs one query for a whole list instead of one per row."""
-    memberships = Membership.objects.select_related("commune").order_by(Membership.display_order(), "commune__name")
+def member_names_prefetch(lookup: str, *, names_only: bool = True, day: datetime.date | None = None) -> models.Prefetch:
+    """Prefetch a partnership's members on ``day`` (default today) in display order under ``lookup``
+    ("memberships", or "partnership__memberships" from a row that points to a partnership), so that its
+    name (``str()``, ``display_name()``) costs one query for a whole list instead of one per row."""
+    memberships = (
+        Membership.objects.on(day).select_related("commune").order_by(Membership.display_order(), "commune__name")
+    )
     if names_only:
         memberships = memberships.only("partnership", "role", "commune", "commune__name")
     return models.Prefetch(lookup, queryset=memberships)
@@ -284,6 +291,12 @@ class Partnership(ChoiceLabelsMixin, VoidableModel):
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
 
+    def has_been_signed(self) -> bool:
+        """Whether the partnership is or ever was signed: from then on, members leave instead of vanishing."""
+        return (
+            self.status in self.SIGNED_STATUSES or self.status_changes.filter(status__in=self.SIGNED_STATUSES).exists()
+        )
+
     def supported_membership(self):
         return next((m for m in self.memberships.all() if m.role == Membership.Role.SUPPORTED), None)
 
@@ -353,9 +366,36 @@ class StatusChange(ChoiceLabelsMixin, models.Model):
         return f"{self.get_status_display()} ({self.effective_on:%d/%m/%Y})"
 
 
+def member_on(day: datetime.date | None = None, prefix: str = "") -> Q:
+    """The one rule of membership in time: a row counts on ``day`` (default today) when the unit had
+    joined by then (``joined_on`` NULL: from the start) and had not yet left (it leaves on ``left_on``).
+
+    ``prefix`` reaches the membership through a relation ("memberships__"); use it only where a query
+    must join (``MembershipQuerySet.on`` is the usual way in)."""
+    day = day or timezone.localdate()
+    return (Q(**{f"{prefix}joined_on__isnull": True}) | Q(**{f"{prefix}joined_on__lte": day})) & (
+        Q(**{f"{prefix}left_on__isnull": True}) | Q(**{f"{prefix}left_on__gt": day})
+    )
+
+
 class MembershipQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(partnership__in=Partnership.objects.visible_to(user))
+
+    def on(self, day: datetime.date | None = None):
+        """The members on ``day`` (default today): every member lookup reads members through this."""
+        return self.filter(member_on(day))
+
+    def former(self, day: datetime.date | None = None):
+        """Rows of units that had left by ``day`` (default today): "Thành viên trước đây"."""
+        return self.filter(left_on__lte=day or timezone.localdate())
+
+
+class DateRange(models.Func):
+    """PostgreSQL's ``daterange(lower, upper, '[)')``: a NULL bound is open (from the start, still a member)."""
+
+    function = "DATERANGE"
+    output_field = DateRangeField()
 
 
 @pghistory.track()
@@ -373,6 +413,8 @@ class Membership(ChoiceLabelsMixin, models.Model):
     commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("đơn vị"))
     role = models.CharField(_("vai trò"), max_length=20, choices=Role.choices)
     joined_on = models.DateField(_("tham gia từ"), null=True, blank=True)
+    # The day the unit stopped being a member (it is not a member on that day); NULL: still a member.
+    left_on = models.DateField(_("rời đi từ"), null=True, blank=True)
 
     objects = MembershipQuerySet.as_manager()
 
@@ -381,28 +423,47 @@ class Membership(ChoiceLabelsMixin, models.Model):
         verbose_name_plural = _("thành viên")
         ordering = ["partnership", "role", "commune__name"]
         constraints = [
+            # A unit may leave and join again: one row per period, at most one of them current.
             models.UniqueConstraint(
                 "partnership",
                 "commune",
+                condition=Q(left_on__isnull=True),
                 name="membership_unit_once_per_partnership",
-                violation_error_message=_("Đơn vị này đã là thành viên của quan hệ kết nghĩa."),
+                violation_error_message=_("Đơn vị này đang là thành viên của quan hệ kết nghĩa."),
             ),
             models.UniqueConstraint(
                 "partnership",
-                condition=Q(role="supported"),
+                condition=Q(role="supported", left_on__isnull=True),
                 name="membership_one_supported_unit",
                 violation_error_message=_("Mỗi quan hệ kết nghĩa chỉ có một đơn vị được hỗ trợ."),
             ),
             models.UniqueConstraint(
                 "partnership",
-                condition=Q(role="lead_supporter"),
+                condition=Q(role="lead_supporter", left_on__isnull=True),
                 name="membership_one_lead_supporter",
                 violation_error_message=_("Mỗi quan hệ kết nghĩa chỉ có một đơn vị hỗ trợ chính."),
             ),
+            models.CheckConstraint(
+                name="membership_leaves_after_joining",
+                condition=Q(left_on__isnull=True) | Q(joined_on__isnull=True) | Q(left_on__gt=models.F("joined_on")),
+                violation_error_message=_("Ngày rời đi phải sau ngày tham gia."),
+            ),
+            ExclusionConstraint(
+                name="membership_periods_do_not_overlap",
+                expressions=[
+                    ("partnership", RangeOperators.EQUAL),
+                    ("commune", RangeOperators.EQUAL),
+                    (DateRange("joined_on", "left_on", Value("[)")), RangeOperators.OVERLAPS),
+                ],
+                violation_error_message=_(
+                    "Đơn vị này đã là thành viên của quan hệ kết nghĩa trong khoảng thời gian đó: "
+                    "các giai đoạn tham gia không được chồng lên nhau."
+                ),
+            ),
         ]
         triggers = [
-            # "Exactly one supported unit and at least one supporter" spans several rows, so it is
-            # checked at commit time, once every member written in the transaction is there.
+            # "Exactly one supported unit and at least one supporter" (among current members) spans
+            # several rows, so it is checked at commit time, once every member written is there.
             pgtrigger.Trigger(
                 name="membership_keeps_partnership_valid",
                 operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
@@ -415,9 +476,9 @@ class Membership(ChoiceLabelsMixin, models.Model):
                     IF EXISTS (SELECT 1 FROM partnerships_partnership p WHERE p.id = pid)
                        AND (
                          (SELECT count(*) FROM partnerships_membership m
-                           WHERE m.partnership_id = pid AND m.role = 'supported') <> 1
+                           WHERE m.partnership_id = pid AND m.role = 'supported' AND m.left_on IS NULL) <> 1
                          OR NOT EXISTS (SELECT 1 FROM partnerships_membership m
-                           WHERE m.partnership_id = pid AND m.role <> 'supported')
+                           WHERE m.partnership_id = pid AND m.role <> 'supported' AND m.left_on IS NULL)
                        ) THEN
                         RAISE EXCEPTION 'partnership % must have exactly one supported unit and at least one supporter', pid
                             USING ERRCODE = 'check_violation';
@@ -447,11 +508,11 @@ class Membership(ChoiceLabelsMixin, models.Model):
 def with_pairing(communes, day=None):
     """Annotate ``category``, how the coverage map colours the unit on ``day`` (default today).
 
-    The one definition of "đã / chưa kết nghĩa": a unit is paired on a day when it is a member of
-    a partnership signed or active on that day (``PartnershipQuerySet.active_on``). The dashboard,
+    The one definition of "đã / chưa kết nghĩa": a unit is paired on a day when it is a member on
+    that day (``MembershipQuerySet.on``) of a partnership signed or active on that day (``PartnershipQuerySet.active_on``). The dashboard,
     the map, the reports and the directory's filter all read it from here.
     """
-    paired = Membership.objects.filter(
+    paired = Membership.objects.on(day).filter(
         commune=OuterRef("pk"), partnership__in=Partnership.objects.active_on(day).values("pk")
     )
     return communes.annotate(

@@ -95,7 +95,7 @@ def load_known_partnerships(data_dir: Path) -> LoadResult:
         for name, role in members:
             upsert(
                 Membership,
-                {"partnership": partnership, "commune": communes[name]},
+                {"partnership": partnership, "commune": communes[name], "left_on": None},
                 {"role": role, "joined_on": signed_on},
             )
             programme_role = (

@@ -7,10 +7,12 @@ ValidationError, and the partial write is rolled back.
 """
 
 import contextlib
+import datetime
 from collections.abc import Iterator, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.permissions import can
@@ -31,6 +33,11 @@ CONSTRAINT_MESSAGES = {
         "Quan hệ kết nghĩa phải có đúng một đơn vị được hỗ trợ và ít nhất một đơn vị hỗ trợ."
     ),
     "membership_unit_once_per_partnership": lambda: _("Một đơn vị chỉ được tham gia quan hệ kết nghĩa một lần."),
+    "membership_periods_do_not_overlap": lambda: _(
+        "Đơn vị này đã là thành viên của quan hệ kết nghĩa trong khoảng thời gian đó: "
+        "các giai đoạn tham gia không được chồng lên nhau."
+    ),
+    "membership_leaves_after_joining": lambda: _("Ngày rời đi phải sau ngày tham gia."),
     "membership_one_supported_unit": lambda: _("Mỗi quan hệ kết nghĩa chỉ có một đơn vị được hỗ trợ."),
     "membership_one_lead_supporter": lambda: _("Mỗi quan hệ kết nghĩa chỉ có một đơn vị hỗ trợ chính."),
     "partnership_unsigned_has_no_signing_date": lambda: _("Quan hệ chưa ký kết thì không có ngày ký."),
@@ -68,9 +75,32 @@ def _require_editor(user, partnership: Partnership | None = None) -> None:
         raise PermissionDenied
 
 
-def _write_members(partnership: Partnership, members: Sequence[tuple[Commune, str]]) -> None:
-    """Make the partnership's members exactly these (unit, role) pairs, keeping the rows (and history)
-    of units that stay."""
+def _leave(membership: Membership, day: datetime.date, *, signed: bool) -> None:
+    """End ``membership`` on ``day``: recorded as leaving once the partnership has been signed (past
+    figures keep the unit), deleted before that, or when the unit joined that very day (it was never a
+    member on any day)."""
+    if not signed or membership.joined_on == day:
+        Membership.objects.filter(pk=membership.pk).delete()  # a refusal leaves the instance intact
+        return
+    if membership.joined_on is not None and day < membership.joined_on:
+        raise ValidationError(
+            _("%(name)s tham gia từ %(joined)s: ngày rời đi không được trước ngày đó.")
+            % {"name": membership.commune.name, "joined": membership.joined_on.strftime("%d/%m/%Y")},
+            code="left_before_joining",
+        )
+    Membership.objects.filter(pk=membership.pk).update(left_on=day)
+
+
+def _write_members(
+    partnership: Partnership, members: Sequence[tuple[Commune, str]], *, day: datetime.date | None = None
+) -> None:
+    """Make the partnership's current members exactly these (unit, role) pairs, keeping the rows (and
+    history) of units that stay. A unit dropped leaves on ``day`` (default today, see ``_leave``); a unit
+    added joins on ``day`` once the partnership has been signed, else from the start (its signing)."""
+    today = timezone.localdate()
+    day = day or today
+    if day > today:
+        raise ValidationError(_("Ngày thay đổi thành viên không được sau hôm nay."), code="future_member_change")
     wanted = {}
     for commune, role in members:
         if commune.pk in wanted:
@@ -79,18 +109,24 @@ def _write_members(partnership: Partnership, members: Sequence[tuple[Commune, st
             )
         wanted[commune.pk] = role
     current = {
-        m.commune_id: m for m in Membership.objects.select_for_update().filter(partnership=partnership).order_by("pk")
+        m.commune_id: m
+        for m in Membership.objects.select_for_update(of=("self",))
+        .select_related("commune")
+        .filter(partnership=partnership, left_on__isnull=True)
+        .order_by("pk")
     }
-    removed = [m.pk for code, m in current.items() if code not in wanted]
-    if removed:
-        Membership.objects.filter(pk__in=removed).delete()
+    signed = partnership.has_been_signed()
+    for code, membership in current.items():
+        if code not in wanted:
+            _leave(membership, day, signed=signed)
     # Roles are unique per partnership (one supported, one lead): park changed rows first, then set.
     changed = [m for code, m in current.items() if code in wanted and m.role != wanted[code]]
     Membership.objects.filter(pk__in=[m.pk for m in changed]).update(role=Membership.Role.CO_SUPPORTER)
     for membership in changed:
         Membership.objects.filter(pk=membership.pk).update(role=wanted[membership.commune_id])
+    joined_on = day if current and signed else partnership.signed_on
     Membership.objects.bulk_create(
-        Membership(partnership=partnership, commune_id=code, role=role, joined_on=partnership.signed_on)
+        Membership(partnership=partnership, commune_id=code, role=role, joined_on=joined_on)
         for code, role in wanted.items()
         if code not in current
     )
@@ -112,15 +148,23 @@ def create_partnership(*, partnership: Partnership, members: Sequence[tuple[Comm
 
 
 @transaction.atomic
-def update_partnership(*, partnership: Partnership, members: Sequence[tuple[Commune, str]], user) -> Partnership:
-    """Save changes to a partnership and bring its members to the given (unit, role) pairs, all or nothing.
+def update_partnership(
+    *,
+    partnership: Partnership,
+    members: Sequence[tuple[Commune, str]],
+    user,
+    members_changed_on: datetime.date | None = None,
+) -> Partnership:
+    """Save changes to a partnership and bring its current members to the given (unit, role) pairs, all
+    or nothing. Units dropped leave, and units added join, on ``members_changed_on`` (default today).
 
-    A unit that owns commitments cannot be dropped (the database refuses; nothing is saved).
+    A unit that owns commitments cannot be dropped from a partnership never signed (the database
+    refuses; nothing is saved); from a signed one it leaves and keeps its commitments.
     """
     _require_editor(user, partnership)
     with database_rules():
         partnership.save()
-        _write_members(partnership, members)
+        _write_members(partnership, members, day=members_changed_on)
     return partnership
 
 
@@ -154,16 +198,24 @@ def change_member_role(*, membership: Membership, role: str, user) -> Membership
 
 
 @transaction.atomic
-def remove_member(*, membership: Membership, user) -> None:
-    """Remove a supporting unit; refused for the supported unit, the last supporter, or a unit with commitments."""
+def remove_member(*, membership: Membership, user, left_on: datetime.date | None = None) -> None:
+    """Take a supporting unit out: it leaves on ``left_on`` (default today) once the partnership has been
+    signed, else its row goes. Refused for the supported unit, the last supporter, a unit that already
+    left, or (never signed) a unit with commitments."""
     _require_editor(user, membership.partnership)
     if membership.role == Membership.Role.SUPPORTED:
         raise ValidationError(
             _("Không thể bỏ đơn vị được hỗ trợ. Hãy sửa quan hệ kết nghĩa để đổi đơn vị."), code="supported_member"
         )
+    today = timezone.localdate()
+    left_on = left_on or today
+    if left_on > today:
+        raise ValidationError(_("Ngày rời đi không được sau hôm nay."), code="future_leaving")
     with database_rules():
-        # A queryset delete leaves the instance intact when the database refuses.
-        Membership.objects.filter(pk=membership.pk).delete()
+        locked = Membership.objects.select_for_update().filter(pk=membership.pk, left_on__isnull=True).first()
+        if locked is None:
+            raise ValidationError(_("Đơn vị này đã rời quan hệ kết nghĩa."), code="already_left")
+        _leave(membership, left_on, signed=membership.partnership.has_been_signed())
 
 
 @transaction.atomic

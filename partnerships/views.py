@@ -27,6 +27,7 @@ from .filtersets import BasePartnershipFilterSet, UnitDirectoryFilterSet
 from .forms import (
     ActivityForm,
     DocumentForm,
+    MemberLeaveForm,
     MembershipForm,
     PartnershipForm,
     partnership_search,
@@ -50,6 +51,7 @@ def detail_queryset(user):
         Partnership.all_objects.visible_to(user)
         .select_related("legal_basis", "assigning_document", "voided_by")
         .with_member_names()
+        .with_former_members()
         .with_contents_visibility(user)
     )
 
@@ -193,7 +195,10 @@ class PartnershipUpdateView(EditablePartnershipMixin, UpdateView):
     def form_valid(self, form):
         try:
             services.update_partnership(
-                partnership=form.save(commit=False), members=form.members(), user=self.request.user
+                partnership=form.save(commit=False),
+                members=form.members(),
+                user=self.request.user,
+                members_changed_on=form.cleaned_data.get("members_changed_on"),
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -247,7 +252,7 @@ class MemberRoleView(EditablePartnershipMixin, View):
 
     def post(self, request, *args, **kwargs):
         partnership = self.get_partnership()
-        editable = Membership.objects.filter(partnership__in=Partnership.objects.editable_by(request.user))
+        editable = Membership.objects.on().filter(partnership__in=Partnership.objects.editable_by(request.user))
         membership = get_object_or_404(
             editable.select_related("commune"), pk=kwargs["membership_pk"], partnership=partnership
         )
@@ -272,7 +277,7 @@ class MemberRemoveView(NoLeadershipWritesMixin, HtmxFragmentMixin, TemplateView)
     fragment_name = "confirm"
 
     def get_membership(self) -> Membership:
-        editable = Membership.objects.filter(partnership__in=Partnership.objects.editable_by(self.request.user))
+        editable = Membership.objects.on().filter(partnership__in=Partnership.objects.editable_by(self.request.user))
         return get_object_or_404(
             editable.select_related("commune", "partnership"),
             pk=self.kwargs["membership_pk"],
@@ -280,12 +285,16 @@ class MemberRemoveView(NoLeadershipWritesMixin, HtmxFragmentMixin, TemplateView)
         )
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(membership=self.get_membership(), **kwargs)
+        return super().get_context_data(membership=self.get_membership(), form=MemberLeaveForm(), **kwargs)
 
     def post(self, request, *args, **kwargs):
         membership = self.get_membership()
+        form = MemberLeaveForm(request.POST)
         try:
-            services.remove_member(membership=membership, user=request.user)
+            if not form.is_valid():
+                raise ValidationError([error for errors in form.errors.values() for error in errors])
+            left_on = form.cleaned_data["left_on"]
+            services.remove_member(membership=membership, user=request.user, left_on=left_on)
         except ValidationError as error:
             return self.done(membership, error=" ".join(error.messages))
         return self.done(membership)
@@ -449,7 +458,7 @@ class UnitDirectoryView(HtmxFragmentMixin, FilterView):
         # (with_pairing): a unit whose count is 0 is the one the "paired" filter calls unpaired.
         active = Partnership.objects.active_on().values("pk")
         memberships = (
-            Membership.objects.filter(commune=OuterRef("pk"), partnership__in=active).order_by().values("commune")
+            Membership.objects.on().filter(commune=OuterRef("pk"), partnership__in=active).order_by().values("commune")
         )
         partnership_count = Coalesce(
             Subquery(memberships.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), 0

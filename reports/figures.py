@@ -179,7 +179,8 @@ def load_rows(*, user=None, period: ReportingPeriod | None = None, as_of: dateti
             )
         ),
         "members": list(
-            Membership.objects.filter(partnership__in=partnerships.values("pk"))
+            Membership.objects.on(as_of)
+            .filter(partnership__in=partnerships.values("pk"))
             .order_by("partnership_id", "commune__name")
             .values("partnership_id", "commune_id", "role")
         ),

@@ -45,7 +45,7 @@ from commitments.health import Health, with_health
 from commitments.models import Commitment, ProgressUpdate
 from communes.maps import load_boundaries
 from communes.models import Commune, UnitCategory
-from partnerships.models import Activity, Membership, Partnership, with_pairing
+from partnerships.models import Activity, Membership, Partnership, member_on, with_pairing
 
 from .figures import COMPLETED, ROLE_ORDER, Coverage, MapUnitFigure, Scope, Tally, sort_key
 
@@ -146,20 +146,21 @@ def _unit_filter(scope: Scope, prefix: str = "") -> Q:
     return q
 
 
-def _partnerships(scope: Scope):
-    """The partnerships in scope: all, or those with a member unit in scope (as CityFigures selects)."""
+def _partnerships(scope: Scope, today: datetime.date):
+    """The partnerships in scope: all, or those with a member unit in scope on ``today`` (as CityFigures
+    selects)."""
     partnerships = Partnership.objects.order_by()
     if not scope.has_unit_filter:
         return partnerships
-    members = Membership.objects.filter(_unit_filter(scope, "commune__"), partnership=OuterRef("pk"))
+    members = Membership.objects.on(today).filter(_unit_filter(scope, "commune__"), partnership=OuterRef("pk"))
     return partnerships.filter(Exists(members))
 
 
-def _commitments(scope: Scope):
+def _commitments(scope: Scope, today: datetime.date):
     commitments = Commitment.objects.order_by()
     if not scope.has_unit_filter:
         return commitments
-    members = Membership.objects.filter(_unit_filter(scope, "commune__"), partnership=OuterRef("partnership"))
+    members = Membership.objects.on(today).filter(_unit_filter(scope, "commune__"), partnership=OuterRef("partnership"))
     return commitments.filter(Exists(members))
 
 
@@ -181,12 +182,12 @@ def load_summary(scope: Scope | None = None, *, today: datetime.date | None = No
     """
     scope = scope or Scope()
     today = today or timezone.localdate()
-    partnerships = _partnerships(scope).existing_on(today)
+    partnerships = _partnerships(scope, today).existing_on(today)
     by_status, by_health = Counter(), Counter()
     for row in with_health(partnerships, today).values("status_on", "health").annotate(n=Count("pk")).order_by():
         by_status[row["status_on"]] += row["n"]
         by_health[row["health"]] += row["n"]
-    commitments = _commitments(scope).filter(partnership__in=partnerships.values("pk"))
+    commitments = _commitments(scope, today).filter(partnership__in=partnerships.values("pk"))
     fields, commitment_status, totals = _field_figures(commitments, today)
     return DashboardSummary(
         scope=scope,
@@ -282,7 +283,9 @@ def _map_units(scope: Scope, today: datetime.date) -> list[MapUnitFigure]:
     """The units the map can draw (those with a boundary), each with its colour and its partners."""
     drawn = list(load_boundaries(settings.BOUNDARIES_GEOJSON))
     partners = ArraySubquery(
-        Membership.objects.filter(
+        Membership.objects.on(today)
+        .filter(
+            member_on(today, "partnership__memberships__"),
             partnership__in=Partnership.objects.active_on(today).values("pk"),
             partnership__memberships__commune=OuterRef("pk"),
         )
@@ -319,9 +322,10 @@ def _member_names(members: list[dict], title: str, pk: int) -> str:
     return f"{', '.join(supporters)} – {supported[0]}" if supporters else supported[0]
 
 
-def _members_json():
+def _members_json(today: datetime.date):
     return ArraySubquery(
-        Membership.objects.filter(partnership=OuterRef("partnership"))
+        Membership.objects.on(today)
+        .filter(partnership=OuterRef("partnership"))
         .order_by("commune__name")
         .values(json=JSONObject(role="role", name="commune__name"))
     )
@@ -338,7 +342,7 @@ def _oldest_overdue(commitments, today: datetime.date) -> list[OverdueLine]:
     rows = (
         overdue.filter(due_on__lte=Coalesce(cutoff, Value(today)))
         .with_progress(today)
-        .annotate(members=_members_json(), owner_name=F("owner__name"), partnership_title=F("partnership__title"))
+        .annotate(members=_members_json(today), owner_name=F("owner__name"), partnership_title=F("partnership__title"))
         .values("id", "title", "partnership_id", "partnership_title", "owner_name", "due_on", "progress", "members")
     )
     lines = [
@@ -362,7 +366,8 @@ def _recent_activities(today: datetime.date) -> list[ActivityLine]:
     """The latest activities held by ``today``, as figures.recent_activities lists them, with their
     partnership's name."""
     members = ArraySubquery(
-        Membership.objects.filter(partnership=OuterRef("partnership"))
+        Membership.objects.on(today)
+        .filter(partnership=OuterRef("partnership"))
         .order_by("role", "commune__name")  # Membership's default order, as display_name() reads it
         .values(json=JSONObject(role="role", name="commune__name"))
     )

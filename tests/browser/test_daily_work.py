@@ -303,6 +303,31 @@ def test_members_roles_are_changed_row_by_row(new_page, live_server, world):
     assert page.console_errors == [] and phone.console_errors == []
 
 
+def test_a_unit_leaves_a_signed_partnership_on_a_given_day(new_page, live_server, world):
+    """Issue 15: removing a member row of a signed partnership records the day the unit leaves, so the
+    figures of earlier days keep it; the page lists it among the former members."""
+    import datetime
+
+    from partnerships.models import Membership
+
+    an_khe = Membership.objects.create(
+        partnership=world.partnership, commune=factories.commune(name="An Khê"), role=Membership.Role.CO_SUPPORTER
+    )
+    page = signed_in(new_page, live_server, world.city)
+    page.goto(f"/partnerships/{world.partnership.pk}/edit/")
+    row = next(index for index in range(4) if "An Khê" in page.get_by_label(f"Đơn vị – dòng {index + 1}").input_value())
+    page.locator(f"input[name=members-{row}-DELETE]").check()
+    page.get_by_label("Ngày thay đổi thành viên").fill("2026-01-15")
+    page.get_by_role("button", name="Lưu").click()
+    page.get_by_text("Đã lưu thay đổi.").wait_for()
+    page.get_by_text("Thành viên trước đây: An Khê (Cùng hỗ trợ, từ đầu đến 15/01/2026)").wait_for()
+    an_khe.refresh_from_db()
+    assert an_khe.left_on == datetime.date(2026, 1, 15)
+    assert page.locator(".member-list:not(.member-list--former) .member-row", has_text="An Khê").count() == 0
+    assert axe_violations(page) == []
+    assert page.console_errors == []
+
+
 def test_a_three_way_partnership_is_created_and_then_edited_in_one_save(new_page, live_server, world):
     """Issue 19: editing a three-way partnership took three saves (a required lead, then a unit chosen
     twice in a 94-option multi-select). Members are rows now: a unit typed with suggestions and a role."""

@@ -91,6 +91,88 @@ class TestPartnerships:
                 partnership=partnership, commune=factories.commune(), role=Membership.Role.LEAD_SUPPORTER
             )
 
+    def test_a_unit_that_left_may_join_again_but_not_twice_at_once(self):
+        partnership = factories.partnership()
+        member = partnership.memberships.exclude(role=Membership.Role.SUPPORTED).get()
+        Membership.objects.filter(pk=member.pk).update(left_on=datetime.date(2025, 10, 1))
+        Membership.objects.create(
+            partnership=partnership, commune=member.commune, role=member.role, joined_on=datetime.date(2025, 11, 1)
+        )
+        with violates("membership_unit_once_per_partnership"):
+            Membership.objects.create(
+                partnership=partnership,
+                commune=member.commune,
+                role=Membership.Role.CO_SUPPORTER,
+                joined_on=datetime.date(2025, 12, 1),
+            )
+
+    def test_periods_of_a_unit_do_not_overlap(self):
+        partnership = factories.partnership(supporters=[factories.commune(), factories.commune()])
+        member = partnership.memberships.get(role=Membership.Role.CO_SUPPORTER)
+        Membership.objects.filter(pk=member.pk).update(
+            joined_on=datetime.date(2025, 8, 8), left_on=datetime.date(2025, 10, 1)
+        )
+        with violates("membership_periods_do_not_overlap"):
+            Membership.objects.create(
+                partnership=partnership,
+                commune=member.commune,
+                role=Membership.Role.CO_SUPPORTER,
+                joined_on=datetime.date(2025, 9, 30),
+                left_on=datetime.date(2025, 9, 30) + datetime.timedelta(days=10),
+            )
+
+    def test_a_period_may_start_the_day_the_former_one_ended(self):
+        partnership = factories.partnership(supporters=[factories.commune(), factories.commune()])
+        member = partnership.memberships.get(role=Membership.Role.CO_SUPPORTER)
+        Membership.objects.filter(pk=member.pk).update(left_on=datetime.date(2025, 10, 1))
+        again = Membership.objects.create(
+            partnership=partnership,
+            commune=member.commune,
+            role=Membership.Role.CO_SUPPORTER,
+            joined_on=datetime.date(2025, 10, 1),
+            left_on=datetime.date(2025, 11, 1),
+        )
+        assert again.pk is not None
+
+    def test_leaving_comes_after_joining(self):
+        partnership = factories.partnership()
+        with violates("membership_leaves_after_joining"):
+            partnership.memberships.exclude(role=Membership.Role.SUPPORTED).update(
+                joined_on=datetime.date(2025, 9, 1), left_on=datetime.date(2025, 9, 1)
+            )
+
+    def test_one_supported_unit_at_a_time_a_former_one_aside(self):
+        partnership = factories.partnership()
+        partnership.memberships.filter(role=Membership.Role.SUPPORTED).update(left_on=datetime.date(2025, 10, 1))
+        Membership.objects.create(
+            partnership=partnership, commune=factories.commune(), role=Membership.Role.SUPPORTED
+        )  # the former supported unit's row does not count
+        with violates("membership_one_supported_unit"):
+            Membership.objects.create(
+                partnership=partnership, commune=factories.commune(), role=Membership.Role.SUPPORTED
+            )
+
+    def test_one_lead_at_a_time_a_former_one_aside(self):
+        partnership = factories.partnership()
+        partnership.memberships.filter(role=Membership.Role.LEAD_SUPPORTER).update(left_on=datetime.date(2025, 10, 1))
+        Membership.objects.create(
+            partnership=partnership, commune=factories.commune(), role=Membership.Role.LEAD_SUPPORTER
+        )
+        with violates("membership_one_lead_supporter"):
+            Membership.objects.create(
+                partnership=partnership, commune=factories.commune(), role=Membership.Role.LEAD_SUPPORTER
+            )
+
+    def test_partnership_needs_a_current_supporter(self):
+        partnership = factories.partnership()
+        with violates("must have exactly one supported unit and at least one supporter", immediate=True):
+            partnership.memberships.exclude(role=Membership.Role.SUPPORTED).update(left_on=datetime.date(2025, 10, 1))
+
+    def test_partnership_needs_a_current_supported_unit(self):
+        partnership = factories.partnership()
+        with violates("must have exactly one supported unit and at least one supporter", immediate=True):
+            partnership.memberships.filter(role=Membership.Role.SUPPORTED).update(left_on=datetime.date(2025, 10, 1))
+
     def test_partnership_needs_a_supporter(self):
         partnership = factories.partnership()
         with violates("must have exactly one supported unit and at least one supporter", immediate=True):
@@ -142,6 +224,24 @@ class TestCommitments:
     def test_owner_is_a_member(self, partnership):
         with violates("commitment_owner_is_member", immediate=True):
             factories.commitment(partnership=partnership, owner=factories.commune())
+
+    def test_a_unit_that_left_keeps_owning_its_commitments(self, partnership):
+        commitment = factories.commitment(partnership=partnership)
+        Membership.objects.create(partnership=partnership, commune=factories.commune(), role="co_supporter")
+        Membership.objects.filter(partnership=partnership, commune=commitment.owner).update(
+            left_on=datetime.date(2025, 10, 1)
+        )
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        assert Membership.objects.filter(partnership=partnership, commune=commitment.owner).exists()
+
+    def test_the_last_row_of_an_owner_cannot_be_deleted(self, partnership):
+        commitment = factories.commitment(partnership=partnership)
+        Membership.objects.create(partnership=partnership, commune=factories.commune(), role="co_supporter")
+        with violates("commitment_owner_is_member", immediate=True):
+            Membership.objects.filter(partnership=partnership, commune=commitment.owner).delete()
 
     def test_member_who_owns_commitments_cannot_leave(self, partnership):
         commitment = factories.commitment(partnership=partnership)

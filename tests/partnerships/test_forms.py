@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import QueryDict
 from django.utils import timezone
 
+from partnerships import services
 from partnerships.forms import (
     ADD_MEMBER_ROW,
     MAX_MEMBER_ROWS,
@@ -238,6 +239,51 @@ class TestMembershipForm:
 
         assert not form.is_valid()
         assert codes(form, "role") == ["invalid_choice"]
+
+
+class TestMembershipFormAfterLeaving:
+    def left(self, world, left_on=datetime.date(2026, 2, 1)):
+        """Sơn Trà was a co-supporter of world.partnership until ``left_on``."""
+        membership = Membership(partnership=world.partnership, commune=world.outsider, role=CO)
+        services.add_member(membership=membership, user=world.city)
+        services.remove_member(membership=membership, user=world.city, left_on=left_on)
+
+    def data(self, world, joined_on):
+        return {"commune": world.outsider.pk, "role": CO, "joined_on": joined_on}
+
+    def test_a_unit_that_left_is_offered_again(self, world):
+        self.left(world)
+
+        offered = MembershipForm(partnership=world.partnership).fields["commune"].queryset
+        assert offered.filter(pk=world.outsider.pk).exists()
+
+    def test_joining_again_inside_the_former_period_is_refused_beside_the_date(self, world):
+        self.left(world)
+
+        form = MembershipForm(self.data(world, "2026-01-31"), partnership=world.partnership)
+
+        assert not form.is_valid()
+        assert codes(form, "joined_on") == ["overlapping_period"]
+        assert "01/02/2026" in form.errors["joined_on"][0]
+
+    def test_joining_again_without_a_date_overlaps_the_former_period(self, world):
+        self.left(world)
+
+        form = MembershipForm(self.data(world, ""), partnership=world.partnership)
+
+        assert codes(form, "joined_on") == ["overlapping_period"]
+
+    def test_joining_again_from_the_day_it_left_is_accepted(self, world):
+        self.left(world)
+
+        assert MembershipForm(self.data(world, "2026-02-01"), partnership=world.partnership).is_valid()
+
+    def test_a_joining_day_in_the_future_is_refused(self, world):
+        tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+
+        form = MembershipForm(self.data(world, tomorrow.isoformat()), partnership=world.partnership)
+
+        assert codes(form, "joined_on") == ["future_joining"]
 
 
 def document_data():

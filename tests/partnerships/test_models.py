@@ -2,7 +2,9 @@
 
 import pytest
 
-from partnerships.models import Membership, Partnership
+from communes.models import Commune
+from partnerships import services
+from partnerships.models import Membership, Partnership, with_pairing
 from tests import factories
 from tests.assertions import count_queries
 
@@ -72,3 +74,76 @@ class TestVisibility:
         assert Partnership.objects.editable_by(world.admin).count() == 2
         assert Partnership.objects.editable_by(world.leader).count() == 0
         assert Partnership.objects.editable_by(world.officer).count() == 0
+
+
+class TestMembersOnADay:
+    """``MembershipQuerySet.on(day)``: joined by the day (or from the start), not yet left on it."""
+
+    def periods(self, joined_on, left_on):
+        partnership = factories.partnership(supporters=[factories.commune(), factories.commune()])
+        member = partnership.memberships.get(role=Membership.Role.CO_SUPPORTER)
+        Membership.objects.filter(pk=member.pk).update(joined_on=joined_on, left_on=left_on)
+        return partnership, member
+
+    @pytest.mark.parametrize(
+        ("joined_on", "left_on", "day", "member"),
+        [
+            (None, None, datetime.date(2000, 1, 1), True),  # from the start, still a member
+            (datetime.date(2025, 9, 1), None, datetime.date(2025, 8, 31), False),
+            (datetime.date(2025, 9, 1), None, datetime.date(2025, 9, 1), True),  # from the day it joins
+            (None, datetime.date(2025, 12, 1), datetime.date(2025, 11, 30), True),
+            (None, datetime.date(2025, 12, 1), datetime.date(2025, 12, 1), False),  # not on the day it leaves
+            (datetime.date(2025, 9, 1), datetime.date(2025, 12, 1), datetime.date(2025, 10, 1), True),
+            (datetime.date(2025, 9, 1), datetime.date(2025, 12, 1), datetime.date(2026, 1, 1), False),
+        ],
+    )
+    def test_the_rule(self, joined_on, left_on, day, member):
+        partnership, row = self.periods(joined_on, left_on)
+        assert Membership.objects.on(day).filter(pk=row.pk).exists() is member
+
+    def test_defaults_to_today(self):
+        partnership, row = self.periods(None, TODAY)
+        assert not Membership.objects.on().filter(pk=row.pk).exists()
+        assert Membership.objects.on(TODAY - datetime.timedelta(days=1)).filter(pk=row.pk).exists()
+
+    def test_names_and_pairing_read_members_on_the_day(self):
+        partnership = factories.partnership(supporters=[factories.commune(name="Hòa Xuân")])
+        leaving = partnership.memberships.get(role=Membership.Role.LEAD_SUPPORTER)
+        Membership.objects.create(
+            partnership=partnership, commune=factories.commune(name="Hòa Vang"), role=Membership.Role.CO_SUPPORTER
+        )
+        Membership.objects.filter(pk=leaving.pk).update(left_on=datetime.date(2026, 1, 1))
+        before, after = datetime.date(2025, 12, 31), datetime.date(2026, 1, 1)
+
+        def paired(day):
+            units = with_pairing(Commune.objects.filter(pk=leaving.commune_id), day)
+            return units.values_list("paired_any", flat=True).get()
+
+        assert paired(before) is True and paired(after) is False
+        named = {
+            day: str(Partnership.objects.with_member_names(day=day).get(pk=partnership.pk)) for day in (before, after)
+        }
+        assert "Hòa Xuân" in named[before] and "Hòa Xuân" not in named[after]
+
+    def test_former_members_are_listed_apart(self):
+        partnership, row = self.periods(datetime.date(2025, 9, 1), datetime.date(2025, 12, 1))
+
+        fetched = Partnership.objects.with_member_names().with_former_members().get(pk=partnership.pk)
+
+        assert [m.pk for m in fetched.former_memberships] == [row.pk]
+        assert row.pk not in {m.pk for m in fetched.memberships.all()}
+
+    def test_a_unit_that_left_loses_the_contents(self, world):
+        services_day = datetime.date(2026, 2, 1)
+        services.update_partnership(
+            partnership=world.partnership,
+            members=[(world.supported, Membership.Role.SUPPORTED), (world.outsider, Membership.Role.LEAD_SUPPORTER)],
+            user=world.city,
+            members_changed_on=services_day,
+        )
+
+        assert not Partnership.objects.contents_visible_to(world.officer).filter(pk=world.partnership.pk).exists()
+        assert not Partnership.objects.activities_loggable_by(world.officer).exists()
+        assert Partnership.objects.contents_visible_to(world.outsider_officer).filter(pk=world.partnership.pk).exists()
+        flags = dict(Partnership.objects.with_contents_visibility(world.officer).values_list("pk", "can_see_contents"))
+        assert flags[world.partnership.pk] is False

@@ -1,9 +1,12 @@
 """Partnership services: all-or-nothing member writes, database refusals as Vietnamese errors."""
 
+import datetime
+
 import pghistory.models
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
 
 from partnerships import services
@@ -15,7 +18,14 @@ pytestmark = pytest.mark.django_db
 
 
 def roles(partnership) -> dict[str, str]:
-    return dict(partnership.memberships.values_list("commune__name", "role"))
+    """The current members' names and roles."""
+    return dict(partnership.memberships.on().values_list("commune__name", "role"))
+
+
+def unsigned_with_commitment():
+    """A partnership never signed (assigned) whose supporting unit owns a commitment."""
+    partnership = factories.partnership(status=Partnership.Status.ASSIGNED, signed_on=None)
+    return partnership, factories.commitment(partnership=partnership)
 
 
 CO = Membership.Role.CO_SUPPORTER
@@ -130,15 +140,16 @@ class TestUpdatePartnership:
         added = world.partnership.memberships.get(commune=world.outsider)
         assert pghistory.models.Events.objects.tracks(added).count() == 1
 
-    def test_dropping_a_unit_that_owns_commitments_is_refused_and_nothing_changes(self, world):
-        partnership = world.partnership
+    def test_dropping_a_unit_that_owns_commitments_from_an_unsigned_partnership_is_refused(self, world):
+        partnership, commitment = unsigned_with_commitment()
+        before = roles(partnership)
         partnership.signed_place = "đã đổi"
 
         with pytest.raises(ValidationError) as raised:
             services.update_partnership(
                 partnership=partnership,
                 members=[
-                    (world.supported, Membership.Role.SUPPORTED),
+                    (partnership.supported_membership().commune, Membership.Role.SUPPORTED),
                     (world.outsider, Membership.Role.LEAD_SUPPORTER),
                 ],
                 user=world.city,
@@ -147,7 +158,50 @@ class TestUpdatePartnership:
         assert "đang thực hiện cam kết" in raised.value.messages[0]
         partnership.refresh_from_db()
         assert partnership.signed_place == ""
-        assert roles(partnership) == {"Trà Tân": "supported", "Hòa Cường": "lead_supporter"}
+        assert roles(partnership) == before
+
+    def test_a_unit_dropped_from_a_signed_partnership_leaves_on_the_day_and_keeps_its_commitments(self, world):
+        day = datetime.date(2026, 1, 15)
+
+        services.update_partnership(
+            partnership=world.partnership,
+            members=[(world.supported, Membership.Role.SUPPORTED), (world.outsider, Membership.Role.LEAD_SUPPORTER)],
+            user=world.city,
+            members_changed_on=day,
+        )
+
+        left = Membership.objects.get(partnership=world.partnership, commune=world.supporter)
+        joined = Membership.objects.get(partnership=world.partnership, commune=world.outsider)
+        assert (left.left_on, joined.joined_on) == (day, day)
+        assert roles(world.partnership) == {"Trà Tân": "supported", "Sơn Trà": "lead_supporter"}
+        on_the_eve = world.partnership.memberships.on(day - datetime.timedelta(days=1))
+        assert set(on_the_eve.values_list("commune__name", flat=True)) == {"Trà Tân", "Hòa Cường"}
+        world.commitment.refresh_from_db()
+        assert world.commitment.owner == world.supporter
+        latest = pghistory.models.Events.objects.tracks(left).order_by("pgh_created_at", "pgh_id").last()
+        assert (latest.pgh_label, latest.pgh_data["left_on"]) == ("update", "2026-01-15")  # audited
+
+    def test_a_leaving_day_before_the_unit_joined_is_refused(self, world):
+        services.add_member(
+            membership=Membership(
+                partnership=world.partnership, commune=world.outsider, role=CO, joined_on=datetime.date(2026, 3, 1)
+            ),
+            user=world.city,
+        )
+
+        with pytest.raises(ValidationError) as raised:
+            services.update_partnership(
+                partnership=world.partnership,
+                members=[
+                    (world.supported, Membership.Role.SUPPORTED),
+                    (world.supporter, Membership.Role.LEAD_SUPPORTER),
+                ],
+                user=world.city,
+                members_changed_on=datetime.date(2026, 2, 1),
+            )
+
+        assert raised.value.code == "left_before_joining"
+        assert "Sơn Trà" in roles(world.partnership)
 
     def test_officer_cannot_update(self, world):
         with pytest.raises(PermissionDenied):
@@ -169,6 +223,61 @@ class TestMembers:
 
         services.remove_member(membership=membership, user=world.city)
         assert "Sơn Trà" not in roles(world.partnership)
+        membership.refresh_from_db()  # signed: the row stays, with the day the unit left
+        assert membership.left_on == timezone.localdate()
+
+    def test_removing_from_an_unsigned_partnership_deletes_the_row(self, world):
+        partnership = factories.partnership(
+            status=Partnership.Status.ASSIGNED, signed_on=None, supporters=[world.outsider, world.supporter]
+        )
+        co = partnership.memberships.get(commune=world.supporter)
+
+        services.remove_member(membership=co, user=world.city)
+
+        assert not Membership.objects.filter(pk=co.pk).exists()
+
+    def test_a_unit_that_left_may_join_again_later(self, world):
+        membership = Membership(partnership=world.partnership, commune=world.outsider, role=CO)
+        services.add_member(membership=membership, user=world.city)
+        services.remove_member(membership=membership, user=world.city, left_on=datetime.date(2026, 1, 1))
+
+        again = Membership(
+            partnership=world.partnership, commune=world.outsider, role=CO, joined_on=datetime.date(2026, 2, 1)
+        )
+        services.add_member(membership=again, user=world.city)
+
+        periods = Membership.objects.filter(partnership=world.partnership, commune=world.outsider).order_by("pk")
+        assert [(m.joined_on, m.left_on) for m in periods] == [
+            (None, datetime.date(2026, 1, 1)),
+            (datetime.date(2026, 2, 1), None),
+        ]
+        assert not world.partnership.memberships.on(datetime.date(2026, 1, 15)).filter(commune=world.outsider).exists()
+
+    def test_rejoining_inside_the_former_period_is_refused_in_vietnamese(self, world):
+        membership = Membership(partnership=world.partnership, commune=world.outsider, role=CO)
+        services.add_member(membership=membership, user=world.city)
+        services.remove_member(membership=membership, user=world.city, left_on=datetime.date(2026, 1, 1))
+
+        with pytest.raises(ValidationError) as raised:
+            services.add_member(
+                membership=Membership(
+                    partnership=world.partnership, commune=world.outsider, role=CO, joined_on=datetime.date(2025, 12, 1)
+                ),
+                user=world.city,
+            )
+
+        assert raised.value.code == "integrity"
+        assert "không được chồng lên nhau" in raised.value.messages[0]
+
+    def test_a_unit_that_already_left_cannot_leave_again(self, world):
+        membership = Membership(partnership=world.partnership, commune=world.outsider, role=CO)
+        services.add_member(membership=membership, user=world.city)
+        services.remove_member(membership=membership, user=world.city)
+
+        with pytest.raises(ValidationError) as raised:
+            services.remove_member(membership=membership, user=world.city)
+
+        assert raised.value.code == "already_left"
 
     def test_a_second_lead_is_refused_in_vietnamese(self, world):
         membership = Membership(
@@ -180,12 +289,11 @@ class TestMembers:
 
         assert raised.value.messages == ["Mỗi quan hệ kết nghĩa chỉ có một đơn vị hỗ trợ chính."]
 
-    def test_removing_a_unit_with_commitments_is_refused_and_nothing_is_lost(self, world):
-        lead = world.partnership.memberships.get(commune=world.supporter)
+    def test_removing_a_unit_with_commitments_from_an_unsigned_partnership_is_refused(self, world):
+        partnership, commitment = unsigned_with_commitment()
+        lead = partnership.memberships.get(commune=commitment.owner)
         services.add_member(
-            membership=Membership(
-                partnership=world.partnership, commune=world.outsider, role=Membership.Role.CO_SUPPORTER
-            ),
+            membership=Membership(partnership=partnership, commune=world.outsider, role=Membership.Role.CO_SUPPORTER),
             user=world.city,
         )
 
@@ -195,7 +303,7 @@ class TestMembers:
         assert raised.value.code == "integrity"
         assert "đang thực hiện cam kết" in raised.value.messages[0]
         assert Membership.objects.filter(pk=lead.pk).exists()
-        assert world.commitment.__class__.objects.filter(pk=world.commitment.pk).exists()
+        assert commitment.__class__.objects.filter(pk=commitment.pk).exists()
 
     def test_removing_the_last_supporter_is_refused_by_the_trigger(self, world):
         world.commitment.delete()

@@ -8,14 +8,17 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Role
+from partnerships import services
 from partnerships.forms import ADD_MEMBER_ROW
 from partnerships.models import Activity, ActivityPhoto, Document, Membership, Partnership
 from tests import factories
 from tests.assertions import count_queries
 from tests.partnerships.member_rows import CO, LEAD, SUPPORTED, member_rows
 from tests.partnerships.routes import PDF, document_of, photo_of, png_bytes
+from tests.routes import declared_routes, rolled_back, url_of
 from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -253,18 +256,66 @@ class TestCreateAndUpdate:
         assert 'value="Nhà văn hóa xã"' in html
         assert not Partnership.objects.filter(title="Chương trình kết nghĩa mới").exists()
 
-    def test_dropping_a_unit_with_commitments_shows_a_form_error_and_keeps_everything(self, client, world):
+    def test_dropping_a_unit_with_commitments_before_signing_shows_a_form_error_and_keeps_everything(
+        self, client, world
+    ):
+        partnership = factories.partnership(status=Partnership.Status.ASSIGNED, signed_on=None)
+        owner = factories.commitment(partnership=partnership).owner
+        supported = partnership.supported_membership().commune
         sign_in(client, world.city)
-        url = reverse("partnerships:partnership_update", args=[world.partnership.pk])
+        url = reverse("partnerships:partnership_update", args=[partnership.pk])
+        data = form_data(world, (supported, SUPPORTED), (world.outsider, LEAD), title="Đổi tên")
 
-        response = client.post(url, form_data(world, title="Đổi tên"))
+        response = client.post(url, data | {"status": "assigned", "signed_on": ""})
 
         assert response.status_code == 200
         assert "đang thực hiện cam kết" in body(response)
         assert 'value="Đổi tên"' in body(response)
-        world.partnership.refresh_from_db()
-        assert world.partnership.title == ""
-        assert world.partnership.memberships.filter(commune=world.supporter).exists()
+        partnership.refresh_from_db()
+        assert partnership.title == ""
+        assert partnership.memberships.on().filter(commune=owner).exists()
+
+    def test_dropping_a_unit_of_a_signed_partnership_records_the_day_it_left(self, client, world):
+        sign_in(client, world.city)
+        url = reverse("partnerships:partnership_update", args=[world.partnership.pk])
+
+        response = client.post(url, form_data(world, members_changed_on="2026-01-15"))
+
+        assert response.status_code == 302, body(response)
+        left = world.partnership.memberships.get(commune=world.supporter)
+        assert left.left_on == datetime.date(2026, 1, 15)
+        assert world.partnership.memberships.get(commune=world.outsider).joined_on == datetime.date(2026, 1, 15)
+        html = body(client.get(detail_url(world.partnership)))
+        assert "Thành viên trước đây: Hòa Cường (Hỗ trợ chính, từ đầu đến 15/01/2026)" in html
+
+    def test_a_future_day_of_member_change_is_refused_beside_its_field(self, client, world):
+        sign_in(client, world.city)
+        url = reverse("partnerships:partnership_update", args=[world.partnership.pk])
+        tomorrow = timezone.localdate() + datetime.timedelta(days=2)
+
+        response = client.post(url, form_data(world, members_changed_on=tomorrow.isoformat()))
+
+        assert response.status_code == 200
+        assert response.context["form"].has_error("members_changed_on", "future_member_change")
+        assert world.partnership.memberships.on().filter(commune=world.supporter).exists()
+
+    def test_rejoining_through_the_form_while_the_former_period_runs_is_a_form_error(self, client, world):
+        sign_in(client, world.city)
+        url = reverse("partnerships:partnership_update", args=[world.partnership.pk])
+        client.post(url, form_data(world, members_changed_on="2026-01-15"))
+        rejoin = form_data(
+            world,
+            (world.supported, SUPPORTED),
+            (world.outsider, LEAD),
+            (world.supporter, CO),
+            members_changed_on="2026-01-10",
+        )
+
+        response = client.post(url, rejoin)
+
+        assert response.status_code == 200
+        assert "không được chồng lên nhau" in body(response)
+        assert not world.partnership.memberships.on().filter(commune=world.supporter).exists()
 
     def test_the_form_has_member_rows_and_no_multi_select(self, client, world):
         sign_in(client, world.city)
@@ -345,12 +396,13 @@ class TestCreateAndUpdate:
         response = client.post(url, data)
 
         assert response.status_code == 302, body(response)
-        assert dict(world.partnership.memberships.values_list("commune", "role")) == {
+        assert dict(world.partnership.memberships.on().values_list("commune", "role")) == {
             world.supported.pk: SUPPORTED,
             world.supporter.pk: CO,
             world.outsider.pk: LEAD,
         }
-        assert not Membership.objects.filter(pk=extra.pk).exists()
+        extra.refresh_from_db()  # signed: the unit left today, its row stays for the figures before
+        assert extra.left_on == timezone.localdate()
 
     def test_leader_gets_403_and_officer_404_on_update(self, client, world):
         url = reverse("partnerships:partnership_update", args=[world.partnership.pk])
@@ -404,10 +456,14 @@ class TestMembers:
         assert "đã có đơn vị hỗ trợ chính" in body(response)
         assert json.loads(response["HX-Trigger"])["toast"]["kind"] == "error"
 
-    def test_removing_a_unit_with_commitments_is_refused_with_a_clear_message(self, client, world):
+    def test_removing_a_unit_with_commitments_before_signing_is_refused_with_a_clear_message(self, client, world):
+        partnership = factories.partnership(
+            status=Partnership.Status.ASSIGNED, signed_on=None, supporters=[world.supporter, world.outsider]
+        )
+        factories.commitment(partnership=partnership, owner=world.supporter)
         sign_in(client, world.city)
-        lead = world.partnership.memberships.get(commune=world.supporter)
-        url = reverse("partnerships:member_remove", args=[world.partnership.pk, lead.pk])
+        lead = partnership.memberships.get(commune=world.supporter)
+        url = reverse("partnerships:member_remove", args=[partnership.pk, lead.pk])
 
         response = client.post(url, headers=HTMX)
 
@@ -420,11 +476,56 @@ class TestMembers:
         sign_in(client, world.city)
         url = reverse("partnerships:member_remove", args=[world.partnership.pk, extra.pk])
 
-        assert "Sơn Trà" in body(client.get(url))  # the confirmation page
-        response = client.post(url, follow=True)
+        assert "Sơn Trà" in body(client.get(url))  # the confirmation page, with the leaving day
+        response = client.post(url, {"left_on": "2026-02-01"}, follow=True)
 
-        assert not Membership.objects.filter(pk=extra.pk).exists()
+        extra.refresh_from_db()
+        assert extra.left_on == datetime.date(2026, 2, 1)
         assert "Đã bỏ Sơn Trà" in body(response)
+        assert "Thành viên trước đây: Sơn Trà (Cùng hỗ trợ, từ đầu đến 01/02/2026)" in body(response)
+
+    def test_a_leaving_day_before_joining_is_refused_with_a_clear_message(self, client, world):
+        extra = Membership.objects.create(
+            partnership=world.partnership, commune=world.outsider, role=CO, joined_on=datetime.date(2026, 3, 1)
+        )
+        sign_in(client, world.city)
+        url = reverse("partnerships:member_remove", args=[world.partnership.pk, extra.pk])
+
+        response = client.post(url, {"left_on": "2026-02-01"}, headers=HTMX)
+
+        assert "ngày rời đi không được trước ngày đó" in body(response)
+        extra.refresh_from_db()
+        assert extra.left_on is None
+
+    def test_a_unit_that_left_can_be_added_again_from_the_day_it_left(self, client, world):
+        extra = Membership.objects.create(partnership=world.partnership, commune=world.outsider, role=CO)
+        sign_in(client, world.city)
+        client.post(
+            reverse("partnerships:member_remove", args=[world.partnership.pk, extra.pk]), {"left_on": "2026-02-01"}
+        )
+        add = reverse("partnerships:member_add", args=[world.partnership.pk])
+
+        early = client.post(add, {"commune": world.outsider.pk, "role": CO, "joined_on": "2026-01-20"}, headers=HTMX)
+        assert "chỉ tham gia lại được từ ngày đó trở đi" in body(early)
+        assert (
+            client.post(add, {"commune": world.outsider.pk, "role": CO, "joined_on": "2026-02-01"}).status_code == 302
+        )
+
+        periods = Membership.objects.filter(partnership=world.partnership, commune=world.outsider).order_by("pk")
+        assert [(m.joined_on, m.left_on) for m in periods] == [
+            (None, datetime.date(2026, 2, 1)),
+            (datetime.date(2026, 2, 1), None),
+        ]
+
+    def test_a_unit_that_left_has_no_remove_or_role_route(self, client, world):
+        extra = Membership.objects.create(partnership=world.partnership, commune=world.outsider, role=CO)
+        sign_in(client, world.city)
+        client.post(reverse("partnerships:member_remove", args=[world.partnership.pk, extra.pk]))
+
+        remove = reverse("partnerships:member_remove", args=[world.partnership.pk, extra.pk])
+        role = reverse("partnerships:member_role", args=[world.partnership.pk, extra.pk])
+        assert client.post(remove).status_code == 404
+        assert client.post(role, {"role": LEAD}).status_code == 404
 
     def test_membership_of_another_partnership_is_404(self, client, world):
         sign_in(client, world.city)
@@ -655,3 +756,58 @@ def test_a_loaded_three_way_partnership_is_edited_in_one_save(client, db, suppor
     partnership.refresh_from_db()
     assert partnership.signed_place == "Hội trường xã"
     assert dict(partnership.memberships.values_list("commune__name", "role")) == before
+
+
+# --- Access after leaving ----------------------------------------------------------------------------
+
+# Every route of the access table where the officer of a member unit and an outsider answer differently.
+MEMBER_ONLY = [
+    pytest.param(route, method, id=f"{route.name}-{method}")
+    for route in declared_routes()
+    for method, table in (("get", route.get), ("post", route.post))
+    if table is not None and table["officer"] != table["outsider"]
+]
+
+
+class TestAccessAfterLeaving:
+    def leave(self, world, day=None):
+        """The officer's unit (world.supporter) leaves world.partnership; a new unit leads it."""
+        services.update_partnership(
+            partnership=world.partnership,
+            members=[(world.supported, SUPPORTED), (factories.commune(name="Hòa Vang"), LEAD)],
+            user=world.city,
+            members_changed_on=day,
+        )
+
+    def test_the_table_has_member_only_routes(self):
+        assert len(MEMBER_ONLY) >= 10
+
+    @pytest.mark.parametrize(("route", "method"), MEMBER_ONLY)
+    def test_an_officer_whose_unit_left_answers_as_an_outsider(self, client, world, route, method):
+        sign_in(client, world.officer)
+        with rolled_back():
+            url = url_of(route, world)  # the route's objects (reports, photos) exist before the unit leaves
+            self.leave(world)
+            if method == "post":
+                response = client.post(url, route.post_data(world))
+            else:
+                response = client.get(url)
+        expected = (route.post if method == "post" else route.get)["outsider"]
+        assert response.status_code == expected, f"{method.upper()} {url}: {response.status_code} != {expected}"
+
+    def test_an_officer_reads_the_partnership_until_the_day_the_unit_leaves(self, client, world):
+        url = reverse("commitments:partnership_commitments", args=[world.partnership.pk])
+        sign_in(client, world.officer)
+        assert client.get(url).status_code == 200
+        self.leave(world, day=timezone.localdate())
+        assert client.get(url).status_code == 404
+
+    def test_the_partnership_stays_in_the_directory_with_its_current_name(self, client, world):
+        self.leave(world)
+        sign_in(client, world.officer)
+
+        response = client.get(detail_url(world.partnership))
+
+        assert response.status_code == 200
+        assert response.context["partnership"].display_name() == "Hòa Vang – Trà Tân"
+        assert response.context["partnership"].can_see_contents is False

@@ -2,7 +2,8 @@
 
 Hypothesis builds a random history of the programme, one event a day at most, each recorded with the
 clock on its day (time-machine): progress reported, verified or returned, partnerships assigned,
-signed, made active, suspended or ended, activities held, commitments edited. It takes every report
+signed, made active, suspended or ended, activities held, commitments edited, units joining or leaving a
+signed partnership through the edit form's service (a unit that left may join again). It takes every report
 figure as of a day D with the clock at D (the PDF's CityFigures, for the city and for the period ending
 on D, and the dashboard's summary), records the rest of the history, and takes them again.
 """
@@ -19,14 +20,28 @@ from hypothesis.extra.django import TestCase
 from commitments import services
 from commitments.models import Commitment, ProgressUpdate, ReportingPeriod
 from communes.models import Commune
-from partnerships.models import Partnership
+from partnerships import services as partnership_services
+from partnerships.models import Membership, Partnership
 from reports.figures import CityFigures, load_rows
 from reports.summary import load_summary
 from tests import factories
 
 START = datetime.date(2025, 9, 1)
 DAYS = 200
-KINDS = ("report", "verify", "return", "assign", "sign", "activate", "suspend", "end", "activity", "edit")
+KINDS = (
+    "report",
+    "verify",
+    "return",
+    "assign",
+    "sign",
+    "activate",
+    "suspend",
+    "end",
+    "activity",
+    "edit",
+    "join",
+    "leave",
+)
 
 events = st.lists(
     st.tuples(st.integers(0, DAYS), st.sampled_from(KINDS), st.integers(0, 7), st.integers(1, 3)),
@@ -61,12 +76,26 @@ class History:
                 )
                 for _ in range(4)
             ]
+            # Supporting units that join signed partnerships later (and may leave and join again).
+            self.joiners = [
+                factories.commune(kind=Commune.Kind.WARD, programme_role=Commune.ProgrammeRole.SUPPORTING)
+                for _ in range(3)
+            ]
 
     def record(self, day: datetime.date, kind: str, pick: int, amount: int) -> None:
         world = self.world
         commitments = list(Commitment.objects.order_by("pk"))
         commitment = commitments[pick % len(commitments)]
-        owner_officer = world.officer if commitment.partnership_id == world.partnership.pk else None
+        officer_is_member = Membership.objects.on(day).filter(
+            partnership=world.partnership, commune=world.officer.commune_id
+        )
+        owner_officer = (
+            world.officer
+            if commitment.partnership_id == world.partnership.pk
+            and commitment.owner_id == world.officer.commune_id
+            and officer_is_member.exists()
+            else None
+        )
         partnerships = list(Partnership.objects.order_by("pk"))
         partnership = partnerships[pick % len(partnerships)]
         pending = list(ProgressUpdate.objects.awaiting_review().order_by("pk"))
@@ -102,10 +131,36 @@ class History:
             partnership.save()
         elif kind == "activity":
             factories.activity(partnership=partnership, occurred_on=day, value_vnd=amount * 1_000_000)
+        elif kind in ("join", "leave"):
+            self.change_members(day, kind, pick)
         elif kind == "edit":  # what an edit may change without correcting the record of the past
             commitment.description = f"Bổ sung mô tả ngày {day}"
             commitment.horizon = Commitment.Horizon.LONG_TERM
             commitment.save(update_fields=["description", "horizon", "updated_at"])
+
+    def change_members(self, day: datetime.date, kind: str, pick: int) -> None:
+        """A unit joins a signed partnership, or a supporter leaves it (the only one is replaced the same
+        day, as when a unit moves after the 2025 merge), on ``day`` through ``update_partnership``."""
+        signed = [p for p in Partnership.objects.order_by("pk") if p.has_been_signed()]
+        if not signed:
+            return
+        partnership = signed[pick % len(signed)]
+        current = list(partnership.memberships.on(day).order_by("pk"))
+        members = [(m.commune, m.role) for m in current]
+        joiner = next((u for u in self.joiners if u.pk not in {m.commune_id for m in current}), None)
+        supporters = [pair for pair in members if pair[1] != Membership.Role.SUPPORTED]
+        if kind == "join" and joiner is not None:
+            members.append((joiner, Membership.Role.CO_SUPPORTER))
+        elif kind == "leave" and len(supporters) > 1:
+            members.remove(supporters[pick % len(supporters)])
+        elif kind == "leave" and joiner is not None:
+            members.remove(supporters[0])
+            members.append((joiner, Membership.Role.LEAD_SUPPORTER))
+        else:
+            return
+        partnership_services.update_partnership(
+            partnership=partnership, members=members, user=self.world.city, members_changed_on=day
+        )
 
     def figures(self, day: datetime.date):
         """Every report figure as of ``day``: the city's, the period's ending that day, the dashboard's."""
