@@ -1,5 +1,7 @@
 """PartnershipQuerySet read API: member names without N+1, visibility scopes (health: tests/commitments/test_health.py)."""
 
+import datetime
+
 import pytest
 
 from communes.models import Commune
@@ -9,6 +11,8 @@ from tests import factories
 from tests.assertions import count_queries
 
 pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2026, 3, 1)
 
 
 class TestWithMemberNames:
