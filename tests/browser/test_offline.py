@@ -342,3 +342,25 @@ def test_another_officer_signing_in_on_the_same_phone_never_sees_the_first_ones_
     assert all(name != f"pages-{first_key}" for name in page.evaluate("async () => await caches.keys()"))
     assert f"/commitments/{world.commitment.pk}/progress/new/" not in kept_pages(page)
     assert ProgressUpdate.objects.count() == 0
+
+
+def test_forgetting_an_outbox_ends_when_it_is_gone_even_while_a_report_is_being_saved(new_page):
+    """What the worker awaits before it takes the next officer as current (PortalOutbox.forget)."""
+    page = new_page(**PHONE_OPTIONS)
+    page.goto("/accounts/login/")  # every page loads static/js/outbox-core.js
+    listed = page.evaluate(
+        """async () => {
+             const listed = [];
+             for (let round = 0; round < 5; round++) {
+               const key = "forget-" + round;
+               const item = {id: "first", state: "waiting", fields: [], files: [], savedAt: Date.now()};
+               await PortalOutbox.put(key, item);
+               const saving = PortalOutbox.put(key, {...item, id: "second"});  // a connection open meanwhile
+               await PortalOutbox.forget(key);
+               listed.push((await indexedDB.databases()).some(db => db.name === "outbox-" + key));
+               await saving;
+             }
+             return listed;
+           }"""
+    )
+    assert listed == [False] * 5
