@@ -78,8 +78,15 @@ def csrf_failure(request, reason=""):
 
     ``reason`` is Django's fixed text ("CSRF token missing.", "Origin checking failed - … does not
     match …"); it never contains a token.
+
+    An htmx request gets a bare 403: htmx shows no page for it, and rendering one would set a new
+    CSRF cookie when the request came without one. That is what the phone's outbox sends once the
+    session is gone (static/js/outbox-core.js), and the new cookie would replace the one under the
+    login form being filled in at that moment, which then fails.
     """
     security_event("csrf_failure", outcome=DENIED, request=request, reason=reason)
+    if getattr(request, "htmx", False):
+        return HttpResponse(status=403)
     return csrf.csrf_failure(request, reason=reason)
 
 

@@ -19,7 +19,13 @@
         if (!create && event.oldVersion === 0) { request.transaction.abort(); return; }
         request.result.createObjectStore(STORE, { keyPath: "id" });
       };
-      request.onsuccess = function () { resolve(request.result); };
+      request.onsuccess = function () {
+        var db = request.result;
+        // Deleting the outbox (another officer signed in, or signing out) waits until every
+        // connection to it is closed: this one closes as soon as that is asked of it.
+        db.onversionchange = function () { db.close(); };
+        resolve(db);
+      };
       request.onerror = function () {
         if (!create && request.error && request.error.name === "AbortError") resolve(null);  // never created
         else reject(request.error);
@@ -48,10 +54,13 @@
   function put(key, item) { return run(key, "readwrite", function (store) { store.put(item); }, true); }
   function remove(key, id) { return run(key, "readwrite", function (store) { store.delete(id); }); }
 
+  // Resolves once the database is gone, not when the deletion is merely "blocked" by an open
+  // connection (each closes on versionchange, see open): only then may the worker take the next
+  // officer as current.
   function forget(key) {
     return new Promise(function (resolve) {
       var request = indexedDB.deleteDatabase(databaseName(key));
-      request.onsuccess = request.onerror = request.onblocked = function () { resolve(); };
+      request.onsuccess = request.onerror = function () { resolve(); };
     });
   }
 

@@ -3,15 +3,18 @@ the pages marked for the phone's cache, the service worker and manifest, logout 
 a report that reaches the server after its commitment changed, and Vietnamese notation for numbers."""
 
 import json
+import re
 import uuid
 from decimal import Decimal
 
 from django.contrib.staticfiles import finders
+from django.test import Client
 from django.urls import reverse
 
 from commitments import services
 from commitments.forms import ProgressForm, plain_number
 from commitments.models import ProgressUpdate
+from tests import factories
 from tests.commitments import fixtures
 from tests.commitments.cases import HX, WorldTestCase
 
@@ -103,6 +106,30 @@ class LogoutClearsThePhoneTests(WorldTestCase):
         response = self.client.post(reverse("accounts:logout"))
         self.assertEqual(response.status_code, 302)
         self.assertEqual(response["Clear-Site-Data"], '"cache", "storage"')
+
+
+class SigningInWhileTheOutboxSendsTests(WorldTestCase):
+    """The phone's session ended (cookies cleared) with reports waiting: when the link returns the
+    outbox sends them, and the server refuses them for their CSRF token, while someone signs in."""
+
+    def test_a_refused_report_leaves_the_login_forms_csrf_cookie_alone(self):
+        phone = Client(enforce_csrf_checks=True)
+        login_page = phone.get(reverse("accounts:login")).content.decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)
+        # The worker's send left before the login page's cookie existed; its answer arrives after it.
+        worker = Client(enforce_csrf_checks=True)
+        url = reverse("commitments:progress_create", args=[self.world.commitment.pk])
+        refused = worker.post(url, {"narrative": "Gửi lại khi có sóng"}, **HX)
+        self.assertEqual(refused.status_code, 403)  # static/js/outbox-core.js: "login", kept on the phone
+        self.assertEqual(dict(refused.cookies), {})
+        phone.cookies.update(refused.cookies)  # one cookie jar on the phone
+        credentials = {"username": self.world.outsider_officer.username, "password": factories.PASSWORD}
+        signed_in = phone.post(reverse("accounts:login"), {"csrfmiddlewaretoken": token, **credentials})
+        self.assertEqual(signed_in.status_code, 302)
+
+    def test_a_refused_plain_form_still_gets_the_page_that_says_why(self):
+        refused = Client(enforce_csrf_checks=True).post(reverse("accounts:logout"))
+        self.assertContains(refused, "Chưa gửi được biểu mẫu", status_code=403)
 
 
 class TermsChangedMeanwhileTests(WorldTestCase):
