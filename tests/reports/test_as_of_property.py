@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import time_machine
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
@@ -59,7 +59,9 @@ class History:
     """The programme the events act on: the World, two more commitments and the quarters they fall in."""
 
     def __init__(self):
-        with time_machine.travel(moment(START - datetime.timedelta(days=30)), tick=False):
+        # On the day the World's partnerships are signed (factories: 8 Aug 2025): the partnership form
+        # refuses a signing date in the future, so no history starts with one.
+        with time_machine.travel(moment(datetime.date(2025, 8, 8)), tick=False):
             self.world = factories.World.build()
             world = self.world
             for year, number in ((2025, 3), (2025, 4), (2026, 1), (2026, 2)):
@@ -185,6 +187,8 @@ class FiguresAsOfADayHoldTests(TestCase):
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
     @given(history=events, cut=st.integers(0, DAYS))
+    # Found by Hypothesis: a World built before its own signing date had its signing moved on the next save.
+    @example(history=[(63, "activate", 0, 1)], cut=62)
     def test_later_records_do_not_move_the_figures_of_a_day(self, history, cut):
         programme = History()
         day = START + datetime.timedelta(days=cut)
