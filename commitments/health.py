@@ -2,17 +2,18 @@
 progress reports and its activities.
 
 Health belongs here, not in the partnerships app: it counts commitments and progress reports, and the
-partnerships app sits below commitments (pyproject ``[tool.importlinter]``). The rule is written once,
-as annotations, for the pages (``add_health``) and the reports (``with_health``).
+partnerships app sits below commitments (pyproject ``[tool.importlinter]``). The rule is written once, as
+one SQL function (``commitments_partnership_health``, migration 0017) of figures annotated here, for the
+pages (``add_health``) and the reports (``with_health``).
 """
 
 import datetime
+import decimal
 import re
 
 from django.db import models
-from django.db.models import Case, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Cast, Coalesce, Concat, Greatest, TruncDate
-from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
+from django.db.models import OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +43,8 @@ RATED_AFTER_MONTHS = 3
 RATED_STATUSES = (Partnership.Status.SIGNED, Partnership.Status.ACTIVE, Partnership.Status.SUSPENDED)
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+# The values commitments_partnership_health() passes to format() for a reason's placeholders.
+_FORMAT_ARGUMENTS = ("overdue", "due", "days")
 
 
 def months_before(day: datetime.date, months: int) -> datetime.date:
@@ -52,15 +55,22 @@ def months_before(day: datetime.date, months: int) -> datetime.date:
     return datetime.date(year, month, min(day.day, (following - datetime.timedelta(days=1)).day))
 
 
-def _sql_text(template: str, **values) -> models.Expression:
-    """A translated "%(name)s" template as an SQL string expression, each placeholder an SQL value."""
-    parts = []
-    for index, piece in enumerate(_PLACEHOLDER.split(template)):
-        if index % 2:
-            parts.append(Cast(values[piece], models.CharField()))
-        elif piece:
-            parts.append(Value(piece))
-    return Concat(*parts, output_field=models.CharField()) if len(parts) > 1 else parts[0]
+def _sql_format(template: str) -> str:
+    """A translated "%(name)s" template as a PostgreSQL ``format()`` string over _FORMAT_ARGUMENTS."""
+    pieces = _PLACEHOLDER.split(template)
+    return "".join(
+        f"%{_FORMAT_ARGUMENTS.index(piece) + 1}$s" if index % 2 else piece.replace("%", "%%")
+        for index, piece in enumerate(pieces)
+    )
+
+
+def _health_function(arguments: list, column: str) -> models.Func:
+    """One output column (``health`` or ``reason``) of commitments_partnership_health(arguments)."""
+    return models.Func(
+        *arguments,
+        template=f"(commitments_partnership_health(%(expressions)s)).{column}",
+        output_field=models.CharField(),
+    )
 
 
 def _count(commitments) -> models.Expression:
@@ -115,7 +125,6 @@ def with_health(partnerships, today: datetime.date | None = None):
             output_field=models.DateField(),
         ),
     )
-    due, overdue = models.F("due_commitment_count"), models.F("overdue_commitment_count")
     quiet_days = models.Func(
         Value(today, output_field=models.DateField()),
         models.F("last_activity_on"),
@@ -123,48 +132,33 @@ def with_health(partnerships, today: datetime.date | None = None):
         arg_joiner=" - ",
         output_field=models.IntegerField(),
     )
-    overdue_reason = _sql_text(gettext("%(overdue)s/%(due)s cam kết đến hạn bị quá hạn"), overdue=overdue, due=due)
-    quiet_reason = _sql_text(
-        gettext("Không có cập nhật tiến độ hay hoạt động trong %(days)s ngày"), days=models.F("quiet_days")
-    )
-    # Rated: signed, active or suspended on the day, and signed a full reporting period before it.
-    # A NULL status or signing day (not recorded yet) makes the condition unknown: not rated.
-    rated = Q(status_on__in=RATED_STATUSES) & Q(signed_as_of__lte=months_before(today, RATED_AFTER_MONTHS))
-    red_overdue = Q(GreaterThan(overdue, 0)) & Q(GreaterThanOrEqual(overdue, due * RED_OVERDUE_SHARE))
-    red_quiet = Q(quiet_days__gte=RED_QUIET_DAYS)
-    amber_quiet = Q(quiet_days__gte=AMBER_QUIET_DAYS)
+    # The rule itself is commitments_partnership_health() (migration 0017), one SQL function of these
+    # figures returning both the health and its reason: with Case/When annotations the ORM wrote each
+    # figure's subquery again at every use. Its arguments, in the order it declares them:
+    arguments = [
+        models.F("status_on"),
+        models.F("signed_as_of"),
+        models.F("due_commitment_count"),
+        models.F("overdue_commitment_count"),
+        models.F("quiet_days"),
+        Value([status.value for status in RATED_STATUSES]),
+        # Rated once signed a full reporting period before the day.
+        Value(months_before(today, RATED_AFTER_MONTHS), output_field=models.DateField()),
+        Value(decimal.Decimal(str(RED_OVERDUE_SHARE))),  # numeric, not float: a share of exactly this is red
+        Value(RED_QUIET_DAYS),
+        Value(AMBER_QUIET_DAYS),
+        Value(Partnership.Status.ENDED.value),
+        *(Value(health.value) for health in (Health.GREEN, Health.AMBER, Health.RED, Health.NONE)),
+        Value(gettext("Đã kết thúc, không đánh giá")),
+        Value(_sql_format(gettext("%(overdue)s/%(due)s cam kết đến hạn bị quá hạn"))),
+        Value(_sql_format(gettext("Không có cập nhật tiến độ hay hoạt động trong %(days)s ngày"))),
+        Value(gettext("Đúng tiến độ")),
+        Value(gettext("Ký kết chưa đủ một kỳ báo cáo, chưa đánh giá")),
+        Value(gettext("Chưa ký kết, chưa đánh giá")),
+    ]
     return queryset.annotate(quiet_days=quiet_days).annotate(
-        health=Case(
-            When(
-                rated,
-                then=Case(
-                    When(red_overdue | red_quiet, then=Value(Health.RED)),
-                    When(Q(GreaterThan(overdue, 0)) | amber_quiet, then=Value(Health.AMBER)),
-                    default=Value(Health.GREEN),
-                ),
-            ),
-            default=Value(Health.NONE),
-            output_field=models.CharField(),
-        ),
-        health_reason=Case(
-            When(status_on=Partnership.Status.ENDED, then=Value(gettext("Đã kết thúc, không đánh giá"))),
-            When(
-                rated,
-                then=Case(
-                    When(red_overdue, then=overdue_reason),
-                    When(red_quiet, then=quiet_reason),
-                    When(GreaterThan(overdue, 0), then=overdue_reason),
-                    When(amber_quiet, then=quiet_reason),
-                    default=Value(gettext("Đúng tiến độ")),
-                ),
-            ),
-            When(
-                status_on__in=RATED_STATUSES,
-                then=Value(gettext("Ký kết chưa đủ một kỳ báo cáo, chưa đánh giá")),
-            ),
-            default=Value(gettext("Chưa ký kết, chưa đánh giá")),
-            output_field=models.CharField(),
-        ),
+        health=_health_function(arguments, "health"),
+        health_reason=_health_function(arguments, "reason"),
     )
 
 

@@ -205,6 +205,15 @@ class TestWithHealth:
         assert len(queries) == 1
         assert {row.health for row in rows} == {Health.RED}
 
+    def test_each_figure_is_written_once_for_the_health_and_once_for_the_reason(self):
+        """The rule is one SQL function of the figures, so the statement holds each figure's subquery
+        once per column asked for, not once per use in the rule (8 subqueries: status and signing
+        day, due and overdue counts, and the 4 behind the last activity)."""
+        rows = with_health(Partnership.objects.all(), today=TODAY)
+
+        assert str(rows.values("health").query).count("SELECT") == 1 + 8
+        assert str(rows.values("health", "health_reason").query).count("SELECT") == 1 + 2 * 8
+
     def test_filtering_and_counting_by_health_works(self):
         green = factories.partnership()
         recent_activity(green)
