@@ -4,6 +4,7 @@
 ``Case``/``When`` annotations, the ORM inlined a figure's subquery again at every use: 43 SELECTs in
 one statement, recompiled on every page that shows health. Thresholds, health values and reason texts
 are arguments, so they stay defined once in Python (``commitments.health``) and the texts translatable.
+STABLE, not IMMUTABLE: it calls format(), which PostgreSQL marks STABLE.
 """
 
 from django.db import migrations
@@ -34,7 +35,7 @@ CREATE FUNCTION commitments_partnership_health(
     OUT health text,
     OUT reason text
 )
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE sql STABLE PARALLEL SAFE
     AS $$
 SELECT
     CASE WHEN rated THEN
