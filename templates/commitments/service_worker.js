@@ -95,7 +95,9 @@ self.addEventListener("fetch", function (event) {
   if (url.origin !== self.location.origin) return;
   if (request.mode === "navigate") {
     event.respondWith(fetch(request).then(function (response) {
-      var kept = url.pathname === LOGIN_PATH ? forgetPages() : keepIfMarked(request.url, response);
+      // Any sign-in page (the form, a one-time link from an e-mail): whoever signs in next may be
+      // someone else, who must not be shown the pages kept for the one before.
+      var kept = url.pathname.indexOf(LOGIN_PATH) === 0 ? forgetPages() : keepIfMarked(request.url, response);
       event.waitUntil(kept.catch(function () {}));
       return response;
     }, function () { return fromPhone(request); }));

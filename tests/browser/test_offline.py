@@ -8,8 +8,11 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
+from django.urls import reverse
 from PIL import Image
 
+from accounts.models import SignInLink
+from accounts.services import sign_in_link_token
 from commitments import services
 from commitments.models import Evidence, ProgressUpdate
 from tests import factories
@@ -340,6 +343,17 @@ def test_another_officer_signing_in_on_the_same_phone_never_sees_the_first_ones_
     assert all(name != f"pages-{first_key}" for name in page.evaluate("async () => await caches.keys()"))
     assert f"/commitments/{world.commitment.pk}/progress/new/" not in kept_pages(page)
     assert ProgressUpdate.objects.count() == 0
+
+
+def test_opening_a_one_time_sign_in_link_forgets_the_pages_kept_for_the_officer_before(officer_page):
+    world, page = officer_page
+    assert kept_pages(page)
+    page.context.clear_cookies()  # the first officer's session ended without signing out
+    link = SignInLink.objects.create(username=world.outsider_officer.username, user=world.outsider_officer)
+
+    page.goto(reverse("accounts:sign_in_link", args=[sign_in_link_token(link)]))
+
+    wait_until(lambda: kept_pages(page) == [], what="the first officer's kept pages forgotten")
 
 
 def test_forgetting_an_outbox_ends_when_it_is_gone_even_while_a_report_is_being_saved(new_page):
