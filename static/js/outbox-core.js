@@ -78,7 +78,8 @@
   function outcome(answer) {
     if (!answer || !answer.status) return "offline";
     if (/\/accounts\/(login|two-step)\//.test(answer.url || "")) return "login";
-    if (answer.status === 403) return "login";  // an expired CSRF token or session
+    // Signed out (htmx requests get 401 with HX-Redirect to the login page), or an expired CSRF token.
+    if (answer.status === 401 || answer.status === 403) return "login";
     if (answer.status === 404) return "gone";  // no longer this user's to report on
     if (answer.status !== 200) return "server";
     if (answer.redirect) return "sent";  // a resubmission that had gone through already

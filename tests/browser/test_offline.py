@@ -356,6 +356,16 @@ def test_opening_a_one_time_sign_in_link_forgets_the_pages_kept_for_the_officer_
     wait_until(lambda: kept_pages(page) == [], what="the first officer's kept pages forgotten")
 
 
+def test_a_refused_send_is_read_as_signed_out_or_as_a_server_fault(new_page):
+    """What the outbox tells the officer about a report the server did not take (PortalOutbox.outcome)."""
+    page = new_page(**PHONE_OPTIONS)
+    page.goto("/accounts/login/")  # every page loads static/js/outbox-core.js
+    outcomes = page.evaluate(
+        """() => [401, 403, 404, 500, 0].map(status => PortalOutbox.outcome({status, url: "/commitments/1/progress/new/", html: ""}))"""
+    )
+    assert outcomes == ["login", "login", "gone", "server", "offline"]
+
+
 def test_forgetting_an_outbox_ends_when_it_is_gone_even_while_a_report_is_being_saved(new_page):
     """What the worker awaits before it takes the next officer as current (PortalOutbox.forget)."""
     page = new_page(**PHONE_OPTIONS)
