@@ -9,7 +9,7 @@ import json
 import pytest
 from django.test import Client
 
-from bench import audit, load, measure, pages, results_md, run_scale, weight
+from bench import audit, calls, load, measure, pages, results_md, run_scale, weight
 from demo import scale_data
 
 TOY = scale_data.Size(
@@ -69,6 +69,16 @@ def test_every_page_and_fragment_answers_and_is_counted(cast, clients):
     for key, figures in measured.items():
         assert "error" not in figures, (key, figures.get("error"))
         assert figures["n"] == 1 and figures["queries"] > 0 and 0 < figures["gzip_bytes"] < figures["bytes"], key
+
+
+def test_calls_are_counted_per_request_and_grow_with_the_work(cast, clients):
+    hello = calls.count(clients["staff"], "/bench/hello/", requests=2)
+    dashboard = calls.count(clients["staff"], "/", requests=2)
+    again = calls.count(clients["staff"], "/bench/hello/", requests=2)
+
+    assert 0 < hello["calls"] < dashboard["calls"]
+    assert again["calls"] == pytest.approx(hello["calls"], rel=0.05)  # a count, not a clock
+    assert hello["cpu_p50_ms"] >= 0
 
 
 def test_a_broken_page_is_reported_not_fatal(cast, clients):
