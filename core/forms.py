@@ -5,7 +5,9 @@ import unicodedata
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.forms.renderers import DjangoTemplates, Jinja2
 from django.forms.utils import flatatt
+from django.template import TemplateDoesNotExist
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +22,21 @@ def fold(text: str) -> str:
     """Lower case without Vietnamese diacritics (đ → d), as PostgreSQL's unaccent + lower compare."""
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     return "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
+
+
+class FormRenderer(Jinja2):
+    """Django's Jinja2 form renderer (``FORM_RENDERER``), which falls back to the template engine for
+    widget templates that exist only as Django templates: the admin's (related-object links, date
+    pickers, raw ids), django.contrib.auth's and django-filter's. The portal's forms, error lists and
+    formsets all use Django's own Jinja2 templates (django/forms/jinja2)."""
+
+    fallback = DjangoTemplates()
+
+    def get_template(self, template_name):
+        try:
+            return super().get_template(template_name)
+        except TemplateDoesNotExist:
+            return self.fallback.get_template(template_name)
 
 
 class SuggestInput(forms.TextInput):

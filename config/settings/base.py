@@ -92,6 +92,11 @@ TEMPLATES = [
         },
     },
 ]
+# Forms, widgets and error lists render through Jinja2 (Django's own templates for it, in
+# django/forms/jinja2): the same HTML for about half the Python calls of the template engine, which
+# shows on selects of many options (bench/findings.md, seventh pass). Widget templates that exist
+# only for the template engine (the admin's, auth's) still render with it (core.forms.FormRenderer).
+FORM_RENDERER = "core.forms.FormRenderer"
 
 # --- Database: PostgreSQL always -------------------------------------------------------------
 DATABASE_URL = env("DATABASE_URL", default="") or embedded_database_url(BASE_DIR / "var" / "pgdata")

@@ -1,10 +1,19 @@
-"""core.forms: the long selects render exactly what Django's template-rendered selects do."""
+"""core.forms: the long selects render exactly what Django's template-rendered selects do; forms
+render through Jinja2 (FormRenderer), the admin's widgets through the template engine."""
 
 import pytest
 from django import forms
+from django.contrib import admin
+from django.forms.renderers import get_default_renderer
+from django.template.backends.django import Template as DjangoTemplate
+from django.template.backends.jinja2 import Template as Jinja2Template
 from django.test.html import parse_html
+from django.urls import reverse
 
-from core.forms import LongSelect, LongSelectMultiple, SuggestInput, fold
+from accounts.models import Role
+from core.forms import FormRenderer, LongSelect, LongSelectMultiple, SuggestInput, fold
+from tests import factories
+from tests.signin import sign_in
 
 CHOICES = [
     ("", "Tất cả"),
@@ -43,3 +52,50 @@ def test_suggest_input_keeps_its_datalist_and_htmx_attributes():
     html = str(SuggestInput("/suggest/").render("owner", "Hòa", attrs={"id": "id_owner"}))
     assert 'list="id_owner_suggestions"' in html and 'data-hx-get="/suggest/?field=owner"' in html
     assert html.endswith('<datalist id="id_owner_suggestions"></datalist>') and 'value="Hòa"' in html
+
+
+def test_forms_render_through_jinja2():
+    renderer = get_default_renderer()
+    assert isinstance(renderer, FormRenderer)
+    for name in (forms.Select.template_name, renderer.form_template_name, "django/forms/errors/list/ul.html"):
+        assert isinstance(renderer.get_template(name), Jinja2Template), name
+
+
+def test_a_field_of_a_form_is_rendered_by_jinja2(monkeypatch):
+    rendered_by = []
+    original = Jinja2Template.render
+
+    def render(self, context=None, request=None):
+        rendered_by.append(self.origin.template_name)
+        return original(self, context, request)
+
+    monkeypatch.setattr(Jinja2Template, "render", render)
+    form_class = type("F", (forms.Form,), {"f": forms.ChoiceField(choices=CHOICES)})
+    str(form_class()["f"])
+    assert forms.Select.template_name in rendered_by
+
+
+def test_widget_templates_without_a_jinja2_version_use_the_template_engine():
+    template = get_default_renderer().get_template("admin/widgets/related_widget_wrapper.html")
+    assert isinstance(template, DjangoTemplate)
+
+
+def admin_change_page(client, obj):
+    opts = obj._meta
+    assert admin.site.is_registered(opts.model), opts.label
+    response = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
+    assert response.status_code == 200, opts.label
+    return response.content.decode()
+
+
+@pytest.mark.django_db
+def test_admin_change_forms_render(client):
+    """The admin's widgets (related-object links, dates) have Django templates only."""
+    administrator = factories.user(Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
+    partnership = factories.partnership()
+    commitment = factories.commitment(partnership=partnership)
+    sign_in(client, administrator)
+    assert 'class="related-widget-wrapper"' in admin_change_page(client, commitment)
+    assert 'class="related-widget-wrapper"' in admin_change_page(client, partnership)
+    assert '<p class="date">' in admin_change_page(client, partnership.legal_basis)
+    assert 'name="username"' in admin_change_page(client, administrator)
