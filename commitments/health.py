@@ -3,14 +3,16 @@ progress reports and its activities.
 
 Health belongs here, not in the partnerships app: it counts commitments and progress reports, and the
 partnerships app sits below commitments (pyproject ``[tool.importlinter]``). The rule is written once, as
-one SQL function (``commitments_partnership_health``, migration 0017) of figures annotated here, for the
-pages (``add_health``) and the reports (``with_health``).
+one SQL function (``commitments_partnership_health``, migration 0017) of figures built here, for the
+pages (``add_health``, both outputs from one call: ``commitments_partnership_health_pair``, migration
+0019) and the reports (``with_health``).
 """
 
 import datetime
 import decimal
 import re
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest, TruncDate
@@ -64,32 +66,15 @@ def _sql_format(template: str) -> str:
     )
 
 
-def _health_function(arguments: list, column: str) -> models.Func:
-    """One output column (``health`` or ``reason``) of commitments_partnership_health(arguments)."""
-    return models.Func(
-        *arguments,
-        template=f"(commitments_partnership_health(%(expressions)s)).{column}",
-        output_field=models.CharField(),
-    )
-
-
 def _count(commitments) -> models.Expression:
     counted = commitments.values("partnership").annotate(n=models.Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=models.IntegerField()), Value(0))
 
 
-def with_health(partnerships, today: datetime.date | None = None):
-    """Annotate ``health`` (a ``Health``) and a Vietnamese ``health_reason`` on a queryset of
-    partnerships, as of ``today``.
-
-    Also annotates the figures behind it: ``due_commitment_count`` (deadline passed),
-    ``overdue_commitment_count`` (deadline passed, not completed by then), ``last_activity_on``
-    (latest progress reported or activity held, not before the signing) and ``quiet_days``, plus
-    ``status_on`` and ``signed_as_of`` (``PartnershipQuerySet.with_status_on``). Each counts only what is
-    dated on or before the day. A partnership is not rated (``none``) unless it is signed, active or
-    suspended on the day and was signed a full reporting period (RATED_AFTER_MONTHS) before it.
-    """
-    today = today or timezone.localdate()
+def _figures(today: datetime.date) -> dict:
+    """The figures behind the health of a partnership row annotated ``with_status_on(today)``, as
+    expressions by annotation name: ``with_health()`` annotates them, ``add_health()`` only passes
+    them to the rule."""
     own = Commitment.objects.filter(partnership=OuterRef("pk")).order_by()
 
     # The latest report of each commitment (a backward step on its (commitment, submitted_at)
@@ -112,35 +97,45 @@ def with_health(partnerships, today: datetime.date | None = None):
         .order_by("-occurred_on")
         .values("occurred_on")[:1]
     )
-    queryset = partnerships.with_status_on(today).annotate(
-        due_commitment_count=_count(own.filter(due_on__lt=today)),
-        overdue_commitment_count=_count(own.overdue(today)),
-        last_activity_on=Coalesce(
-            Greatest(
-                Subquery(latest_update, output_field=models.DateField()),
-                Subquery(latest_activity),
-                "signed_as_of",
-            ),
-            TruncDate("created_at"),
-            output_field=models.DateField(),
+    last_activity_on = Coalesce(
+        Greatest(
+            Subquery(latest_update, output_field=models.DateField()),
+            Subquery(latest_activity),
+            "signed_as_of",
         ),
+        TruncDate("created_at"),
+        output_field=models.DateField(),
     )
-    quiet_days = models.Func(
-        Value(today, output_field=models.DateField()),
-        models.F("last_activity_on"),
-        template="(%(expressions)s)",
-        arg_joiner=" - ",
-        output_field=models.IntegerField(),
-    )
-    # The rule itself is commitments_partnership_health() (migration 0017), one SQL function of these
-    # figures returning both the health and its reason: with Case/When annotations the ORM wrote each
-    # figure's subquery again at every use. Its arguments, in the order it declares them:
+    return {
+        "due_commitment_count": _count(own.filter(due_on__lt=today)),
+        "overdue_commitment_count": _count(own.overdue(today)),
+        "last_activity_on": last_activity_on,
+        "quiet_days": models.Func(
+            Value(today, output_field=models.DateField()),
+            last_activity_on,
+            template="(%(expressions)s)",
+            arg_joiner=" - ",
+            output_field=models.IntegerField(),
+        ),
+    }
+
+
+def _rule(figures: dict, today: datetime.date, *, column: str | None = None) -> models.Func:
+    """The health rule over ``figures`` (``_figures()``, or references to their annotations): one
+    output ``column`` (``health`` or ``reason``) of commitments_partnership_health() (migration 0017),
+    or, without one, ``[health, reason]`` from one call (commitments_partnership_health_pair(),
+    migration 0019), so that asking for both builds and compiles each figure once.
+
+    The rule is one SQL function of the figures: with Case/When annotations the ORM wrote each
+    figure's subquery again at every use.
+    """
+    # Its arguments, in the order it declares them:
     arguments = [
         models.F("status_on"),
         models.F("signed_as_of"),
-        models.F("due_commitment_count"),
-        models.F("overdue_commitment_count"),
-        models.F("quiet_days"),
+        figures["due_commitment_count"],
+        figures["overdue_commitment_count"],
+        figures["quiet_days"],
         Value([status.value for status in RATED_STATUSES]),
         # Rated once signed a full reporting period before the day.
         Value(months_before(today, RATED_AFTER_MONTHS), output_field=models.DateField()),
@@ -156,9 +151,36 @@ def with_health(partnerships, today: datetime.date | None = None):
         Value(gettext("Ký kết chưa đủ một kỳ báo cáo, chưa đánh giá")),
         Value(gettext("Chưa ký kết, chưa đánh giá")),
     ]
-    return queryset.annotate(quiet_days=quiet_days).annotate(
-        health=_health_function(arguments, "health"),
-        health_reason=_health_function(arguments, "reason"),
+    if column is None:
+        return models.Func(
+            *arguments,
+            function="commitments_partnership_health_pair",
+            output_field=ArrayField(models.CharField()),
+        )
+    return models.Func(
+        *arguments,
+        template=f"(commitments_partnership_health(%(expressions)s)).{column}",
+        output_field=models.CharField(),
+    )
+
+
+def with_health(partnerships, today: datetime.date | None = None):
+    """Annotate ``health`` (a ``Health``) and a Vietnamese ``health_reason`` on a queryset of
+    partnerships, as of ``today``.
+
+    Also annotates the figures behind it: ``due_commitment_count`` (deadline passed),
+    ``overdue_commitment_count`` (deadline passed, not completed by then), ``last_activity_on``
+    (latest progress reported or activity held, not before the signing) and ``quiet_days``, plus
+    ``status_on`` and ``signed_as_of`` (``PartnershipQuerySet.with_status_on``). Each counts only what is
+    dated on or before the day. A partnership is not rated (``none``) unless it is signed, active or
+    suspended on the day and was signed a full reporting period (RATED_AFTER_MONTHS) before it.
+    """
+    today = today or timezone.localdate()
+    queryset = partnerships.with_status_on(today).annotate(**_figures(today))
+    figures = {name: models.F(name) for name in ("due_commitment_count", "overdue_commitment_count", "quiet_days")}
+    return queryset.annotate(
+        health=_rule(figures, today, column="health"),
+        health_reason=_rule(figures, today, column="reason"),
     )
 
 
@@ -167,15 +189,18 @@ def add_health(partnerships, today: datetime.date | None = None) -> list:
     already fetched, with one query over their keys, and return them as a list.
 
     For pages: annotating the listing's queryset instead makes every clone of it (filters, the
-    paginator's count, ordering, the page slice) carry the whole health expression.
+    paginator's count, ordering, the page slice) carry the whole health expression. The query asks
+    for both outputs of one call of the rule.
     """
     partnerships = list(partnerships)
     if partnerships:
-        rows = Partnership.all_objects.filter(pk__in=[partnership.pk for partnership in partnerships])  # voided too
-        figures = {
-            pk: (health, reason)
-            for pk, health, reason in with_health(rows, today).values_list("pk", "health", "health_reason")
-        }
+        today = today or timezone.localdate()
+        rows = (
+            Partnership.all_objects.filter(pk__in=[partnership.pk for partnership in partnerships])  # voided too
+            .order_by()
+            .with_status_on(today)
+        )
+        health_of = dict(rows.values_list("pk", _rule(_figures(today), today)))
         for partnership in partnerships:
-            partnership.health, partnership.health_reason = figures[partnership.pk]
+            partnership.health, partnership.health_reason = health_of[partnership.pk]
     return partnerships

@@ -214,6 +214,19 @@ class TestWithHealth:
         assert str(rows.values("health").query).count("SELECT") == 1 + 8
         assert str(rows.values("health", "health_reason").query).count("SELECT") == 1 + 2 * 8
 
+    def test_add_health_calls_the_rule_once_for_both_outputs(self):
+        """A page shows the health and its reason: one call of the rule, each figure's subquery once."""
+        partnership = factories.partnership()
+        commitments(partnership, overdue=1)
+
+        with count_queries() as queries:
+            add_health([partnership], today=TODAY)
+
+        (query,) = queries.captured_queries
+        assert query["sql"].count("commitments_partnership_health") == 1
+        assert query["sql"].count("SELECT") == 1 + 8
+        assert (partnership.health, partnership.health_reason) == (Health.RED, "1/1 cam kết đến hạn bị quá hạn")
+
     def test_filtering_and_counting_by_health_works(self):
         green = factories.partnership()
         recent_activity(green)
