@@ -10,13 +10,14 @@ pages (``add_health``, both outputs from one call: ``commitments_partnership_hea
 
 import datetime
 import decimal
+import functools
 import re
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest, TruncDate
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -184,23 +185,34 @@ def with_health(partnerships, today: datetime.date | None = None):
     )
 
 
+@functools.lru_cache(maxsize=8)
+def _health_by_key(today: datetime.date, language: str, time_zone: str):
+    """Every partnership's key and ``[health, reason]`` on ``today``, a queryset never evaluated:
+    ``add_health()`` filters it (a clone) to the rows it needs, so no row is ever held here.
+
+    Besides the day, the statement depends only on the active language (the reasons) and time zone
+    (local days), which the caller passes to key the cache: it is built once per combination, because
+    building it (a queryset for every figure, each resolved into the statement) cost more than
+    compiling and running it.
+    """
+    rows = Partnership.all_objects.order_by().with_status_on(today)  # voided too: pages ask by key
+    return rows.values_list("pk", _rule(_figures(today), today))
+
+
 def add_health(partnerships, today: datetime.date | None = None) -> list:
     """Set ``health`` and ``health_reason`` (as ``with_health()`` computes them) on partnerships
     already fetched, with one query over their keys, and return them as a list.
 
     For pages: annotating the listing's queryset instead makes every clone of it (filters, the
     paginator's count, ordering, the page slice) carry the whole health expression. The query asks
-    for both outputs of one call of the rule.
+    for both outputs of one call of the rule, on a statement built once a day (``_health_by_key``).
     """
     partnerships = list(partnerships)
     if partnerships:
-        today = today or timezone.localdate()
-        rows = (
-            Partnership.all_objects.filter(pk__in=[partnership.pk for partnership in partnerships])  # voided too
-            .order_by()
-            .with_status_on(today)
+        health_by_key = _health_by_key(
+            today or timezone.localdate(), translation.get_language(), timezone.get_current_timezone_name()
         )
-        health_of = dict(rows.values_list("pk", _rule(_figures(today), today)))
+        health_of = dict(health_by_key.filter(pk__in=[partnership.pk for partnership in partnerships]))
         for partnership in partnerships:
             partnership.health, partnership.health_reason = health_of[partnership.pk]
     return partnerships

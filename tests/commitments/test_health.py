@@ -227,6 +227,27 @@ class TestWithHealth:
         assert query["sql"].count("SELECT") == 1 + 8
         assert (partnership.health, partnership.health_reason) == (Health.RED, "1/1 cam kết đến hạn bị quá hạn")
 
+    def test_add_health_answers_each_page_for_its_own_rows_day_and_language(self):
+        """add_health() keeps its statement from one call to the next (per day, language and time zone):
+        a later page, day or language must not get an earlier one's rows or texts."""
+        red = factories.partnership(signed_on=TODAY - datetime.timedelta(days=200))
+        commitments(red, overdue=1)
+        quiet = factories.partnership(signed_on=TODAY - datetime.timedelta(days=200))
+
+        add_health([red], today=TODAY)
+        add_health([quiet], today=TODAY)
+        earlier = add_health([Partnership.objects.get(pk=quiet.pk)], today=TODAY - datetime.timedelta(days=150))
+        with translation.override("en"):
+            english = add_health([Partnership.objects.get(pk=red.pk)], today=TODAY)
+
+        assert (red.health, red.health_reason) == (Health.RED, "1/1 cam kết đến hạn bị quá hạn")
+        assert (quiet.health, quiet.health_reason) == (
+            Health.RED,
+            "Không có cập nhật tiến độ hay hoạt động trong 200 ngày",
+        )
+        assert earlier[0].health == Health.NONE  # signed 50 days before that day: too early to rate
+        assert english[0].health_reason == "1/1 commitments due are overdue"
+
     def test_filtering_and_counting_by_health_works(self):
         green = factories.partnership()
         recent_activity(green)
