@@ -2,7 +2,7 @@
 
 Zulip's ``get_user_profile_by_id`` pattern: every signed-in request asks for its user by id, so the user
 (with the unit shown in every page's header, ``accounts.models.PortalUserManager``) is read from the
-``sessions`` cache, and only on a miss from PostgreSQL with a plain ORM query. Saving or deleting the
+sessions' cache (``SESSION_CACHE_ALIAS``), and only on a miss from PostgreSQL with a plain ORM query. Saving or deleting the
 user, or saving their unit, forgets the cached copy (receivers connected in ``accounts.apps``).
 
 The checks stay Django's: ``get_user`` answers None for an inactive user (``user_can_authenticate``),
@@ -15,12 +15,12 @@ for a few seconds after an error) leaves a stale copy behind; ``CACHE_SECONDS`` 
 be served.
 """
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import caches
 from django.db import transaction
 
-CACHE_ALIAS = "sessions"
 # How long a cached user may be served at most: the bound on a copy that an invalidation missed.
 CACHE_SECONDS = 5 * 60
 
@@ -33,7 +33,7 @@ class CachedModelBackend(ModelBackend):
     """Django's ModelBackend; ``get_user``, asked by every signed-in request, reads the cache first."""
 
     def get_user(self, user_id):
-        cache = caches[CACHE_ALIAS]
+        cache = caches[settings.SESSION_CACHE_ALIAS]
         key = cache_key(user_id)
         user = cache.get(key)
         if user is None:
@@ -52,8 +52,8 @@ def forget_users(user_ids, *, using: str) -> None:
     keys = [cache_key(pk) for pk in user_ids]
     if not keys:
         return
-    caches[CACHE_ALIAS].delete_many(keys)
-    transaction.on_commit(lambda: caches[CACHE_ALIAS].delete_many(keys), using=using)
+    caches[settings.SESSION_CACHE_ALIAS].delete_many(keys)
+    transaction.on_commit(lambda: caches[settings.SESSION_CACHE_ALIAS].delete_many(keys), using=using)
 
 
 def forget_user(sender, instance, using, **kwargs):

@@ -9,7 +9,7 @@ from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
-from accounts.backends import CACHE_ALIAS, CachedModelBackend, cache_key
+from accounts.backends import CachedModelBackend, cache_key
 from accounts.models import Role
 from tests import factories
 from tests.assertions import count_queries
@@ -67,7 +67,7 @@ def test_get_user_equals_model_backends_and_is_then_read_from_the_cache_unit_inc
 
 def test_get_user_answers_none_for_a_key_that_matches_nobody():
     assert CachedModelBackend().get_user(987654321) is None
-    assert caches[CACHE_ALIAS].get(cache_key(987654321)) is None
+    assert caches[settings.SESSION_CACHE_ALIAS].get(cache_key(987654321)) is None
 
 
 def test_saving_the_user_forgets_the_cached_copy():
@@ -76,7 +76,7 @@ def test_saving_the_user_forgets_the_cached_copy():
     user.first_name = "Bình"
     user.save(update_fields=["first_name"])
 
-    assert caches[CACHE_ALIAS].get(cache_key(user.pk)) is None
+    assert caches[settings.SESSION_CACHE_ALIAS].get(cache_key(user.pk)) is None
     assert CachedModelBackend().get_user(user.pk).first_name == "Bình"
 
 
@@ -88,7 +88,7 @@ def test_a_copy_cached_by_another_request_before_the_commit_is_dropped_at_the_co
     with django_capture_on_commit_callbacks(execute=True):
         user.first_name = "Bình"
         user.save()
-        caches[CACHE_ALIAS].set(cache_key(user.pk), stale)  # a concurrent request read the old row
+        caches[settings.SESSION_CACHE_ALIAS].set(cache_key(user.pk), stale)  # a concurrent request read the old row
     assert CachedModelBackend().get_user(user.pk).first_name == "Bình"
 
 
@@ -149,7 +149,7 @@ def test_a_signed_in_page_reads_neither_the_session_nor_the_user_from_postgresql
 
 
 def test_with_the_cache_down_users_sign_in_browse_and_sign_out_from_postgresql(settings):
-    settings.CACHES = {**settings.CACHES, CACHE_ALIAS: UNREACHABLE}
+    settings.CACHES = {**settings.CACHES, settings.SESSION_CACHE_ALIAS: UNREACHABLE}
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     user = factories.user(Role.UNIT_OFFICER, commune=factories.commune(name="Xã Hòa Vang"))
     client = Client()
