@@ -3,11 +3,16 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache.backends.redis import RedisCache
 from django.core.checks import Error, Tags, Warning, register
+from django.utils.module_loading import import_string
+
+from core.cache import FailOpenRedisCache
 
 from .throttle import username_schedule
 
 SESSION_MIDDLEWARE = "accounts.middleware.SessionLifetimeMiddleware"
+SESSION_ENGINES_IN_POSTGRESQL = {"django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db"}
 
 
 @register(Tags.security)
@@ -26,6 +31,27 @@ def check_sessions(app_configs, **kwargs):
         problems.append(Warning("Secure session cookies should use the __Host- prefix.", id="portal.W012"))
     if settings.CSRF_COOKIE_SECURE and not settings.CSRF_COOKIE_NAME.startswith("__Host-"):
         problems.append(Warning("Secure CSRF cookies should use the __Host- prefix.", id="portal.W013"))
+    return problems + check_session_store()
+
+
+def check_session_store() -> list[Error]:
+    """RELIABILITY J3: sessions are kept in PostgreSQL, and the cache that holds copies of them and of
+    the signed-in users (cached_db, accounts.backends) answers as a miss while Redis is down."""
+    problems = []
+    if settings.SESSION_ENGINE not in SESSION_ENGINES_IN_POSTGRESQL:
+        problems.append(
+            Error("Sessions must be kept in PostgreSQL: the db or cached_db session engine.", id="portal.E014")
+        )
+    cache = settings.CACHES.get(settings.SESSION_CACHE_ALIAS)
+    backend = import_string(cache["BACKEND"]) if cache else None
+    if backend is None or (issubclass(backend, RedisCache) and not issubclass(backend, FailOpenRedisCache)):
+        problems.append(
+            Error(
+                "The sessions' cache must be a core.cache.FailOpenRedisCache (or an in-process cache): "
+                "with a plain Redis cache every signed-in request fails while Redis is down.",
+                id="portal.E015",
+            )
+        )
     return problems
 
 

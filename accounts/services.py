@@ -4,6 +4,7 @@ import logging
 import zlib
 from datetime import timedelta
 from functools import partial
+from importlib import import_module
 
 import pghistory
 from django.conf import settings
@@ -31,14 +32,17 @@ logger = logging.getLogger(__name__)
 def end_sessions(users, *, by) -> int:
     """Delete every live session of ``users`` (a lost phone, a person leaving): their next request is
     anonymous. Sessions are stored signed, not indexed by user, so each live one is decoded; a portal
-    of a few hundred accounts has at most a few thousand."""
+    of a few hundred accounts has at most a few thousand. Each is deleted through the session engine,
+    which also drops the cached copy (cached_db)."""
     wanted = {str(pk) for pk in users.values_list("pk", flat=True)}
     ended = [
         session.session_key
         for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
         if session.get_decoded().get(SESSION_KEY) in wanted
     ]
-    Session.objects.filter(session_key__in=ended).delete()
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for session_key in ended:
+        store().delete(session_key)
     security_event("sessions_ended", outcome=SUCCESS, actor=by, sessions=len(ended), user_ids=sorted(wanted))
     return len(ended)
 

@@ -209,7 +209,7 @@ class SignInLinkView(View):
         if link is None:
             security_event("sign_in_link_used", outcome=DENIED, request=request, actor=None)
             return render(request, self.template_name, {"refused": True})
-        auth_login(request, link.user, backend="django.contrib.auth.backends.ModelBackend")
+        auth_login(request, link.user, backend="accounts.backends.CachedModelBackend")
         security_event("sign_in_link_used", outcome=SUCCESS, request=request, actor=link.user, object_id=link.pk)
         return redirect(settings.LOGIN_REDIRECT_URL)
 

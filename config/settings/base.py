@@ -113,10 +113,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Users and authentication ----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-# Axes only records failures (AXES_LOCK_OUT_AT_FAILURE is off); the login view applies the delays.
+# Axes stays first and only records failures (AXES_LOCK_OUT_AT_FAILURE is off); the login view applies
+# the delays. Then Django's ModelBackend, with the signed-in user read through the cache (accounts/backends.py).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.CachedModelBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -172,11 +173,7 @@ OTP_TOTP_ISSUER = "Kết nghĩa Đà Nẵng"
 OTP_TOTP_THROTTLE_FACTOR = 1
 
 # --- Sessions and transport security ---------------------------------------------------------
-# Django's database sessions: every page meets its time and query budget reading the session from
-# PostgreSQL (bench/RESULTS.md, P1–P4), so the cached_db engine is not needed. Should it be, it must use a
-# core.cache.FailOpenRedisCache alias: cached_db's load() writes the cache without guarding against
-# errors, and with a plain Redis backend every signed-in request would fail while Redis is down (J3).
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# The session engine (cached_db on Redis, db without) is set with the caches, below.
 # 30 minutes idle, 12 hours in all, enforced by accounts.middleware.SessionLifetimeMiddleware.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_IDLE_SECONDS = int(timedelta(minutes=30).total_seconds())
@@ -335,7 +332,25 @@ CACHES = {
     }
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dashboard"},
+    # The sessions and the signed-in users (accounts/backends.py), read by every signed-in request.
+    # Own key prefix: clearing the dashboard's keys leaves them alone. Without Redis nothing is kept
+    # (a per-process copy would outlive a logout or a deactivation made in another process).
+    "sessions": {
+        "BACKEND": "core.cache.FailOpenRedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "ketnghia-sessions",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
 }
+# Sessions: Django's cached_db engine where Redis is set, read from Redis and written through to
+# PostgreSQL, which stays the record: a Redis that is down or emptied costs the database read, never a
+# sign-out or a failing page (RELIABILITY J3). The alias must stay a FailOpenRedisCache: cached_db's load()
+# writes the cache without guarding against errors, so with Django's plain Redis backend every signed-in
+# request would fail while Redis is down. Without Redis (make run), Django's database sessions.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
+SESSION_CACHE_ALIAS = "sessions"
 
 # --- Quarterly reports: the rest of the layout and pipeline settings have defaults in reports/conf.py.
 REPORTING_CONVENTION = env("REPORTING_CONVENTION", default="decree_09")  # or "calendar" quarters

@@ -22,3 +22,9 @@ MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMid
 
 # Illustrative and benchmark data (seed_demo, seed_scale): never installed in production.
 INSTALLED_APPS = [*INSTALLED_APPS, "demo"]  # noqa: F405
+
+# Without Redis the tests still run production's sessions and signed-in user cache (cached_db and
+# accounts.backends), on an in-memory cache: exact in a single process, and the query counts stay the same.
+if not REDIS_URL:  # noqa: F405
+    CACHES["sessions"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sessions"}  # noqa: F405
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

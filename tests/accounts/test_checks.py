@@ -29,6 +29,31 @@ def test_session_checks_fire(overrides, expected):
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
+        ({"SESSION_ENGINE": "django.contrib.sessions.backends.cache"}, "portal.E014"),
+        ({"SESSION_ENGINE": "django.contrib.sessions.backends.signed_cookies"}, "portal.E014"),
+        ({"SESSION_CACHE_ALIAS": "nowhere"}, "portal.E015"),
+    ],
+)
+def test_session_store_checks_fire(overrides, expected):
+    assert checks.check_session_store() == []
+    with override_settings(**overrides):
+        assert expected in ids(checks.check_session_store())
+
+
+def test_a_plain_redis_cache_for_the_sessions_is_refused(settings):
+    settings.CACHES = {
+        **settings.CACHES,
+        settings.SESSION_CACHE_ALIAS: {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        },
+    }
+    assert ids(checks.check_session_store()) == {"portal.E015"}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
         ({"MIDDLEWARE": ["django.contrib.sessions.middleware.SessionMiddleware"]}, "portal.E040"),
     ],
 )

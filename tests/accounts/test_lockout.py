@@ -281,7 +281,8 @@ def test_an_officer_without_totp_signs_in_once_with_a_link_from_the_email_on_rec
     assert "Bấm nút" in client.get(opened["Location"]).content.decode()  # opening the link spends nothing
     signed_in = client.post(opened["Location"])
     assert signed_in.status_code == 302 and signed_in["Location"] == reverse("reports:dashboard")
-    assert client.get(reverse("reports:dashboard"), follow=True).status_code == 200
+    dashboard = client.get(reverse("reports:dashboard"), follow=True)
+    assert dashboard.status_code == 200 and dashboard.wsgi_request.user.username == "officer-01"
     [used] = security_log.events("sign_in_link_used")
     assert (used["actor"], used["outcome"], used["route"]) == ("officer-01", "success", "/accounts/login/link/use/")
     assert "link/use" in security_log.text and link.split("/")[-2] not in security_log.text, "no token in the log"

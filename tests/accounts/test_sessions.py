@@ -1,4 +1,8 @@
+import os
+import subprocess
+import sys
 import time
+from importlib import import_module
 
 import pytest
 from django.urls import reverse
@@ -43,9 +47,10 @@ def test_session_ends_after_thirty_idle_minutes(client, settings):
     sign_in(client, factories.user())
     session = client.session
     session[SESSION_SEEN_KEY] = int(time.time()) - settings.SESSION_IDLE_SECONDS - 1
-    session.save()
+    session.save()  # written through to the cache too (cached_db): the page reads this copy
     response = client.get(reverse("communes:commune_list"))
     assert response.status_code == 302
+    assert not import_module(settings.SESSION_ENGINE).SessionStore().exists(session.session_key)
 
 
 def test_activity_renews_the_idle_clock_at_most_once_a_minute(client):
@@ -81,16 +86,43 @@ def test_username_inside_password_is_refused():
     ContextWordsValidator().validate("correct horse battery staple", user)
 
 
-# --- The session engine -------------------------------------------------------------------------
+# --- The session engine (config/settings/base.py) ---------------------------------------------
 
 
-def test_sessions_are_djangos_database_sessions_so_they_survive_a_redis_outage():
+def production_settings(**environ) -> list[str]:
+    """The session engine, its cache's backend and the user backend as production's settings set them, read
+    in a fresh interpreter (the test settings differ) with production's environment plus ``environ``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_") and k != "REDIS_URL"}
+    env |= {"DJANGO_SECRET_KEY": "production-like-key-for-this-test-only-0123456789", **environ}
+    code = (
+        "import config.settings.base as s;"
+        "print(s.SESSION_ENGINE, s.CACHES[s.SESSION_CACHE_ALIAS]['BACKEND'], s.AUTHENTICATION_BACKENDS[-1])"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+
+
+def test_with_redis_sessions_are_cached_db_on_a_fail_open_cache():
+    # A plain Redis backend would fail every signed-in request while Redis is down (RELIABILITY J3).
+    assert production_settings(REDIS_URL="redis://redis:6379/0") == [
+        "django.contrib.sessions.backends.cached_db",
+        "core.cache.FailOpenRedisCache",
+        "accounts.backends.CachedModelBackend",
+    ]
+
+
+def test_without_redis_sessions_are_database_sessions_and_nothing_is_cached():
+    # A per-process copy would outlive a logout or a deactivation made in another process.
+    assert production_settings() == [
+        "django.contrib.sessions.backends.db",
+        "django.core.cache.backends.dummy.DummyCache",
+        "accounts.backends.CachedModelBackend",
+    ]
+
+
+def test_logout_deletes_the_session_row_and_its_cached_copy(client):
     from django.conf import settings
-
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
-
-
-def test_logout_deletes_the_session_row(client):
     from django.contrib.sessions.models import Session
 
     sign_in(client, factories.user())
@@ -100,3 +132,4 @@ def test_logout_deletes_the_session_row(client):
     client.post(reverse("accounts:logout"))
 
     assert not Session.objects.filter(session_key=key).exists()
+    assert not import_module(settings.SESSION_ENGINE).SessionStore().exists(key)  # nor its cached copy

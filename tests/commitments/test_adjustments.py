@@ -205,7 +205,7 @@ class ReviewTests(WorldTestCase):
                 services.save_commitment(commitment=commitment, editor=self.world.officer, reason="Chờ vốn")
 
         url = reverse("commitments:review_queue") + "?adjustments_page=1"
-        self.assert_same_query_count(url, more_requests, expected=5, htmx=True)
+        self.assert_same_query_count(url, more_requests, expected=3, htmx=True)
 
     def test_commitment_page_query_count_does_not_grow_with_adjustments(self):
         self.login(self.world.city)
@@ -219,7 +219,7 @@ class ReviewTests(WorldTestCase):
                 commitment.due_on = datetime.date(year, 1, 1)
                 services.save_commitment(commitment=commitment, editor=self.world.city, reason=f"Năm {year}")
 
-        self.assert_same_query_count(self.world.commitment.get_absolute_url(), more_adjustments, expected=6)
+        self.assert_same_query_count(self.world.commitment.get_absolute_url(), more_adjustments, expected=4)
 
 
 class SanityBoundTests(WorldTestCase):
@@ -288,4 +288,4 @@ class AdjustedTargetNoteTests(WorldTestCase):
         more_voided_first = factories.commitment(partnership=self.world.partnership, title="Cam kết đầu")
         services.void_record(record=more_voided_first, user=self.world.city, reason="Nhập trùng")
         url = reverse("commitments:commitment_list") + "?voided=on"
-        self.assert_same_query_count(url, more_voided, expected=7)
+        self.assert_same_query_count(url, more_voided, expected=5)

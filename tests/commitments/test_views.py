@@ -134,7 +134,7 @@ class CommitmentListViewTests(WorldTestCase):
                 factories.commitment(partnership=self.world.partnership, owner=self.world.supported)
                 factories.commitment(partnership=factories.partnership(), title="Cam kết khác")
 
-        self.assert_same_query_count(url, more_owners, expected=3, htmx=True)
+        self.assert_same_query_count(url, more_owners, expected=1, htmx=True)
 
     def test_status_filter_finds_overdue_commitments(self):
         overdue = factories.commitment(
@@ -169,11 +169,11 @@ class CommitmentListViewTests(WorldTestCase):
 
     def test_page_query_count_does_not_grow_with_rows(self):
         self.login(self.world.officer)
-        self.assert_same_query_count(self.url, more_commitments(self.world), expected=7)
+        self.assert_same_query_count(self.url, more_commitments(self.world), expected=5)
 
     def test_fragment_query_count_does_not_grow_with_rows(self):
         self.login(self.world.officer)
-        self.assert_same_query_count(self.url, more_commitments(self.world), expected=5, htmx=True)
+        self.assert_same_query_count(self.url, more_commitments(self.world), expected=3, htmx=True)
 
     def test_city_staff_see_the_add_button_and_leaders_do_not(self):
         self.login(self.world.city)
@@ -241,9 +241,9 @@ class CommitmentDetailViewTests(WorldTestCase):
             fixtures.returned_update(self.world)
 
         fixtures.update_with_photo(self.world)
-        # Session, user, the commitment, its partnership's members (for its name), the reports' count,
+        # The commitment, its partnership's members (for its name), the reports' count,
         # the page of reports and their evidence, the adjustment history.
-        self.assert_same_query_count(self.url(), add_updates, expected=8)
+        self.assert_same_query_count(self.url(), add_updates, expected=6)
 
     def add_reports(self, count: int) -> list:
         """``count`` reports on world.commitment, a day apart, oldest first."""
@@ -443,8 +443,8 @@ class PartnershipCommitmentsViewTests(WorldTestCase):
 
     def test_query_counts_do_not_grow_with_rows(self):
         self.login(self.world.officer)
-        self.assert_same_query_count(self.url(), more_commitments(self.world, 3), expected=5)
-        self.assert_same_query_count(self.url(), more_commitments(self.world, 3), expected=5, htmx=True)
+        self.assert_same_query_count(self.url(), more_commitments(self.world, 3), expected=3)
+        self.assert_same_query_count(self.url(), more_commitments(self.world, 3), expected=3, htmx=True)
 
 
 class ProgressCreateViewTests(WorldTestCase):
@@ -636,13 +636,13 @@ class ReviewQueueViewTests(WorldTestCase):
         self.login(self.world.city)
         fixtures.update_with_photo(self.world)
         # Rows, their count, four prefetches (commitments with their progress, the partnerships' member
-        # names, periods, authors... ), the session and user; the filters' two choice lists and one count
+        # names, periods, authors... ); the filters' two choice lists and one count
         # per filter (field, period, waiting time); the full page adds its adjustment requests.
-        self.assert_same_query_count(self.url, more_commitments(self.world, 4), expected=15)
-        self.assert_same_query_count(self.url, more_commitments(self.world, 2), expected=14, htmx=True)
+        self.assert_same_query_count(self.url, more_commitments(self.world, 4), expected=13)
+        self.assert_same_query_count(self.url, more_commitments(self.world, 2), expected=12, htmx=True)
         # A page turn replaces the results alone: no filters, no counts.
         self.assert_same_query_count(
-            self.url + "?page=1", more_commitments(self.world, 2), expected=9, htmx=True, target="results"
+            self.url + "?page=1", more_commitments(self.world, 2), expected=7, htmx=True, target="results"
         )
 
     def test_verify_in_place_with_htmx(self):
@@ -814,7 +814,7 @@ class MyUnitViewTests(WorldTestCase):
                 fixtures.submitted_update(self.world)
             factories.partnership(supporters=[self.world.supporter])
 
-        self.assert_same_query_count(self.url, add_rows, expected=9)
+        self.assert_same_query_count(self.url, add_rows, expected=7)
 
 
 # --- A partnership's change history (embedded in the partnership page) ----------------------------

@@ -692,7 +692,7 @@ class TestPartnershipSuggestions:
             response = client.get(url, headers=HTMX)
 
         assert body(response).count("<option") > 10
-        assert len(one.captured_queries) == len(many.captured_queries) == 4  # with the members, for names
+        assert len(one.captured_queries) == len(many.captured_queries) == 2  # with the members, for names
 
 
 class TestTypedMember:

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.django_db
 LOCMEM = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "dashboard": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "void-tests"},
+    "sessions": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "void-tests-sessions"},
 }
 
 
