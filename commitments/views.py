@@ -351,7 +351,9 @@ def render_progress_form(request, form, commitment, update=None):
 @require_GET_OR_POST
 def progress_create(request, pk):
     forbid_leadership(request.user)
-    commitment = get_object_or_404(Commitment.objects.editable_by(request.user).with_related(), pk=pk)
+    # The form shows the share reached (progress_percent), and nothing of the field, owner or partnership.
+    commitments = Commitment.objects.editable_by(request.user).with_progress()
+    commitment = get_object_or_404(commitments, pk=pk)
     form = ProgressForm(request.POST or None, request.FILES or None, commitment=commitment)
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["client_token"]

@@ -470,6 +470,15 @@ class ProgressCreateViewTests(WorldTestCase):
         self.assertEqual(update.author, self.world.officer)
         self.assertEqual(update.evidence.count(), 2)
 
+    def test_form_reads_the_commitment_with_its_progress_in_one_query(self):
+        self.login(self.world.officer)
+        self.client.get(self.url())  # warm per-process caches
+        with count_queries() as queries:
+            response = self.client.get(self.url())
+        self.assertContains(response, "đã đạt 0%")
+        # Session, user, the commitment with its progress (for "đã đạt …%").
+        self.assertEqual(len(queries.captured_queries), 3, [query["sql"] for query in queries.captured_queries])
+
     def test_form_offers_camera_friendly_multiple_file_input(self):
         self.login(self.world.officer)
         response = self.client.get(self.url())
