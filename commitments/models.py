@@ -201,8 +201,8 @@ class CommitmentQuerySet(models.QuerySet):
         today = today or timezone.localdate()
         reported = ProgressUpdate.objects.filter(commitment=OuterRef("pk")).reported_by(today)
         completed = Q(completed_on__lte=today)
+        # The EXISTS stays inside the CASE: a separate annotation would be selected and compiled twice.
         return self.with_progress(today).annotate(
-            has_progress=Exists(reported),
             status=Case(
                 When(
                     completed & (Q(due_on__isnull=True) | Q(completed_on__lte=F("due_on"))),
@@ -210,7 +210,7 @@ class CommitmentQuerySet(models.QuerySet):
                 ),
                 When(completed, then=Value(Commitment.Status.COMPLETED_LATE)),
                 When(due_on__lt=today, then=Value(Commitment.Status.OVERDUE)),
-                When(Q(start_on__gt=today) | Q(has_progress=False), then=Value(Commitment.Status.NOT_STARTED)),
+                When(Q(start_on__gt=today) | ~Exists(reported), then=Value(Commitment.Status.NOT_STARTED)),
                 default=Value(Commitment.Status.IN_PROGRESS),
                 output_field=models.CharField(),
             ),
@@ -220,31 +220,43 @@ class CommitmentQuerySet(models.QuerySet):
         """Annotate ``verified_quantity``, ``verified_value_vnd`` (sums of progress verified on or before
         ``today``) and ``progress``, the share of the target they reach, 0..100 (see ``with_status``)."""
         today = today or timezone.localdate()
-        verified = ProgressUpdate.objects.filter(commitment=OuterRef("pk")).verified_by(today).order_by()
-        quantity = models.DecimalField(max_digits=16, decimal_places=2)
-
-        def total(column, output_field):
-            if today >= timezone.localdate():
-                # As of today the sums are the totals commitments.services keeps on the row at every
-                # verification (nothing is verified after today): the same figure without a subquery.
-                return models.ExpressionWrapper(F(column), output_field=output_field)
-            summed = verified.values("commitment").annotate(total=Sum(column)).values("total")
-            return Coalesce(Subquery(summed, output_field=output_field), Value(0), output_field=output_field)
-
+        columns = {
+            "verified_quantity": ("achieved_quantity", models.DecimalField(max_digits=16, decimal_places=2)),
+            "verified_value_vnd": ("achieved_value_vnd", models.BigIntegerField()),
+        }
+        if today >= timezone.localdate():
+            # As of today the sums are the totals commitments.services keeps on the row at every
+            # verification (nothing is verified after today): the same figures without a subquery.
+            sums = {
+                name: models.ExpressionWrapper(F(column), output_field=output_field)
+                for name, (column, output_field) in columns.items()
+            }
+        else:
+            verified = ProgressUpdate.objects.filter(commitment=OuterRef("pk")).verified_by(today).order_by()
+            sums = {
+                name: Coalesce(
+                    Subquery(
+                        verified.values("commitment").annotate(total=Sum(column)).values("total"),
+                        output_field=output_field,
+                    ),
+                    Value(0),
+                    output_field=output_field,
+                )
+                for name, (column, output_field) in columns.items()
+            }
         ratio = Case(
             When(target_quantity__gt=0, then=F("verified_quantity") / F("target_quantity")),
             When(target_value_vnd__gt=0, then=Numeric("verified_value_vnd") / Numeric("target_value_vnd")),
             default=Value(Decimal(0)),
             output_field=models.DecimalField(),
         )
+        # One annotate(): ``progress`` reads the two sums annotated just before it in the same call.
         return self.annotate(
-            verified_quantity=total("achieved_quantity", quantity),
-            verified_value_vnd=total("achieved_value_vnd", models.BigIntegerField()),
-        ).annotate(
+            **sums,
             progress=Cast(
                 Round(Least(Greatest(ratio, Value(Decimal(0))), Value(Decimal(1))) * Value(100)),
                 models.IntegerField(),
-            )
+            ),
         )
 
     def with_reported_in(self, period):

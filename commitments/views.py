@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Prefetch, Q, Window
+from django.db.models import Count, F, Prefetch, Q, Window, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -113,12 +113,29 @@ class CommitmentListView(HtmxFragmentMixin, FilterView):
             .visible_to(self.request.user)
             .with_status()
             .with_related()
-            .with_partnership_names()
             .order_by(F("due_on").asc(nulls_last=True), "pk")
         )
 
+    def paginate_queryset(self, queryset, page_size):
+        paginator, page, rows, is_paginated = super().paginate_queryset(queryset, page_size)
+        page.object_list = load_partnership_names(rows)
+        return paginator, page, page.object_list, is_paginated
+
 
 commitment_list = CommitmentListView.as_view()
+
+
+def load_partnership_names(commitments) -> list:
+    """The rows of ``commitments``, each partnership ready to be named without a query of its own.
+
+    A partnership is named by its title, and only one without a title by its members
+    (``Partnership.__str__``): their names are read, in one query, for those alone, and not at all
+    when every partnership shown has a title."""
+    rows = list(commitments)
+    untitled = [row.partnership for row in rows if not row.partnership.title]
+    if untitled:
+        prefetch_related_objects(untitled, member_names_prefetch("memberships"))
+    return rows
 
 
 @require_GET
@@ -134,8 +151,9 @@ def commitment_detail(request, pk):
     """A commitment and its progress reports, newest first, UPDATES_PER_PAGE a page: a long-running
     commitment gathers hundreds over the years. htmx pages through the reports section alone."""
     # A voided commitment stays readable here (with its banner and "Khôi phục"); lists leave it out.
-    commitments = Commitment.all_objects.visible_to(request.user).with_status().with_related().with_partnership_names()
+    commitments = Commitment.all_objects.visible_to(request.user).with_status().with_related()
     commitment = get_object_or_404(commitments, pk=pk)
+    load_partnership_names([commitment])
     updates = (
         commitment.updates.select_related("period", "author", "reviewed_by")
         .prefetch_related("evidence")
@@ -351,7 +369,9 @@ def render_progress_form(request, form, commitment, update=None):
 @require_GET_OR_POST
 def progress_create(request, pk):
     forbid_leadership(request.user)
-    commitment = get_object_or_404(Commitment.objects.editable_by(request.user).with_related(), pk=pk)
+    # The form shows the share reached (progress_percent), and nothing of the field, owner or partnership.
+    commitments = Commitment.objects.editable_by(request.user).with_progress()
+    commitment = get_object_or_404(commitments, pk=pk)
     form = ProgressForm(request.POST or None, request.FILES or None, commitment=commitment)
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["client_token"]
@@ -725,7 +745,6 @@ def my_unit(request):
         .filter(completed_on__isnull=True)
         .with_status(today)
         .with_related()
-        .with_partnership_names()
         .with_reported_in(period)
         .order_by(F("due_on").asc(nulls_last=True), "pk")
     )
@@ -743,7 +762,7 @@ def my_unit(request):
     }
     # A unit of the national-scale programme can owe over a hundred commitments: the desk shows the
     # first ones of each section (soonest due first) with their totals and a link to the full list.
-    sections = split_unit_commitments(commitments, request.user.commune_id, today)
+    sections = split_unit_commitments(load_partnership_names(commitments), request.user.commune_id, today)
     context["totals"] = {name: len(rows) for name, rows in sections.items()}
     context |= {name: rows[:MY_UNIT_SECTION_LIMIT] for name, rows in sections.items()}
     # Reports pile up while they wait for the city's review: read the first ones and their total in

@@ -36,6 +36,12 @@ def more_commitments(world, count=8):
     return add
 
 
+def name_partnership(partnership, title: str) -> None:
+    """Give ``partnership`` a title: pages then name it by the title, without its members."""
+    partnership.title = title
+    partnership.save(update_fields=["title"])
+
+
 class CommitmentListViewTests(WorldTestCase):
     url = reverse("commitments:commitment_list")
 
@@ -175,6 +181,21 @@ class CommitmentListViewTests(WorldTestCase):
         self.login(self.world.officer)
         self.assert_same_query_count(self.url, more_commitments(self.world), expected=3, htmx=True)
 
+    def test_rows_name_untitled_partnerships_by_their_members_and_titled_ones_by_title_alone(self):
+        self.login(self.world.city)
+        self.assertContains(self.client.get(self.url), str(self.world.other_partnership))  # by its members
+        name_partnership(self.world.partnership, "Kết nghĩa Trà Tân")
+        name_partnership(self.world.other_partnership, "Kết nghĩa Tam Hải")
+        response = self.client.get(self.url)
+        self.assertContains(response, "Kết nghĩa Trà Tân")
+        self.assertContains(response, "Kết nghĩa Tam Hải")
+
+    def test_titled_partnerships_spare_the_query_for_members_names(self):
+        self.login(self.world.officer)
+        name_partnership(self.world.partnership, "Kết nghĩa Trà Tân")
+        self.assert_same_query_count(self.url, more_commitments(self.world), expected=6)
+        self.assert_same_query_count(self.url, more_commitments(self.world), expected=4, htmx=True)
+
     def test_city_staff_see_the_add_button_and_leaders_do_not(self):
         self.login(self.world.city)
         self.assertContains(self.client.get(self.url), reverse("commitments:commitment_create"))
@@ -244,6 +265,13 @@ class CommitmentDetailViewTests(WorldTestCase):
         # The commitment, its partnership's members (for its name), the reports' count,
         # the page of reports and their evidence, the adjustment history.
         self.assert_same_query_count(self.url(), add_updates, expected=6)
+
+    def test_a_titled_partnership_is_named_without_reading_its_members(self):
+        self.login(self.world.officer)
+        fixtures.update_with_photo(self.world)
+        name_partnership(self.world.partnership, "Kết nghĩa Trà Tân")
+        self.assertContains(self.client.get(self.url()), "Kết nghĩa Trà Tân")
+        self.assert_same_query_count(self.url(), lambda: fixtures.update_with_photo(self.world), expected=7)
 
     def add_reports(self, count: int) -> list:
         """``count`` reports on world.commitment, a day apart, oldest first."""
@@ -469,6 +497,15 @@ class ProgressCreateViewTests(WorldTestCase):
         self.assertEqual(update.state, ProgressUpdate.State.SUBMITTED)
         self.assertEqual(update.author, self.world.officer)
         self.assertEqual(update.evidence.count(), 2)
+
+    def test_form_reads_the_commitment_with_its_progress_in_one_query(self):
+        self.login(self.world.officer)
+        self.client.get(self.url())  # warm per-process caches
+        with count_queries() as queries:
+            response = self.client.get(self.url())
+        self.assertContains(response, "đã đạt 0%")
+        # Session, user, the commitment with its progress (for "đã đạt …%").
+        self.assertEqual(len(queries.captured_queries), 3, [query["sql"] for query in queries.captured_queries])
 
     def test_form_offers_camera_friendly_multiple_file_input(self):
         self.login(self.world.officer)
@@ -815,6 +852,13 @@ class MyUnitViewTests(WorldTestCase):
             factories.partnership(supporters=[self.world.supporter])
 
         self.assert_same_query_count(self.url, add_rows, expected=7)
+
+    def test_titled_partnerships_spare_the_query_for_members_names(self):
+        self.login(self.world.officer)
+        fixtures.returned_update(self.world)
+        name_partnership(self.world.partnership, "Kết nghĩa Trà Tân")
+        self.assertContains(self.client.get(self.url), "Kết nghĩa Trà Tân")
+        self.assert_same_query_count(self.url, more_commitments(self.world, 4), expected=8)
 
 
 # --- A partnership's change history (embedded in the partnership page) ----------------------------
