@@ -461,6 +461,17 @@ class Membership(ChoiceLabelsMixin, models.Model):
                 ),
             ),
         ]
+        indexes = [
+            # A unit's memberships, read from the index alone: whether it is paired (with_pairing) and in
+            # how many partnerships (the unit directory). Without it PostgreSQL looks a unit up through the
+            # exclusion constraint's GiST index, whose leading column is the partnership, and reads most
+            # of that index for each unit.
+            models.Index(
+                fields=["commune", "partnership"],
+                include=["id", "role", "joined_on", "left_on"],
+                name="membership_commune_cover_idx",
+            ),
+        ]
         triggers = [
             # "Exactly one supported unit and at least one supporter" (among current members) spans
             # several rows, so it is checked at commit time, once every member written is there.
