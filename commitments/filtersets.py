@@ -259,6 +259,8 @@ class ReviewFilterSet(django_filters.FilterSet):
         form.fields["waiting"].choices = [(key, f"{label} ({waiting[key]})") for key, label in WAITING_CHOICES]
 
     def _without(self, name):
+        if not self.data.get(name) and (not self.is_bound or self.is_valid()):
+            return self.qs  # that filter is not set (absent or empty): the other filters are all of them
         data = self.data.copy()
         data.pop(name, None)
         others = type(self)(data, queryset=self.queryset, request=self.request)

@@ -461,6 +461,17 @@ class Membership(ChoiceLabelsMixin, models.Model):
                 ),
             ),
         ]
+        indexes = [
+            # A unit's memberships, read from the index alone: whether it is paired (with_pairing) and in
+            # how many partnerships (the unit directory). Without it PostgreSQL looks a unit up through the
+            # exclusion constraint's GiST index, whose leading column is the partnership, and reads most
+            # of that index for each unit.
+            models.Index(
+                fields=["commune", "partnership"],
+                include=["id", "role", "joined_on", "left_on"],
+                name="membership_commune_cover_idx",
+            ),
+        ]
         triggers = [
             # "Exactly one supported unit and at least one supporter" (among current members) spans
             # several rows, so it is checked at commit time, once every member written is there.
@@ -505,16 +516,21 @@ class Membership(ChoiceLabelsMixin, models.Model):
 # --- The pairing of units: a unit is paired on a day when it is a member of an active partnership ---
 
 
-def with_pairing(communes, day=None):
-    """Annotate ``category``, how the coverage map colours the unit on ``day`` (default today).
+def pairing_memberships(day=None):
+    """The memberships that make their unit paired on ``day`` (default today).
 
     The one definition of "đã / chưa kết nghĩa": a unit is paired on a day when it is a member on
-    that day (``MembershipQuerySet.on``) of a partnership signed or active on that day (``PartnershipQuerySet.active_on``). The dashboard,
-    the map, the reports and the directory's filter all read it from here.
+    that day (``MembershipQuerySet.on``) of a partnership signed or active on that day
+    (``PartnershipQuerySet.active_on``). The dashboard, the map, the reports and the directory's filter
+    all read it through ``with_pairing``, ``paired`` and ``unpaired``.
     """
-    paired = Membership.objects.on(day).filter(
-        commune=OuterRef("pk"), partnership__in=Partnership.objects.active_on(day).values("pk")
-    )
+    return Membership.objects.on(day).filter(partnership__in=Partnership.objects.active_on(day).values("pk"))
+
+
+def with_pairing(communes, day=None):
+    """Annotate ``category``, how the coverage map colours the unit on ``day`` (default today), from
+    ``paired_supported`` and ``paired_any`` (see ``pairing_memberships``)."""
+    paired = pairing_memberships(day).filter(commune=OuterRef("pk"))
     return communes.annotate(
         paired_supported=Exists(paired.filter(role=Membership.Role.SUPPORTED)), paired_any=Exists(paired)
     ).annotate(
@@ -528,13 +544,16 @@ def with_pairing(communes, day=None):
     )
 
 
+# Filters on the set of paired units, not on an annotation: PostgreSQL hashes that set once, where a
+# correlated EXISTS under a LIMIT made it compare every unit with every paired membership.
 def paired(communes, day=None):
-    return with_pairing(communes, day).filter(paired_any=True)
+    """Units "đã kết nghĩa" on ``day`` (see ``pairing_memberships``)."""
+    return communes.filter(pk__in=pairing_memberships(day).values("commune"))
 
 
 def unpaired(communes, day=None):
-    """Units "chưa kết nghĩa" on ``day`` (see ``with_pairing``)."""
-    return with_pairing(communes, day).filter(paired_any=False)
+    """Units "chưa kết nghĩa" on ``day`` (see ``pairing_memberships``)."""
+    return communes.exclude(pk__in=pairing_memberships(day).values("commune"))
 
 
 class ScopedToPartnershipQuerySet(models.QuerySet):

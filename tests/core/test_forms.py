@@ -9,6 +9,8 @@ from django.template.backends.django import Template as DjangoTemplate
 from django.template.backends.jinja2 import Template as Jinja2Template
 from django.test.html import parse_html
 from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Role
 from core.forms import FormRenderer, LongSelect, LongSelectMultiple, SuggestInput, fold
@@ -19,6 +21,8 @@ CHOICES = [
     ("", "Tất cả"),
     ("a<b", 'Hải Châu & "Sơn Trà"'),
     ("x", "X"),
+    ("lazy", gettext_lazy("Chưa rõ")),
+    ("safe", mark_safe("<b>Hải Châu</b>")),  # a label already marked safe stays as it is
     ("Nhóm", [("g1", "Hòa Vang"), ("g2", "Đặc khu")]),
 ]
 
