@@ -150,7 +150,12 @@ class BasePartnershipDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         partnership, user = self.object, self.request.user
-        context = {"can_edit": can(user, "edit_partnerships"), "can_log_activity": False}
+        context = {
+            "can_edit": can(user, "edit_partnerships"),
+            "can_log_activity": False,
+            # Once: the page shows it three times, and each call of display_name() builds a prefetch.
+            "display_name": partnership.display_name(),
+        }
         if partnership.can_see_contents:
             photos = Prefetch("photos", ActivityPhoto.objects.order_by("pk"))
             context |= {
