@@ -47,8 +47,9 @@ def detail_queryset(user):
     page adds its health after the lookup, see commitments.views.PartnershipDetailView)."""
     return (
         # A voided partnership stays readable here (with its banner and "Khôi phục"); lists leave it out.
+        # Who voided it is read by the banner only, so only for the rare voided one (not joined here).
         Partnership.all_objects.visible_to(user)
-        .select_related("legal_basis", "assigning_document", "voided_by")
+        .select_related("legal_basis", "assigning_document")
         .with_member_names()
         .with_former_members()
         .with_contents_visibility(user)
