@@ -278,7 +278,8 @@ class PartnershipDetailView(BasePartnershipDetailView):
 
     def get_object(self, queryset=None):
         partnership = super().get_object(queryset)
-        add_health([partnership])
+        if partnership.can_see_contents:  # the page shows the health only beside the contents
+            add_health([partnership])
         return partnership
 
 

@@ -481,9 +481,14 @@ class MembershipForm(TamperEvidentMixin, forms.ModelForm):
     def __init__(self, *args, partnership: Partnership, **kwargs):
         super().__init__(*args, **kwargs)
         self.partnership = self.instance.partnership = partnership
-        current = Membership.objects.on().filter(partnership=partnership, commune=OuterRef("pk"))
-        self.fields["commune"].queryset = Commune.objects.exclude(Exists(current)).order_by_name()
+        if self.is_bound:  # unbound, the unit is a text box with suggestions: nothing to scope yet
+            self.fields["commune"].queryset = self.offered_units()
         self.fields["joined_on"].initial = timezone.localdate()
+
+    def offered_units(self):
+        """The units that may join: those not members today (one that left may join again)."""
+        current = Membership.objects.on().filter(partnership=self.partnership, commune=OuterRef("pk"))
+        return Commune.objects.exclude(Exists(current)).order_by_name()
 
     def current_members(self):
         return Membership.objects.on().filter(partnership=self.partnership)

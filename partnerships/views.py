@@ -5,8 +5,7 @@ import mimetypes
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import F, Func, IntegerField, OuterRef, Prefetch, Subquery
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,7 +32,7 @@ from .forms import (
     partnership_search,
     partnership_suggestion,
 )
-from .models import Activity, ActivityPhoto, Document, Membership, Partnership
+from .models import Activity, ActivityPhoto, Document, Membership, Partnership, pairing_memberships
 from .uploads import save_with_uploads
 
 DETAIL_TEMPLATE = "partnerships/partnership_detail.html"
@@ -48,8 +47,9 @@ def detail_queryset(user):
     page adds its health after the lookup, see commitments.views.PartnershipDetailView)."""
     return (
         # A voided partnership stays readable here (with its banner and "Khôi phục"); lists leave it out.
+        # Who voided it is read by the banner only, so only for the rare voided one (not joined here).
         Partnership.all_objects.visible_to(user)
-        .select_related("legal_basis", "assigning_document", "voided_by")
+        .select_related("legal_basis", "assigning_document")
         .with_member_names()
         .with_former_members()
         .with_contents_visibility(user)
@@ -151,7 +151,12 @@ class BasePartnershipDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         partnership, user = self.object, self.request.user
-        context = {"can_edit": can(user, "edit_partnerships"), "can_log_activity": False}
+        context = {
+            "can_edit": can(user, "edit_partnerships"),
+            "can_log_activity": False,
+            # Once: the page shows it three times, and each call of display_name() builds a prefetch.
+            "display_name": partnership.display_name(),
+        }
         if partnership.can_see_contents:
             photos = Prefetch("photos", ActivityPhoto.objects.order_by("pk"))
             context |= {
@@ -453,16 +458,12 @@ class UnitDirectoryView(HtmxFragmentMixin, FilterView):
 
     def get_queryset(self):
         # A correlated count, not a JOIN + GROUP BY: PostgreSQL evaluates it for the 25 rows shown only,
-        # and the paginator's COUNT(*) stays a plain count of units.
-        # Only partnerships signed or active today count, as "chưa kết nghĩa" is defined everywhere
-        # (with_pairing): a unit whose count is 0 is the one the "paired" filter calls unpaired.
-        active = Partnership.objects.active_on().values("pk")
-        memberships = (
-            Membership.objects.on().filter(commune=OuterRef("pk"), partnership__in=active).order_by().values("commune")
-        )
-        partnership_count = Coalesce(
-            Subquery(memberships.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), 0
-        )
+        # and the paginator's COUNT(*) stays a plain count of units. Only the memberships that make a unit
+        # paired count (pairing_memberships): a unit whose count is 0 is the one the "paired" filter calls
+        # unpaired. COUNT without GROUP BY gives one row, 0 for a unit in no partnership.
+        memberships = pairing_memberships().filter(commune=OuterRef("pk")).order_by()
+        count = Func(F("pk"), function="COUNT", output_field=IntegerField())
+        partnership_count = Subquery(memberships.annotate(n=count).values("n"))
         return (
             Commune.objects.visible_to(self.request.user).annotate(partnership_count=partnership_count).order_by_name()
         )

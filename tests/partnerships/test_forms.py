@@ -211,7 +211,7 @@ class TestMembershipForm:
     def test_existing_member_is_not_offered(self, world):
         form = MembershipForm(partnership=world.partnership)
 
-        offered = set(form.fields["commune"].queryset.values_list("pk", flat=True))
+        offered = set(form.offered_units().values_list("pk", flat=True))
         assert world.supporter.pk not in offered
         assert world.outsider.pk in offered
 
@@ -254,7 +254,7 @@ class TestMembershipFormAfterLeaving:
     def test_a_unit_that_left_is_offered_again(self, world):
         self.left(world)
 
-        offered = MembershipForm(partnership=world.partnership).fields["commune"].queryset
+        offered = MembershipForm(partnership=world.partnership).offered_units()
         assert offered.filter(pk=world.outsider.pk).exists()
 
     def test_joining_again_inside_the_former_period_is_refused_beside_the_date(self, world):

@@ -178,6 +178,16 @@ class TestPartnershipDetail:
         assert f'data-hx-get="{url}"' in html and f'href="{url}"' in html
         assert 'class="history"' not in html
 
+    def test_a_reader_of_the_members_only_costs_no_health_query(self, client, world):
+        sign_in(client, world.outsider_officer)
+        client.get(detail_url(world.partnership))
+
+        with count_queries() as queries:
+            response = client.get(detail_url(world.partnership))
+
+        assert not response.context["partnership"].can_see_contents
+        assert not any("health" in query["sql"] for query in queries.captured_queries)
+
     def test_missing_partnership_is_404(self, client, world):
         sign_in(client, world.city)
         assert client.get(reverse("partnerships:partnership_detail", args=[999999])).status_code == 404

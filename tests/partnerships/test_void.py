@@ -91,6 +91,7 @@ def test_voiding_from_the_pages_needs_a_reason(client, world):
     page = client.get(reverse("partnerships:partnership_detail", args=[world.partnership.pk])).content.decode()
     assert (
         "Nhập trùng" in page
+        and f"Hủy do nhập sai bởi {world.city}," in page
         and reverse("partnerships:record_restore", args=["partnership", world.partnership.pk]) in page
     )
 
