@@ -150,11 +150,12 @@ class PartnershipQuerySet(models.QuerySet):
         history (``StatusChange``); NULL for a partnership not yet recorded on that day. Also
         ``signed_as_of``: the day it was first signed, if that was on or before ``day``."""
         day = day or timezone.localdate()
-        changes = StatusChange.objects.filter(partnership=OuterRef("pk"), effective_on__lte=day)
         return self.annotate(
-            status_on=Subquery(changes.order_by("-effective_on", "-pk").values("status")[:1]),
+            status_on=status_on(day),
             signed_as_of=Subquery(
-                changes.filter(status__in=Partnership.SIGNED_STATUSES)
+                StatusChange.objects.filter(
+                    partnership=OuterRef("pk"), effective_on__lte=day, status__in=Partnership.SIGNED_STATUSES
+                )
                 .order_by("effective_on", "pk")
                 .values("effective_on")[:1]
             ),
@@ -167,8 +168,11 @@ class PartnershipQuerySet(models.QuerySet):
         return self.filter(Exists(recorded)).with_status_on(day)
 
     def active_on(self, day: datetime.date | None = None):
-        """Partnerships signed or active on ``day``: those that make their units paired."""
-        return self.with_status_on(day).filter(status_on__in=Partnership.ACTIVE_STATUSES)
+        """Partnerships signed or active on ``day`` (default today), with ``status_on``: those that make
+        their units paired. Without ``signed_as_of``, which no caller of this filter reads."""
+        return self.annotate(status_on=status_on(day or timezone.localdate())).filter(
+            status_on__in=Partnership.ACTIVE_STATUSES
+        )
 
     def active(self):
         return self.filter(status__in=Partnership.ACTIVE_STATUSES)
@@ -179,6 +183,13 @@ class PartnershipQuerySet(models.QuerySet):
             return self
         member = Membership.objects.on().filter(partnership=OuterRef("pk"), commune__name__unaccent__icontains=text)
         return self.filter(Exists(member) | Q(title__unaccent__icontains=text))
+
+
+def status_on(day: datetime.date) -> Subquery:
+    """The status in force on ``day`` of the partnership of the outer row: its latest change dated on or
+    before the day (``PartnershipQuerySet.with_status_on``, ``active_on``)."""
+    changes = StatusChange.objects.filter(partnership=OuterRef("pk"), effective_on__lte=day)
+    return Subquery(changes.order_by("-effective_on", "-pk").values("status")[:1])
 
 
 def member_names_prefetch(lookup: str, *, names_only: bool = True, day: datetime.date | None = None) -> models.Prefetch:
