@@ -75,7 +75,9 @@ class TypedChoiceField(forms.CharField):
 
     Subclasses say how text is read (``lookup``) and what the messages say. The typed text is
     kept as typed (the bound field shows it again next to any error). ``queryset`` scopes what may
-    be chosen, exactly like ``ModelChoiceField.queryset``; it can be set after construction.
+    be chosen, exactly like ``ModelChoiceField.queryset``; it can be set after construction, and may
+    be a function without arguments that returns it: the field then builds it only when it reads
+    what was typed, never for a form shown empty.
     """
 
     widget = forms.TextInput
@@ -91,6 +93,16 @@ class TypedChoiceField(forms.CharField):
         kwargs.setdefault("max_length", 300)
         super().__init__(**kwargs)
         self.queryset = queryset
+
+    @property
+    def queryset(self):
+        if callable(self._queryset):
+            self._queryset = self._queryset()
+        return self._queryset
+
+    @queryset.setter
+    def queryset(self, value):
+        self._queryset = value
 
     def lookup(self, text: str):
         """(a queryset of candidates, the error code used when it does not hold exactly one row)."""
