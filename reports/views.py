@@ -146,7 +146,7 @@ class ReportListView(ReportAccessMixin, StopPollingMixin, HtmxFragmentMixin, Lis
     paginate_by = 25
 
     def get_queryset(self):
-        return Report.objects.visible_to(self.request.user).for_display()
+        return Report.objects.visible_to(self.request.user).for_list()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
