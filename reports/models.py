@@ -114,23 +114,19 @@ class ReportQuerySet(models.QuerySet):
 
     def for_list(self):
         """What the archive list shows of each report (its row and report_status.html): the period, the
-        scope's name, the requester; only the columns those read, and the scope partnership's members
-        for its name."""
-        return (
-            self.select_related("period", "partnership", "commune", "requested_by")
-            .only(
-                *LIST_COLUMNS,
-                "period__kind",
-                "period__year",
-                "period__number",
-                "partnership__title",
-                "commune__kind",
-                "commune__name",
-                "requested_by__first_name",
-                "requested_by__last_name",
-                "requested_by__username",
-            )
-            .prefetch_related(member_names_prefetch("partnership__memberships"))
+        scope, the requester; only the columns those read. An untitled partnership is named by its
+        members: the list reads those for its page alone (reports.views.load_partnership_names)."""
+        return self.select_related("period", "partnership", "commune", "requested_by").only(
+            *LIST_COLUMNS,
+            "period__kind",
+            "period__year",
+            "period__number",
+            "partnership__title",
+            "commune__kind",
+            "commune__name",
+            "requested_by__first_name",
+            "requested_by__last_name",
+            "requested_by__username",
         )
 
     def unfinished(self):

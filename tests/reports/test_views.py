@@ -140,6 +140,20 @@ class ReportListTests(TestCase):
             self.client.get(url, headers=HTMX)
         self.assertLessEqual(len(fragment), len(many))
 
+    def test_titled_partnerships_are_named_without_reading_their_members(self):
+        url = reverse("reports:report_list")
+        finished_report(
+            self.period, kind=Report.Kind.PARTNERSHIP, partnership=self.world.partnership, requested_by=self.world.city
+        )
+        self.client.get(url)
+        members = self.world.partnership.display_name()
+        with count_queries() as untitled:
+            self.assertContains(self.client.get(url), members)
+        Partnership.objects.filter(pk=self.world.partnership.pk).update(title="Kết nghĩa Trà Tân")
+        with count_queries() as titled:
+            self.assertContains(self.client.get(url), "Kết nghĩa Trà Tân")
+        self.assertEqual(len(titled), len(untitled) - 1)
+
     def test_requesting_a_report_queues_it_and_redirects_to_it(self):
         data = {"period_code": "2025-Q4", "kind": "city", "next_tasks": "Đôn đốc.", "signer_title": "BÍ THƯ"}
         with mock.patch(PUBLISH) as publish, self.captureOnCommitCallbacks(execute=True):
