@@ -1,9 +1,10 @@
 """Filters for the directory of the 94 units."""
 
+from functools import partial
+
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django_filters.filters import QuerySetRequestMixin
 
 from core.forms import LongSelect
 
@@ -15,7 +16,24 @@ FLAG_CHOICES = [(YES, _("Có")), (NO, _("Không")), (UNKNOWN, _("Chưa rõ"))]
 ROLE_UNKNOWN = "unknown"
 
 
-class UnitFilter(QuerySetRequestMixin, django_filters.Filter):
+class LazyQuerySetRequestMixin:
+    """A filter's ``queryset`` that may be a function of the request, like django-filter's
+    ``QuerySetRequestMixin``, for a ``TypedChoiceField``: the function is called when the field reads a
+    typed value, not when the form is built, so a list shown unfiltered never builds that queryset."""
+
+    def __init__(self, *args, queryset=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.queryset = queryset
+
+    @property
+    def field(self):
+        request = getattr(getattr(self, "parent", None), "request", None)
+        queryset = self.queryset
+        self.extra["queryset"] = partial(queryset, request) if callable(queryset) else queryset
+        return super().field
+
+
+class UnitFilter(LazyQuerySetRequestMixin, django_filters.Filter):
     """A unit typed by code or name (see UnitField); ``queryset`` may be a function of the request."""
 
     field_class = UnitField

@@ -4,9 +4,15 @@ import django_filters
 from django import forms
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
-from django_filters.filters import QuerySetRequestMixin
 
-from communes.filtersets import NO, YES, CommuneFilterSet, UnitFilter, former_district_choices
+from communes.filtersets import (
+    NO,
+    YES,
+    CommuneFilterSet,
+    LazyQuerySetRequestMixin,
+    UnitFilter,
+    former_district_choices,
+)
 from communes.models import Commune
 from core.forms import LongSelect
 
@@ -25,7 +31,7 @@ DEFAULT_SORT = "-signed_on"
 STATUS_SORTS = {"status", "-status"}  # the sorts that need PartnershipQuerySet.with_status_order()
 
 
-class PartnershipFilter(QuerySetRequestMixin, django_filters.Filter):
+class PartnershipFilter(LazyQuerySetRequestMixin, django_filters.Filter):
     """A partnership typed by number, title or member name (see PartnershipField)."""
 
     field_class = PartnershipField

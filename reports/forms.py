@@ -1,6 +1,7 @@
 """Input of the reports pages: dashboard filters, a report request, finalising a draft."""
 
 import datetime
+from functools import partial
 
 from django import forms
 from django.utils import timezone
@@ -106,6 +107,10 @@ def last_finished_quarter(choices: list[tuple[str, str]], today: datetime.date |
     return choices[0][0] if choices else None
 
 
+def partnership_choices(user):
+    return Partnership.objects.visible_to(user).with_member_names(names_only=True)
+
+
 class ReportRequestForm(TamperEvidentMixin, forms.ModelForm):
     """ "Tạo báo cáo": the period, the kind and its scope, and the tasks for the next period."""
 
@@ -134,8 +139,9 @@ class ReportRequestForm(TamperEvidentMixin, forms.ModelForm):
         choices = period_choices()
         self.fields["period_code"].choices = choices
         self.fields["period_code"].initial = last_finished_quarter(choices)
-        self.fields["partnership"].queryset = Partnership.objects.visible_to(user).with_member_names(names_only=True)
-        self.fields["commune"].queryset = Commune.objects.visible_to(user)
+        # Built only when a typed value is read (TypedChoiceField), not for the form shown empty.
+        self.fields["partnership"].queryset = partial(partnership_choices, user)
+        self.fields["commune"].queryset = partial(Commune.objects.visible_to, user)
         layout = conf.layout()
         self.fields["signer_title"].initial = layout.signer_title
         self.fields["signer_name"].initial = layout.signer_name

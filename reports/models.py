@@ -73,6 +73,24 @@ class NumberRegister(models.Model):
         return f"{self.document_type} {self.term}: {self.last_number}"
 
 
+# The report's own columns the archive list reads (ReportQuerySet.for_list).
+LIST_COLUMNS = (
+    "period",
+    "kind",
+    "partnership",
+    "commune",
+    "version",
+    "status",
+    "progress",
+    "error_message",
+    "requested_by",
+    "requested_at",
+    "document_type",
+    "number",
+    "finalised_at",
+)
+
+
 class ReportQuerySet(models.QuerySet):
     def visible_to(self, user):
         """City staff, administrators and leadership read every report; unit officers none."""
@@ -93,6 +111,23 @@ class ReportQuerySet(models.QuerySet):
         """What pages show: the related rows, without ``data`` (the frozen figures only the renderer reads,
         tens of kilobytes of JSON per report that the list would otherwise decode 25 times)."""
         return self.with_related().defer("data").prefetch_related(member_names_prefetch("partnership__memberships"))
+
+    def for_list(self):
+        """What the archive list shows of each report (its row and report_status.html): the period, the
+        scope, the requester; only the columns those read. An untitled partnership is named by its
+        members: the list reads those for its page alone (reports.views.load_partnership_names)."""
+        return self.select_related("period", "partnership", "commune", "requested_by").only(
+            *LIST_COLUMNS,
+            "period__kind",
+            "period__year",
+            "period__number",
+            "partnership__title",
+            "commune__kind",
+            "commune__name",
+            "requested_by__first_name",
+            "requested_by__last_name",
+            "requested_by__username",
+        )
 
     def unfinished(self):
         return self.filter(status__in=[Report.Status.QUEUED, Report.Status.RUNNING])

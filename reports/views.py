@@ -7,6 +7,7 @@ URL answers them 404, the same as a missing report.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,6 +21,7 @@ from django_htmx.http import HTMX_STOP_POLLING
 from accounts.permissions import can
 from commitments.models import ReportingPeriod
 from core.views import HtmxFragmentMixin
+from partnerships.models import member_names_prefetch
 
 from .charts import coverage_map, coverage_map_shapes, partnerships_by_status_chart, progress_by_field_chart
 from .figures import CityFigures
@@ -146,7 +148,12 @@ class ReportListView(ReportAccessMixin, StopPollingMixin, HtmxFragmentMixin, Lis
     paginate_by = 25
 
     def get_queryset(self):
-        return Report.objects.visible_to(self.request.user).for_display()
+        return Report.objects.visible_to(self.request.user).for_list()
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator, page, rows, is_paginated = super().paginate_queryset(queryset, page_size)
+        page.object_list = load_partnership_names(rows)
+        return paginator, page, page.object_list, is_paginated
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -175,6 +182,19 @@ class ReportListView(ReportAccessMixin, StopPollingMixin, HtmxFragmentMixin, Lis
         else:
             messages.success(request, _("Đã gửi yêu cầu tạo báo cáo. Báo cáo sẽ được tạo trong giây lát."))
         return redirect(report)
+
+
+def load_partnership_names(reports) -> list:
+    """The rows of ``reports``, each scope partnership ready to be named without a query of its own.
+
+    A partnership is named by its title, and only one without a title by its members
+    (``Partnership.__str__``): their names are read, in one query, for those alone, and not at all
+    when every partnership shown has a title (as commitments.views.load_partnership_names does)."""
+    rows = list(reports)
+    untitled = [row.partnership for row in rows if row.partnership_id and not row.partnership.title]
+    if untitled:
+        prefetch_related_objects(untitled, member_names_prefetch("memberships"))
+    return rows
 
 
 class ReportDetailView(ReportAccessMixin, StopPollingMixin, HtmxFragmentMixin, DetailView):

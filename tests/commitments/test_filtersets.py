@@ -2,12 +2,13 @@
 partnership list's PartnershipFilterSet: the filter by its commitments' field."""
 
 import datetime
+from unittest import mock
 
 from django.test import RequestFactory, TestCase
 
 from commitments.filtersets import CommitmentFilterSet, PartnershipFilterSet
-from commitments.models import Commitment
-from partnerships.models import Partnership
+from commitments.models import Commitment, CommitmentQuerySet
+from partnerships.models import Partnership, PartnershipQuerySet
 from tests import factories
 from tests.commitments import fixtures
 
@@ -66,6 +67,19 @@ class CommitmentFilterSetTests(TestCase):
         self.assertEqual(owners, {self.world.supporter.code})
         partnerships = set(filterset.form.fields["partnership"].queryset)
         self.assertEqual(partnerships, {self.world.partnership})
+
+    def test_an_unfiltered_form_builds_no_typed_choices(self):
+        request = RequestFactory().get("/")
+        request.user = self.world.officer
+        with (
+            mock.patch.object(CommitmentQuerySet, "visible_to") as owners,
+            mock.patch.object(PartnershipQuerySet, "contents_visible_to") as partnerships,
+        ):
+            filterset = CommitmentFilterSet({}, queryset=Commitment.objects.all(), request=request)
+            filterset.form.is_valid()
+            str(filterset.form)
+        owners.assert_not_called()
+        partnerships.assert_not_called()
 
     def test_officer_cannot_filter_by_a_foreign_partnership(self):
         request = RequestFactory().get("/")
