@@ -2,14 +2,12 @@
 tampering report every write form makes."""
 
 import unicodedata
-from pathlib import Path
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.renderers import DjangoTemplates, Jinja2
 from django.forms.utils import flatatt
 from django.template import TemplateDoesNotExist
-from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -26,27 +24,13 @@ def fold(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
 
 
-# Django's widget templates that the portal replaces with the same HTML in fewer templates: a <select>
-# writes its options, and it and an <input> their attributes, inline instead of including a template each.
-OVERRIDES = Path(__file__).parent / "jinja2"
-
-
 class FormRenderer(Jinja2):
     """Django's Jinja2 form renderer (``FORM_RENDERER``), which falls back to the template engine for
     widget templates that exist only as Django templates: the admin's (related-object links, date
     pickers, raw ids), django.contrib.auth's and django-filter's. The portal's forms, error lists and
-    formsets all use Django's own Jinja2 templates (django/forms/jinja2), except the few in
-    core/jinja2/django/forms (``OVERRIDES``), searched first: the same HTML, rendered with fewer
-    includes (a test compares them with Django's)."""
+    formsets all use Django's own Jinja2 templates (django/forms/jinja2)."""
 
     fallback = DjangoTemplates()
-
-    @cached_property
-    def engine(self):
-        django_templates = Path(forms.__file__).parent / "jinja2"
-        return self.backend(
-            {"APP_DIRS": True, "DIRS": [OVERRIDES, django_templates], "NAME": "djangoforms", "OPTIONS": {}}
-        )
 
     def get_template(self, template_name):
         try:
