@@ -75,9 +75,7 @@ class PartnershipQuerySet(models.QuerySet):
 
     def with_member_communes(self, commune_code: str, day: datetime.date | None = None):
         """Partnerships the unit is a member of on ``day`` (default today)."""
-        return self.filter(
-            Exists(Membership.objects.on(day).filter(partnership=OuterRef("pk"), commune_id=commune_code))
-        )
+        return self.filter(pk__in=Membership.objects.on(day).filter(commune_id=commune_code).values("partnership"))
 
     def contents_visible_to(self, user):
         """Partnerships whose private contents ``user`` may read."""
