@@ -151,7 +151,7 @@ def commitment_detail(request, pk):
     """A commitment and its progress reports, newest first, UPDATES_PER_PAGE a page: a long-running
     commitment gathers hundreds over the years. htmx pages through the reports section alone."""
     # A voided commitment stays readable here (with its banner and "Khôi phục"); lists leave it out.
-    commitments = Commitment.all_objects.visible_to(request.user).with_status().with_related()
+    commitments = Commitment.all_objects.visible_to(request.user).with_status().with_related().with_adjustments_flag()
     commitment = get_object_or_404(commitments, pk=pk)
     load_partnership_names([commitment])
     updates = (
@@ -160,8 +160,10 @@ def commitment_detail(request, pk):
         .order_by("-submitted_at", "-pk")
     )
     page = Paginator(updates, UPDATES_PER_PAGE).get_page(updates_page_number(request, updates))
-    adjustments = list(
-        commitment.adjustments.select_related("requested_by", "decided_by").order_by("-requested_at", "-pk")
+    adjustments = (
+        list(commitment.adjustments.select_related("requested_by", "decided_by").order_by("-requested_at", "-pk"))
+        if commitment.has_adjustments
+        else []
     )
     context = {
         "commitment": commitment,
