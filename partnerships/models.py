@@ -75,7 +75,7 @@ class PartnershipQuerySet(models.QuerySet):
 
     def with_member_communes(self, commune_code: str, day: datetime.date | None = None):
         """Partnerships the unit is a member of on ``day`` (default today)."""
-        return self.filter(pk__in=Membership.objects.on(day).filter(commune_id=commune_code).values("partnership"))
+        return self.filter(has_member(commune_code, day))
 
     def contents_visible_to(self, user):
         """Partnerships whose private contents ``user`` may read."""
@@ -102,7 +102,7 @@ class PartnershipQuerySet(models.QuerySet):
         if user.is_authenticated and user.sees_everything:
             flag = Value(True)
         elif user.is_authenticated and user.is_unit_officer:
-            flag = Exists(Membership.objects.on().filter(partnership=OuterRef("pk"), commune_id=user.commune_id))
+            flag = has_member(user.commune_id)
         else:
             flag = Value(False)
         return self.annotate(can_see_contents=models.ExpressionWrapper(flag, output_field=models.BooleanField()))
@@ -177,6 +177,12 @@ class PartnershipQuerySet(models.QuerySet):
             return self
         member = Membership.objects.on().filter(partnership=OuterRef("pk"), commune__name__unaccent__icontains=text)
         return self.filter(Exists(member) | Q(title__unaccent__icontains=text))
+
+
+def has_member(commune_code: str, day: datetime.date | None = None) -> Q:
+    """The condition on a partnership that the unit is one of its members on ``day`` (default today):
+    one IN over the unit's memberships, for a filter (``with_member_communes``) or a flag."""
+    return Q(pk__in=Membership.objects.on(day).filter(commune_id=commune_code).values("partnership"))
 
 
 def member_names_prefetch(lookup: str, *, names_only: bool = True, day: datetime.date | None = None) -> models.Prefetch:
