@@ -777,7 +777,10 @@ def my_unit(request):
         "commune": request.user.commune,
         "period": period,
         "offline_key": offline_key(request.user),
-        "partnerships": Partnership.objects.contents_visible_to(request.user).with_members().order_by("title", "pk"),
+        "partnerships": Partnership.objects.contents_visible_to(request.user)
+        .with_members(names_only=True)
+        .only("title")
+        .order_by("title", "pk"),
         "returned": own_updates.filter(state=ProgressUpdate.State.RETURNED)
         .select_related("reviewed_by")
         .only(*MY_UNIT_UPDATE_FIELDS, *MY_UNIT_RETURNED_FIELDS)

@@ -125,9 +125,13 @@ class PartnershipQuerySet(models.QuerySet):
             status_order=Case(*lifecycle, default=Value(len(lifecycle)), output_field=models.IntegerField())
         )
 
-    def with_members(self, day: datetime.date | None = None):
-        """Prefetch the members on ``day`` (default today) as ``memberships``."""
+    def with_members(self, day: datetime.date | None = None, *, names_only: bool = False):
+        """Prefetch the members on ``day`` (default today) as ``memberships``.
+
+        ``names_only`` loads just their role and unit name, not the full rows (as ``with_member_names``)."""
         members = Membership.objects.on(day).select_related("commune").order_by("role", "commune__name")
+        if names_only:
+            members = members.only("partnership", "role", "commune", "commune__name")
         return self.prefetch_related(models.Prefetch("memberships", queryset=members))
 
     def with_member_names(self, *, names_only: bool = False, day: datetime.date | None = None):
