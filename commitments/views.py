@@ -730,6 +730,21 @@ def paginate(request, queryset):
 
 MY_UNIT_SECTION_LIMIT = 10
 
+# What "my unit" shows of a commitment (with its status, progress and whether it was reported this period).
+MY_UNIT_COMMITMENT_FIELDS = (
+    "title",
+    "start_on",
+    "due_on",
+    "target_quantity",
+    "target_unit",
+    "target_value_vnd",
+    "achieved_quantity",
+    "achieved_value_vnd",
+    "field__name",
+    "owner__name",
+    "partnership__title",
+)
+
 # What "my unit" shows of a progress report (templates/commitments/my_unit.html): its link, commitment
 # and period, and for a returned one what it reported, who returned it, when and why.
 MY_UNIT_UPDATE_FIELDS = (
@@ -768,6 +783,7 @@ def my_unit(request):
         .with_status(today)
         .with_related()
         .with_reported_in(period)
+        .only(*MY_UNIT_COMMITMENT_FIELDS)
         .order_by(F("due_on").asc(nulls_last=True), "pk")
     )
     # Only what the page shows is joined and read: each extra table multiplies PostgreSQL's planning
