@@ -146,6 +146,31 @@ def owner_suggestions(request):
     return render_suggestions(request, [(unit_suggestion(unit), unit.former_district) for unit in units])
 
 
+# What a commitment's page shows of each progress report (templates/commitments/commitment_detail.html).
+DETAIL_UPDATE_FIELDS = (
+    "commitment",
+    "state",
+    "resubmission_count",
+    "achieved_quantity",
+    "achieved_value_vnd",
+    "narrative",
+    "return_reason",
+    "submitted_at",
+    "reviewed_at",
+    "reopen_reason",
+    "reopened_at",
+    "period__kind",
+    "period__year",
+    "period__number",
+    "author__first_name",
+    "author__last_name",
+    "author__username",
+    "reviewed_by__first_name",
+    "reviewed_by__last_name",
+    "reviewed_by__username",
+)
+
+
 @require_GET
 def commitment_detail(request, pk):
     """A commitment and its progress reports, newest first, UPDATES_PER_PAGE a page: a long-running
@@ -156,7 +181,8 @@ def commitment_detail(request, pk):
     load_partnership_names([commitment])
     updates = (
         commitment.updates.select_related("period", "author", "reviewed_by")
-        .prefetch_related("evidence")
+        .only(*DETAIL_UPDATE_FIELDS)
+        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.only("update", "kind", "original_name")))
         .order_by("-submitted_at", "-pk")
     )
     page = Paginator(updates, UPDATES_PER_PAGE).get_page(updates_page_number(request, updates))
