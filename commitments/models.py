@@ -273,6 +273,11 @@ class CommitmentQuerySet(models.QuerySet):
     def with_related(self):
         return self.select_related("field", "owner", "partnership")
 
+    def with_adjustments_flag(self):
+        """Annotate ``has_adjustments``: whether a change to the terms was ever requested, so that a page
+        reads the adjustments (and who asked and decided) only for a commitment that has some."""
+        return self.annotate(has_adjustments=Exists(CommitmentAdjustment.objects.filter(commitment=OuterRef("pk"))))
+
     def with_partnership_names(self):
         """The partnerships' members, for their names (a partnership without a title is named by its units)."""
         return self.prefetch_related(member_names_prefetch("partnership__memberships"))

@@ -146,22 +146,50 @@ def owner_suggestions(request):
     return render_suggestions(request, [(unit_suggestion(unit), unit.former_district) for unit in units])
 
 
+# What a commitment's page shows of each progress report (templates/commitments/commitment_detail.html).
+DETAIL_UPDATE_FIELDS = (
+    "commitment",
+    "state",
+    "resubmission_count",
+    "achieved_quantity",
+    "achieved_value_vnd",
+    "narrative",
+    "return_reason",
+    "submitted_at",
+    "reviewed_at",
+    "reopen_reason",
+    "reopened_at",
+    "period__kind",
+    "period__year",
+    "period__number",
+    "author__first_name",
+    "author__last_name",
+    "author__username",
+    "reviewed_by__first_name",
+    "reviewed_by__last_name",
+    "reviewed_by__username",
+)
+
+
 @require_GET
 def commitment_detail(request, pk):
     """A commitment and its progress reports, newest first, UPDATES_PER_PAGE a page: a long-running
     commitment gathers hundreds over the years. htmx pages through the reports section alone."""
     # A voided commitment stays readable here (with its banner and "Khôi phục"); lists leave it out.
-    commitments = Commitment.all_objects.visible_to(request.user).with_status().with_related()
+    commitments = Commitment.all_objects.visible_to(request.user).with_status().with_related().with_adjustments_flag()
     commitment = get_object_or_404(commitments, pk=pk)
     load_partnership_names([commitment])
     updates = (
         commitment.updates.select_related("period", "author", "reviewed_by")
-        .prefetch_related("evidence")
+        .only(*DETAIL_UPDATE_FIELDS)
+        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.only("update", "kind", "original_name")))
         .order_by("-submitted_at", "-pk")
     )
     page = Paginator(updates, UPDATES_PER_PAGE).get_page(updates_page_number(request, updates))
-    adjustments = list(
-        commitment.adjustments.select_related("requested_by", "decided_by").order_by("-requested_at", "-pk")
+    adjustments = (
+        list(commitment.adjustments.select_related("requested_by", "decided_by").order_by("-requested_at", "-pk"))
+        if commitment.has_adjustments
+        else []
     )
     context = {
         "commitment": commitment,
@@ -729,6 +757,41 @@ def paginate(request, queryset):
 
 MY_UNIT_SECTION_LIMIT = 10
 
+# What "my unit" shows of a commitment (with its status, progress and whether it was reported this period).
+MY_UNIT_COMMITMENT_FIELDS = (
+    "title",
+    "start_on",
+    "due_on",
+    "target_quantity",
+    "target_unit",
+    "target_value_vnd",
+    "achieved_quantity",
+    "achieved_value_vnd",
+    "field__name",
+    "owner__name",
+    "partnership__title",
+)
+
+# What "my unit" shows of a progress report (templates/commitments/my_unit.html): its link, commitment
+# and period, and for a returned one what it reported, who returned it, when and why.
+MY_UNIT_UPDATE_FIELDS = (
+    "commitment__title",
+    "period__kind",
+    "period__year",
+    "period__number",
+    "submitted_at",
+)
+MY_UNIT_RETURNED_FIELDS = (
+    "achieved_quantity",
+    "achieved_value_vnd",
+    "commitment__target_unit",
+    "return_reason",
+    "reviewed_at",
+    "reviewed_by__first_name",
+    "reviewed_by__last_name",
+    "reviewed_by__username",
+)
+
 
 @require_GET
 def my_unit(request):
@@ -747,19 +810,25 @@ def my_unit(request):
         .with_status(today)
         .with_related()
         .with_reported_in(period)
+        .only(*MY_UNIT_COMMITMENT_FIELDS)
         .order_by(F("due_on").asc(nulls_last=True), "pk")
     )
-    # Only what the page shows is joined: each extra table multiplies PostgreSQL's planning time.
+    # Only what the page shows is joined and read: each extra table multiplies PostgreSQL's planning
+    # time, and each column loaded is Python work on every row.
     own_updates = ProgressUpdate.objects.editable_by(request.user).select_related("commitment", "period")
     context = {
         "commune": request.user.commune,
         "period": period,
         "offline_key": offline_key(request.user),
-        "partnerships": Partnership.objects.contents_visible_to(request.user).with_members().order_by("title", "pk"),
+        "partnerships": Partnership.objects.contents_visible_to(request.user)
+        .with_members(names_only=True)
+        .only("title")
+        .order_by("title", "pk"),
         "returned": own_updates.filter(state=ProgressUpdate.State.RETURNED)
         .select_related("reviewed_by")
+        .only(*MY_UNIT_UPDATE_FIELDS, *MY_UNIT_RETURNED_FIELDS)
         .order_by("-reviewed_at", "-pk"),
-        "waiting": own_updates.awaiting_review().order_by("-submitted_at", "-pk"),
+        "waiting": own_updates.awaiting_review().only(*MY_UNIT_UPDATE_FIELDS).order_by("-submitted_at", "-pk"),
     }
     # A unit of the national-scale programme can owe over a hundred commitments: the desk shows the
     # first ones of each section (soonest due first) with their totals and a link to the full list.

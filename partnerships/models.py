@@ -75,9 +75,7 @@ class PartnershipQuerySet(models.QuerySet):
 
     def with_member_communes(self, commune_code: str, day: datetime.date | None = None):
         """Partnerships the unit is a member of on ``day`` (default today)."""
-        return self.filter(
-            Exists(Membership.objects.on(day).filter(partnership=OuterRef("pk"), commune_id=commune_code))
-        )
+        return self.filter(has_member(commune_code, day))
 
     def contents_visible_to(self, user):
         """Partnerships whose private contents ``user`` may read."""
@@ -104,7 +102,7 @@ class PartnershipQuerySet(models.QuerySet):
         if user.is_authenticated and user.sees_everything:
             flag = Value(True)
         elif user.is_authenticated and user.is_unit_officer:
-            flag = Exists(Membership.objects.on().filter(partnership=OuterRef("pk"), commune_id=user.commune_id))
+            flag = has_member(user.commune_id)
         else:
             flag = Value(False)
         return self.annotate(can_see_contents=models.ExpressionWrapper(flag, output_field=models.BooleanField()))
@@ -127,9 +125,13 @@ class PartnershipQuerySet(models.QuerySet):
             status_order=Case(*lifecycle, default=Value(len(lifecycle)), output_field=models.IntegerField())
         )
 
-    def with_members(self, day: datetime.date | None = None):
-        """Prefetch the members on ``day`` (default today) as ``memberships``."""
+    def with_members(self, day: datetime.date | None = None, *, names_only: bool = False):
+        """Prefetch the members on ``day`` (default today) as ``memberships``.
+
+        ``names_only`` loads just their role and unit name, not the full rows (as ``with_member_names``)."""
         members = Membership.objects.on(day).select_related("commune").order_by("role", "commune__name")
+        if names_only:
+            members = members.only("partnership", "role", "commune", "commune__name")
         return self.prefetch_related(models.Prefetch("memberships", queryset=members))
 
     def with_member_names(self, *, names_only: bool = False, day: datetime.date | None = None):
@@ -190,6 +192,12 @@ def status_on(day: datetime.date) -> Subquery:
     before the day (``PartnershipQuerySet.with_status_on``, ``active_on``)."""
     changes = StatusChange.objects.filter(partnership=OuterRef("pk"), effective_on__lte=day)
     return Subquery(changes.order_by("-effective_on", "-pk").values("status")[:1])
+
+
+def has_member(commune_code: str, day: datetime.date | None = None) -> Q:
+    """The condition on a partnership that the unit is one of its members on ``day`` (default today):
+    one IN over the unit's memberships, for a filter (``with_member_communes``) or a flag."""
+    return Q(pk__in=Membership.objects.on(day).filter(commune_id=commune_code).values("partnership"))
 
 
 def member_names_prefetch(lookup: str, *, names_only: bool = True, day: datetime.date | None = None) -> models.Prefetch:

@@ -262,16 +262,16 @@ class CommitmentDetailViewTests(WorldTestCase):
             fixtures.returned_update(self.world)
 
         fixtures.update_with_photo(self.world)
-        # The commitment, its partnership's members (for its name), the reports' count,
-        # the page of reports and their evidence, the adjustment history.
-        self.assert_same_query_count(self.url(), add_updates, expected=6)
+        # The commitment (with whether it has adjustments: it has none, so their history is not read),
+        # its partnership's members (for its name), the reports' count, the page of reports and their evidence.
+        self.assert_same_query_count(self.url(), add_updates, expected=5)
 
     def test_a_titled_partnership_is_named_without_reading_its_members(self):
         self.login(self.world.officer)
         fixtures.update_with_photo(self.world)
         name_partnership(self.world.partnership, "Kết nghĩa Trà Tân")
         self.assertContains(self.client.get(self.url()), "Kết nghĩa Trà Tân")
-        self.assert_same_query_count(self.url(), lambda: fixtures.update_with_photo(self.world), expected=5)
+        self.assert_same_query_count(self.url(), lambda: fixtures.update_with_photo(self.world), expected=4)
 
     def add_reports(self, count: int) -> list:
         """``count`` reports on world.commitment, a day apart, oldest first."""
