@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Prefetch, Q, Window, prefetch_related_objects
+from django.db.models import Count, F, Prefetch, Q, Window
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -34,7 +34,7 @@ from communes.forms import unit_suggestion
 from core.files import protect_upload_response
 from core.params import row_id
 from core.views import MAX_SUGGESTIONS, HtmxFragmentMixin, render_suggestions, restore_page, typed_text, void_page
-from partnerships.models import Partnership, member_names_prefetch
+from partnerships.models import Partnership, member_names_prefetch, prefetch_member_names
 from partnerships.views import BasePartnershipDetailView, BasePartnershipListView
 
 from . import services
@@ -126,15 +126,9 @@ commitment_list = CommitmentListView.as_view()
 
 
 def load_partnership_names(commitments) -> list:
-    """The rows of ``commitments``, each partnership ready to be named without a query of its own.
-
-    A partnership is named by its title, and only one without a title by its members
-    (``Partnership.__str__``): their names are read, in one query, for those alone, and not at all
-    when every partnership shown has a title."""
+    """The rows of ``commitments``, each partnership ready to be named without a query of its own."""
     rows = list(commitments)
-    untitled = [row.partnership for row in rows if not row.partnership.title]
-    if untitled:
-        prefetch_related_objects(untitled, member_names_prefetch("memberships"))
+    prefetch_member_names([row.partnership for row in rows])
     return rows
 
 

@@ -212,6 +212,17 @@ def member_names_prefetch(lookup: str, *, names_only: bool = True, day: datetime
     return models.Prefetch(lookup, queryset=memberships)
 
 
+def prefetch_member_names(partnerships) -> None:
+    """Make each of ``partnerships`` ready to be named (``str()``) without a query of its own.
+
+    A partnership is named by its title, and only one without a title by its members
+    (``Partnership.__str__``): their names are read, in one query, for those alone, and not at all when
+    every one has a title."""
+    untitled = [partnership for partnership in partnerships if not partnership.title]
+    if untitled:
+        models.prefetch_related_objects(untitled, member_names_prefetch("memberships"))
+
+
 @pghistory.track()
 class Partnership(ChoiceLabelsMixin, VoidableModel):
     """A kết nghĩa agreement: one supported commune and one or more supporting units under NQ 02-NQ/TU."""

@@ -7,7 +7,6 @@ URL answers them 404, the same as a missing report.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,7 +20,7 @@ from django_htmx.http import HTMX_STOP_POLLING
 from accounts.permissions import can
 from commitments.models import ReportingPeriod
 from core.views import HtmxFragmentMixin
-from partnerships.models import member_names_prefetch
+from partnerships.models import prefetch_member_names
 
 from .charts import coverage_map, coverage_map_shapes, partnerships_by_status_chart, progress_by_field_chart
 from .figures import CityFigures
@@ -185,15 +184,9 @@ class ReportListView(ReportAccessMixin, StopPollingMixin, HtmxFragmentMixin, Lis
 
 
 def load_partnership_names(reports) -> list:
-    """The rows of ``reports``, each scope partnership ready to be named without a query of its own.
-
-    A partnership is named by its title, and only one without a title by its members
-    (``Partnership.__str__``): their names are read, in one query, for those alone, and not at all
-    when every partnership shown has a title (as commitments.views.load_partnership_names does)."""
+    """The rows of ``reports``, each scope partnership ready to be named without a query of its own."""
     rows = list(reports)
-    untitled = [row.partnership for row in rows if row.partnership_id and not row.partnership.title]
-    if untitled:
-        prefetch_related_objects(untitled, member_names_prefetch("memberships"))
+    prefetch_member_names([row.partnership for row in rows if row.partnership_id])
     return rows
 
 
