@@ -384,6 +384,11 @@ class Commitment(ChoiceLabelsMixin, VoidableModel):
         ]
         # The owner must be (or have been) a member of the same partnership: deferred constraint
         # triggers on both tables (migration 0016; a composite foreign key before units could leave).
+        indexes = [
+            # The live commitments by field: the commitment list counts its rows, in one field or in
+            # all, from this small index alone instead of visiting a table page for each row.
+            models.Index(fields=["field"], condition=Q(voided_at__isnull=True), name="commitment_live_field_idx"),
+        ]
 
     def __str__(self):
         return self.title
