@@ -321,6 +321,19 @@ class FieldGroup:
         return self.total - len(self.commitments)
 
 
+# What the partnership page's commitments section shows of each commitment (with its status and
+# progress), templates/commitments/partnership_commitments.html: each column left out is one PostgreSQL
+# does not carry through its joins and Python does not load, and a unit's descriptive columns are wide.
+PARTNERSHIP_COMMITMENT_FIELDS = (
+    "title",
+    "due_on",
+    "target_quantity",
+    "target_unit",
+    "target_value_vnd",
+    "field__name",
+    "owner__name",
+)
+
 # The partnership page's commitments section, which a commitment added in place replaces, and the ids
 # of its add form (distinct from the other forms on that page).
 IN_PLACE_TARGET = "partnership-commitments"
@@ -354,6 +367,7 @@ def render_partnership_commitments(request, partnership, *, add_form=None, added
         .filter(partnership=partnership)
         .with_status()
         .select_related("field", "owner")
+        .only(*PARTNERSHIP_COMMITMENT_FIELDS)
         .order_by("field__order", "field__name", F("due_on").asc(nulls_last=True), "pk")
     )
     template = "commitments/partnership_commitments.html" + ("#grouped" if fragment else "")
