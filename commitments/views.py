@@ -98,6 +98,22 @@ def toast(response: HttpResponse, text: str, kind: str = "success") -> HttpRespo
 # --- Commitments ---------------------------------------------------------------------------------
 
 
+# What the commitment list shows of each commitment (with its status and progress), in
+# templates/commitments/commitment_list.html: the partnership only by its name (its title, or its
+# members for one without), and not the long text columns of any of the three tables joined.
+COMMITMENT_LIST_FIELDS = (
+    "title",
+    "is_demo",
+    "due_on",
+    "target_quantity",
+    "target_unit",
+    "target_value_vnd",
+    "field__name",
+    "owner__name",
+    "partnership__title",
+)
+
+
 class CommitmentListView(HtmxFragmentMixin, FilterView):
     """Every commitment the user may read, filtered, sorted and paginated; htmx gets the results only."""
 
@@ -113,6 +129,7 @@ class CommitmentListView(HtmxFragmentMixin, FilterView):
             .visible_to(self.request.user)
             .with_status()
             .with_related()
+            .only(*COMMITMENT_LIST_FIELDS)
             .order_by(F("due_on").asc(nulls_last=True), "pk")
         )
 
