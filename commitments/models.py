@@ -729,6 +729,18 @@ class ProgressUpdate(ChoiceLabelsMixin, VoidableModel):
                 violation_error_message=_("Báo cáo này đã được gửi."),
             ),
         ]
+        indexes = [
+            # Live reports awaiting review in the order of their commitment, from the index alone: the
+            # review queue counts them by field with a merge join along the commitments' primary key
+            # instead of hashing every commitment. The queue's other reads use progress_awaiting_cover_idx
+            # (migration 0018).
+            models.Index(
+                fields=["commitment"],
+                include=["id"],
+                condition=Q(state="submitted", voided_at__isnull=True),
+                name="progress_awaiting_commit_idx",
+            ),
+        ]
         triggers = [
             pgtrigger.Trigger(
                 name="verified_progress_is_locked",
