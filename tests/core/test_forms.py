@@ -23,6 +23,8 @@ CHOICES = [
     ("x", "X"),
     ("lazy", gettext_lazy("Chưa rõ")),
     ("safe", mark_safe("<b>Hải Châu</b>")),  # a label already marked safe stays as it is
+    ("Hải & Châu", "Hải & Châu"),  # its own label, like a former district: escaped once for both
+    ("<i>", mark_safe("<i>")),  # its own label but marked safe: the label is not escaped
     ("Nhóm", [("g1", "Hòa Vang"), ("g2", "Đặc khu")]),
 ]
 
