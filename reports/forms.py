@@ -23,6 +23,10 @@ YES_NO = [("", _("Tất cả")), ("yes", _("Có")), ("no", _("Không"))]
 PROGRAMME_START_YEAR = 2025
 
 
+def district_choices(districts) -> list[tuple[str, str]]:
+    return [("", _("Tất cả")), *((district, district) for district in districts)]
+
+
 class DashboardFilterForm(forms.Form):
     """GET filters of the dashboard: former district, mountainous and border units."""
 
@@ -38,7 +42,10 @@ class DashboardFilterForm(forms.Form):
 
     def __init__(self, *args, districts=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["former_district"].choices = [("", _("Tất cả"))] + [(d, d) for d in districts]
+        # A callable: Django builds the choices only when the select is rendered or a district is
+        # validated, not for a request whose filters come from the template's cache (the figures
+        # fragment), where the ~680 districts of national scale were most of the view's own work.
+        self.fields["former_district"].choices = partial(district_choices, districts)
         today = timezone.localdate()
         self.fields["as_of"].widget.attrs.update(
             min=datetime.date(PROGRAMME_START_YEAR, 1, 1).isoformat(), max=today.isoformat()
