@@ -852,4 +852,5 @@ class _Builder:
 
 def district_names(rows: dict) -> list[str]:
     """The former districts of the units, for the dashboard filter (no query: read from the rows)."""
-    return sorted({unit["former_district"] for unit in rows["units"] if unit["former_district"]}, key=sort_key)
+    names = {unit["former_district"] for unit in rows["units"] if unit["former_district"]}
+    return sorted(names, key=lambda name: (sort_key(name), name))  # the name breaks ties (see summary)

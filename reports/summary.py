@@ -170,7 +170,9 @@ def _commitments(scope: Scope, today: datetime.date):
 def district_names() -> list[str]:
     """Former districts of the units, for the filter form (Vietnamese order, accents ignored)."""
     names = Commune.objects.exclude(former_district="").order_by().values_list("former_district", flat=True)
-    return sorted(set(names.distinct()), key=sort_key)
+    # The name itself breaks ties ("Hà Hưng", "Hạ Hưng"): without it their order followed the set's,
+    # which changes from one process to the next.
+    return sorted(set(names.distinct()), key=lambda name: (sort_key(name), name))
 
 
 def load_summary(scope: Scope | None = None, *, today: datetime.date | None = None) -> DashboardSummary:

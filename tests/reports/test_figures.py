@@ -13,7 +13,7 @@ from commitments.health import Health, with_health
 from commitments.models import Commitment, CommitmentAdjustment, ProgressUpdate
 from core.templatetags.portal import number
 from partnerships.models import Partnership
-from reports.figures import CityFigures, Scope, UnitCategory, load_rows
+from reports.figures import CityFigures, Scope, UnitCategory, district_names, load_rows
 from reports.periods import ensure_period
 from tests import factories
 from tests.assertions import count_queries
@@ -195,3 +195,9 @@ class AdjustedTargetTests(TestCase):
         text = self.line(timezone.localdate()).target_text
         self.assertNotIn("xuống 9", text)
         self.assertNotIn("lên 9", text)
+
+
+def test_district_names_that_differ_only_by_accents_keep_one_order():
+    # Sorted with accents ignored, "Hà Hưng" and "Hạ Hưng" tie: the name decides, whatever the set's order.
+    rows = {"units": [{"former_district": name} for name in ("Hạ Hưng", "Đông Giang", "", "Hà Hưng", "An Hải")]}
+    assert district_names(rows) == ["An Hải", "Đông Giang", "Hà Hưng", "Hạ Hưng"]
