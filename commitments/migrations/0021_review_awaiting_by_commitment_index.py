@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     0020 is taken on another branch."""
 
     dependencies = [
-        ("commitments", "0019_partnership_health_array"),
+        ("commitments", "0020_live_field_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
