@@ -317,6 +317,17 @@ CELERY_BEAT_SCHEDULE = {
     "report-reminders": {"task": "reports.tasks.send_report_reminders_task", "schedule": crontab(hour=8, minute=0)},
 }
 
+
+def fail_open_redis(key_prefix: str) -> dict:
+    """A cache alias on REDIS_URL for which a Redis that is down or hangs is a miss (core/cache.py)."""
+    return {
+        "BACKEND": "core.cache.FailOpenRedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": key_prefix,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+
+
 # --- Caches: the dashboard's figures and fragments (reports/summary.py, templates/reports/dashboard.html),
 # shared by every worker through Redis, keyed by the change counter read from PostgreSQL on every request.
 # Without Redis (make run) each process keeps its own copy: still correct, thanks to the counter.
@@ -324,23 +335,13 @@ CELERY_BEAT_SCHEDULE = {
 # timeouts bound what a hung Redis costs a request.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "dashboard": {
-        "BACKEND": "core.cache.FailOpenRedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "ketnghia",
-        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-    }
+    "dashboard": fail_open_redis("ketnghia")
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dashboard"},
     # The sessions and the signed-in users (accounts/backends.py), read by every signed-in request.
     # Own key prefix: clearing the dashboard's keys leaves them alone. Without Redis nothing is kept
     # (a per-process copy would outlive a logout or a deactivation made in another process).
-    "sessions": {
-        "BACKEND": "core.cache.FailOpenRedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "ketnghia-sessions",
-        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-    }
+    "sessions": fail_open_redis("ketnghia-sessions")
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
 }
