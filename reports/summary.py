@@ -10,8 +10,11 @@ Caching (Django's cache framework, the "dashboard" alias: Redis in production): 
 epoch, change counter, language, day, scope). The counter is bumped at COMMIT by triggers on every
 table the figures read (reports/migrations/0004_change_counter.py), so a write through any path, in any
 process, makes the next request compute afresh; the day is in the key because "overdue" depends on
-it. A cache that fails is a miss (core/cache.py), never fatal. The page's rendered fragments are
-cached by ``{% cache %}`` in templates/reports/dashboard.html under the same counter.
+it. What reads units and partnerships only (the map, coverage, recent activities, the districts) is
+cached under a second counter, "pairing", over those tables alone (0005_pairing_counter.py): the
+progress reports officers send all day leave it in place. A cache that fails is a miss
+(core/cache.py), never fatal. The page's rendered fragments are cached by ``{% cache %}`` in
+templates/reports/dashboard.html under the counter of what each one shows.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import datetime
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
@@ -53,7 +57,8 @@ CACHE_ALIAS = "dashboard"
 # Entries of an old counter are never read again and must go: Redis is also the Celery broker and
 # runs without eviction, so the cache's size is bounded by time (writes in 15 minutes × filters used).
 CACHE_SECONDS = 15 * 60
-COUNTER = "dashboard"
+COUNTER = "dashboard"  # every table the figures read
+PAIRING_COUNTER = "pairing"  # units, partnerships, members, statuses, activities: what PairingSummary reads
 OVERDUE_SHOWN = 8
 ACTIVITIES_SHOWN = 8
 
@@ -98,6 +103,16 @@ class ActivityLine:
     occurred_on: datetime.date
     kind_label: str
     value_vnd: int | None
+
+
+@dataclass(frozen=True)
+class PairingSummary:
+    """The dashboard's figures read from units and partnerships only, never commitments or progress:
+    cached under the pairing counter (``cached_summary``)."""
+
+    units: list[MapUnitFigure]
+    coverage: Coverage
+    activities: list[ActivityLine]
 
 
 @dataclass(frozen=True)
@@ -175,15 +190,26 @@ def district_names() -> list[str]:
     return sorted(set(names.distinct()), key=lambda name: (sort_key(name), name))
 
 
-def load_summary(scope: Scope | None = None, *, today: datetime.date | None = None) -> DashboardSummary:
+def load_pairing(scope: Scope, today: datetime.date) -> PairingSummary:
+    """The figures of ``load_summary`` that read units and partnerships only. Three queries."""
+    return PairingSummary(
+        units=_map_units(scope, today), coverage=_coverage(scope, today), activities=_recent_activities(today)
+    )
+
+
+def load_summary(
+    scope: Scope | None = None, *, today: datetime.date | None = None, pairing: PairingSummary | None = None
+) -> DashboardSummary:
     """The dashboard's figures for ``scope`` as of ``today``, for users who see everything.
 
     Grouped queries over the programme's rules as the apps write them (commitment status and progress,
     partnership status on the day and health, unit pairing): nothing is computed here row by row.
-    Eight queries whatever the number of rows.
+    Eight queries whatever the number of rows; five when ``pairing`` (``load_pairing`` for the same
+    scope and day) is given.
     """
     scope = scope or Scope()
     today = today or timezone.localdate()
+    pairing = pairing or load_pairing(scope, today)
     partnerships = _partnerships(scope, today).existing_on(today)
     by_status, by_health = Counter(), Counter()
     for row in with_health(partnerships, today).values("status_on", "health").annotate(n=Count("pk")).order_by():
@@ -194,8 +220,8 @@ def load_summary(scope: Scope | None = None, *, today: datetime.date | None = No
     return DashboardSummary(
         scope=scope,
         as_of=today,
-        units=_map_units(scope, today),
-        coverage=_coverage(scope, today),
+        units=pairing.units,
+        coverage=pairing.coverage,
         partnerships_by_status=[Tally(key, str(label), by_status[key]) for key, label in Partnership.Status.choices],
         partnerships_by_health=[Tally(key, str(label), by_health[key]) for key, label in Health.choices],
         partnership_total=sum(by_status.values()),
@@ -210,7 +236,7 @@ def load_summary(scope: Scope | None = None, *, today: datetime.date | None = No
         achieved_value_vnd=totals["achieved"],
         progress_percent=round(totals["percent"] / totals["count"]) if totals["count"] else 0,
         awaiting_verification=ProgressUpdate.objects.awaiting_review_on(today).count(),
-        activities=_recent_activities(today),
+        activities=pairing.activities,
     )
 
 
@@ -406,12 +432,21 @@ def _recent_activities(today: datetime.date) -> list[ActivityLine]:
 # --- Caching -----------------------------------------------------------------------------------------
 
 
-def current_version() -> str | None:
-    """The database's epoch and change counter, "epoch:n" (one indexed read), or None without a counter."""
+class Versions(NamedTuple):
+    """The change counters the dashboard's caches are keyed on, each "epoch:n", or None without one."""
+
+    figures: str | None  # the "dashboard" counter: every table the figures read
+    pairing: str | None  # the "pairing" counter: units and partnerships only
+
+
+def current_versions() -> Versions:
+    """Both counters, in one indexed read."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT epoch, value FROM core_change_counter WHERE name = %s", [COUNTER])
-        row = cursor.fetchone()
-    return f"{row[0].hex}:{row[1]}" if row else None
+        cursor.execute(
+            "SELECT name, epoch, value FROM core_change_counter WHERE name IN (%s, %s)", [COUNTER, PAIRING_COUNTER]
+        )
+        found = {name: f"{epoch.hex}:{value}" for name, epoch, value in cursor.fetchall()}
+    return Versions(figures=found.get(COUNTER), pairing=found.get(PAIRING_COUNTER))
 
 
 def scope_key(scope: Scope) -> str:
@@ -434,18 +469,25 @@ def get_or_compute(version: str | None, name: str, compute):
 
 
 def cached_district_names(version: str | None) -> list[str]:
+    """``district_names``, cached under ``version``: the pairing counter's, which moves with the units."""
     return get_or_compute(version, "districts", district_names)
 
 
-def cached_summary(version: str | None, scope: Scope, *, today: datetime.date | None = None) -> DashboardSummary:
-    """``load_summary`` for ``scope`` as of ``today``, cached under the version read *before* computing.
+def cached_summary(versions: Versions, scope: Scope, *, today: datetime.date | None = None) -> DashboardSummary:
+    """``load_summary`` for ``scope`` as of ``today``, cached under the versions read *before* computing.
 
     The figures may then be newer than the version they are stored under (a write committed in
     between), never older: such a write bumps the counter, and the next request computes afresh. The
     key holds the day ("overdue" depends on it, so it changes at midnight) and the language (the
-    figures carry translated labels).
+    figures carry translated labels). The part read from units and partnerships only is cached under
+    the pairing counter: when progress alone has changed, it is reused.
     """
     today = today or timezone.localdate()
     scope_digest = hashlib.blake2b(scope_key(scope).encode(), digest_size=8).hexdigest()  # a safe key: no spaces
-    name = f"summary:{get_language()}:{today.isoformat()}:{scope_digest}"
-    return get_or_compute(version, name, lambda: load_summary(scope, today=today))
+    key = f"{get_language()}:{today.isoformat()}:{scope_digest}"
+
+    def compute() -> DashboardSummary:
+        pairing = get_or_compute(versions.pairing, f"pairing:{key}", lambda: load_pairing(scope, today))
+        return load_summary(scope, today=today, pairing=pairing)
+
+    return get_or_compute(versions.figures, f"summary:{key}", compute)

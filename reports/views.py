@@ -39,7 +39,7 @@ from .services import (
     save_narrative,
     store_signed_copy,
 )
-from .summary import CACHE_SECONDS, cached_district_names, cached_summary, current_version, scope_key
+from .summary import CACHE_SECONDS, Versions, cached_district_names, cached_summary, current_versions, scope_key
 
 MAP_SHAPES = "dashboard-shape"  # ids of the map outlines drawn once per dashboard page
 
@@ -48,10 +48,11 @@ class DashboardView(HtmxFragmentMixin, TemplateView):
     """City-wide figures, filterable by former district and by mountainous/border units, as of a day.
 
     The figures come from reports.summary (aggregated in SQL, cached until the next committed write).
-    The template caches its two costly parts with ``{% cache %}`` under the same change counter: the
-    filters (at national scale the former-district select alone has ~650 options) and the ``figures``
-    fragment (charts, and a map of a link per unit). The map's outlines are sent once with the page;
-    the fragment only colours them.
+    The template caches its costly parts with ``{% cache %}``: the filters (at national scale the
+    former-district select alone has ~650 options) and the map (a link per unit) under the pairing
+    counter, the ``figures`` fragment under the counter of every table. The map's outlines are sent
+    once with the page; the fragment only colours them. The template reads ``view.figures``, so a
+    page served from the fragment cache does not read the figures at all.
     """
 
     template_name = "reports/dashboard.html"
@@ -65,16 +66,16 @@ class DashboardView(HtmxFragmentMixin, TemplateView):
         return super().get(request, *args, **kwargs)
 
     @cached_property
-    def version(self) -> str | None:
-        return current_version()
+    def versions(self) -> Versions:
+        return current_versions()
 
     @cached_property
     def form(self) -> DashboardFilterForm:
-        return DashboardFilterForm(self.request.GET or None, districts=cached_district_names(self.version))
+        return DashboardFilterForm(self.request.GET or None, districts=cached_district_names(self.versions.pairing))
 
     @cached_property
     def figures(self):
-        return cached_summary(self.version, self.form.scope(), today=self.form.as_of_day())
+        return cached_summary(self.versions, self.form.scope(), today=self.form.as_of_day())
 
     # Called by the template only when its fragment cache misses.
     def status_chart(self):
@@ -89,17 +90,16 @@ class DashboardView(HtmxFragmentMixin, TemplateView):
     def get_context_data(self, **kwargs):
         form, today = self.form, timezone.localdate()
         as_of = form.as_of_day()
-        cache_seconds = CACHE_SECONDS if self.version else 0  # 0: {% cache %} stores nothing
+        cache_seconds = CACHE_SECONDS if all(self.versions) else 0  # 0: {% cache %} stores nothing
         context = super().get_context_data(
             form=form,
-            figures=self.figures,
             as_of=as_of,
             past_day=as_of if as_of != today else None,
             cache_seconds=cache_seconds,
             # Only filters the form accepts are cached: their number stays bounded.
             filters_cache_seconds=0 if form.errors else cache_seconds,
             # What the cached fragments vary on, besides the language (see the template).
-            version=self.version,
+            versions=self.versions,
             today=today,
             scope=scope_key(form.scope()),
             role="staff" if can(self.request.user, "verify_progress") else "reader",  # staff get links to the queue

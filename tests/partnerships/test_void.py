@@ -135,9 +135,9 @@ def test_officers_and_leaders_cannot_void(client, world):
 @pytest.mark.django_db(transaction=True)  # the dashboard's cache is invalidated at COMMIT
 def test_the_dashboard_page_drops_a_voided_partnership(client, world):
     sign_in(client, world.city)
-    before = client.get("/").context["figures"].partnership_total
+    before = client.get("/").context["view"].figures.partnership_total
     services.void_record(record=world.partnership, user=world.city, reason="Nhập trùng")
-    assert client.get("/").context["figures"].partnership_total == before - 1
+    assert client.get("/").context["view"].figures.partnership_total == before - 1
 
 
 def test_voided_list_query_count_does_not_grow(client, world):

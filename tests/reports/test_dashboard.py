@@ -27,7 +27,7 @@ from communes.models import Commune
 from partnerships.models import Activity, Membership, Partnership
 from partnerships.services import add_member, log_activity, remove_member, update_partnership
 from reports.figures import Scope
-from reports.summary import cached_summary, current_version, load_summary
+from reports.summary import cached_summary, current_versions, load_summary
 from tests import factories
 from tests.assertions import count_queries
 from tests.reports.programme import Programme
@@ -79,7 +79,7 @@ class DashboardMapTests(TestCase):
     def test_the_health_of_partnerships_is_shown(self):
         response = self.client.get(URL)
         self.assertContains(response, "Theo mức độ tiến độ")
-        tallies = {t.key: t.count for t in response.context["figures"].partnerships_by_health}
+        tallies = {t.key: t.count for t in response.context["view"].figures.partnerships_by_health}
         self.assertEqual(sum(tallies.values()), Partnership.objects.count())
 
     def test_the_missing_boundaries_warning_is_logged_once_per_process(self):
@@ -193,17 +193,17 @@ class DashboardRenderedCacheTests(TestCase):
         sign_in(self.client, self.programme.world.city)
         with stored_in_cache() as known:
             self.client.get(URL)
-        self.assertEqual(len(known), 4)  # the districts, the summary, the filters' and the figures' HTML
+        self.assertEqual(len(known), 6)  # districts, the summary's two parts, the filters', figures' and map's HTML
         for query in ({"former_district": "Không có"}, {"border": "x"}, {"mountainous": "có"}, {"as_of": "2099-01-01"}):
             with stored_in_cache() as added:
                 response = self.client.get(URL, query)
             self.assertEqual(response.status_code, 200)
             self.assertContains(response, "field__error")  # shown with its message, not served from the cache
-            self.assertEqual(response.context["figures"].partnership_total, Partnership.objects.count())
+            self.assertEqual(response.context["view"].figures.partnership_total, Partnership.objects.count())
             self.assertEqual(added, set(), query)  # the whole-city summary and figures were reused
         with stored_in_cache() as added:
             self.client.get(URL, {"former_district": "Nam Giang"})
-        self.assertEqual(len(added), 3)  # a valid filter: its summary, its filters' and figures' HTML
+        self.assertEqual(len(added), 5)  # its summary's two parts, its filters', figures' and map's HTML
 
     def test_a_cached_fragment_is_served_without_rendering_it_again(self):
         sign_in(self.client, self.programme.world.city)
@@ -226,7 +226,7 @@ class DashboardAsOfTests(TestCase):
     def test_a_past_day_shows_the_figures_of_that_day(self):
         q3_cutoff = self.programme.q3.ends_on  # 14/09/2025: the verified work of quý IV had not happened
         response = self.client.get(URL, {"as_of": q3_cutoff.isoformat()})
-        shown = response.context["figures"]
+        shown = response.context["view"].figures
         self.assertEqual(shown, load_summary(Scope(), today=q3_cutoff))
         self.assertEqual(shown.as_of, q3_cutoff)
         self.assertNotEqual(shown, load_summary(Scope()))
@@ -237,18 +237,18 @@ class DashboardAsOfTests(TestCase):
 
     def test_today_is_the_default(self):
         response = self.client.get(URL)
-        self.assertEqual(response.context["figures"].as_of, timezone.localdate())
+        self.assertEqual(response.context["view"].figures.as_of, timezone.localdate())
         self.assertNotContains(response, "Đang xem số liệu đến hết ngày")
 
     def test_a_future_or_malformed_day_is_refused_in_vietnamese_and_kept(self):
         tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
         response = self.client.get(URL, {"as_of": tomorrow, "border": "no"})
-        self.assertEqual(response.context["figures"].as_of, timezone.localdate())
+        self.assertEqual(response.context["view"].figures.as_of, timezone.localdate())
         self.assertContains(response, "Chỉ xem được số liệu đến hôm nay, không xem trước ngày tương lai.")
         self.assertContains(response, f'name="as_of" value="{tomorrow}"')
         response = self.client.get(URL, {"as_of": "14/13/2025"})
         self.assertContains(response, "Nhập một ngày hợp lệ")
-        self.assertEqual(response.context["figures"].as_of, timezone.localdate())
+        self.assertEqual(response.context["view"].figures.as_of, timezone.localdate())
 
     def test_queries_do_not_grow_with_rows_on_a_past_day(self):
         query = {"as_of": self.programme.q4.ends_on.isoformat()}
@@ -270,7 +270,7 @@ def figures(client, **query):
     """The figures the page was rendered with, after checking that its (possibly cached) HTML shows them."""
     response = client.get(URL, query)
     assert response.status_code == 200
-    shown = response.context["figures"]
+    shown = response.context["view"].figures
     content = response.content.decode()
     assert f"{shown.commitment_total} cam kết · tiến độ bình quân {shown.progress_percent}%" in content
     assert overdue_shown(content) == shown.overdue_count
@@ -366,18 +366,51 @@ class DashboardCacheInvalidationTests(TransactionTestCase):
         step("raw SQL on units", raw_sql, mountainous="yes")
         self.assertEqual(len(steps), 11)
 
+    def test_each_counter_moves_with_its_own_tables(self):
+        pairing_tables = [
+            "communes_commune",
+            "partnerships_partnership",
+            "partnerships_membership",
+            "partnerships_statuschange",
+            "partnerships_activity",
+        ]
+        for table in [*pairing_tables, "commitments_field", "commitments_commitment", "commitments_progressupdate"]:
+            with self.subTest(table):
+                before = current_versions()
+                with connection.cursor() as cursor:
+                    cursor.execute(f"DELETE FROM {table} WHERE false")  # statement triggers fire all the same
+                after = current_versions()
+                self.assertNotEqual(after.figures, before.figures)
+                self.assertEqual(after.pairing != before.pairing, table in pairing_tables)
+
+    def test_a_progress_report_recomputes_the_figures_but_keeps_the_map(self):
+        """Officers report progress all day: only what reads commitments and progress is computed again."""
+        before = figures(self.client)
+        pairing = current_versions().pairing
+        submit_progress(
+            commitment=self.world.commitment, author=self.world.officer, narrative="Đã khởi công", achieved_quantity=1
+        )
+        self.assertEqual(current_versions().pairing, pairing)
+        with (
+            mock.patch("reports.summary.load_pairing", side_effect=AssertionError("pairing computed again")),
+            mock.patch("reports.views.coverage_map", side_effect=AssertionError("map rendered again")),
+        ):
+            after = figures(self.client)
+        self.assert_fresh(before, after, "submit_progress")
+        self.assertEqual(after.awaiting_verification, before.awaiting_verification + 1)
+
     def test_the_counter_moves_once_per_committed_transaction_and_not_on_rollback(self):
-        start = current_version()
+        start = current_versions().figures
         with transaction.atomic():
             for index in range(5):
                 factories.activity(partnership=self.world.partnership, title=f"Hoạt động {index}")
             ProgressUpdate.objects.update(narrative="…")
         epoch, number = start.split(":")
-        self.assertEqual(current_version(), f"{epoch}:{int(number) + 1}")
+        self.assertEqual(current_versions().figures, f"{epoch}:{int(number) + 1}")
         with self.assertRaises(RuntimeError), transaction.atomic():
             factories.activity(partnership=self.world.partnership)
             raise RuntimeError
-        self.assertEqual(current_version(), f"{epoch}:{int(number) + 1}")
+        self.assertEqual(current_versions().figures, f"{epoch}:{int(number) + 1}")
 
     def test_a_write_from_another_connection_is_seen_by_the_next_request(self):
         """Another gunicorn worker is another connection: its commit must invalidate our cache too."""
@@ -395,11 +428,11 @@ class DashboardCacheInvalidationTests(TransactionTestCase):
         self.assertEqual(figures(self.client).overdue_count, 2)
 
     def test_the_day_is_part_of_the_key(self):
-        version = current_version()
+        versions = current_versions()
         commitment = Commitment.objects.get(pk=self.world.commitment.pk)
         due = commitment.due_on
-        today = cached_summary(version, Scope(), today=due)
-        tomorrow = cached_summary(version, Scope(), today=due + datetime.timedelta(days=1))
+        today = cached_summary(versions, Scope(), today=due)
+        tomorrow = cached_summary(versions, Scope(), today=due + datetime.timedelta(days=1))
         self.assertEqual(today.overdue_count, 0)
         # Same counter, next day: the commitments due today are overdue now.
         self.assertEqual(tomorrow.overdue_count, Commitment.objects.filter(due_on=due).count())
@@ -412,11 +445,11 @@ class DashboardCacheInvalidationTests(TransactionTestCase):
         evening = datetime.datetime.combine(due, datetime.time(23, 59), tzinfo=zone)
         with time_machine.travel(evening, tick=False) as clock:
             sign_in(self.client, self.world.city)  # a session from the real today would not be valid then
-            version = current_version()
+            versions = current_versions()
             on_the_day = figures(self.client)
             clock.move_to(evening + datetime.timedelta(minutes=2))
             next_day = figures(self.client)
-            self.assertEqual(current_version(), version)
+            self.assertEqual(current_versions(), versions)
         self.assertEqual(on_the_day.overdue_count, 0)
         self.assertEqual(next_day.overdue_count, Commitment.objects.filter(due_on=due).count())
         self.assertGreater(next_day.overdue_count, 0)
@@ -440,7 +473,7 @@ class DashboardCacheOutageTests(TestCase):
         ):
             response = self.client.get(URL)
         self.assertEqual(response.status_code, 200)
-        self.assertEqual(response.context["figures"].awaiting_verification, 1)
+        self.assertEqual(response.context["view"].figures.awaiting_verification, 1)
         self.assertContains(response, "Báo cáo tiến độ chờ xác nhận")  # the fragments are rendered too
         self.assertIn("cache unavailable", logged.output[0])
 
@@ -460,8 +493,8 @@ def test_redis_shares_the_figures_between_processes_and_a_commit_invalidates_the
     # Another client of the same Redis (as in another process) finds the entries the request stored.
     other_worker = redis.Redis.from_url(redis_url)
     stored = other_worker.keys(f"{prefix}:*")
-    assert len(stored) == 4  # the districts, the summary, the filters' and the figures' HTML
-    assert any(current_version().encode() in key for key in stored)
+    assert len(stored) == 6  # the districts, the two parts of the summary, the filters', figures' and map's HTML
+    assert any(current_versions().figures.encode() in key for key in stored)
     with count_queries() as cached:
         assert figures(client) == first
     assert not any("commitments_commitment" in q["sql"] for q in cached.captured_queries)

@@ -43,7 +43,7 @@ class DashboardTests(TestCase):
         self.assertIn("<title", content)
         self.assertIn(reverse("commitments:review_queue"), content)
         self.assertIn("Khám bệnh, cấp thuốc miễn phí", content)  # overdue
-        self.assertEqual(response.context["figures"].awaiting_verification, 1)
+        self.assertEqual(response.context["view"].figures.awaiting_verification, 1)
 
     def test_leadership_sees_the_city_dashboard(self):
         sign_in(self.client, self.world.leader)
@@ -61,14 +61,14 @@ class DashboardTests(TestCase):
         content = response.content.decode()
         self.assertTrue(content.lstrip().startswith('<div id="figures"'))
         self.assertNotIn("<html", content)
-        self.assertEqual(response.context["figures"].coverage.total, 1)
+        self.assertEqual(response.context["view"].figures.coverage.total, 1)
 
     def test_filters_work_without_javascript_and_ignore_bad_values(self):
         response = self.client.get(reverse("reports:dashboard"), {"mountainous": "yes"})
-        self.assertEqual(response.context["figures"].partnership_total, 1)  # the mountainous commune's only
+        self.assertEqual(response.context["view"].figures.partnership_total, 1)  # the mountainous commune's only
         response = self.client.get(reverse("reports:dashboard"), {"former_district": "Không có", "border": "x"})
         self.assertEqual(response.status_code, 200)
-        self.assertEqual(response.context["figures"].partnership_total, Partnership.objects.count())
+        self.assertEqual(response.context["view"].figures.partnership_total, Partnership.objects.count())
 
     def test_query_count_is_small_and_does_not_grow(self):
         url = reverse("reports:dashboard")
