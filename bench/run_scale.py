@@ -156,6 +156,7 @@ def main() -> None:
     from django.db import connection
 
     from commitments.models import Commitment
+    from config.web_process import compile_templates, tune_garbage_collector
 
     from . import audit, load, machine, pages, results_md, slow_link, weight
     from .measure import get, signed_in_client
@@ -163,6 +164,11 @@ def main() -> None:
     started = time.perf_counter()
     cast = pages.Cast.find()
     clients = {key: signed_in_client(cast.user(key)) for key in ("staff", "officer", "admin")}
+    # Serve the pages as a gunicorn worker does (config/wsgi.py): templates compiled, and what lives as
+    # long as the process frozen out of the garbage collector's sight, with its thresholds. Python's
+    # defaults would add collections of this process's own state to the slowest requests.
+    compile_templates()
+    tune_garbage_collector()
     log = lambda text: print(f"[{options.scale} {time.perf_counter() - started:6.1f} s] {text}", flush=True)  # noqa: E731
     result = {
         "scale": options.scale,

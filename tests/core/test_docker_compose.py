@@ -132,8 +132,9 @@ def test_worker_consumes_the_reports_queue():
 PRELOAD_PROBE = """
 import gc
 import config.wsgi
+from config.web_process import WEB_GC_THRESHOLDS
 from django.db import connections
-print(gc.get_threshold() == config.wsgi.WEB_GC_THRESHOLDS != (700, 10, 10))
+print(gc.get_threshold() == WEB_GC_THRESHOLDS != (700, 10, 10))
 print(gc.get_freeze_count() > 1000, sum(connection.connection is not None for connection in connections.all()))
 """
 
@@ -160,10 +161,10 @@ def test_a_preloaded_web_application_opens_no_database_connection_before_the_for
 
 def test_the_web_entry_point_compiles_every_template_before_serving():
     """config.wsgi loads the templates into the cached loader (once in the preloading master)."""
-    import config.wsgi
+    from config.web_process import compile_templates
 
     templates = list((ROOT / "templates").rglob("*.html"))
-    assert config.wsgi.compile_templates() == len(templates) > 40
+    assert compile_templates() == len(templates) > 40
 
 
 def test_nginx_sits_in_front_of_both_web_processes_with_the_portals_limits():
