@@ -20,6 +20,7 @@ templates/reports/dashboard.html under the counter of what each one shows.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Sum,
     Value,
@@ -210,13 +212,12 @@ def load_summary(
     scope = scope or Scope()
     today = today or timezone.localdate()
     pairing = pairing or load_pairing(scope, today)
-    partnerships = _partnerships(scope, today).existing_on(today)
+    statements = _statements(scope, today, timezone.localdate(), get_language(), timezone.get_current_timezone_name())
     by_status, by_health = Counter(), Counter()
-    for row in with_health(partnerships, today).values("status_on", "health").annotate(n=Count("pk")).order_by():
+    for row in statements.health.all():
         by_status[row["status_on"]] += row["n"]
         by_health[row["health"]] += row["n"]
-    commitments = _commitments(scope, today).filter(partnership__in=partnerships.values("pk"))
-    fields, commitment_status, totals = _field_figures(commitments, today)
+    fields, commitment_status, totals = _field_figures(statements.fields.all())
     return DashboardSummary(
         scope=scope,
         as_of=today,
@@ -231,7 +232,7 @@ def load_summary(
         ],
         commitment_total=sum(commitment_status.values()),
         fields=fields,
-        overdue=_oldest_overdue(commitments, today),
+        overdue=_oldest_overdue(statements.overdue.all(), today),
         target_value_vnd=totals["target"],
         achieved_value_vnd=totals["achieved"],
         progress_percent=round(totals["percent"] / totals["count"]) if totals["count"] else 0,
@@ -240,19 +241,56 @@ def load_summary(
     )
 
 
-def _field_figures(commitments, today: datetime.date):
-    """Per field: counts per status, value sums and the sum of progress percents (for the mean)."""
-    rows = (
-        commitments.with_status(today)
-        .values("field_id", "field__code", "field__name", "field__order", "status")
-        .annotate(
-            n=Count("pk"),
-            target=Coalesce(Sum("target_value_vnd"), 0),
-            achieved=Coalesce(Sum("verified_value_vnd"), 0),
-            percent=Coalesce(Sum("progress"), 0),
-        )
-        .order_by("field__order", "field__name", "field_id")
+class _Statements(NamedTuple):
+    health: QuerySet  # partnerships by status on the day and health
+    fields: QuerySet  # commitments by field and status, with their sums
+    overdue: QuerySet  # the oldest overdue commitments (see _oldest_overdue)
+
+
+@functools.lru_cache(maxsize=64)
+def _statements(
+    scope: Scope, today: datetime.date, current_day: datetime.date, language: str, time_zone: str
+) -> _Statements:
+    """``load_summary``'s grouped statements for ``scope`` on ``today``: querysets never evaluated here
+    (the caller runs a copy of each, ``.all()``), so no row is kept and every write is read at once.
+
+    Building them (every rule resolved into each statement) cost more than compiling and running them,
+    and they depend only on what keys the cache: the scope, the day, the current day (``with_progress``
+    reads today's progress from the totals kept on the row, a past day's from the reports), the language
+    (the health reasons) and the time zone (local days), as ``commitments.health._health_by_key`` does.
+    """
+    partnerships = _partnerships(scope, today).existing_on(today)
+    commitments = _commitments(scope, today).filter(partnership__in=partnerships.values("pk"))
+    overdue = commitments.overdue(today)
+    cutoff = Subquery(overdue.order_by("due_on").values("due_on")[OVERDUE_SHOWN - 1 : OVERDUE_SHOWN])
+    return _Statements(
+        health=with_health(partnerships, today).values("status_on", "health").annotate(n=Count("pk")).order_by(),
+        fields=(
+            commitments.with_status(today)
+            .values("field_id", "field__code", "field__name", "field__order", "status")
+            .annotate(
+                n=Count("pk"),
+                target=Coalesce(Sum("target_value_vnd"), 0),
+                achieved=Coalesce(Sum("verified_value_vnd"), 0),
+                percent=Coalesce(Sum("progress"), 0),
+            )
+            .order_by("field__order", "field__name", "field_id")
+        ),
+        # Every commitment due no later than the OVERDUE_SHOWN-th oldest (ties on that day included).
+        overdue=(
+            overdue.filter(due_on__lte=Coalesce(cutoff, Value(today)))
+            .with_progress(today)
+            .annotate(
+                members=_members_json(today), owner_name=F("owner__name"), partnership_title=F("partnership__title")
+            )
+            .values("id", "title", "partnership_id", "partnership_title", "owner_name", "due_on", "progress", "members")
+        ),
     )
+
+
+def _field_figures(rows):
+    """Per field, from ``_statements().fields``: counts per status, value sums and the sum of progress
+    percents (for the mean)."""
     by_field: dict[int, dict] = {}
     commitment_status, totals = Counter(), Counter()
     for row in rows:
@@ -359,20 +397,12 @@ def _members_json(today: datetime.date):
     )
 
 
-def _oldest_overdue(commitments, today: datetime.date) -> list[OverdueLine]:
+def _oldest_overdue(rows, today: datetime.date) -> list[OverdueLine]:
     """The oldest overdue commitments, ordered as CityFigures.overdue (due day, partnership name, id).
 
-    The database picks every commitment due no later than the OVERDUE_SHOWN-th oldest (ties on that
-    day included), Python orders them by the accent-insensitive partnership name.
+    The database picks every commitment due no later than the OVERDUE_SHOWN-th oldest
+    (``_statements().overdue``), Python orders them by the accent-insensitive partnership name.
     """
-    overdue = commitments.overdue(today)
-    cutoff = Subquery(overdue.order_by("due_on").values("due_on")[OVERDUE_SHOWN - 1 : OVERDUE_SHOWN])
-    rows = (
-        overdue.filter(due_on__lte=Coalesce(cutoff, Value(today)))
-        .with_progress(today)
-        .annotate(members=_members_json(today), owner_name=F("owner__name"), partnership_title=F("partnership__title"))
-        .values("id", "title", "partnership_id", "partnership_title", "owner_name", "due_on", "progress", "members")
-    )
     lines = [
         OverdueLine(
             id=row["id"],

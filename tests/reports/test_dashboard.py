@@ -26,6 +26,7 @@ from communes import maps
 from communes.models import Commune
 from partnerships.models import Activity, Membership, Partnership
 from partnerships.services import add_member, log_activity, remove_member, update_partnership
+from reports import summary
 from reports.figures import Scope
 from reports.summary import cached_summary, current_versions, load_summary
 from tests import factories
@@ -96,6 +97,42 @@ class DashboardMapTests(TestCase):
         with self.assertNoLogs("communes.maps", logging.WARNING):
             maps._REPORTED_UNKNOWN.clear()
             self.client.get(URL)
+
+
+class SummaryStatementTests(TestCase):
+    """The summary's statements are built once per scope and day, and run afresh every time."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.programme = Programme.build()
+
+    def test_a_statement_built_once_reads_every_later_write(self):
+        summary.load_summary(Scope())  # builds the statements, or finds them built
+        reused = summary._statements.cache_info().hits
+        before = summary.load_summary(Scope())
+        self.assertEqual(summary._statements.cache_info().hits, reused + 1)
+        world = self.programme.world
+        factories.commitment(
+            partnership=world.partnership, start_on=datetime.date(2025, 1, 1), due_on=datetime.date(2025, 1, 31)
+        )
+        after = summary.load_summary(Scope())
+        self.assertEqual(summary._statements.cache_info().hits, reused + 2)
+        self.assertEqual(after.commitment_total, before.commitment_total + 1)
+        self.assertEqual(after.overdue_count, before.overdue_count + 1)
+        self.assertEqual(after.overdue[0].due_on, datetime.date(2025, 1, 31))  # the oldest overdue now
+
+    def test_a_day_read_again_after_midnight_leaves_out_what_was_verified_since(self):
+        """As of today, progress comes from the totals kept on each commitment; once that day is past it
+        must come from the reports verified by then. The statements are built per current day too."""
+        day = timezone.localdate()
+        zone = timezone.get_current_timezone()
+        with time_machine.travel(datetime.datetime.combine(day, datetime.time(22), tzinfo=zone), tick=False) as clock:
+            on_the_day = summary.load_summary(Scope(), today=day)
+            clock.move_to(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(9), tzinfo=zone))
+            verify_progress(update=self.programme.pending, reviewer=self.programme.world.city)
+            self.assertEqual(summary.load_summary(Scope(), today=day), on_the_day)
+            next_day = summary.load_summary(Scope())
+        self.assertGreater(next_day.progress_percent, on_the_day.progress_percent)  # the verified report counts
 
 
 class DashboardQueryTests(TestCase):
