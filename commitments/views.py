@@ -429,9 +429,9 @@ def progress_create(request, pk):
     form = ProgressForm(request.POST or None, request.FILES or None, commitment=commitment)
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["client_token"]
-        # A replay of a report already filed is answered as sent, even when the terms changed since.
-        replay = token is not None and ProgressUpdate.objects.filter(author=request.user, client_token=token).exists()
-        if form.terms_changed() and not replay:
+        # A replay of a report already filed is answered as sent, even when the terms changed since;
+        # only a change of terms makes the replay worth a query (submit_progress finds it otherwise).
+        if form.terms_changed() and not is_replay(request.user, token):
             form.show_terms_changed()
         else:
             try:
@@ -445,6 +445,11 @@ def progress_create(request, pk):
                 text = _("Đã gửi báo cáo tiến độ, đang chờ Thành ủy xác nhận.")
                 return progress_sent(request, update, next_url, text)
     return offline_page(request, render_progress_form(request, form, commitment))
+
+
+def is_replay(author, token) -> bool:
+    """Whether ``author`` already filed the report sent with ``token`` (a retried or double POST)."""
+    return token is not None and ProgressUpdate.objects.filter(author=author, client_token=token).exists()
 
 
 @require_GET_OR_POST
