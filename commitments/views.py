@@ -202,19 +202,22 @@ def commitment_detail(request, pk):
         if commitment.has_adjustments
         else []
     )
+    can_void = can(request.user, "void_records")
     context = {
         "commitment": commitment,
         "updates": page.object_list,
         "page_obj": page,
         "can_edit": commitment.is_editable_by(request.user),
+        # Asked once here rather than for each report on the page.
+        "can_reopen": can(request.user, "verify_progress"),
         "adjustments": adjustments,
         "target_note": next((note for note in (a.target_note() for a in adjustments) if note), ""),
-        "can_void": can(request.user, "void_records"),
+        "can_void": can_void,
         "voided_updates": (
             ProgressUpdate.all_objects.filter(commitment=commitment, voided_at__isnull=False)
             .select_related("period", "voided_by", "commitment")
             .order_by("-voided_at")
-            if can(request.user, "void_records") and "voided" in request.GET
+            if can_void and "voided" in request.GET
             else None
         ),
     }
