@@ -427,7 +427,10 @@ def render_progress_form(request, form, commitment, update=None):
 def progress_create(request, pk):
     forbid_leadership(request.user)
     # The form shows the share reached (progress_percent), and nothing of the field, owner or partnership.
-    commitments = Commitment.objects.editable_by(request.user).with_progress()
+    # A report that goes through is answered without the form: a POST leaves the share to
+    # progress_percent, which reads it only when the form comes back.
+    editable = Commitment.objects.editable_by(request.user)
+    commitments = editable if request.method == "POST" else editable.with_progress()
     commitment = get_object_or_404(commitments, pk=pk)
     form = ProgressForm(request.POST or None, request.FILES or None, commitment=commitment)
     if request.method == "POST" and form.is_valid():
