@@ -1,7 +1,11 @@
-"""templates/base.html, the frame of every signed-in page: its main navigation is cached per role,
-language and current view, and must come out the same whichever page rendered it first."""
+"""templates/base.html, the frame of every page: its parts that hold neither a token, the path nor the
+user's name are cached (the main navigation per role, language and current view), and every page must
+come out the same whichever page rendered them first."""
+
+import re
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.core.cache.utils import make_template_fragment_key
 from django.template.loader import render_to_string
@@ -27,12 +31,17 @@ PAGES = [
 LANGUAGES = ["vi", "en"]
 
 
-def main_navigation(role: str, language: str, view: str | None, args: tuple) -> str:
+def render_page(user, language: str, view: str | None, args: tuple) -> str:
     request = RequestFactory().get(reverse(view, args=args) if view else "/no-such-page/")
     request.resolver_match = resolve(request.path) if view else None
-    request.user = User(username="someone", role=role)
+    request.user = user
     with translation.override(language):
         page = render_to_string("base.html", request=request)
+    return re.sub(r'(nonce="|"X-CSRFToken": "|name="csrfmiddlewaretoken" value=")[^"]*', r"\1…", page)
+
+
+def main_navigation(role: str, language: str, view: str | None, args: tuple) -> str:
+    page = render_page(User(username="someone", role=role), language, view, args)
     start = page.index('<nav class="mainnav"')
     return page[start : page.index("</nav>", start) + len("</nav>")]
 
@@ -53,6 +62,28 @@ def test_each_role_language_and_page_gets_its_own_navigation_whatever_was_cached
         assert main_navigation(*case) == expected[case], case
     for case in reversed(every_case()):
         assert main_navigation(*case) == expected[case], case
+
+
+def whole_page(role: str | None, is_staff: bool, language: str, view: str | None, args: tuple) -> str:
+    user = User(username="someone", role=role, is_staff=is_staff) if role else AnonymousUser()
+    return render_page(user, language, view, args)
+
+
+def test_every_page_frame_is_the_same_whatever_was_cached_before():
+    cases = [
+        (role, is_staff, language, view, args)
+        for role in [*Role.values, None]  # None: signed out, as on the sign-in page
+        for is_staff in (False, True)
+        for language in LANGUAGES
+        for view, args in PAGES[::3]
+    ]
+    expected = {}
+    for case in cases:
+        cache.clear()
+        expected[case] = whole_page(*case)
+    cache.clear()
+    for case in [*cases, *reversed(cases)]:
+        assert whole_page(*case) == expected[case], case
 
 
 @pytest.mark.parametrize(
