@@ -33,7 +33,15 @@ from accounts.permissions import can
 from communes.forms import unit_suggestion
 from core.files import protect_upload_response
 from core.params import row_id
-from core.views import MAX_SUGGESTIONS, HtmxFragmentMixin, render_suggestions, restore_page, typed_text, void_page
+from core.views import (
+    MAX_SUGGESTIONS,
+    CachedFilterFormMixin,
+    HtmxFragmentMixin,
+    render_suggestions,
+    restore_page,
+    typed_text,
+    void_page,
+)
 from partnerships.models import Partnership, member_names_prefetch, prefetch_member_names
 from partnerships.views import BasePartnershipDetailView, BasePartnershipListView
 
@@ -114,7 +122,7 @@ COMMITMENT_LIST_FIELDS = (
 )
 
 
-class CommitmentListView(HtmxFragmentMixin, FilterView):
+class CommitmentListView(CachedFilterFormMixin, HtmxFragmentMixin, FilterView):
     """Every commitment the user may read, filtered, sorted and paginated; htmx gets the results only."""
 
     template_name = "commitments/commitment_list.html"

@@ -17,6 +17,7 @@ from itertools import batched
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 from redis import Redis
 from redis.exceptions import RedisError
 
@@ -88,3 +89,13 @@ class FailOpenRedisCache(RedisCache):
                     client.delete(*keys)
 
         return self._attempt(delete_own_keys, None)
+
+
+def change_version(name: str) -> str | None:
+    """The change counter ``name`` as "epoch:n", or None without one: a key part for what is cached
+    from the tables it covers. Triggers bump it when a write to one of them commits
+    (reports/migrations/0004_change_counter.py); the epoch changes when a backup is restored."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT epoch, value FROM core_change_counter WHERE name = %s", [name])
+        row = cursor.fetchone()
+    return f"{row[0].hex}:{row[1]}" if row else None

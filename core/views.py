@@ -1,5 +1,5 @@
-"""The one house mixin (render only a named partial for htmx requests), suggestion lists, the error pages,
-the health check."""
+"""The house mixins (render only a named partial for htmx requests, cache a list's filter form), suggestion
+lists, the error pages, the health check."""
 
 import logging
 import sys
@@ -11,12 +11,15 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.views import csrf
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 
 from core import params
+from core.cache import change_version
 from core.forms import VoidForm
 from core.logging import DENIED, ERROR, security_event
 
@@ -46,6 +49,34 @@ class HtmxFragmentMixin:
         if self.fragment_name and self.request.htmx and not self.request.htmx.boosted:
             names = [f"{name}#{self.fragment_name}" for name in names]
         return names
+
+
+# The change counter over the tables the list pages' filter choices come from (the units' former
+# districts, the fields, the reporting periods): reports/migrations/0006_filter_choices_counter.py.
+FILTER_CHOICES_COUNTER = "filter_choices"
+FILTER_FORM_CACHE_SECONDS = 60 * 60
+
+
+class CachedFilterFormMixin:
+    """For a FilterView whose template renders its filter form in ``{% cache %}``: selects of choices
+    read from the database cost more to render than the rows of a page, and change rarely.
+
+    ``filter_form_cache`` says how long to keep the fragment and what it varies on besides the
+    language: the choices' change counter, the day (the periods already begun), the user's role and
+    unit, and the filter values sent. A form with errors is not kept, nor anything without the counter.
+    Read by the template only, so a request for the results alone (htmx) does not read the counter.
+    """
+
+    @cached_property
+    def filter_form_cache(self) -> dict:
+        filterset, user = self.filterset, self.request.user
+        version = change_version(FILTER_CHOICES_COUNTER)
+        kept = version is not None and not (filterset.is_bound and filterset.errors)
+        values = [self.request.GET.get(name, "") for name in filterset.filters]
+        return {
+            "seconds": FILTER_FORM_CACHE_SECONDS if kept else 0,
+            "key": [version, timezone.localdate(), user.role, user.commune_id, values],
+        }
 
 
 @requires_csrf_token

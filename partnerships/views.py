@@ -19,7 +19,15 @@ from accounts.permissions import can
 from accounts.quotas import charge_uploads
 from communes.models import Commune
 from core.files import protect_upload_response
-from core.views import MAX_SUGGESTIONS, HtmxFragmentMixin, render_suggestions, restore_page, typed_text, void_page
+from core.views import (
+    MAX_SUGGESTIONS,
+    CachedFilterFormMixin,
+    HtmxFragmentMixin,
+    render_suggestions,
+    restore_page,
+    typed_text,
+    void_page,
+)
 
 from . import services
 from .filtersets import BasePartnershipFilterSet, UnitDirectoryFilterSet
@@ -104,7 +112,7 @@ def members_response(request, partnership: Partnership, *, form=None, error: str
     return trigger_client_event(response, "toast", {"text": text, "kind": kind})
 
 
-class BasePartnershipListView(HtmxFragmentMixin, FilterView):
+class BasePartnershipListView(CachedFilterFormMixin, HtmxFragmentMixin, FilterView):
     """The list of partnerships, by what they are and who their members are. The list is served with its
     commitments' facts added (each row's health, the filter by field): commitments.views.PartnershipListView."""
 

@@ -288,4 +288,4 @@ class AdjustedTargetNoteTests(WorldTestCase):
         more_voided_first = factories.commitment(partnership=self.world.partnership, title="Cam kết đầu")
         services.void_record(record=more_voided_first, user=self.world.city, reason="Nhập trùng")
         url = reverse("commitments:commitment_list") + "?voided=on"
-        self.assert_same_query_count(url, more_voided, expected=5)
+        self.assert_same_query_count(url, more_voided, expected=4)
