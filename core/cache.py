@@ -91,6 +91,12 @@ class FailOpenRedisCache(RedisCache):
         return self._attempt(delete_own_keys, None)
 
 
+# Change counters (core_change_counter) read outside the reports app, by the tables they cover; the
+# reports migrations create them and their triggers.
+PAIRING_COUNTER = "pairing"  # units, partnerships, members, statuses, activities (0005_pairing_counter)
+FILTER_CHOICES_COUNTER = "filter_choices"  # units, fields, reporting periods (0006_filter_choices_counter)
+
+
 def change_version(name: str) -> str | None:
     """The change counter ``name`` as "epoch:n", or None without one: a key part for what is cached
     from the tables it covers. Triggers bump it when a write to one of them commits

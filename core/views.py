@@ -19,7 +19,7 @@ from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 
 from core import params
-from core.cache import change_version
+from core.cache import FILTER_CHOICES_COUNTER, change_version
 from core.forms import VoidForm
 from core.logging import DENIED, ERROR, security_event
 
@@ -51,9 +51,6 @@ class HtmxFragmentMixin:
         return names
 
 
-# The change counter over the tables the list pages' filter choices come from (the units' former
-# districts, the fields, the reporting periods): reports/migrations/0006_filter_choices_counter.py.
-FILTER_CHOICES_COUNTER = "filter_choices"
 FILTER_FORM_CACHE_SECONDS = 60 * 60
 
 
@@ -70,7 +67,7 @@ class CachedFilterFormMixin:
     @cached_property
     def filter_form_cache(self) -> dict:
         filterset, user = self.filterset, self.request.user
-        version = change_version(FILTER_CHOICES_COUNTER)
+        version = change_version(FILTER_CHOICES_COUNTER)  # the choices' tables: units, fields, periods
         kept = version is not None and not (filterset.is_bound and filterset.errors)
         values = [self.request.GET.get(name, "") for name in filterset.filters]
         return {

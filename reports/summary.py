@@ -51,6 +51,7 @@ from commitments.health import Health, with_health
 from commitments.models import Commitment, ProgressUpdate
 from communes.maps import load_boundaries
 from communes.models import Commune, UnitCategory
+from core.cache import PAIRING_COUNTER  # units, partnerships, members, statuses, activities: what PairingSummary reads
 from partnerships.models import Activity, Membership, Partnership, member_on, with_pairing
 
 from .figures import COMPLETED, ROLE_ORDER, Coverage, MapUnitFigure, Scope, Tally, sort_key
@@ -60,7 +61,6 @@ CACHE_ALIAS = "dashboard"
 # runs without eviction, so the cache's size is bounded by time (writes in 15 minutes × filters used).
 CACHE_SECONDS = 15 * 60
 COUNTER = "dashboard"  # every table the figures read
-PAIRING_COUNTER = "pairing"  # units, partnerships, members, statuses, activities: what PairingSummary reads
 OVERDUE_SHOWN = 8
 ACTIVITIES_SHOWN = 8
 
