@@ -7,6 +7,7 @@ Access: reads go through ``visible_to``, writes through ``editable_by``; anythin
 import io
 import mimetypes
 from dataclasses import dataclass
+from functools import partial
 from itertools import groupby
 from operator import attrgetter
 
@@ -31,6 +32,7 @@ from PIL import Image, ImageOps
 
 from accounts.permissions import can
 from communes.forms import unit_suggestion
+from core.cache import PAIRING_COUNTER, change_version
 from core.files import protect_upload_response
 from core.params import row_id
 from core.views import (
@@ -800,6 +802,7 @@ def paginate(request, queryset):
 
 
 MY_UNIT_SECTION_LIMIT = 10
+MY_UNIT_PARTNERSHIPS_CACHE_SECONDS = 60 * 60
 
 # What "my unit" shows of a commitment (with its status, progress and whether it was reported this period).
 MY_UNIT_COMMITMENT_FIELDS = (
@@ -860,14 +863,18 @@ def my_unit(request):
     # Only what the page shows is joined and read: each extra table multiplies PostgreSQL's planning
     # time, and each column loaded is Python work on every row.
     own_updates = ProgressUpdate.objects.editable_by(request.user).select_related("commitment", "period")
+    pairing = change_version(PAIRING_COUNTER)
     context = {
         "commune": request.user.commune,
         "period": period,
         "offline_key": offline_key(request.user),
-        "partnerships": Partnership.objects.contents_visible_to(request.user)
-        .with_members(names_only=True)
-        .only("title")
-        .order_by("title", "pk"),
+        # The unit's partnerships change seldom: their section is cached (see the template) under the
+        # pairing counter, and the template calls this only when it renders the section afresh.
+        "partnerships": partial(unit_partnerships, request.user),
+        "partnerships_cache": {
+            "seconds": MY_UNIT_PARTNERSHIPS_CACHE_SECONDS if pairing else 0,
+            "key": [pairing, today, request.user.commune_id],
+        },
         "returned": own_updates.filter(state=ProgressUpdate.State.RETURNED)
         .select_related("reviewed_by")
         .only(*MY_UNIT_UPDATE_FIELDS, *MY_UNIT_RETURNED_FIELDS)
@@ -884,6 +891,16 @@ def my_unit(request):
     for name in ("waiting", "returned"):
         context[name], context["totals"][name] = first_rows_and_total(context.pop(name), MY_UNIT_SECTION_LIMIT)
     return offline_page(request, render(request, "commitments/my_unit.html", context))
+
+
+def unit_partnerships(user):
+    """The partnerships of an officer's unit with their members, as "my unit" lists them."""
+    return (
+        Partnership.objects.contents_visible_to(user)
+        .with_members(names_only=True)
+        .only("title")
+        .order_by("title", "pk")
+    )
 
 
 # --- Offline use on a phone (static/js/sw.js, static/js/progress.js) ----------------------------

@@ -890,14 +890,38 @@ class MyUnitViewTests(WorldTestCase):
                 fixtures.submitted_update(self.world)
             factories.partnership(supporters=[self.world.supporter])
 
-        self.assert_same_query_count(self.url, add_rows, expected=7)
+        self.assert_same_query_count(self.url, add_rows, expected=6)
 
     def test_titled_partnerships_spare_the_query_for_members_names(self):
         self.login(self.world.officer)
         fixtures.returned_update(self.world)
         name_partnership(self.world.partnership, "Kết nghĩa Trà Tân")
         self.assertContains(self.client.get(self.url), "Kết nghĩa Trà Tân")
-        self.assert_same_query_count(self.url, more_commitments(self.world, 4), expected=6)
+        self.assert_same_query_count(self.url, more_commitments(self.world, 4), expected=5)
+
+
+class MyUnitPartnershipsCacheTests(TransactionTestCase):
+    """ "My unit" keeps its section of the unit's partnerships under the pairing counter. Writes commit
+    here: the counter moves at COMMIT, as in production."""
+
+    def setUp(self):
+        self.world = factories.World.build()
+        sign_in(self.client, self.world.officer)
+
+    def test_a_renamed_partnership_shows_at_the_next_request(self):
+        url = reverse("commitments:my_unit")
+        self.assertNotContains(self.client.get(url), "Kết nghĩa mới đặt tên")
+        Partnership.objects.filter(pk=self.world.partnership.pk).update(title="Kết nghĩa mới đặt tên")
+        self.assertContains(self.client.get(url), "Kết nghĩa mới đặt tên")
+
+    def test_each_unit_sees_its_own_partnerships(self):
+        url = reverse("commitments:my_unit")
+        self.assertContains(self.client.get(url), str(self.world.partnership))
+        sign_in(self.client, self.world.outsider_officer)
+        response = self.client.get(url)
+        self.assertNotContains(
+            response, reverse("commitments:partnership_commitments", args=[self.world.partnership.pk])
+        )
 
 
 # --- A partnership's change history (embedded in the partnership page) ----------------------------
