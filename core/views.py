@@ -67,11 +67,12 @@ class CachedFilterFormMixin:
     @cached_property
     def filter_form_cache(self) -> dict:
         filterset, user = self.filterset, self.request.user
-        version = change_version(FILTER_CHOICES_COUNTER)  # the choices' tables: units, fields, periods
-        kept = version is not None and not (filterset.is_bound and filterset.errors)
+        invalid = filterset.is_bound and filterset.errors
+        # The choices' tables (units, fields, periods); a form that will not be kept need not read it.
+        version = None if invalid else change_version(FILTER_CHOICES_COUNTER)
         values = [self.request.GET.get(name, "") for name in filterset.filters]
         return {
-            "seconds": FILTER_FORM_CACHE_SECONDS if kept else 0,
+            "seconds": FILTER_FORM_CACHE_SECONDS if version is not None else 0,
             "key": [version, timezone.localdate(), user.role, user.commune_id, values],
         }
 
