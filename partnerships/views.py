@@ -112,6 +112,11 @@ def members_response(request, partnership: Partnership, *, form=None, error: str
     return trigger_client_event(response, "toast", {"text": text, "kind": kind})
 
 
+# What the list shows of each partnership (templates/partnerships/partnership_list.html), besides its
+# members and health: not the long text columns (summary, source, reasons) nor the dates it leaves out.
+PARTNERSHIP_LIST_FIELDS = ("title", "status", "signed_on", "is_demo")
+
+
 class BasePartnershipListView(CachedFilterFormMixin, HtmxFragmentMixin, FilterView):
     """The list of partnerships, by what they are and who their members are. The list is served with its
     commitments' facts added (each row's health, the filter by field): commitments.views.PartnershipListView."""
@@ -125,7 +130,12 @@ class BasePartnershipListView(CachedFilterFormMixin, HtmxFragmentMixin, FilterVi
         user = self.request.user
         # Voided rows only for the "Đã hủy" filter (BasePartnershipFilterSet.voided), which then keeps only them.
         manager = Partnership.all_objects if self.request.GET.get("voided") else Partnership.objects
-        return manager.visible_to(user).with_member_names(names_only=True).with_contents_visibility(user)
+        return (
+            manager.visible_to(user)
+            .with_member_names(names_only=True)
+            .with_contents_visibility(user)
+            .only(*PARTNERSHIP_LIST_FIELDS)
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
