@@ -4,6 +4,7 @@ lists, the error pages, the health check."""
 import logging
 import sys
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
@@ -60,21 +61,30 @@ class CachedFilterFormMixin:
 
     ``filter_form_cache`` says how long to keep the fragment and what it varies on besides the
     language: the choices' change counter, the day (the periods already begun), the user's role and
-    unit, and the filter values sent. A form with errors is not kept, nor anything without the counter.
-    Read by the template only, so a request for the results alone (htmx) does not read the counter.
+    unit, and the filter values sent. Only forms of chosen values are kept, so that their number stays
+    bounded: not one with typed text (a search, a unit named by hand), nor one with errors, nor
+    anything without the counter. Read by the template only, so a request for the results alone
+    (htmx) does not read the counter.
     """
 
     @cached_property
     def filter_form_cache(self) -> dict:
-        filterset, user = self.filterset, self.request.user
-        invalid = filterset.is_bound and filterset.errors
+        filterset, user, sent = self.filterset, self.request.user, self.request.GET
+        typed = any(sent.get(name) for name, declared in filterset.filters.items() if is_typed(declared))
+        kept = not typed and not (filterset.is_bound and filterset.errors)
         # The choices' tables (units, fields, periods); a form that will not be kept need not read it.
-        version = None if invalid else change_version(FILTER_CHOICES_COUNTER)
-        values = [self.request.GET.get(name, "") for name in filterset.filters]
+        version = change_version(FILTER_CHOICES_COUNTER) if kept else None
+        values = [sent.get(name, "") for name in filterset.filters]
         return {
             "seconds": FILTER_FORM_CACHE_SECONDS if version is not None else 0,
             "key": [version, timezone.localdate(), user.role, user.commune_id, values],
         }
+
+
+def is_typed(declared) -> bool:
+    """Whether a filter takes text as typed (a CharField: a search, or a row named by typing) rather
+    than one of its choices."""
+    return issubclass(declared.field_class, forms.CharField)
 
 
 @requires_csrf_token

@@ -211,6 +211,16 @@ class CommitmentListViewTests(WorldTestCase):
         self.assertContains(response, '<option value="in_progress" selected>')
         self.assertNotContains(response, '<option value="overdue" selected>')
 
+    def test_a_filter_form_with_typed_text_is_not_kept(self):
+        self.login(self.world.officer)
+        for query in ("?q=nha", f"?owner={self.world.supporter.code}"):
+            with self.subTest(query):
+                response = self.client.get(self.url + query)
+                self.assertEqual(response.context["view"].filter_form_cache["seconds"], 0)
+        self.assertGreater(
+            self.client.get(self.url + "?status=overdue").context["view"].filter_form_cache["seconds"], 0
+        )
+
     def test_a_filter_form_with_errors_is_not_kept(self):
         self.login(self.world.officer)
         response = self.client.get(self.url + "?owner=không-có-đơn-vị-này")
