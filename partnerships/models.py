@@ -1,6 +1,7 @@
 """Kết nghĩa partnerships: who twins with whom, on what legal basis, with which papers and visits."""
 
 import datetime
+import functools
 import uuid
 from pathlib import PurePath
 
@@ -534,8 +535,12 @@ class Membership(ChoiceLabelsMixin, models.Model):
         return f"{self.commune.name} ({self.get_role_display()})"
 
     @classmethod
+    @functools.cache
     def display_order(cls) -> Case:
-        """Lead supporter first, then co-supporters, then the supported commune (as in "A + B – C")."""
+        """Lead supporter first, then co-supporters, then the supported commune (as in "A + B – C").
+
+        Built once, like an expression in ``Meta.ordering``: queries copy an expression, never change it,
+        and the compiler then works out its identity (which it hashes to order by it) only once."""
         return Case(
             When(role=cls.Role.LEAD_SUPPORTER, then=Value(0)),
             When(role=cls.Role.CO_SUPPORTER, then=Value(1)),
