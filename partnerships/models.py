@@ -205,12 +205,23 @@ def member_names_prefetch(lookup: str, *, names_only: bool = True, day: datetime
     """Prefetch a partnership's members on ``day`` (default today) in display order under ``lookup``
     ("memberships", or "partnership__memberships" from a row that points to a partnership), so that its
     name (``str()``, ``display_name()``) costs one query for a whole list instead of one per row."""
+    return models.Prefetch(lookup, queryset=_members_in_display_order(day or timezone.localdate(), names_only).all())
+
+
+@functools.lru_cache(maxsize=4)
+def _members_in_display_order(day: datetime.date, names_only: bool):
+    """``member_names_prefetch``'s queryset, never evaluated: each prefetch takes a copy (``.all()``), so
+    that no caller's rows or hints stay here.
+
+    It depends only on the day and ``names_only``, and names are read on most pages, several times on
+    some: building its filter and order once a day spares every page resolving them again.
+    """
     memberships = (
         Membership.objects.on(day).select_related("commune").order_by(Membership.display_order(), "commune__name")
     )
     if names_only:
         memberships = memberships.only("partnership", "role", "commune", "commune__name")
-    return models.Prefetch(lookup, queryset=memberships)
+    return memberships
 
 
 def prefetch_member_names(partnerships) -> None:
@@ -559,6 +570,14 @@ def pairing_memberships(day=None):
     (``PartnershipQuerySet.active_on``). The dashboard, the map, the reports and the directory's filter
     all read it through ``with_pairing``, ``paired`` and ``unpaired``.
     """
+    return _pairing_memberships(day or timezone.localdate()).all()
+
+
+@functools.lru_cache(maxsize=4)
+def _pairing_memberships(day: datetime.date):
+    """``pairing_memberships`` on a given day, never evaluated: each caller takes a copy (``.all()``), so
+    that no caller's rows stay here. Built once a day: resolving its nested filters (the members on the
+    day, of partnerships active on it) is most of the work of the pages that count pairings."""
     return Membership.objects.on(day).filter(partnership__in=Partnership.objects.active_on(day).values("pk"))
 
 
