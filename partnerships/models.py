@@ -610,6 +610,26 @@ def unpaired(communes, day=None):
     return communes.exclude(pk__in=pairing_memberships(day).values("commune"))
 
 
+def with_pairing_count(communes, day=None):
+    """Annotate ``partnership_count``: how many memberships make the unit paired on ``day`` (default
+    today, see ``pairing_memberships``); 0 for a unit that ``unpaired`` keeps."""
+    return communes.annotate(partnership_count=_pairing_count(day or timezone.localdate()))
+
+
+@functools.lru_cache(maxsize=4)
+def _pairing_count(day: datetime.date) -> Subquery:
+    """``with_pairing_count``'s expression, built once a day like ``_pairing_memberships``: annotating
+    copies an expression and its query, never changes them.
+
+    A correlated count, not a JOIN + GROUP BY: PostgreSQL evaluates it for the rows shown only, and a
+    paginator's COUNT(*) stays a plain count of units. COUNT without GROUP BY gives one row, 0 for a
+    unit in no partnership.
+    """
+    memberships = pairing_memberships(day).filter(commune=OuterRef("pk")).order_by()
+    count = models.Func(models.F("pk"), function="COUNT", output_field=models.IntegerField())
+    return Subquery(memberships.annotate(n=count).values("n"))
+
+
 class ScopedToPartnershipQuerySet(models.QuerySet):
     """Rows that belong to one partnership: readable by everyone who may read that partnership's contents."""
 

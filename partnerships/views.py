@@ -5,7 +5,7 @@ import mimetypes
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Func, IntegerField, OuterRef, Prefetch, Subquery
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -40,7 +40,7 @@ from .forms import (
     partnership_search,
     partnership_suggestion,
 )
-from .models import Activity, ActivityPhoto, Document, Membership, Partnership, pairing_memberships
+from .models import Activity, ActivityPhoto, Document, Membership, Partnership, with_pairing_count
 from .uploads import save_with_uploads
 
 DETAIL_TEMPLATE = "partnerships/partnership_detail.html"
@@ -475,13 +475,4 @@ class UnitDirectoryView(HtmxFragmentMixin, FilterView):
     paginate_by = 25
 
     def get_queryset(self):
-        # A correlated count, not a JOIN + GROUP BY: PostgreSQL evaluates it for the 25 rows shown only,
-        # and the paginator's COUNT(*) stays a plain count of units. Only the memberships that make a unit
-        # paired count (pairing_memberships): a unit whose count is 0 is the one the "paired" filter calls
-        # unpaired. COUNT without GROUP BY gives one row, 0 for a unit in no partnership.
-        memberships = pairing_memberships().filter(commune=OuterRef("pk")).order_by()
-        count = Func(F("pk"), function="COUNT", output_field=IntegerField())
-        partnership_count = Subquery(memberships.annotate(n=count).values("n"))
-        return (
-            Commune.objects.visible_to(self.request.user).annotate(partnership_count=partnership_count).order_by_name()
-        )
+        return with_pairing_count(Commune.objects.visible_to(self.request.user)).order_by_name()
