@@ -6,7 +6,7 @@ import pytest
 
 from communes.models import Commune
 from partnerships import services
-from partnerships.models import Membership, Partnership, with_pairing
+from partnerships.models import Membership, Partnership, with_pairing, with_pairing_count
 from tests import factories
 from tests.assertions import count_queries
 
@@ -128,6 +128,28 @@ class TestMembersOnADay:
             day: str(Partnership.objects.with_member_names(day=day).get(pk=partnership.pk)) for day in (before, after)
         }
         assert "Hòa Xuân" in named[before] and "Hòa Xuân" not in named[after]
+
+    def test_what_is_built_once_a_day_reads_rows_written_after_it(self):
+        # The pairing count and the member names are built once a day and copied for each use: rows
+        # written after one use count on the next.
+        unit = factories.commune(name="Hòa Bắc", programme_role=Commune.ProgrammeRole.SUPPORTED)
+
+        def pairing_count():
+            return (
+                with_pairing_count(Commune.objects.filter(pk=unit.pk)).values_list("partnership_count", flat=True).get()
+            )
+
+        def name(partnership):
+            return str(Partnership.objects.with_member_names().get(pk=partnership.pk))
+
+        assert pairing_count() == 0
+        partnership = factories.partnership(supported=unit, supporters=[factories.commune(name="Hòa Xuân")])
+        assert pairing_count() == 1
+        assert "Hòa Vang" not in name(partnership)
+        Membership.objects.create(
+            partnership=partnership, commune=factories.commune(name="Hòa Vang"), role=Membership.Role.CO_SUPPORTER
+        )
+        assert "Hòa Vang" in name(partnership)
 
     def test_former_members_are_listed_apart(self):
         partnership, row = self.periods(datetime.date(2025, 9, 1), datetime.date(2025, 12, 1))
