@@ -567,8 +567,9 @@ def pairing_memberships(day=None):
 
     The one definition of "đã / chưa kết nghĩa": a unit is paired on a day when it is a member on
     that day (``MembershipQuerySet.on``) of a partnership signed or active on that day
-    (``PartnershipQuerySet.active_on``). The dashboard, the map, the reports and the directory's filter
-    all read it through ``with_pairing``, ``paired`` and ``unpaired``.
+    (``PartnershipQuerySet.active_on``). The dashboard, the map, the reports and the directory (its
+    filter and its count per unit) all read it through ``with_pairing``, ``paired``, ``unpaired`` and
+    ``with_pairing_count``.
     """
     return _pairing_memberships(day or timezone.localdate()).all()
 
