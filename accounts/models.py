@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.models import ChoiceLabelsMixin
+
 
 class Role(models.TextChoices):
     CITY_STAFF = "city_staff", _("Cán bộ Thành ủy")
@@ -35,7 +37,7 @@ PASSWORD_SET_BY_LINK_EVENT = "password_set_by_link"
     pghistory.ManualEvent(PASSWORD_SET_BY_LINK_EVENT),
     exclude=["password", "last_login"],
 )
-class User(AbstractUser):
+class User(ChoiceLabelsMixin, AbstractUser):
     """A person who signs in: city staff, a ward/commune officer, a leader or an administrator."""
 
     role = models.CharField(_("vai trò"), max_length=20, choices=Role.choices, default=Role.UNIT_OFFICER)
