@@ -9,6 +9,8 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.generic import CreateView, DetailView, FormView, TemplateView, UpdateView, View
@@ -18,6 +20,7 @@ from django_htmx.http import trigger_client_event
 from accounts.permissions import can
 from accounts.quotas import charge_uploads
 from communes.models import Commune
+from core.cache import PAIRING_COUNTER, change_version
 from core.files import protect_upload_response
 from core.views import (
     MAX_SUGGESTIONS,
@@ -466,6 +469,9 @@ def record_restore(request, kind, pk):
     return restore_page(request, record, restore=services.restore_record, done_url=record_page(record))
 
 
+DIRECTORY_CACHE_SECONDS = 60 * 60
+
+
 class UnitDirectoryView(HtmxFragmentMixin, FilterView):
     """The directory of the 94 units with how many partnerships each is in (served as communes:commune_list)."""
 
@@ -476,3 +482,22 @@ class UnitDirectoryView(HtmxFragmentMixin, FilterView):
 
     def get_queryset(self):
         return with_pairing_count(Commune.objects.visible_to(self.request.user)).order_by_name()
+
+    @cached_property
+    def results_cache(self) -> dict:
+        """How long the template keeps the rendered results (``{% cache %}``), and what they vary on
+        besides the language. Read by the template only: nothing is read when they are not rendered.
+
+        The rows show the units and how many partnerships pair each on the day (``with_pairing_count``):
+        the pairing counter's tables only, never commitments. The directory is the same for every
+        signed-in user (``Commune.objects.visible_to``), so no role or unit is in the key. The query
+        string is, whole: the filters and the page choose the rows, and the pagination links repeat it.
+        A filter with errors is not kept, nor anything without the counter.
+        """
+        filterset = self.filterset
+        version = change_version(PAIRING_COUNTER)
+        kept = version is not None and not (filterset.is_bound and filterset.errors)
+        return {
+            "seconds": DIRECTORY_CACHE_SECONDS if kept else 0,
+            "key": [version, timezone.localdate(), self.request.GET.urlencode()],
+        }

@@ -329,8 +329,9 @@ def fail_open_redis(key_prefix: str) -> dict:
 
 
 # --- Caches: the dashboard's figures and fragments (reports/summary.py, templates/reports/dashboard.html)
-# and the lists' filter forms (core.views.CachedFilterFormMixin), in the "dashboard" alias, shared by every
-# worker through Redis, keyed by a change counter read from PostgreSQL on every request.
+# and the lists' filter forms (core.views.CachedFilterFormMixin), the directory's results (partnerships.views.
+# UnitDirectoryView), in the "dashboard" alias, shared by every worker through Redis, keyed by a change
+# counter read from PostgreSQL on every request.
 # Without Redis (make run) each process keeps its own copy: still correct, thanks to the counter.
 # A Redis that is down or hangs is a cache miss (core/cache.py), never a failing page; the short socket
 # timeouts bound what a hung Redis costs a request.

@@ -1,9 +1,13 @@
 """The commune directory and a commune's page: content, flags, htmx fragment, query counts."""
 
 import pytest
+from django.conf import settings
+from django.core.cache import caches
 from django.urls import reverse
+from django.utils import timezone
 
 from communes.models import Commune, Constituent
+from partnerships.models import Membership, Partnership, StatusChange
 from tests import factories
 from tests.assertions import count_queries
 from tests.signin import sign_in
@@ -16,6 +20,17 @@ HTMX = {"HX-Request": "true"}
 
 def detail_url(commune):
     return reverse("communes:commune_detail", args=[commune.code])
+
+
+def results(response) -> str:
+    """The results section of the directory (what its ``{% cache %}`` keeps): the rest of the page
+    differs between any two responses (the CSRF token is masked afresh each time)."""
+    body = response.content.decode()
+    return '<section id="commune-results"' + body.split('<section id="commune-results"', 1)[1].split("</section>")[0]
+
+
+def reads_the_rows(queries) -> bool:
+    return any("partnership_count" in query["sql"] for query in queries.captured_queries)
 
 
 class TestCommuneList:
@@ -84,16 +99,111 @@ class TestCommuneList:
         sign_in(client, world.city)
         client.get(LIST, {"q": "tra tan"}, headers=headers)  # warm caches (session, content types)
 
+        caches["dashboard"].clear()  # the results are rendered afresh, not read from the cache
         with count_queries() as one:
             response = client.get(LIST, {"q": "tra tan"}, headers=headers)
         assert response.context["paginator"].count == 1
         for number in range(30):
             factories.commune(name=f"Trà Tân {number}", is_mountainous=True)
+        caches["dashboard"].clear()
         with count_queries() as many:
             response = client.get(LIST, {"q": "tra tan"}, headers=headers)
-        assert len(response.context["page_obj"].object_list) == 25
+        assert results(response).count("<tr>") == 25 + 1  # the rows and the heading
+        with count_queries() as cached:
+            client.get(LIST, {"q": "tra tan"}, headers=headers)
 
         assert len(one) == len(many) <= 15, [q["sql"] for q in many.captured_queries]
+        assert len(cached) == len(many) - 1  # the rows are not read; the counter is, either way
+
+
+class TestCommuneListCache:
+    """The directory's results are kept rendered under the pairing counter (UnitDirectoryView.results_cache)."""
+
+    @pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "fragment"])
+    def test_cached_results_are_served_again_without_reading_the_rows(self, client, world, headers):
+        sign_in(client, world.city)
+        first = client.get(LIST, {"paired": "yes"}, headers=headers)
+
+        with count_queries() as again:
+            second = client.get(LIST, {"paired": "yes"}, headers=headers)
+
+        assert "Trà Tân" in results(second)
+        assert results(second) == results(first)
+        assert not reads_the_rows(again)
+
+    def test_the_page_and_its_fragment_share_the_entry(self, client, world):
+        sign_in(client, world.city)
+        page = client.get(LIST, {"q": "tra tan"})
+
+        with count_queries() as fragment_queries:
+            fragment = client.get(LIST, {"q": "tra tan"}, headers=HTMX)
+
+        assert fragment.content.decode().strip() == results(page) + "</section>"
+        assert not reads_the_rows(fragment_queries)
+
+    def test_each_filter_page_and_language_has_its_own_entry(self, client, world):
+        for _ in range(30):
+            factories.commune()
+        sign_in(client, world.city)
+        everything = results(client.get(LIST))
+
+        found = results(client.get(LIST, {"q": "tra tan"}))
+        second_page = results(client.get(LIST, {"page": "2"}))
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        in_english = results(client.get(LIST))
+
+        assert "Trà Tân" in found and found.count("<tr>") == 1 + 1
+        assert "Trang 2/" in second_page and second_page != everything
+        assert "List of units" in in_english and "Danh sách đơn vị" in everything
+
+    def test_a_filter_with_errors_is_not_kept(self, client, world):
+        sign_in(client, world.city)
+
+        response = client.get(LIST, {"kind": "không-có-loại-này"})
+
+        assert response.context["view"].results_cache["seconds"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+class TestCommuneListAfterWrites:
+    """A committed write to a table the rows read shows at the next request: the pairing counter moves
+    at COMMIT, as in production (the other tests' writes roll back and leave it where it was)."""
+
+    @pytest.fixture
+    def signed_in(self, client):
+        world = factories.World.build()
+        sign_in(client, world.city)
+        return world
+
+    @staticmethod
+    def pairing_count(client, commune) -> str:
+        row = results(client.get(LIST, {"q": commune.code}))
+        return row.split('data-label="Kết nghĩa" class="num">', 1)[1].split("</td>", 1)[0]
+
+    def test_a_renamed_unit(self, client, signed_in):
+        assert "Trà Tân Mới" not in results(client.get(LIST))
+        Commune.objects.filter(pk=signed_in.supported.pk).update(name="Trà Tân Mới")
+        assert "Trà Tân Mới" in results(client.get(LIST))
+
+    def test_a_new_membership(self, client, signed_in):
+        newcomer = factories.commune(programme_role=Commune.ProgrammeRole.SUPPORTING)
+        assert "Chưa có" in self.pairing_count(client, newcomer)
+        Membership.objects.create(
+            partnership=signed_in.partnership, commune=newcomer, role=Membership.Role.CO_SUPPORTER
+        )
+        assert self.pairing_count(client, newcomer) == "1"
+
+    def test_a_voided_partnership(self, client, signed_in):
+        assert self.pairing_count(client, signed_in.supported) == "1"
+        Partnership.objects.filter(pk=signed_in.partnership.pk).update(voided_at=timezone.now())
+        assert "Chưa có" in self.pairing_count(client, signed_in.supported)
+
+    def test_a_status_change(self, client, signed_in):
+        assert self.pairing_count(client, signed_in.outsider) == "1"
+        StatusChange.objects.create(
+            partnership=signed_in.other_partnership, status=Partnership.Status.ENDED, effective_on=timezone.localdate()
+        )
+        assert "Chưa có" in self.pairing_count(client, signed_in.outsider)
 
 
 class TestCommuneDetail:
