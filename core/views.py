@@ -67,13 +67,17 @@ class CachedFilterFormMixin:
     (htmx) does not read the counter.
     """
 
+    def filter_choices_version(self) -> str | None:
+        """The change counter of the tables the form's choices are read from: units, fields, periods."""
+        return change_version(FILTER_CHOICES_COUNTER)
+
     @cached_property
     def filter_form_cache(self) -> dict:
         filterset, user, sent = self.filterset, self.request.user, self.request.GET
         typed = any(sent.get(name) for name, declared in filterset.filters.items() if is_typed(declared))
         kept = not typed and not (filterset.is_bound and filterset.errors)
-        # The choices' tables (units, fields, periods); a form that will not be kept need not read it.
-        version = change_version(FILTER_CHOICES_COUNTER) if kept else None
+        # The choices' tables; a form that will not be kept need not read it.
+        version = self.filter_choices_version() if kept else None
         values = [sent.get(name, "") for name in filterset.filters]
         return {
             "seconds": FILTER_FORM_CACHE_SECONDS if version is not None else 0,

@@ -472,7 +472,7 @@ def record_restore(request, kind, pk):
 DIRECTORY_CACHE_SECONDS = 60 * 60
 
 
-class UnitDirectoryView(HtmxFragmentMixin, FilterView):
+class UnitDirectoryView(CachedFilterFormMixin, HtmxFragmentMixin, FilterView):
     """The directory of the 94 units with how many partnerships each is in (served as communes:commune_list)."""
 
     filterset_class = UnitDirectoryFilterSet
@@ -482,6 +482,15 @@ class UnitDirectoryView(HtmxFragmentMixin, FilterView):
 
     def get_queryset(self):
         return with_pairing_count(Commune.objects.visible_to(self.request.user)).order_by_name()
+
+    @cached_property
+    def pairing_version(self) -> str | None:
+        return change_version(PAIRING_COUNTER)
+
+    def filter_choices_version(self) -> str | None:
+        # The form's only choices read from the database are the units' former districts, which the
+        # pairing counter covers too: one counter read serves the form and the results.
+        return self.pairing_version
 
     @cached_property
     def results_cache(self) -> dict:
@@ -495,7 +504,7 @@ class UnitDirectoryView(HtmxFragmentMixin, FilterView):
         A filter with errors is not kept, nor anything without the counter.
         """
         filterset = self.filterset
-        version = change_version(PAIRING_COUNTER)
+        version = self.pairing_version
         kept = version is not None and not (filterset.is_bound and filterset.errors)
         return {
             "seconds": DIRECTORY_CACHE_SECONDS if kept else 0,
