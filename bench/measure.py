@@ -1,11 +1,10 @@
-"""In-process timing with Django's test client: warm-up, then N timed requests, then one counted request."""
+"""In-process timing with Django's test client: signed-in clients, timed GETs, percentiles, one counted request."""
 
 from __future__ import annotations
 
 import gzip
 import math
 import statistics
-import time
 
 from django.db import connection
 from django.test import Client
@@ -59,21 +58,13 @@ def get(client: Client, path: str, *, htmx: bool = False):
     return response
 
 
-def measure(client: Client, path: str, *, requests: int, warmup: int, htmx: bool = False) -> dict:
-    """Median and p95 of ``requests`` timed GETs after ``warmup`` untimed ones, plus queries and weight."""
-    for _ in range(warmup):
-        get(client, path, htmx=htmx)
-    seconds = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        get(client, path, htmx=htmx)
-        seconds.append(time.perf_counter() - started)
+def weigh(client: Client, path: str, *, htmx: bool = False) -> dict:
+    """One more request to ``path``, counted: its queries, and the response's size raw and gzipped."""
     with CaptureQueriesContext(connection) as queries:
         response = get(client, path, htmx=htmx)
     body = response.content
     return {
         "path": path,
-        **summary(seconds),
         "queries": len(queries),
         "bytes": len(body),
         "gzip_bytes": len(gzip.compress(body, compresslevel=6)),

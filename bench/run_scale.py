@@ -15,6 +15,7 @@ import argparse
 import datetime
 import json
 import os
+import random
 import subprocess
 import sys
 import time
@@ -55,16 +56,48 @@ def carry_over(result: dict, previous: dict | None, skipped: set[str]) -> dict:
 
 
 def measure_pages(cast, clients: dict, pages, *, requests: int, warmup: int, htmx: bool = False) -> dict:
-    from .measure import BadResponse, measure
+    """Median and p95 of ``requests`` timed GETs of each page (after ``warmup`` untimed ones), its
+    queries and weight.
 
-    results = {}
-    for page in pages:
+    The pages are timed in rounds, one request of each per round, so that a slow spell of the machine
+    (a shared virtual machine's) is spread over every page rather than falling on the few seconds in
+    which one page's requests would all run, and deciding that page's p95 alone. Each round takes the
+    pages in a new order (the same from run to run): in a fixed order, the collector's periodic pauses
+    (every few dozen requests, see config/web_process.py) fell on the same few pages round after round.
+    """
+    from .measure import get, summary, weigh
+
+    results, seconds = {}, {}
+
+    def attempt(page, action):
         try:
-            figures = measure(clients[page.user], page.path, requests=requests, warmup=warmup, htmx=htmx)
-        except (BadResponse, Exception) as error:  # one broken page must not hide the others' figures
-            figures = {"path": page.path, "error": f"{type(error).__name__}: {error}"[:500]}
-        results[page.key] = {"label": page.label, "user": page.user, **figures}
-    return results
+            return action()
+        except Exception as error:  # one broken page must not hide the others' figures
+            results[page.key] = {"path": page.path, "error": f"{type(error).__name__}: {error}"[:500]}
+            seconds.pop(page.key, None)
+
+    def timed(page):
+        started = time.perf_counter()
+        get(clients[page.user], page.path, htmx=htmx)
+        seconds[page.key].append(time.perf_counter() - started)
+
+    for page in pages:
+        seconds[page.key] = []
+        for _ in range(warmup):
+            if page.key in seconds:
+                attempt(page, lambda page=page: get(clients[page.user], page.path, htmx=htmx))
+    order, shuffle = list(pages), random.Random(0).shuffle
+    for _ in range(requests):
+        shuffle(order)
+        for page in order:
+            if page.key in seconds:
+                attempt(page, lambda page=page: timed(page))
+    for page in pages:
+        if page.key in seconds:
+            figures = attempt(page, lambda page=page: weigh(clients[page.user], page.path, htmx=htmx))
+            if figures is not None:
+                results[page.key] = {**figures, **summary(seconds[page.key])}
+    return {page.key: {"label": page.label, "user": page.user, **results[page.key]} for page in pages}
 
 
 def compare_with_admin(client, pairs: dict[str, tuple[str, str]], *, requests: int, warmup: int) -> dict:

@@ -71,6 +71,25 @@ def test_every_page_and_fragment_answers_and_is_counted(cast, clients):
         assert figures["n"] == 1 and figures["queries"] > 0 and 0 < figures["gzip_bytes"] < figures["bytes"], key
 
 
+def test_pages_are_timed_in_rounds_so_that_a_slow_spell_is_shared(cast, clients, monkeypatch):
+    """One request of each page per round: a few slow seconds of the machine cannot decide one page's p95."""
+    asked = []
+    real_get = measure.get
+
+    def recording_get(client, path, *, htmx=False):
+        asked.append(path)
+        return real_get(client, path, htmx=htmx)
+
+    monkeypatch.setattr(measure, "get", recording_get)
+    two = pages.pages(cast)[:2]
+    measured = run_scale.measure_pages(cast, clients, two, requests=3, warmup=1)
+    first, second = (page.path for page in two)
+    warm_up, rounds, counted = asked[:2], asked[2:8], asked[8:]
+    assert warm_up == counted == [first, second]
+    assert all(sorted(rounds[i : i + 2]) == sorted([first, second]) for i in (0, 2, 4))  # each page once a round
+    assert [measured[page.key]["n"] for page in two] == [3, 3]
+
+
 def test_calls_are_counted_per_request_and_grow_with_the_work(cast, clients):
     hello = calls.count(clients["staff"], "/bench/hello/", requests=2)
     dashboard = calls.count(clients["staff"], "/", requests=2)
