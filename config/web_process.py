@@ -10,7 +10,10 @@ import gc
 from django.conf import settings
 
 # Young-generation threshold raised from Python's 700; the older generations keep their defaults.
-WEB_GC_THRESHOLDS = (50_000, 10, 10)
+# Each request leaves some garbage in reference cycles (model instances and their prefetched
+# relations, filtersets), freed only by a collection: at 50,000 a collection came every few dozen
+# requests and one request paid for all of them, which set the pages' p95 (bench/findings.md).
+WEB_GC_THRESHOLDS = (10_000, 10, 10)
 
 
 def compile_templates() -> int:
